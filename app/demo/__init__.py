@@ -1,0 +1,33 @@
+"""Demo data for ``make run``: loaded once, idempotent (natural keys are upserted)."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from app.config import Settings
+from app.db import create_engine
+from app.identity.models import Department
+
+DATA_DIR = Path(__file__).resolve().parent
+log = structlog.get_logger(__name__)
+
+
+async def load_demo_data(settings: Settings) -> int:
+    """Insert the demo records that are missing; returns how many were added."""
+    engine = create_engine(settings)
+    try:
+        async with async_sessionmaker(engine, expire_on_commit=False)() as session:
+            existing = set((await session.scalars(select(Department.code))).all())
+            rows = tomllib.loads((DATA_DIR / "departments.toml").read_text("utf-8"))["department"]
+            added = [Department(**row) for row in rows if row["code"] not in existing]
+            session.add_all(added)
+            await session.commit()
+    finally:
+        await engine.dispose()
+    log.info("demo data loaded", departments_added=len(added))
+    return len(added)

@@ -1,0 +1,64 @@
+"""Domain errors. Services raise these; each channel maps them to a response once.
+
+Messages are gettext message ids (English source text), translated at the edge.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.i18n import N_
+
+
+class DomainError(Exception):
+    """Base of every error a service may raise on purpose."""
+
+    status_hint = "about:blank"
+    default_message = N_("Something went wrong.")
+
+    def __init__(self, message: str | None = None, **details: Any) -> None:
+        self.message = message or self.default_message
+        self.details = details
+        super().__init__(self.message)
+
+
+class NotFound(DomainError):
+    """The object does not exist, or the caller has no right to know it does."""
+
+    default_message = N_("Not found.")
+
+
+class Forbidden(DomainError):
+    """The caller is known but may not do this."""
+
+    default_message = N_("You are not allowed to do this.")
+
+
+class Unauthenticated(DomainError):
+    """The caller must sign in first."""
+
+    default_message = N_("Please sign in first.")
+
+
+class Conflict(DomainError):
+    """The request clashes with the current state (for example, it was already done)."""
+
+    default_message = N_("This conflicts with the current state.")
+
+
+class RuleViolation(DomainError):
+    """Input is well-formed but breaks a business rule. ``fields`` maps field -> message."""
+
+    default_message = N_("Please correct the highlighted fields.")
+
+    def __init__(
+        self, message: str | None = None, *, fields: dict[str, str] | None = None, **details: Any
+    ) -> None:
+        super().__init__(message, **details)
+        self.fields = fields or {}
+
+
+class Unavailable(DomainError):
+    """A dependency (database, Redis, a department system) cannot be reached now."""
+
+    default_message = N_("The service is temporarily unavailable. Please try again shortly.")

@@ -1,0 +1,1 @@
+"""Persons, enterprises, staff and departments; sign-in; validation of ID numbers and codes."""

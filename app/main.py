@@ -1,0 +1,112 @@
+"""The application factory. ``LITESTAR_APP=app.main:create_app``; uvicorn ``--factory``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+from litestar.types import ASGIApp
+
+from app import miniprogram_api
+from app.config import PROJECT_ROOT, Environment, Settings, load_settings
+from app.db import create_engine, database_config
+from app.logging import configure_logging
+from app.problems import handle_exception
+from app.requests import RequestIdMiddleware
+from app.routes.health import healthz, readyz
+from app.routes.shell import ShellController
+from app.runtime import Runtime
+from app.web import LocaleMiddleware, configure_jinja
+
+TEMPLATES_DIR = PROJECT_ROOT / "app" / "templates"
+ASSETS_DIR = PROJECT_ROOT / "assets"
+_SWAGGER = "/static/vendor/swagger-ui-dist"
+
+
+def _openapi() -> OpenAPIConfig:
+    # The UI's scripts and styles come from assets/vendor (npm at install), never a CDN.
+    return OpenAPIConfig(
+        title="OneThing API",
+        version="1",
+        path="/schema",
+        render_plugins=[
+            SwaggerRenderPlugin(
+                path="/",
+                js_url=f"{_SWAGGER}/swagger-ui-bundle.js",
+                css_url=f"{_SWAGGER}/swagger-ui.css",
+                standalone_preset_js_url=f"{_SWAGGER}/swagger-ui-standalone-preset.js",
+                favicon='<link rel="icon" href="/static/icons/icon.svg">',
+            )
+        ],
+    )
+
+
+class OneThing(Litestar):
+    """Litestar with request ids and language negotiation outside routing.
+
+    Litestar runs route middleware only for matched routes, so a 404 or 405 would
+    otherwise get no request id and an error page in the default language.
+    """
+
+    def __init__(self, *args: Any, default_locale: str, **kwargs: Any) -> None:
+        self._default_locale = default_locale
+        super().__init__(*args, **kwargs)
+
+    def _create_asgi_handler(self) -> ASGIApp:
+        inner = super()._create_asgi_handler()
+        return RequestIdMiddleware()(LocaleMiddleware(self._default_locale)(inner))
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the app from ``settings`` (read from the environment when not given)."""
+    settings = settings or load_settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+    engine = create_engine(settings)
+    runtime = Runtime(settings, engine)
+    return OneThing(
+        default_locale=settings.default_locale,
+        route_handlers=[
+            ShellController,
+            healthz,
+            readyz,
+            miniprogram_api.create_router(),
+            create_static_files_router(
+                path="/static", directories=[ASSETS_DIR], opt={"access": "public"},
+                include_in_schema=False,
+            ),
+        ],
+        plugins=[SQLAlchemyPlugin(config=database_config(settings, engine)), HTMXPlugin()],
+        dependencies={"runtime": Provide(lambda: runtime, use_cache=True, sync_to_thread=False)},
+        lifespan=[runtime.lifespan],
+        template_config=TemplateConfig(
+            directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=_jinja
+        ),
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="csrftoken",
+            cookie_secure=settings.env is Environment.PRODUCTION,
+            cookie_samesite="lax",
+            # The bearer-token API carries no cookies; operational and static paths take no forms.
+            exclude=["^/mp/", "^/healthz", "^/readyz", "^/static/", "^/schema"],
+        ),
+        exception_handlers={Exception: handle_exception},
+        request_max_body_size=settings.max_request_body_bytes,
+        openapi_config=_openapi(),
+        debug=False,
+        state=State({"settings": settings, "runtime": runtime}),
+        logging_config=None,  # app.logging owns the handlers (masking, JSON)
+    )
+
+
+def _jinja(engine: JinjaTemplateEngine) -> None:
+    configure_jinja(engine.engine)

@@ -1,0 +1,49 @@
+"""The JSON API for the WeChat and Alipay mini-programs, under ``/mp/v1``.
+
+camelCase, msgspec Structs, RFC 9457 problem details, backward-compatible evolution only:
+new fields get defaults, published fields are never renamed or retyped.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import msgspec
+from litestar import Router, get
+from litestar.params import FromQuery
+
+from app import i18n
+from app.navigation import Tab, tab_bar
+
+
+class Platform(StrEnum):
+    """Which mini-program is asking."""
+
+    WECHAT = "wechat"
+    ALIPAY = "alipay"
+
+
+class AppConfig(msgspec.Struct, kw_only=True, rename="camel"):
+    """What a mini-program needs before its first screen."""
+
+    platform: Platform
+    locale: str
+    supported_locales: list[str]
+    tabs: list[Tab]
+    api_version: str = "1"
+
+
+@get("/app-config", opt={"access": "public"}, tags=["mini-program"])
+async def app_config(platform: FromQuery[Platform]) -> AppConfig:
+    """Start-up configuration for a mini-program: language and tab bar."""
+    return AppConfig(
+        platform=platform,
+        locale=i18n.current_locale(),
+        supported_locales=list(i18n.SUPPORTED_LOCALES),
+        tabs=tab_bar(),
+    )
+
+
+def create_router() -> Router:
+    """The ``/mp/v1`` router."""
+    return Router(path="/mp/v1", route_handlers=[app_config])

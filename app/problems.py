@@ -1,0 +1,111 @@
+"""Error responses, mapped once per channel.
+
+JSON channels (the mini-program API, health checks, anything that asks for JSON) get
+RFC 9457 problem details; pages get a localized error page. Clients never see a stack
+trace; the log gets it, with personal data masked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.response import Template
+from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE, HTTP_500_INTERNAL_SERVER_ERROR
+
+from app import errors
+from app.i18n import gettext as _
+
+log = structlog.get_logger(__name__)
+
+JSON_PREFIXES = ("/mp/", "/healthz", "/readyz", "/schema")
+PROBLEM_JSON = "application/problem+json"
+
+_DOMAIN_STATUS: dict[type[errors.DomainError], int] = {
+    errors.NotFound: 404,
+    errors.Unauthenticated: 401,
+    errors.Forbidden: 403,
+    errors.Conflict: 409,
+    errors.RuleViolation: 422,
+    errors.Unavailable: 503,
+}
+
+
+def _titles() -> dict[int, str]:
+    # A function, so that each title is translated into the request's language.
+    return {
+        400: _("The request is not valid."),
+        401: _("Please sign in first."),
+        403: _("You are not allowed to do this."),
+        404: _("We could not find that page or item."),
+        405: _("This action is not available here."),
+        409: _("This conflicts with the current state."),
+        413: _("What you sent is too large."),
+        422: _("Please correct the highlighted fields."),
+        429: _("Too many requests. Please wait a moment and try again."),
+        503: _("The service is temporarily unavailable. Please try again shortly."),
+        500: _("Something went wrong on our side. Please try again later."),
+    }
+
+
+def wants_json(request: Request[Any, Any, Any]) -> bool:
+    """JSON for API paths, and for clients that prefer JSON over HTML."""
+    if request.url.path.startswith(JSON_PREFIXES):
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def _status_and_fields(exc: Exception) -> tuple[int, list[dict[str, str]]]:
+    if isinstance(exc, errors.DomainError):
+        status = next(
+            (code for kind, code in _DOMAIN_STATUS.items() if isinstance(exc, kind)), 400
+        )
+        fields = getattr(exc, "fields", {})
+        return status, [{"field": k, "message": _(v)} for k, v in fields.items()]
+    if isinstance(exc, ValidationException):
+        extra = exc.extra if isinstance(exc.extra, list) else []
+        return 400, [
+            {"field": str(item.get("key", "")), "message": str(item.get("message", ""))}
+            for item in extra
+            if isinstance(item, dict)
+        ]
+    if isinstance(exc, HTTPException):
+        # Litestar 2.x answers an oversized multipart body with 400 "Request Entity Too Large".
+        if exc.status_code == 400 and exc.detail == "Request Entity Too Large":
+            return HTTP_413_REQUEST_ENTITY_TOO_LARGE, []
+        return exc.status_code, []
+    return HTTP_500_INTERNAL_SERVER_ERROR, []
+
+
+def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The one exception handler of the app."""
+    status, fields = _status_and_fields(exc)
+    if status >= 500 and not isinstance(exc, errors.Unavailable):
+        log.exception("unhandled error", path=request.url.path)
+    titles = _titles()
+    title = titles.get(status, titles[500] if status >= 500 else titles[400])
+    detail = _(exc.message) if isinstance(exc, errors.DomainError) else title
+    request_id = structlog.contextvars.get_contextvars().get("request_id", "")
+    headers = {"Retry-After": "5"} if status in (429, 503) else None
+    if wants_json(request):
+        body: dict[str, Any] = {
+            "type": "about:blank",
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "instance": request.url.path,
+            "requestId": request_id,
+        }
+        if fields:
+            body["errors"] = fields
+        return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    return Template(
+        template_name="errors/error.html",
+        context={"status": status, "title": title, "detail": detail, "request_id": request_id},
+        status_code=status,
+        media_type=MediaType.HTML,
+        headers=headers,
+    )

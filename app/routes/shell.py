@@ -1,0 +1,105 @@
+"""The mobile app shell: the five tabs and the display and language settings."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from advanced_alchemy.extensions.litestar.providers import create_service_provider
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.datastructures import Cookie
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
+
+from app import i18n
+from app.identity.services import DepartmentService
+from app.web import DISPLAY_COOKIE, LARGE_TEXT
+
+_ONE_YEAR = 365 * 24 * 3600
+FormBody = Body(media_type=RequestEncodingType.URL_ENCODED)
+
+
+class DisplayForm(msgspec.Struct, kw_only=True):
+    """Big-font (适老化) switch."""
+
+    large_text: bool = False
+    next: str = "/me"
+
+
+class LanguageForm(msgspec.Struct, kw_only=True):
+    """Language switch."""
+
+    locale: str
+    next: str = "/me"
+
+
+def safe_next(target: str) -> str:
+    """Only same-site paths: an open redirect would let a phishing link borrow our name."""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/me"
+
+
+def _page(name: str, tab: str, **context: Any) -> Template:
+    return Template(template_name=f"shell/{name}.html", context={"tab": tab, **context})
+
+
+class ShellController(Controller):
+    """Home, services, wallet, messages and me — readable by anyone, signed in or not."""
+
+    opt = {"access": "public"}  # noqa: RUF012 (Litestar reads it as a class attribute)
+    include_in_schema = False
+    dependencies = {  # noqa: RUF012
+        "departments": create_service_provider(DepartmentService),
+    }
+
+    @get("/", name="home")
+    async def home(self) -> Template:
+        """首页."""
+        return _page("home", "home")
+
+    @get("/services", name="services")
+    async def services(self, departments: NamedDependency[DepartmentService]) -> Template:
+        """办事: the departments, until the catalog of life events arrives."""
+        return _page("services", "services", departments=await departments.in_display_order())
+
+    @get("/wallet", name="wallet")
+    async def wallet(self) -> Template:
+        """证照."""
+        return _page("wallet", "wallet")
+
+    @get("/messages", name="messages")
+    async def messages(self) -> Template:
+        """消息."""
+        return _page("messages", "messages")
+
+    @get("/me", name="me")
+    async def me(self, request: Request[Any, Any, Any]) -> Template:
+        """我的: display and language settings."""
+        return _page("me", "me", next=request.url.path)
+
+    @post("/settings/display", name="settings-display", status_code=303)
+    async def set_display(
+        self, data: Annotated[DisplayForm, FormBody]
+    ) -> Redirect:
+        """Turn big-font mode on or off; the choice is kept in a cookie for a year."""
+        value = LARGE_TEXT if data.large_text else "standard"
+        return Redirect(
+            safe_next(data.next),
+            status_code=303,
+            cookies=[Cookie(key=DISPLAY_COOKIE, value=value, max_age=_ONE_YEAR, samesite="lax")],
+        )
+
+    @post("/settings/language", name="settings-language", status_code=303)
+    async def set_language(
+        self, data: Annotated[LanguageForm, FormBody]
+    ) -> Redirect:
+        """Choose the interface language; unknown values fall back to the default."""
+        locale = i18n.supported(data.locale) or i18n.DEFAULT_LOCALE
+        return Redirect(
+            safe_next(data.next),
+            status_code=303,
+            cookies=[Cookie(key=i18n.LOCALE_COOKIE, value=locale, max_age=_ONE_YEAR, samesite="lax")],
+        )

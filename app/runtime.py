@@ -1,0 +1,75 @@
+"""The app's connections and background parts, started and stopped with the app.
+
+One ``Runtime`` per app (no module globals): the embedded Redis when no ``REDIS_URL``
+is set, a Redis client, an arq pool for enqueuing, and the in-process worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from arq.connections import ArqRedis
+from litestar import Litestar
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.config import Settings
+from app.embedded_redis import EmbeddedRedis
+from app.worker import InProcessWorker, create_job_pool
+
+
+class Runtime:
+    """Holds what requests share; handlers get it through the ``runtime`` dependency."""
+
+    def __init__(self, settings: Settings, engine: AsyncEngine) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.embedded_redis = (
+            EmbeddedRedis(settings.var_dir / "redis") if settings.redis_is_embedded else None
+        )
+        # The embedded server's socket path is fixed, so the URL is known before it starts.
+        self.redis_url = settings.redis_url or (
+            self.embedded_redis.url if self.embedded_redis else ""
+        )
+        timeout = settings.readiness_timeout_seconds
+        self.redis: Redis = Redis.from_url(
+            self.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout
+        )
+        self._jobs: ArqRedis | None = None
+        self._worker: InProcessWorker | None = None
+
+    @property
+    def jobs(self) -> ArqRedis:
+        """The arq pool for enqueuing jobs (available while the app runs)."""
+        if self._jobs is None:
+            raise RuntimeError("the job pool exists only while the app is running")
+        return self._jobs
+
+    @asynccontextmanager
+    async def lifespan(self, _app: Litestar) -> AsyncIterator[None]:
+        """Start Redis (if embedded), the job pool and the worker; stop them in reverse."""
+        if self.embedded_redis is not None:
+            await asyncio.to_thread(self.embedded_redis.start)
+        try:
+            self._jobs = await create_job_pool(self.redis_url)
+            if self.settings.runs_worker_in_process:
+                self._worker = InProcessWorker(self.settings, self.redis_url)
+                self._worker.start()
+            yield
+        finally:
+            await self._shutdown()
+
+    async def _shutdown(self) -> None:
+        if self._worker is not None:
+            await self._worker.stop()
+            self._worker = None
+        if self._jobs is not None:
+            await self._jobs.aclose()
+            self._jobs = None
+        await self.redis.aclose()
+        if self.embedded_redis is not None:
+            await asyncio.to_thread(self.embedded_redis.stop)
+        # Pooled connections belong to this app's event loop: close them with it.
+        await self.engine.dispose()

@@ -1,0 +1,74 @@
+"""What every page needs: locale negotiation per request and the Jinja environment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2 import Environment
+from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from app import i18n
+from app.navigation import tab_bar
+
+DISPLAY_COOKIE = "display"
+LARGE_TEXT = "large"
+
+
+class LocaleMiddleware(ASGIMiddleware):
+    """Chooses the language of each request: the person's choice, then Accept-Language."""
+
+    scopes = (ScopeType.HTTP,)
+
+    def __init__(self, default_locale: str) -> None:
+        self.default_locale = default_locale
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        headers = dict(scope["headers"])
+        cookie = _cookie(headers.get(b"cookie", b"").decode("latin-1"), i18n.LOCALE_COOKIE)
+        accept = headers.get(b"accept-language", b"").decode("latin-1")
+        locale = i18n.negotiate(cookie, accept, self.default_locale)
+        i18n.set_locale(locale)
+        scope.setdefault("state", {})["locale"] = locale
+
+        async def send_with_language(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                response_headers = MutableScopeHeaders.from_message(message)
+                response_headers["Content-Language"] = i18n.HTML_LANG[locale]
+                response_headers.add("Vary", "Accept-Language, Cookie")
+            await send(message)
+
+        await next_app(scope, receive, send_with_language)
+
+
+def _cookie(header: str, name: str) -> str | None:
+    for part in header.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name:
+            return value
+    return None
+
+
+def configure_jinja(env: Environment) -> None:
+    """Gettext through the request's locale; helpers the layout uses."""
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda message: i18n.translations(i18n.current_locale()).ugettext(message),
+        ngettext=lambda s, p, n: i18n.translations(i18n.current_locale()).ungettext(s, p, n),
+        newstyle=True,
+    )
+    env.globals.update(
+        current_locale=i18n.current_locale,
+        html_lang=lambda: i18n.HTML_LANG[i18n.current_locale()],
+        supported_locales=i18n.SUPPORTED_LOCALES,
+        native_names=i18n.NATIVE_NAMES,
+        large_text=large_text,
+        tab_bar=tab_bar,
+    )
+
+
+def large_text(request: Any) -> bool:
+    """Whether the big-font (适老化) display is on for this browser."""
+    return bool(request.cookies.get(DISPLAY_COOKIE) == LARGE_TEXT)

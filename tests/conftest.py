@@ -1,0 +1,135 @@
+"""Shared fixtures: settings on a throw-away database, a migrated schema, running apps.
+
+With ``DATABASE_URL`` naming PostgreSQL, a fresh database is created on that server for
+the session and dropped afterwards; otherwise SQLite files live under pytest's tmp dir.
+With ``REDIS_URL`` set, apps use that Redis; otherwise each app starts the embedded one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import TypeVar
+
+import msgspec
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy.engine import make_url
+
+from app.config import Environment, Settings
+from app.db import database_config
+from app.main import create_app
+
+T = TypeVar("T")
+
+
+def _postgres_admin_url() -> str | None:
+    url = os.environ.get("DATABASE_URL", "")
+    return url if url.startswith(("postgres://", "postgresql")) else None
+
+
+async def _postgres(admin_url: str, statement: str) -> None:
+    import asyncpg
+
+    dsn = make_url(admin_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = await asyncpg.connect(dsn)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def fresh_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A factory of empty databases: PostgreSQL when DATABASE_URL says so, else SQLite."""
+    admin = _postgres_admin_url()
+    created: list[str] = []
+
+    def make(label: str = "db") -> str:
+        if admin is None:
+            return f"sqlite:///{tmp_path_factory.mktemp(label) / 'onething.db'}"
+        name = f"onething_test_{label}_{uuid.uuid4().hex[:8]}"
+        asyncio.run(_postgres(admin, f'CREATE DATABASE "{name}"'))
+        created.append(name)
+        return make_url(admin).set(database=name).render_as_string(hide_password=False)
+
+    yield make
+    for name in created:
+        asyncio.run(_postgres(admin or "", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def make_settings(var_dir: Path, database_url: str | None = None, **overrides: object) -> Settings:
+    """Test settings: a private var dir, the given database, REDIS_URL from the environment."""
+    return msgspec.structs.replace(
+        Settings(
+            env=Environment.TEST,
+            var_dir=var_dir,
+            database_url=database_url,
+            redis_url=os.environ.get("REDIS_URL") or None,
+            secret_key="t" * 48,
+            log_json=True,
+            heartbeat_interval_seconds=1,
+            heartbeat_stale_seconds=5,
+            readiness_timeout_seconds=1.0,
+        ),
+        **overrides,
+    )
+
+
+def migrate(settings: Settings, revision: str = "head", *, down: bool = False) -> None:
+    """Run Alembic through advanced-alchemy, as ``python -m app migrate`` does."""
+    from advanced_alchemy.alembic.commands import AlembicCommands
+
+    commands = AlembicCommands(sqlalchemy_config=database_config(settings))
+    if down:
+        commands.downgrade(revision=revision)
+    else:
+        commands.upgrade(revision=revision)
+
+
+@pytest.fixture(scope="session")
+def migrated_database_url(
+    fresh_database_url: object, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    """One migrated database with the demo data, shared by the session's app tests."""
+    from app.demo import load_demo_data
+
+    url: str = fresh_database_url("app")  # type: ignore[operator]
+    settings = make_settings(tmp_path_factory.mktemp("migrate"), url)
+    migrate(settings)
+    asyncio.run(load_demo_data(settings))
+    return url
+
+
+@pytest.fixture
+def settings(tmp_path: Path, migrated_database_url: str) -> Settings:
+    """Settings for one test: its own var dir (embedded Redis) on the shared database."""
+    return make_settings(tmp_path / "var", migrated_database_url)
+
+
+@pytest.fixture
+def app(settings: Settings) -> Litestar:
+    """The real app for these settings (not started)."""
+    return create_app(settings)
+
+
+async def in_app(
+    client: AsyncTestClient[Litestar], fn: Callable[..., Awaitable[T]], *args: object
+) -> T:
+    """Run ``fn(*args)`` on the app's event loop.
+
+    The test client serves the app from its own thread and loop; the app's Redis and
+    database connections belong to that loop, so tests reach them only through it.
+    """
+    return await asyncio.to_thread(client.blocking_portal.call, fn, *args)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    """A started app (lifespan: Redis, worker) and an HTTP client for it."""
+    async with AsyncTestClient(app=app, base_url="http://127.0.0.1:8000") as test_client:
+        yield test_client

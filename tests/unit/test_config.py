@@ -1,0 +1,83 @@
+"""Settings: embedded defaults, overrides from the environment, clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.config import ENVIRONMENT_VARIABLES, Environment, Settings, SettingsError, load_settings
+
+
+def test_defaults_are_the_embedded_setup(tmp_path: Path) -> None:
+    settings = load_settings({"ONETHING_VAR_DIR": str(tmp_path)})
+    assert settings.env is Environment.DEVELOPMENT
+    assert settings.host == "127.0.0.1"
+    assert settings.port == 8000
+    assert settings.effective_database_url == f"sqlite+aiosqlite:///{tmp_path}/onething.db"
+    assert settings.redis_is_embedded
+    assert settings.runs_worker_in_process
+    assert settings.default_locale == "zh_Hans"
+    assert settings.max_request_body_bytes == 10 * 1024 * 1024
+
+
+def test_development_secret_is_generated_once_and_kept(tmp_path: Path) -> None:
+    first = load_settings({"ONETHING_VAR_DIR": str(tmp_path)}).secret_key
+    second = load_settings({"ONETHING_VAR_DIR": str(tmp_path)}).secret_key
+    assert len(first) >= 32
+    assert first == second
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_environment_overrides_every_kind_of_field(tmp_path: Path) -> None:
+    settings = load_settings(
+        {
+            "ONETHING_VAR_DIR": str(tmp_path),
+            "ONETHING_PORT": "9001",
+            "DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/onething",
+            "REDIS_URL": "redis://127.0.0.1:6379/3",
+            "ONETHING_WORKER_IN_PROCESS": "true",
+            "ONETHING_LOG_JSON": "false",
+            "ONETHING_READINESS_TIMEOUT_SECONDS": "0.5",
+            "ONETHING_SECRET_KEY": "s" * 40,
+        }
+    )
+    assert settings.port == 9001
+    assert settings.effective_database_url == "postgresql+asyncpg://postgres@127.0.0.1:5432/onething"
+    assert not settings.redis_is_embedded
+    assert settings.runs_worker_in_process  # explicitly asked for, despite an external Redis
+    assert settings.log_json is False
+    assert settings.readiness_timeout_seconds == 0.5
+    assert settings.secret_key == "s" * 40
+
+
+def test_external_redis_moves_the_worker_out_of_the_web_process(tmp_path: Path) -> None:
+    settings = load_settings({"ONETHING_VAR_DIR": str(tmp_path), "REDIS_URL": "redis://x:6379/0"})
+    assert not settings.runs_worker_in_process
+
+
+def test_empty_variables_count_as_unset(tmp_path: Path) -> None:
+    settings = load_settings({"ONETHING_VAR_DIR": str(tmp_path), "DATABASE_URL": " "})
+    assert settings.database_url is None
+
+
+def test_a_bad_value_names_its_variable(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="ONETHING_PORT"):
+        load_settings({"ONETHING_VAR_DIR": str(tmp_path), "ONETHING_PORT": "eighty"})
+
+
+def test_production_refuses_to_start_without_a_secret(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="ONETHING_SECRET_KEY"):
+        load_settings({"ONETHING_VAR_DIR": str(tmp_path), "ONETHING_ENV": "production"})
+
+
+def test_a_short_secret_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="at least 32"):
+        load_settings({"ONETHING_VAR_DIR": str(tmp_path), "ONETHING_SECRET_KEY": "short"})
+
+
+def test_every_environment_variable_names_a_setting_and_is_documented() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    for name, field in ENVIRONMENT_VARIABLES.items():
+        assert field in Settings.__struct_fields__
+        assert f"`{name}`" in readme, f"{name} is not documented in README.md"
