@@ -138,7 +138,7 @@ def _variable_for(message: str) -> str:
 
 
 def _with_secret(settings: Settings) -> Settings:
-    """Production needs a real secret; elsewhere one is kept in var/ so sessions survive restarts."""
+    """Production needs a real secret; elsewhere one is kept in var/ to outlive restarts."""
     if settings.secret_key:
         if len(settings.secret_key) < 32:
             raise SettingsError("ONETHING_SECRET_KEY must be at least 32 characters.")

@@ -38,7 +38,9 @@ def mask_personal_data(
     return event_dict
 
 
-def configure_logging(level: str = "INFO", *, json: bool = True, stream: TextIO | None = None) -> None:
+def configure_logging(
+    level: str = "INFO", *, json: bool = True, stream: TextIO | None = None
+) -> None:
     """Route structlog and stdlib logging through one masking JSON (or console) renderer."""
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,

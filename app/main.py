@@ -24,7 +24,7 @@ from app.logging import configure_logging
 from app.problems import handle_exception
 from app.requests import RequestIdMiddleware
 from app.routes.health import healthz, readyz
-from app.routes.shell import ShellController
+from app.routes.shell import ShellController, not_found_page
 from app.runtime import Runtime
 from app.web import LocaleMiddleware, configure_jinja
 
@@ -77,11 +77,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         default_locale=settings.default_locale,
         route_handlers=[
             ShellController,
+            not_found_page,
             healthz,
             readyz,
             miniprogram_api.create_router(),
             create_static_files_router(
-                path="/static", directories=[ASSETS_DIR], opt={"access": "public"},
+                path="/static",
+                directories=[ASSETS_DIR],
+                opt={"access": "public"},
                 include_in_schema=False,
             ),
         ],

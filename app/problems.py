@@ -60,9 +60,7 @@ def wants_json(request: Request[Any, Any, Any]) -> bool:
 
 def _status_and_fields(exc: Exception) -> tuple[int, list[dict[str, str]]]:
     if isinstance(exc, errors.DomainError):
-        status = next(
-            (code for kind, code in _DOMAIN_STATUS.items() if isinstance(exc, kind)), 400
-        )
+        status = next((code for kind, code in _DOMAIN_STATUS.items() if isinstance(exc, kind)), 400)
         fields = getattr(exc, "fields", {})
         return status, [{"field": k, "message": _(v)} for k, v in fields.items()]
     if isinstance(exc, ValidationException):

@@ -20,21 +20,22 @@ MUST_TRANSLATE = ("zh_Hans",)
 
 
 def _extract(target: Path) -> None:
-    subprocess.run(  # noqa: S603 (fixed argv)
-        [
-            str(Path(sys.executable).with_name("pybabel")), "extract", "-F", "babel.cfg",
-            "-k", "_", "-k", "gettext", "-k", "N_", "-k", "ngettext:1,2",
-            "--no-location", "--omit-header", "-o", str(target), ".",
-        ],  # fmt: skip
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
+    argv = [
+        str(Path(sys.executable).with_name("pybabel")), "extract", "-F", "babel.cfg",
+        "-k", "_", "-k", "gettext", "-k", "N_", "-k", "ngettext:1,2",
+        "--no-location", "--omit-header", "-o", str(target), ".",
+    ]  # fmt: skip
+    subprocess.run(argv, cwd=ROOT, check=True, capture_output=True)  # noqa: S603 (fixed argv)
 
 
 def _ids(path: Path) -> set[str]:
     with path.open("rb") as handle:
         return {str(m.id if isinstance(m.id, str) else m.id[0]) for m in read_po(handle) if m.id}
+
+
+def _translated(string: object) -> bool:
+    """A singular message needs its text; a plural one needs every form."""
+    return bool(string) if isinstance(string, str) else all(string)  # type: ignore[call-overload]
 
 
 def main() -> int:
@@ -43,7 +44,8 @@ def main() -> int:
         fresh = Path(tmp) / "messages.pot"
         _extract(fresh)
         used = _ids(fresh)
-    problems = [f"not in locales/messages.pot (run make locales): {m!r}" for m in sorted(used - _ids(LOCALES / "messages.pot"))]
+    missing = sorted(used - _ids(LOCALES / "messages.pot"))
+    problems = [f"not in locales/messages.pot (run make locales): {m!r}" for m in missing]
     for locale in sorted(p.name for p in LOCALES.iterdir() if p.is_dir()):
         with (LOCALES / locale / "LC_MESSAGES" / "messages.po").open("rb") as handle:
             catalog = read_po(handle)
@@ -53,7 +55,7 @@ def main() -> int:
             problems += [
                 f"{locale}: untranslated or fuzzy {m.id!r}"
                 for m in catalog
-                if m.id and (m.fuzzy or not (m.string if isinstance(m.string, str) else all(m.string)))
+                if m.id and (m.fuzzy or not _translated(m.string))
             ]
     for problem in problems:
         print(problem, file=sys.stderr)  # noqa: T201

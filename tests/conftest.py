@@ -11,6 +11,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
@@ -32,7 +33,13 @@ def _postgres_admin_url() -> str | None:
     return url if url.startswith(("postgres://", "postgresql")) else None
 
 
-async def _postgres(admin_url: str, statement: str) -> None:
+def _postgres(admin_url: str, statement: str) -> None:
+    """Run one statement on the server, also from inside an async test's running loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, _postgres_async(admin_url, statement)).result()
+
+
+async def _postgres_async(admin_url: str, statement: str) -> None:
     import asyncpg
 
     dsn = make_url(admin_url).set(drivername="postgresql").render_as_string(hide_password=False)
@@ -53,13 +60,13 @@ def fresh_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[obj
         if admin is None:
             return f"sqlite:///{tmp_path_factory.mktemp(label) / 'onething.db'}"
         name = f"onething_test_{label}_{uuid.uuid4().hex[:8]}"
-        asyncio.run(_postgres(admin, f'CREATE DATABASE "{name}"'))
+        _postgres(admin, f'CREATE DATABASE "{name}"')
         created.append(name)
         return make_url(admin).set(database=name).render_as_string(hide_password=False)
 
     yield make
     for name in created:
-        asyncio.run(_postgres(admin or "", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        _postgres(admin or "", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def make_settings(var_dir: Path, database_url: str | None = None, **overrides: object) -> Settings:
@@ -70,6 +77,8 @@ def make_settings(var_dir: Path, database_url: str | None = None, **overrides: o
             var_dir=var_dir,
             database_url=database_url,
             redis_url=os.environ.get("REDIS_URL") or None,
+            # Each app under test runs its own worker, also against a shared REDIS_URL.
+            worker_in_process=True,
             secret_key="t" * 48,
             log_json=True,
             heartbeat_interval_seconds=1,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litestar import Request, Response, get
+from litestar import Response, get
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
@@ -25,8 +25,7 @@ async def healthz() -> dict[str, str]:
         503: ResponseSpec(data_container=Readiness, description="A dependency is not ready")
     },
 )
-async def readyz(request: Request[None, None, None], runtime: NamedDependency[Runtime]
-) -> Response[Readiness]:
+async def readyz(runtime: NamedDependency[Runtime]) -> Response[Readiness]:
     """Readiness: 200 when the database, Redis and a worker all answer; 503 naming what failed."""
     result = await check_readiness(
         runtime.engine,

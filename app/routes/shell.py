@@ -7,10 +7,11 @@ from typing import Annotated, Any
 import msgspec
 from advanced_alchemy.extensions.litestar.providers import create_service_provider
 from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency
 from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.exceptions import NotFoundException
+from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
 from app import i18n
@@ -81,9 +82,7 @@ class ShellController(Controller):
         return _page("me", "me", next=request.url.path)
 
     @post("/settings/display", name="settings-display", status_code=303)
-    async def set_display(
-        self, data: Annotated[DisplayForm, FormBody]
-    ) -> Redirect:
+    async def set_display(self, data: Annotated[DisplayForm, FormBody]) -> Redirect:
         """Turn big-font mode on or off; the choice is kept in a cookie for a year."""
         value = LARGE_TEXT if data.large_text else "standard"
         return Redirect(
@@ -93,13 +92,23 @@ class ShellController(Controller):
         )
 
     @post("/settings/language", name="settings-language", status_code=303)
-    async def set_language(
-        self, data: Annotated[LanguageForm, FormBody]
-    ) -> Redirect:
+    async def set_language(self, data: Annotated[LanguageForm, FormBody]) -> Redirect:
         """Choose the interface language; unknown values fall back to the default."""
         locale = i18n.supported(data.locale) or i18n.DEFAULT_LOCALE
         return Redirect(
             safe_next(data.next),
             status_code=303,
-            cookies=[Cookie(key=i18n.LOCALE_COOKIE, value=locale, max_age=_ONE_YEAR, samesite="lax")],
+            cookies=[
+                Cookie(key=i18n.LOCALE_COOKIE, value=locale, max_age=_ONE_YEAR, samesite="lax")
+            ],
         )
+
+
+@get("/{unknown:path}", opt={"access": "public"}, include_in_schema=False, name="not-found")
+async def not_found_page(unknown: FromPath[str]) -> None:
+    """Every unknown GET path, routed on purpose so the error page gets the full middleware stack.
+
+    Unmatched requests skip route middleware in Litestar, so the 404 page would have no CSRF
+    cookie and its big-font switch would answer 403. Known routes always match first.
+    """
+    raise NotFoundException

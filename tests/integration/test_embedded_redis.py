@@ -37,7 +37,7 @@ def test_a_server_left_by_a_killed_app_is_reused(tmp_path: Path) -> None:
         "import os, sys; from pathlib import Path; from app.embedded_redis import EmbeddedRedis;"
         f"EmbeddedRedis(Path({str(directory)!r})).start(); os.kill(os.getpid(), 9)"
     )
-    killed = subprocess.run([sys.executable, "-c", script], check=False, cwd=Path.cwd())  # noqa: S603
+    killed = subprocess.run([sys.executable, "-c", script], check=False, cwd=Path.cwd())
     assert killed.returncode == -signal.SIGKILL
     leftover = EmbeddedRedis(directory)
     leftover_pid = _pid(leftover)

@@ -72,6 +72,7 @@ async def test_the_embedded_redis_stops_with_the_app(settings: Settings) -> None
         runtime: Runtime = client.app.state.runtime
         assert runtime.embedded_redis is not None
         pid = int(runtime.embedded_redis.pidfile.read_text())
-    assert not Path(f"/proc/{pid}").exists() or b"redis" not in Path(
-        f"/proc/{pid}/cmdline"
-    ).read_bytes()
+    assert (
+        not Path(f"/proc/{pid}").exists()
+        or b"redis" not in Path(f"/proc/{pid}/cmdline").read_bytes()
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -34,10 +35,12 @@ async def test_enqueuing_the_same_job_id_twice_runs_it_once(
     client: AsyncTestClient[Litestar],
 ) -> None:
     runtime: Runtime = client.app.state.runtime
+    # Unique per run: a shared Redis keeps results of earlier runs for keep_result seconds.
+    job_id = f"beat-once-{uuid.uuid4().hex}"
 
     async def enqueue_twice() -> tuple[bool, bool, float]:
-        first = await runtime.jobs.enqueue_job("heartbeat", _job_id="beat-once", _defer_by=0.5)
-        second = await runtime.jobs.enqueue_job("heartbeat", _job_id="beat-once")
+        first = await runtime.jobs.enqueue_job("heartbeat", _job_id=job_id, _defer_by=0.5)
+        second = await runtime.jobs.enqueue_job("heartbeat", _job_id=job_id)
         assert first is not None
         result: float = await first.result(timeout=10, poll_delay=0.05)
         return first is not None, second is None, result

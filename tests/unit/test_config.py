@@ -43,7 +43,9 @@ def test_environment_overrides_every_kind_of_field(tmp_path: Path) -> None:
         }
     )
     assert settings.port == 9001
-    assert settings.effective_database_url == "postgresql+asyncpg://postgres@127.0.0.1:5432/onething"
+    assert (
+        settings.effective_database_url == "postgresql+asyncpg://postgres@127.0.0.1:5432/onething"
+    )
     assert not settings.redis_is_embedded
     assert settings.runs_worker_in_process  # explicitly asked for, despite an external Redis
     assert settings.log_json is False

@@ -20,5 +20,5 @@ def test_a_failed_job_result_is_stored_as_text() -> None:
 
 
 def test_pickled_payloads_are_refused() -> None:
-    with pytest.raises(Exception, match="(?i)msgpack|malformed|invalid|unexpected"):
+    with pytest.raises(Exception, match=r"(?i)msgpack|malformed|invalid|unexpected"):
         deserialize(pickle.dumps({"f": "heartbeat"}))
