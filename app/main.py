@@ -22,7 +22,7 @@ from app.config import PROJECT_ROOT, Environment, Settings, load_settings
 from app.db import create_engine, database_config
 from app.logging import configure_logging
 from app.problems import handle_exception
-from app.requests import RequestIdMiddleware
+from app.requests import DeclaredBodyLimitMiddleware, RequestIdMiddleware
 from app.routes.health import healthz, readyz
 from app.routes.shell import ShellController, not_found_page
 from app.runtime import Runtime
@@ -104,6 +104,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         exception_handlers={Exception: handle_exception},
         request_max_body_size=settings.max_request_body_bytes,
+        middleware=[DeclaredBodyLimitMiddleware(settings.max_request_body_bytes)],
         openapi_config=_openapi(),
         debug=False,
         state=State({"settings": settings, "runtime": runtime}),

@@ -1,4 +1,5 @@
-"""Request ids and one access-log line per request (path only: query strings may hold data)."""
+"""Request ids, one access-log line per request (path only: query strings may hold data),
+and the declared body size limit."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import uuid
 import structlog
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
+from litestar.exceptions import HTTPException
 from litestar.middleware import ASGIMiddleware
+from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -46,3 +49,23 @@ class RequestIdMiddleware(ASGIMiddleware):
                     status=status,
                     duration_ms=round((time.perf_counter() - started) * 1000, 2),
                 )
+
+
+class DeclaredBodyLimitMiddleware(ASGIMiddleware):
+    """Refuse a body whose declared ``Content-Length`` is over the limit, before reading it.
+
+    Litestar enforces ``request_max_body_size`` only when a handler reads the body; this
+    answers 413 at once for every route, whether or not it reads one. Bodies without a
+    length (chunked) are still cut off by Litestar's own limit as they are read.
+    """
+
+    scopes = (ScopeType.HTTP,)
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.limit:
+            raise HTTPException(status_code=HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+        await next_app(scope, receive, send)

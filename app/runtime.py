@@ -66,7 +66,7 @@ class Runtime:
             await self._worker.stop()
             self._worker = None
         if self._jobs is not None:
-            await self._jobs.aclose()
+            await self._jobs.aclose(close_connection_pool=True)
             self._jobs = None
         await self.redis.aclose()
         if self.embedded_redis is not None:

@@ -7,6 +7,7 @@ objects or personal data, and are idempotent (arq runs a job at least once).
 from __future__ import annotations
 
 import asyncio
+import signal
 import time
 from typing import Any
 
@@ -22,6 +23,7 @@ from app.config import Settings
 log = structlog.get_logger(__name__)
 
 HEARTBEAT_KEY = "onething:worker:heartbeat"
+_STOP_GRACE_SECONDS = 5.0
 _encoder = msgspec.msgpack.Encoder(enc_hook=lambda obj: f"{type(obj).__name__}: {obj}")
 _decoder = msgspec.msgpack.Decoder()
 
@@ -116,16 +118,28 @@ class InProcessWorker:
         self._task = asyncio.create_task(self._worker.async_run(), name="arq-worker")
 
     async def stop(self) -> None:
-        """Let running jobs finish, then stop (also when Redis is already gone)."""
+        """Stop taking jobs, give running ones a moment, cancel the rest, close connections.
+
+        Not ``Worker.close()``: it gathers the jobs it has just cancelled, so a job running at
+        shutdown would raise ``CancelledError`` into the app's lifespan. A cancelled job runs
+        again later (arq is at-least-once and every job here is idempotent).
+        """
+        worker = self._worker
+        worker.allow_pick_jobs = False
+        if worker.tasks:  # a short grace period: most jobs here take milliseconds
+            await asyncio.wait(list(worker.tasks.values()), timeout=_STOP_GRACE_SECONDS)
+        worker.handle_sig(signal.SIGUSR1)
+        running = [task for task in (self._task, *worker.tasks.values()) if task is not None]
+        await asyncio.gather(*running, return_exceptions=True)
+        pool = worker.pool  # None when the worker never reached Redis
+        if pool is None:
+            return
         try:
-            await self._worker.close()
+            await pool.delete(worker.health_check_key)
         except (RedisError, OSError) as exc:
             # Redis went first (a crash, or a test stopping it): nothing left to tidy there.
             log.warning("worker closed without redis", error=type(exc).__name__)
-            await self._worker.pool.aclose(close_connection_pool=True)
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        await pool.aclose(close_connection_pool=True)
 
 
 async def run_worker(settings: Settings) -> None:

@@ -22,4 +22,4 @@ class DepartmentService(SQLAlchemyAsyncRepositoryService[Department]):
 
     async def in_display_order(self) -> Sequence[Department]:
         """All departments in the order the city lists them."""
-        return await self.list(order_by=[("sort_order", False), ("code", False)])
+        return await self.get_many(order_by=[("sort_order", False), ("code", False)])
