@@ -35,19 +35,22 @@ def _demo(settings: Settings, _args: argparse.Namespace) -> None:
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> None:
-    import uvicorn
+    # granian, not uvicorn: at saturation it held the shell page's p99 5-7x lower with equal
+    # or better throughput (bench/README.md, "Figures on this machine").
+    from granian import Granian
+    from granian.constants import Interfaces
 
-    uvicorn.run(
+    Granian(
         "app.main:create_app",
         factory=True,
-        host=settings.host,
+        interface=Interfaces.ASGI,
+        address=settings.host,
         port=settings.port,
+        workers=1,  # the embedded Redis and in-process worker belong to one process
         reload=args.reload,
-        log_config=None,  # our structlog handler formats uvicorn's records too
-        access_log=False,
-        proxy_headers=False,
-        timeout_graceful_shutdown=10,
-    )
+        log_enabled=False,  # our structlog handlers write every line, masked
+        log_access=False,  # app.requests logs one line per request, path only
+    ).serve()
 
 
 def _worker(settings: Settings, _args: argparse.Namespace) -> None:
