@@ -9,7 +9,7 @@
 
 Check characters are computed by python-stdnum. Its ``validate`` functions are not called,
 because both are stricter than the standards (see ``_has_known_province`` and
-``_credit_code_format_error``) and would turn real people and organisations away.
+``_credit_code_error``) and would turn real people and organisations away.
 
 Validation errors are ``RuleViolation``s whose messages are gettext ids, shown to the person
 who typed the number; they never contain the number itself (it is personal information).
