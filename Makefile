@@ -69,7 +69,7 @@ locales: install ## re-extract messages and merge them into every catalog
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k gettext -k N_ -k ngettext:1,2 \
 	  --no-location --sort-output --omit-header -o locales/messages.pot .
 	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales -D messages \
-	  --no-location --omit-header --width 100 --ignore-obsolete
+	  --width 100 --ignore-obsolete --no-fuzzy-matching
 
 clean: ## remove installed and generated files (keeps var/, the local data)
 	rm -rf $(VENV) node_modules assets/vendor locales/*/LC_MESSAGES/*.mo .pytest_cache .mypy_cache .ruff_cache

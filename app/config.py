@@ -51,6 +51,18 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     heartbeat_interval_seconds: int = 10
     heartbeat_stale_seconds: int = 45
     load_demo_data: bool = True
+    # Sessions: ended after this long without a request, and this long after sign-in at most.
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    # SMS one-time codes. No gateway URL means the developer outbox (refused in production).
+    sms_gateway_url: str | None = None
+    sms_code_ttl_seconds: int = 300
+    # How long a call to an outside party (SMS gateway, WeChat, Alipay …) may take.
+    outbound_timeout_seconds: float = 5.0
+    # Keys for personal data at rest: "k2:<base64 32 bytes>,k1:<…>,index:<…>" (the first
+    # encrypts, the others only decrypt; index keys the blind index). Unset outside
+    # production: generated once into var/protection_keys.
+    data_keys: str | None = None
 
     @property
     def effective_database_url(self) -> str:
@@ -105,6 +117,12 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "ONETHING_HEARTBEAT_INTERVAL_SECONDS": "heartbeat_interval_seconds",
     "ONETHING_HEARTBEAT_STALE_SECONDS": "heartbeat_stale_seconds",
     "ONETHING_LOAD_DEMO_DATA": "load_demo_data",
+    "ONETHING_SESSION_IDLE_MINUTES": "session_idle_minutes",
+    "ONETHING_SESSION_ABSOLUTE_HOURS": "session_absolute_hours",
+    "ONETHING_SMS_GATEWAY_URL": "sms_gateway_url",
+    "ONETHING_SMS_CODE_TTL_SECONDS": "sms_code_ttl_seconds",
+    "ONETHING_OUTBOUND_TIMEOUT_SECONDS": "outbound_timeout_seconds",
+    "ONETHING_DATA_KEYS": "data_keys",
 }
 
 
@@ -121,7 +139,17 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     except msgspec.ValidationError as exc:
         name = _variable_for(str(exc))
         raise SettingsError(f"{name}: {exc}. Fix or unset it.") from exc
-    return _with_secret(settings)
+    return _refuse_unsafe_production(_with_secret(settings))
+
+
+def _refuse_unsafe_production(settings: Settings) -> Settings:
+    """Development conveniences that must never run in production."""
+    if settings.env is Environment.PRODUCTION and not settings.sms_gateway_url:
+        raise SettingsError(
+            "ONETHING_SMS_GATEWAY_URL is required in production (the developer outbox "
+            "would show sign-in codes)."
+        )
+    return settings
 
 
 def _decode_path(kind: type, value: object) -> object:

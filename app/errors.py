@@ -62,3 +62,13 @@ class Unavailable(DomainError):
     """A dependency (database, Redis, a department system) cannot be reached now."""
 
     default_message = N_("The service is temporarily unavailable. Please try again shortly.")
+
+
+class RateLimited(DomainError):
+    """Too many attempts in a short time; ``retry_after`` says how many seconds to wait."""
+
+    default_message = N_("Too many requests. Please wait a moment and try again.")
+
+    def __init__(self, message: str | None = None, *, retry_after: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -20,11 +20,14 @@ from litestar.types import ASGIApp
 from app import miniprogram_api
 from app.config import PROJECT_ROOT, Environment, Settings, load_settings
 from app.db import create_engine, database_config
+from app.identity.access import enforce_access
 from app.logging import configure_logging
 from app.problems import handle_exception
 from app.requests import DeclaredBodyLimitMiddleware, RequestIdMiddleware
+from app.routes.dev import sms_outbox
 from app.routes.health import healthz, readyz
 from app.routes.shell import ShellController, not_found_page
+from app.routes.sign_in import SignInController
 from app.runtime import Runtime
 from app.web import LocaleMiddleware, configure_jinja
 
@@ -77,6 +80,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         default_locale=settings.default_locale,
         route_handlers=[
             ShellController,
+            SignInController,
+            sms_outbox,
             not_found_page,
             healthz,
             readyz,
@@ -103,6 +108,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             exclude=["^/mp/", "^/healthz", "^/readyz", "^/static/", "^/schema"],
         ),
         exception_handlers={Exception: handle_exception},
+        guards=[enforce_access],
         request_max_body_size=settings.max_request_body_bytes,
         middleware=[DeclaredBodyLimitMiddleware(settings.max_request_body_bytes)],
         openapi_config=_openapi(),

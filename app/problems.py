@@ -8,11 +8,12 @@ trace; the log gets it, with personal data masked.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import structlog
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.response import Template
+from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE, HTTP_500_INTERNAL_SERVER_ERROR
 
 from app import errors
@@ -30,6 +31,7 @@ _DOMAIN_STATUS: dict[type[errors.DomainError], int] = {
     errors.Conflict: 409,
     errors.RuleViolation: 422,
     errors.Unavailable: 503,
+    errors.RateLimited: 429,
 }
 
 
@@ -78,6 +80,12 @@ def _status_and_fields(exc: Exception) -> tuple[int, list[dict[str, str]]]:
     return HTTP_500_INTERNAL_SERVER_ERROR, []
 
 
+def _retry_after(exc: Exception, status: int) -> dict[str, str] | None:
+    if isinstance(exc, errors.RateLimited):
+        return {"Retry-After": str(exc.retry_after)}
+    return {"Retry-After": "5"} if status in (429, 503) else None
+
+
 def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """The one exception handler of the app."""
     status, fields = _status_and_fields(exc)
@@ -87,7 +95,10 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
     title = titles.get(status, titles[500] if status >= 500 else titles[400])
     detail = _(exc.message) if isinstance(exc, errors.DomainError) else title
     request_id = structlog.contextvars.get_contextvars().get("request_id", "")
-    headers = {"Retry-After": "5"} if status in (429, 503) else None
+    headers = _retry_after(exc, status)
+    if isinstance(exc, errors.Unauthenticated) and not wants_json(request):
+        # A page that needs a signed-in person sends them to sign in, then back here.
+        return Redirect(f"/sign-in?next={quote(request.url.path)}", status_code=303)
     if wants_json(request):
         body: dict[str, Any] = {
             "type": "about:blank",

@@ -10,13 +10,18 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 from arq.connections import ArqRedis
 from litestar import Litestar
 from redis.asyncio import Redis
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from app.config import Settings
+from app.config import Environment, Settings
 from app.embedded_redis import EmbeddedRedis
+from app.identity.codes import CodeService
+from app.identity.sessions import SessionStore
+from app.identity.sms import DevOutbox, HttpSmsGateway, SmsGateway
+from app.protection import DataProtector, load_protection_keys
 from app.worker import InProcessWorker, create_job_pool
 
 
@@ -36,6 +41,28 @@ class Runtime:
         timeout = settings.readiness_timeout_seconds
         self.redis: Redis = Redis.from_url(
             self.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout
+        )
+        self.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+        self.protector = DataProtector(
+            load_protection_keys(
+                settings.data_keys,
+                settings.var_dir,
+                production=settings.env is Environment.PRODUCTION,
+            )
+        )
+        self.sessions = SessionStore(
+            self.redis,
+            idle_seconds=settings.session_idle_minutes * 60,
+            absolute_seconds=settings.session_absolute_hours * 3600,
+        )
+        self.codes = CodeService(
+            self.redis, secret=settings.secret_key, ttl_seconds=settings.sms_code_ttl_seconds
+        )
+        self.http = httpx.AsyncClient(timeout=settings.outbound_timeout_seconds)
+        self.sms: SmsGateway = (
+            HttpSmsGateway(settings.sms_gateway_url, self.http)
+            if settings.sms_gateway_url
+            else DevOutbox(self.redis)
         )
         self._jobs: ArqRedis | None = None
         self._worker: InProcessWorker | None = None
@@ -69,6 +96,7 @@ class Runtime:
             await self._jobs.aclose(close_connection_pool=True)
             self._jobs = None
         await self.redis.aclose()
+        await self.http.aclose()
         if self.embedded_redis is not None:
             await asyncio.to_thread(self.embedded_redis.stop)
         # Pooled connections belong to this app's event loop: close them with it.

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
 from jinja2 import Environment
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
@@ -11,6 +14,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
+from app.i18n import N_
 from app.navigation import tab_bar
 
 DISPLAY_COOKIE = "display"
@@ -66,9 +70,33 @@ def configure_jinja(env: Environment) -> None:
         native_names=i18n.NATIVE_NAMES,
         large_text=large_text,
         tab_bar=tab_bar,
+        format_time=format_time,
+        real_name_level_label=real_name_level_label,
     )
 
 
 def large_text(request: Any) -> bool:
     """Whether the big-font (适老化) display is on for this browser."""
     return bool(request.cookies.get(DISPLAY_COOKIE) == LARGE_TEXT)
+
+
+_CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def format_time(epoch_seconds: float) -> str:
+    """A moment as the reader writes it, in China Standard Time (the city's clock)."""
+    moment = datetime.fromtimestamp(epoch_seconds, tz=_CHINA)
+    locale = i18n.current_locale()
+    return format_datetime(
+        moment, format="medium", locale="zh_Hans_CN" if locale == "zh_Hans" else locale
+    )
+
+
+def real_name_level_label(level: str) -> str:
+    """The real-name level in words."""
+    labels = {
+        "L1": N_("L1 · phone verified"),
+        "L2": N_("L2 · matched with population records"),
+        "L3": N_("L3 · verified in person"),
+    }
+    return i18n.gettext(labels.get(level, level))

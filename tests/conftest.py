@@ -142,3 +142,43 @@ async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
     """A started app (lifespan: Redis, worker) and an HTTP client for it."""
     async with AsyncTestClient(app=app, base_url="http://127.0.0.1:8000") as test_client:
         yield test_client
+
+
+async def csrf_token(client: AsyncTestClient[Litestar]) -> str:
+    """The CSRF token a browser would have after loading any page."""
+    if "csrftoken" not in client.cookies:
+        await client.get("/sign-in")
+    return str(client.cookies["csrftoken"])
+
+
+async def latest_code(client: AsyncTestClient[Litestar]) -> str:
+    """The newest code in the developer SMS outbox of the app under test."""
+    from app.identity.sms import DevOutbox
+
+    sms = client.app.state.runtime.sms
+    assert isinstance(sms, DevOutbox)
+    messages = await in_app(client, sms.recent)
+    return messages[0].code
+
+
+async def sign_in_as(client: AsyncTestClient[Litestar], phone: str) -> None:
+    """Sign in through the real two-step form, reading the code from the outbox."""
+    token = await csrf_token(client)
+    sent = await client.post("/sign-in/code", data={"phone": phone, "_csrf_token": token})
+    assert sent.status_code == 200, sent.text
+    code = await latest_code(client)
+    done = await client.post(
+        "/sign-in/verify",
+        data={"phone": phone, "code": code, "_csrf_token": token},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text
+
+
+async def forget_code_cooldown(client: AsyncTestClient[Litestar], phone: str) -> None:
+    """As if the one-minute wait between codes for ``phone`` had passed."""
+    from app.protection import SensitiveKind
+
+    runtime = client.app.state.runtime
+    index = runtime.protector.blind_index(phone, SensitiveKind.PHONE)
+    await in_app(client, runtime.redis.delete, f"onething:otp:cooldown:{index}")

@@ -43,7 +43,8 @@ def database_config(settings: Settings, engine: AsyncEngine | None = None) -> SQ
     return SQLAlchemyAsyncConfig(
         engine_instance=engine or create_engine(settings),
         session_config=AsyncSessionConfig(expire_on_commit=False),
-        before_send_handler="autocommit",
+        # POST-redirect-GET: a 303 after a form is a success, so redirects commit too.
+        before_send_handler="autocommit_include_redirects",
         # Errors are mapped once per channel in app.problems, not by the plugin.
         set_default_exception_handler=False,
         alembic_config=AlembicAsyncConfig(

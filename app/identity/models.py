@@ -1,11 +1,24 @@
-"""Identity tables. Departments come first: staff, matters and sub-cases all point at one."""
+"""Identity tables: departments, persons and the security-event log.
+
+ID-card and phone numbers are never stored in clear: each has a ciphertext column
+(AES-GCM, see ``app.protection``) and a keyed blind-index column for look-ups.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import String
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db.base import UUIDv7AuditBase
+from app.db.base import BigIntAuditBase, UUIDv7AuditBase
+from app.protection import SensitiveColumn, SensitiveKind
+
+PERSON_PHONE = SensitiveColumn("person.phone", SensitiveKind.PHONE)
+PERSON_ID_NUMBER = SensitiveColumn("person.id_number", SensitiveKind.ID_NUMBER)
 
 
 class Department(UUIDv7AuditBase):
@@ -22,3 +35,58 @@ class Department(UUIDv7AuditBase):
     def name_in(self, locale: str) -> str:
         """The department's name in the reader's language (Chinese unless English is asked)."""
         return self.name_en if locale.startswith("en") else self.name_zh
+
+
+class RealNameLevel(StrEnum):
+    """How sure we are who the person is (实名等级)."""
+
+    PHONE = "L1"  # the phone number was verified with a one-time code
+    RECORDS = "L2"  # matched against the population record source
+    IN_PERSON = "L3"  # verified face to face, at a window or by a field worker
+
+
+class Person(UUIDv7AuditBase):
+    """A resident (个人). Sensitive numbers are encrypted; ``*_index`` columns find them."""
+
+    __tablename__ = "person"
+
+    real_name: Mapped[str | None] = mapped_column(String(100), default=None)
+    phone_ciphertext: Mapped[str] = mapped_column(String(200))
+    phone_index: Mapped[str] = mapped_column(String(64), unique=True)
+    id_number_ciphertext: Mapped[str | None] = mapped_column(String(200), default=None)
+    id_number_index: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    real_name_level: Mapped[RealNameLevel] = mapped_column(String(2), default=RealNameLevel.PHONE)
+    locale: Mapped[str | None] = mapped_column(String(16), default=None)
+    # Raising the epoch ends every session of the person ("sign out everywhere").
+    session_epoch: Mapped[int] = mapped_column(default=0)
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+    @property
+    def is_active(self) -> bool:
+        """False once an administrator has disabled the account."""
+        return self.disabled_at is None
+
+
+class SecurityEventKind(StrEnum):
+    """What happened, for the security log (等保: every sign-in attempt is recorded)."""
+
+    CODE_SENT = "code_sent"
+    CODE_REFUSED = "code_refused"  # rate limit or invalid number
+    SIGN_IN = "sign_in"
+    SIGN_IN_FAILED = "sign_in_failed"
+    SIGN_OUT = "sign_out"
+    SIGN_OUT_EVERYWHERE = "sign_out_everywhere"
+    ACCOUNT_DISABLED = "account_disabled"
+
+
+class SecurityEvent(BigIntAuditBase):
+    """Append-only record of a security event. Holds blind indexes, never clear numbers."""
+
+    __tablename__ = "security_event"
+    __table_args__ = (Index("ix_security_event_person_created", "person_id", "created_at"),)
+
+    kind: Mapped[SecurityEventKind] = mapped_column(String(32))
+    person_id: Mapped[UUID | None] = mapped_column(ForeignKey("person.id"), default=None)
+    phone_index: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
+    client_ip: Mapped[str | None] = mapped_column(String(64), default=None)
+    detail: Mapped[str] = mapped_column(String(200), default="")

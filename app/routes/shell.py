@@ -15,7 +15,10 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
 from app import i18n
+from app.identity.access import signed_in_person
+from app.identity.profile import summarize
 from app.identity.services import DepartmentService
+from app.runtime import Runtime
 from app.web import DISPLAY_COOKIE, LARGE_TEXT
 
 _ONE_YEAR = 365 * 24 * 3600
@@ -77,9 +80,13 @@ class ShellController(Controller):
         return _page("messages", "messages")
 
     @get("/me", name="me")
-    async def me(self, request: Request[Any, Any, Any]) -> Template:
-        """我的: display and language settings."""
-        return _page("me", "me", next=request.url.path)
+    async def me(
+        self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
+    ) -> Template:
+        """我的: the account (when signed in), display and language settings."""
+        person = await signed_in_person(request)
+        account = summarize(person, runtime.protector) if person else None
+        return _page("me", "me", next=request.url.path, account=account)
 
     @post("/settings/display", name="settings-display", status_code=303)
     async def set_display(self, data: Annotated[DisplayForm, FormBody]) -> Redirect:

@@ -134,6 +134,9 @@ class PageProblems:
 
     def _response(self, response: Response) -> None:
         request = response.request
+        # A boosted form answered 422 (or 429) is the form re-rendered with its messages.
+        if response.status in (422, 429) and request.headers.get("hx-request") == "true":
+            return
         if response.status >= 400 and request.resource_type != "document":
             self.entries.append(f"{response.status} for {request.resource_type} {request.url}")
 

@@ -32,7 +32,7 @@ from tests.browser.support import (
 
 pytestmark = pytest.mark.browser
 
-PATHS = [tab.path for tab in TABS] + [MISSING_PATH]
+PATHS = [tab.path for tab in TABS] + ["/sign-in", "/dev/sms-outbox", MISSING_PATH]
 MODES = ("standard", "large")
 PHONE = (390, 844)
 NARROW_WIDTH = 320  # WCAG 1.4.10: no sideways scrolling at 320 CSS px

@@ -1,0 +1,80 @@
+"""The SMS gateway adapter. Only codes and notices go out; numbers never reach the log.
+
+``DevOutbox`` (the embedded default, refused in production) keeps the last messages in
+Redis for the developer outbox page and logs the code with the number masked.
+``HttpSmsGateway`` posts to a gateway at a configurable base URL.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Protocol
+
+import httpx
+import msgspec
+import structlog
+from redis.asyncio import Redis
+
+from app.errors import Unavailable
+from app.privacy import mask_phone
+
+log = structlog.get_logger(__name__)
+
+_OUTBOX = "onething:dev:sms-outbox"
+_OUTBOX_SIZE = 50
+
+
+class SmsGateway(Protocol):
+    """Sends a one-time code to a phone."""
+
+    async def send_code(self, phone: str, code: str, *, locale: str) -> None:
+        """Deliver ``code``; raise ``Unavailable`` when the gateway cannot take it now."""
+
+
+class OutboxMessage(msgspec.Struct, kw_only=True):
+    """One message in the developer outbox (the number masked)."""
+
+    phone: str
+    code: str
+    sent_at: float
+
+
+class DevOutbox:
+    """Keeps messages for the developer outbox page instead of sending them."""
+
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+
+    async def send_code(self, phone: str, code: str, *, locale: str) -> None:
+        """Record the code under the masked number and log it (development only)."""
+        message = OutboxMessage(phone=mask_phone(phone), code=code, sent_at=time.time())
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.lpush(_OUTBOX, msgspec.msgpack.encode(message))
+            pipe.ltrim(_OUTBOX, 0, _OUTBOX_SIZE - 1)
+            await pipe.execute()
+        log.info("sms code to developer outbox", phone=message.phone, code=code, locale=locale)
+
+    async def recent(self) -> list[OutboxMessage]:
+        """The newest messages first."""
+        raw = await self._redis.lrange(_OUTBOX, 0, _OUTBOX_SIZE - 1)  # type: ignore[misc]  # redis-py types async commands as sync|async
+        return [msgspec.msgpack.decode(item, type=OutboxMessage) for item in raw]
+
+
+class HttpSmsGateway:
+    """A gateway speaking JSON: ``POST {base}/messages`` with the template and its values."""
+
+    def __init__(self, base_url: str, client: httpx.AsyncClient) -> None:
+        self._url = base_url.rstrip("/") + "/messages"
+        self._client = client
+
+    async def send_code(self, phone: str, code: str, *, locale: str) -> None:
+        """Send the sign-in code template; any failure is ``Unavailable`` (the person retries)."""
+        body = {"to": phone, "template": "sign_in_code", "locale": locale, "values": {"code": code}}
+        try:
+            response = await self._client.post(self._url, json=body, timeout=5.0)
+        except httpx.HTTPError as exc:
+            log.warning("sms gateway unreachable", error=type(exc).__name__)
+            raise Unavailable from exc
+        if response.status_code >= 300:
+            log.warning("sms gateway refused", status=response.status_code)
+            raise Unavailable

@@ -1,0 +1,195 @@
+"""Sign-in by SMS code, sign-out, and "my sessions and devices"."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.datastructures import Cookie
+from litestar.di import NamedDependency, Provide
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import errors, i18n
+from app.config import Environment
+from app.identity.access import Access, signed_in_person
+from app.identity.models import Person
+from app.identity.sessions import SESSION_COOKIE
+from app.identity.sign_in import SecurityLog, SignInService
+from app.routes.shell import safe_next
+from app.runtime import Runtime
+
+FormBody = Body(media_type=RequestEncodingType.URL_ENCODED)
+
+
+class PhoneForm(msgspec.Struct, kw_only=True):
+    """Step 1: the phone number."""
+
+    phone: str = ""
+    next: str = "/me"
+
+
+class CodeForm(msgspec.Struct, kw_only=True):
+    """Step 2: the code that was sent to the phone."""
+
+    phone: str = ""
+    code: str = ""
+    next: str = "/me"
+
+
+def provide_sign_in(
+    db_session: NamedDependency[AsyncSession], runtime: NamedDependency[Runtime]
+) -> SignInService:
+    """The sign-in service on the request's database session."""
+    return SignInService(
+        db_session,
+        codes=runtime.codes,
+        sms=runtime.sms,
+        protector=runtime.protector,
+        security_log=SecurityLog(runtime.sessionmaker),
+    )
+
+
+def _client_ip(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _form(name: str, status: int = 200, **context: Any) -> Template:
+    return Template(
+        template_name=f"sign_in/{name}.html",
+        context={"tab": "me", "errors": {}, "message": None, **context},
+        status_code=status,
+    )
+
+
+def _session_cookie(token: str, runtime: Runtime, *, clear: bool = False) -> Cookie:
+    return Cookie(
+        key=SESSION_COOKIE,
+        value="" if clear else token,
+        max_age=0 if clear else runtime.settings.session_absolute_hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=runtime.settings.env is Environment.PRODUCTION,
+        path="/",
+    )
+
+
+class SignInController(Controller):
+    """``/sign-in`` (two steps), ``/sign-out``, ``/me/sessions``."""
+
+    include_in_schema = False
+    dependencies = {"sign_in": Provide(provide_sign_in, sync_to_thread=False)}  # noqa: RUF012
+
+    @get("/sign-in", opt={"access": Access.PUBLIC}, name="sign-in")
+    async def phone_form(self, next: FromQuery[str] = "/me") -> Template:
+        """Step 1: ask for the phone number."""
+        return _form("phone", next=safe_next(next), phone="")
+
+    @post("/sign-in/code", opt={"access": Access.PUBLIC}, status_code=200)
+    async def send_code(
+        self,
+        request: Request[Any, Any, Any],
+        data: Annotated[PhoneForm, FormBody],
+        sign_in: NamedDependency[SignInService],
+    ) -> Template:
+        """Send a code and ask for it; errors re-render step 1 with the reason."""
+        try:
+            sent = await sign_in.request_code(
+                data.phone, client_ip=_client_ip(request), locale=i18n.current_locale()
+            )
+        except errors.RuleViolation as exc:
+            return _form(
+                "phone", 422, next=safe_next(data.next), phone=data.phone, errors=exc.fields
+            )
+        except errors.RateLimited as exc:
+            return _form(
+                "phone", 429, next=safe_next(data.next), phone=data.phone, message=exc.message
+            )
+        return _form("code", next=safe_next(data.next), phone=data.phone, sent=sent)
+
+    @post("/sign-in/verify", opt={"access": Access.PUBLIC}, status_code=303)
+    async def verify_code(
+        self,
+        request: Request[Any, Any, Any],
+        data: Annotated[CodeForm, FormBody],
+        sign_in: NamedDependency[SignInService],
+        runtime: NamedDependency[Runtime],
+    ) -> Redirect | Template:
+        """Check the code; on success start a fresh session and go where the person was headed."""
+        try:
+            person = await sign_in.sign_in(data.phone, data.code, client_ip=_client_ip(request))
+        except errors.RuleViolation as exc:
+            return _form(
+                "code",
+                422,
+                next=safe_next(data.next),
+                phone=data.phone,
+                errors=exc.fields,
+                message=None if exc.fields else exc.message,
+            )
+        old = request.cookies.get(SESSION_COOKIE)
+        if old:
+            await runtime.sessions.end(old)  # never carry a pre-sign-in session over
+        token = await runtime.sessions.create(
+            person.id, epoch=person.session_epoch, device=request.headers.get("user-agent", "")
+        )
+        return Redirect(
+            safe_next(data.next), status_code=303, cookies=[_session_cookie(token, runtime)]
+        )
+
+    @post("/sign-out", opt={"access": Access.PUBLIC}, status_code=303)
+    async def sign_out(
+        self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
+    ) -> Redirect:
+        """End this session (harmless when there is none)."""
+        token = request.cookies.get(SESSION_COOKIE)
+        if token:
+            await runtime.sessions.end(token)
+        return Redirect("/", status_code=303, cookies=[_session_cookie("", runtime, clear=True)])
+
+    @post("/sign-out/everywhere", opt={"access": Access.PERSON}, status_code=303)
+    async def sign_out_everywhere(
+        self,
+        request: Request[Any, Any, Any],
+        sign_in: NamedDependency[SignInService],
+        runtime: NamedDependency[Runtime],
+    ) -> Redirect:
+        """End every session of this person, on every device."""
+        person = await _person(request)
+        await sign_in.sign_out_everywhere(person, client_ip=_client_ip(request))
+        await runtime.sessions.end_all(person.id)
+        return Redirect("/", status_code=303, cookies=[_session_cookie("", runtime, clear=True)])
+
+    @get("/me/sessions", opt={"access": Access.PERSON}, name="my-sessions")
+    async def my_sessions(
+        self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
+    ) -> Template:
+        """My sessions and devices."""
+        person = await _person(request)
+        sessions = await runtime.sessions.list_for(person.id)
+        current = runtime.sessions.key_of(request.cookies.get(SESSION_COOKIE, ""))
+        return Template(
+            template_name="sign_in/sessions.html",
+            context={"tab": "me", "sessions": sessions, "current": current},
+        )
+
+    @post("/me/sessions/{key:str}/end", opt={"access": Access.PERSON}, status_code=303)
+    async def end_session(
+        self, request: Request[Any, Any, Any], key: FromPath[str], runtime: NamedDependency[Runtime]
+    ) -> Redirect:
+        """End one of my sessions; another person's (or an unknown) key answers 404."""
+        person = await _person(request)
+        if not await runtime.sessions.end_by_key(person.id, key):
+            raise errors.NotFound
+        return Redirect("/me/sessions", status_code=303)
+
+
+async def _person(request: Request[Any, Any, Any]) -> Person:
+    # The guard has already required a signed-in person on these routes.
+    person = await signed_in_person(request)
+    if person is None:
+        raise errors.Unauthenticated
+    return person
