@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -187,6 +188,21 @@ async def test_the_access_token_is_reused_until_shortly_before_it_expires(
     assert await client.access_token() == first
     clock.advance(2)  # now inside the five minutes before expiry
     assert await client.access_token() != first
+    assert wechat.token_requests == 2
+
+
+async def test_callers_at_the_same_moment_share_one_token_fetch_and_one_refresh(
+    wechat: FakeWeChat, http: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    client = wechat_client(wechat, http, clock)
+    tokens = await asyncio.gather(*(client.access_token() for _ in range(5)))
+    wechat.revoke_tokens()
+
+    codes = [wechat.issue_phone_code(pure_phone_number=f"1380013800{n}") for n in range(5)]
+    phones = await asyncio.gather(*(client.phone_number(code) for code in codes))
+
+    assert len(set(tokens)) == 1
+    assert [phone.pure_phone_number[-1] for phone in phones] == list("01234")
     assert wechat.token_requests == 2
 
 
