@@ -63,6 +63,14 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # encrypts, the others only decrypt; index keys the blind index). Unset outside
     # production: generated once into var/protection_keys.
     data_keys: str | None = None
+    # Mini-programs. Unset: that sign-in method answers 404.
+    wechat_app_id: str | None = None
+    wechat_app_secret: str | None = None
+    wechat_base_url: str = "https://api.weixin.qq.com"
+    alipay_app_id: str | None = None
+    alipay_private_key: str | None = None
+    alipay_public_key: str | None = None
+    alipay_gateway_url: str = "https://openapi.alipay.com/gateway.do"
 
     @property
     def effective_database_url(self) -> str:
@@ -123,6 +131,13 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "ONETHING_SMS_CODE_TTL_SECONDS": "sms_code_ttl_seconds",
     "ONETHING_OUTBOUND_TIMEOUT_SECONDS": "outbound_timeout_seconds",
     "ONETHING_DATA_KEYS": "data_keys",
+    "ONETHING_WECHAT_APP_ID": "wechat_app_id",
+    "ONETHING_WECHAT_APP_SECRET": "wechat_app_secret",
+    "ONETHING_WECHAT_BASE_URL": "wechat_base_url",
+    "ONETHING_ALIPAY_APP_ID": "alipay_app_id",
+    "ONETHING_ALIPAY_PRIVATE_KEY": "alipay_private_key",
+    "ONETHING_ALIPAY_PUBLIC_KEY": "alipay_public_key",
+    "ONETHING_ALIPAY_GATEWAY_URL": "alipay_gateway_url",
 }
 
 

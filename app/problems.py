@@ -80,9 +80,11 @@ def _status_and_fields(exc: Exception) -> tuple[int, list[dict[str, str]]]:
     return HTTP_500_INTERNAL_SERVER_ERROR, []
 
 
-def _retry_after(exc: Exception, status: int) -> dict[str, str] | None:
+def _extra_headers(exc: Exception, status: int) -> dict[str, str] | None:
     if isinstance(exc, errors.RateLimited):
         return {"Retry-After": str(exc.retry_after)}
+    if status == 401:
+        return {"WWW-Authenticate": 'Bearer realm="onething"'}
     return {"Retry-After": "5"} if status in (429, 503) else None
 
 
@@ -95,7 +97,7 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
     title = titles.get(status, titles[500] if status >= 500 else titles[400])
     detail = _(exc.message) if isinstance(exc, errors.DomainError) else title
     request_id = structlog.contextvars.get_contextvars().get("request_id", "")
-    headers = _retry_after(exc, status)
+    headers = _extra_headers(exc, status)
     if isinstance(exc, errors.Unauthenticated) and not wants_json(request):
         # A page that needs a signed-in person sends them to sign in, then back here.
         return Redirect(f"/sign-in?next={quote(request.url.path)}", status_code=303)

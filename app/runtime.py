@@ -19,8 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from app.config import Environment, Settings
 from app.embedded_redis import EmbeddedRedis
 from app.identity.codes import CodeService
+from app.identity.providers.alipay import AlipayClient, AlipayConfig
+from app.identity.providers.wechat import WeChatClient, WeChatConfig
 from app.identity.sessions import SessionStore
 from app.identity.sms import DevOutbox, HttpSmsGateway, SmsGateway
+from app.identity.tokens import TokenStore
 from app.protection import DataProtector, load_protection_keys
 from app.worker import InProcessWorker, create_job_pool
 
@@ -64,6 +67,9 @@ class Runtime:
             if settings.sms_gateway_url
             else DevOutbox(self.redis)
         )
+        self.tokens = TokenStore(self.redis)
+        self.wechat = _wechat_client(settings, self.http)
+        self.alipay = _alipay_client(settings, self.http)
         self._jobs: ArqRedis | None = None
         self._worker: InProcessWorker | None = None
 
@@ -101,3 +107,28 @@ class Runtime:
             await asyncio.to_thread(self.embedded_redis.stop)
         # Pooled connections belong to this app's event loop: close them with it.
         await self.engine.dispose()
+
+
+def _wechat_client(settings: Settings, http: httpx.AsyncClient) -> WeChatClient | None:
+    if not (settings.wechat_app_id and settings.wechat_app_secret):
+        return None
+    config = WeChatConfig(
+        app_id=settings.wechat_app_id,
+        app_secret=settings.wechat_app_secret,
+        base_url=settings.wechat_base_url,
+        timeout_seconds=settings.outbound_timeout_seconds,
+    )
+    return WeChatClient(config, http)
+
+
+def _alipay_client(settings: Settings, http: httpx.AsyncClient) -> AlipayClient | None:
+    if not (settings.alipay_app_id and settings.alipay_private_key and settings.alipay_public_key):
+        return None
+    config = AlipayConfig(
+        app_id=settings.alipay_app_id,
+        app_private_key_pem=settings.alipay_private_key,
+        alipay_public_key_pem=settings.alipay_public_key,
+        gateway_url=settings.alipay_gateway_url,
+        timeout_seconds=settings.outbound_timeout_seconds,
+    )
+    return AlipayClient(config, http)

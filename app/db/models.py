@@ -1,5 +1,5 @@
 """Imports every model module so the metadata is complete (Alembic, tests)."""
 
-from app.identity.models import Department, Person, SecurityEvent
+from app.identity.models import Department, ExternalAccount, Person, SecurityEvent
 
-__all__ = ["Department", "Person", "SecurityEvent"]
+__all__ = ["Department", "ExternalAccount", "Person", "SecurityEvent"]

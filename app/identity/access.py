@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from app.runtime import Runtime
 
 _PERSON_KEY = "person"
+_BEARER_KEY = "bearer_person"
 
 
 class Access(StrEnum):
@@ -30,6 +31,7 @@ class Access(StrEnum):
     PUBLIC = "public"  # anyone, signed in or not
     PERSON = "person"  # a signed-in resident
     DEVELOPMENT = "development"  # developer tools; absent (404) in production
+    BEARER_PERSON = "bearer-person"  # a resident through a mini-program's bearer token
 
 
 def access_of(handler: BaseRouteHandler) -> Access | None:
@@ -48,6 +50,10 @@ async def enforce_access(
     access = access_of(handler)
     if access is None:
         raise errors.NotFound  # fail closed; tests/integration/test_route_policy.py keeps this rare
+    if access is Access.BEARER_PERSON:
+        if await bearer_person(connection) is None:
+            raise errors.Unauthenticated
+        return
     person = await signed_in_person(connection)
     if access is Access.PERSON and person is None:
         raise errors.Unauthenticated
@@ -80,5 +86,33 @@ async def _load_person(connection: ASGIConnection[Any, Any, Any, Any]) -> Person
     # A disabled account or a later "sign out everywhere" ends this session on its next use.
     if person is None or not person.is_active or person.session_epoch != session.epoch:
         await runtime.sessions.end(token)
+        return None
+    return person
+
+
+async def bearer_person(connection: ASGIConnection[Any, Any, Any, Any]) -> Person | None:
+    """The person behind this request's ``Authorization: Bearer`` token (looked up once).
+
+    Only the header counts: the mini-program API takes no cookies, so it needs no CSRF.
+    """
+    state = connection.scope.setdefault("state", {})
+    if _BEARER_KEY not in state:
+        state[_BEARER_KEY] = await _load_bearer_person(connection)
+    found: Person | None = state[_BEARER_KEY]
+    return found
+
+
+async def _load_bearer_person(connection: ASGIConnection[Any, Any, Any, Any]) -> Person | None:
+    scheme, _, token = connection.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    runtime: Runtime = connection.app.state.runtime
+    try:
+        grant = await runtime.tokens.check_access(token.strip())
+    except errors.Unauthenticated:
+        return None
+    async with runtime.sessionmaker() as db:
+        person = await db.get(Person, grant.person_id)
+    if person is None or not person.is_active or person.session_epoch != grant.epoch:
         return None
     return person

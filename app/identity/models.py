@@ -11,7 +11,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import BigIntAuditBase, UUIDv7AuditBase
@@ -90,3 +90,27 @@ class SecurityEvent(BigIntAuditBase):
     phone_index: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
     client_ip: Mapped[str | None] = mapped_column(String(64), default=None)
     detail: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Provider(StrEnum):
+    """Outside sign-in providers."""
+
+    WECHAT = "wechat"
+    ALIPAY = "alipay"
+
+
+class ExternalAccount(UUIDv7AuditBase):
+    """A WeChat or Alipay account bound to a person after the person proved who they are.
+
+    Accounts of different providers are bound one by one, each after its own proof:
+    never merged through a shared phone number or unionid behind the person's back.
+    """
+
+    __tablename__ = "external_account"
+    __table_args__ = (UniqueConstraint("provider", "subject"),)
+
+    provider: Mapped[Provider] = mapped_column(String(16))
+    # WeChat openid, or Alipay user_id / open_id: pseudonymous ids, not personal numbers.
+    subject: Mapped[str] = mapped_column(String(128))
+    unionid: Mapped[str | None] = mapped_column(String(128), default=None)
+    person_id: Mapped[UUID] = mapped_column(ForeignKey("person.id"), index=True)

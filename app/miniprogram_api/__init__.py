@@ -13,6 +13,7 @@ from litestar import Router, get
 from litestar.params import FromQuery
 
 from app import i18n
+from app.miniprogram_api.auth import AuthController, me
 from app.navigation import Tab, tab_bar
 
 
@@ -46,4 +47,4 @@ async def app_config(platform: FromQuery[Platform]) -> AppConfig:
 
 def create_router() -> Router:
     """The ``/mp/v1`` router."""
-    return Router(path="/mp/v1", route_handlers=[app_config])
+    return Router(path="/mp/v1", route_handlers=[app_config, AuthController, me])

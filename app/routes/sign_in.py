@@ -11,14 +11,14 @@ from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import errors, i18n
 from app.config import Environment
 from app.identity.access import Access, signed_in_person
+from app.identity.dependencies import provide_sign_in
 from app.identity.models import Person
 from app.identity.sessions import SESSION_COOKIE
-from app.identity.sign_in import SecurityLog, SignInService
+from app.identity.sign_in import SignInService
 from app.routes.shell import safe_next
 from app.runtime import Runtime
 
@@ -38,19 +38,6 @@ class CodeForm(msgspec.Struct, kw_only=True):
     phone: str = ""
     code: str = ""
     next: str = "/me"
-
-
-def provide_sign_in(
-    db_session: NamedDependency[AsyncSession], runtime: NamedDependency[Runtime]
-) -> SignInService:
-    """The sign-in service on the request's database session."""
-    return SignInService(
-        db_session,
-        codes=runtime.codes,
-        sms=runtime.sms,
-        protector=runtime.protector,
-        security_log=SecurityLog(runtime.sessionmaker),
-    )
 
 
 def _client_ip(request: Request[Any, Any, Any]) -> str:

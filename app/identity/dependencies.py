@@ -1,0 +1,39 @@
+"""Dependency providers of the identity services, shared by the page and API channels."""
+
+from __future__ import annotations
+
+from litestar.di import NamedDependency
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.identity.mini_program import MiniProgramAuth
+from app.identity.sign_in import SecurityLog, SignInService
+from app.runtime import Runtime
+
+
+def provide_sign_in(
+    db_session: NamedDependency[AsyncSession], runtime: NamedDependency[Runtime]
+) -> SignInService:
+    """The SMS sign-in service on the request's database session."""
+    return SignInService(
+        db_session,
+        codes=runtime.codes,
+        sms=runtime.sms,
+        protector=runtime.protector,
+        security_log=SecurityLog(runtime.sessionmaker),
+    )
+
+
+def provide_mini_program_auth(
+    db_session: NamedDependency[AsyncSession],
+    runtime: NamedDependency[Runtime],
+    sign_in: NamedDependency[SignInService],
+) -> MiniProgramAuth:
+    """The mini-program sign-in service on the request's database session."""
+    return MiniProgramAuth(
+        db_session,
+        sign_in=sign_in,
+        tokens=runtime.tokens,
+        redis=runtime.redis,
+        wechat=runtime.wechat,
+        alipay=runtime.alipay,
+    )
