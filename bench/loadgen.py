@@ -77,10 +77,13 @@ def _require_loopback(url: str) -> None:
         raise ValueError(f"load is only ever sent to loopback, not to {host!r}")
 
 
-def wrk_command(url: str, seconds: int, config: BenchConfig, script: Path) -> list[str]:
-    """The wrk argv for one run of ``seconds`` against ``url``."""
+def wrk_command(
+    url: str, seconds: int, config: BenchConfig, script: Path, headers: tuple[str, ...] = ()
+) -> list[str]:
+    """The wrk argv for one run of ``seconds`` against ``url`` (``headers``: "Name: value")."""
     return [
         WRK,
+        *(part for header in headers for part in ("-H", header)),
         f"-t{config.threads}",
         f"-c{config.connections}",
         f"-d{seconds}s",
@@ -93,7 +96,9 @@ def wrk_command(url: str, seconds: int, config: BenchConfig, script: Path) -> li
     ]
 
 
-def run_wrk(url: str, seconds: int, config: BenchConfig) -> Measurement:
+def run_wrk(
+    url: str, seconds: int, config: BenchConfig, headers: tuple[str, ...] = ()
+) -> Measurement:
     """Load ``url`` for ``seconds`` (or until the request cap) and return the figures."""
     _require_loopback(url)
     limit = max(1, config.max_requests // config.threads)
@@ -101,7 +106,7 @@ def run_wrk(url: str, seconds: int, config: BenchConfig) -> Measurement:
         script = Path(tmp) / "stop.lua"
         script.write_text(_STOP_SCRIPT.format(limit=limit), encoding="utf-8")
         completed = subprocess.run(
-            wrk_command(url, seconds, config, script),
+            wrk_command(url, seconds, config, script, headers),
             capture_output=True,
             text=True,
             timeout=seconds + 30,
