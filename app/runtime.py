@@ -88,7 +88,7 @@ class Runtime:
         try:
             self._jobs = await create_job_pool(self.redis_url)
             if self.settings.runs_worker_in_process:
-                self._worker = InProcessWorker(self.settings, self.redis_url)
+                self._worker = InProcessWorker(self.settings, self._jobs)
                 self._worker.start()
             yield
         finally:

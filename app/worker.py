@@ -105,12 +105,11 @@ async def create_job_pool(url: str) -> ArqRedis:
 class InProcessWorker:
     """Runs the arq worker as a task of the web process (the embedded default)."""
 
-    def __init__(self, settings: Settings, redis_url: str) -> None:
-        self._worker = Worker(
-            **worker_options(settings),
-            redis_settings=redis_settings(redis_url),
-            handle_signals=False,
-        )
+    def __init__(self, settings: Settings, pool: ArqRedis) -> None:
+        # The pool is the app's, connected before the worker starts and closed by the app:
+        # a worker that made its own could be cancelled mid-connect and leak the socket.
+        self._worker = Worker(**worker_options(settings), redis_pool=pool, handle_signals=False)
+        self._pool = pool
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -118,7 +117,7 @@ class InProcessWorker:
         self._task = asyncio.create_task(self._worker.async_run(), name="arq-worker")
 
     async def stop(self) -> None:
-        """Stop taking jobs, give running ones a moment, cancel the rest, close connections.
+        """Stop taking jobs, give running ones a moment, cancel the rest.
 
         Not ``Worker.close()``: it gathers the jobs it has just cancelled, so a job running at
         shutdown would raise ``CancelledError`` into the app's lifespan. A cancelled job runs
@@ -131,15 +130,11 @@ class InProcessWorker:
         worker.handle_sig(signal.SIGUSR1)
         running = [task for task in (self._task, *worker.tasks.values()) if task is not None]
         await asyncio.gather(*running, return_exceptions=True)
-        pool = worker.pool  # None when the worker never reached Redis
-        if pool is None:
-            return
         try:
-            await pool.delete(worker.health_check_key)
+            await self._pool.delete(worker.health_check_key)
         except (RedisError, OSError) as exc:
             # Redis went first (a crash, or a test stopping it): nothing left to tidy there.
             log.warning("worker closed without redis", error=type(exc).__name__)
-        await pool.aclose(close_connection_pool=True)
 
 
 async def run_worker(settings: Settings) -> None:
