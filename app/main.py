@@ -24,6 +24,7 @@ from app.identity.access import enforce_access
 from app.logging import configure_logging
 from app.problems import handle_exception
 from app.requests import DeclaredBodyLimitMiddleware, RequestIdMiddleware
+from app.routes.account import AccountController
 from app.routes.dev import sms_outbox
 from app.routes.health import healthz, readyz
 from app.routes.shell import ShellController, not_found_page
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             ShellController,
             SignInController,
+            AccountController,
             sms_outbox,
             not_found_page,
             healthz,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.identity.account import AccountService
 from app.identity.mini_program import MiniProgramAuth
 from app.identity.sign_in import SecurityLog, SignInService
 from app.runtime import Runtime
@@ -36,4 +37,18 @@ def provide_mini_program_auth(
         redis=runtime.redis,
         wechat=runtime.wechat,
         alipay=runtime.alipay,
+    )
+
+
+def provide_account(
+    db_session: NamedDependency[AsyncSession], runtime: NamedDependency[Runtime]
+) -> AccountService:
+    """The person's own account service on the request's database session."""
+    return AccountService(
+        db_session,
+        redis=runtime.redis,
+        codes=runtime.codes,
+        sms=runtime.sms,
+        protector=runtime.protector,
+        security_log=SecurityLog(runtime.sessionmaker),
     )

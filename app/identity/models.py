@@ -77,6 +77,9 @@ class SecurityEventKind(StrEnum):
     SIGN_OUT = "sign_out"
     SIGN_OUT_EVERYWHERE = "sign_out_everywhere"
     ACCOUNT_DISABLED = "account_disabled"
+    ACCOUNT_UNBOUND = "account_unbound"
+    NUMBERS_REVEALED = "numbers_revealed"
+    REVEAL_REFUSED = "reveal_refused"
 
 
 class SecurityEvent(BigIntAuditBase):

@@ -8,7 +8,7 @@ import msgspec
 from advanced_alchemy.extensions.litestar.providers import create_service_provider
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath
@@ -16,8 +16,11 @@ from litestar.response import Redirect, Template
 
 from app import i18n
 from app.identity.access import signed_in_person
+from app.identity.account import AccountService
+from app.identity.dependencies import provide_account
 from app.identity.profile import summarize
 from app.identity.services import DepartmentService
+from app.identity.sessions import SESSION_COOKIE, SessionStore
 from app.runtime import Runtime
 from app.web import DISPLAY_COOKIE, LARGE_TEXT
 
@@ -57,6 +60,7 @@ class ShellController(Controller):
     include_in_schema = False
     dependencies = {  # noqa: RUF012
         "departments": create_service_provider(DepartmentService),
+        "account_service": Provide(provide_account, sync_to_thread=False),
     }
 
     @get("/", name="home")
@@ -81,12 +85,17 @@ class ShellController(Controller):
 
     @get("/me", name="me")
     async def me(
-        self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        account_service: NamedDependency[AccountService],
     ) -> Template:
         """我的: the account (when signed in), display and language settings."""
         person = await signed_in_person(request)
         account = summarize(person, runtime.protector) if person else None
-        return _page("me", "me", next=request.url.path, account=account)
+        session_key = SessionStore.key_of(request.cookies.get(SESSION_COOKIE, ""))
+        full = await account_service.full_numbers(person, session_key) if person else None
+        return _page("me", "me", next=request.url.path, account=account, full=full)
 
     @post("/settings/display", name="settings-display", status_code=303)
     async def set_display(self, data: Annotated[DisplayForm, FormBody]) -> Redirect:
