@@ -117,19 +117,26 @@ class InProcessWorker:
         self._task = asyncio.create_task(self._worker.async_run(), name="arq-worker")
 
     async def stop(self) -> None:
-        """Stop taking jobs, give running ones a moment, cancel the rest.
+        """Finish the current poll, let running jobs end, and stop; cancel only what hangs.
 
-        Not ``Worker.close()``: it gathers the jobs it has just cancelled, so a job running at
-        shutdown would raise ``CancelledError`` into the app's lifespan. A cancelled job runs
-        again later (arq is at-least-once and every job here is idempotent).
+        Not ``Worker.close()`` nor a plain cancel: both cancel arq's loop wherever it is,
+        and a Redis pipeline cancelled mid-command leaves its connection behind. Burst mode
+        with no jobs left to start makes arq's own loop return after its current poll,
+        once the running jobs are done. What has not ended within the grace period is
+        cancelled; it runs again later (arq is at-least-once and jobs are idempotent).
         """
         worker = self._worker
         worker.allow_pick_jobs = False
-        if worker.tasks:  # a short grace period: most jobs here take milliseconds
-            await asyncio.wait(list(worker.tasks.values()), timeout=_STOP_GRACE_SECONDS)
-        worker.handle_sig(signal.SIGUSR1)
-        running = [task for task in (self._task, *worker.tasks.values()) if task is not None]
-        await asyncio.gather(*running, return_exceptions=True)
+        worker.burst = True
+        worker.max_burst_jobs = 0
+        if self._task is not None:
+            done, _ = await asyncio.wait({self._task}, timeout=_STOP_GRACE_SECONDS)
+            if not done:
+                worker.handle_sig(signal.SIGUSR1)
+                await asyncio.gather(self._task, *worker.tasks.values(), return_exceptions=True)
+            elif not self._task.cancelled() and self._task.exception() is not None:
+                # The loop had already died (Redis lost); say so rather than lose it.
+                log.warning("worker loop had stopped", error=type(self._task.exception()).__name__)
         try:
             await self._pool.delete(worker.health_check_key)
         except (RedisError, OSError) as exc:

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import msgspec
 import pytest
@@ -141,7 +141,19 @@ async def in_app(
 async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
     """A started app (lifespan: Redis, worker) and an HTTP client for it."""
     async with AsyncTestClient(app=app, base_url="http://127.0.0.1:8000") as test_client:
+        await in_app(test_client, _forget_rate_limits, test_client.app.state.runtime.redis)
         yield test_client
+
+
+async def _forget_rate_limits(redis: Any) -> None:
+    """Each test starts with fresh code counters, also on a REDIS_URL shared by the suite.
+
+    All tests send codes from the same test-client address; on a shared Redis the hourly
+    per-address limit would otherwise trip part-way through the suite.
+    """
+    keys = [key async for key in redis.scan_iter(match="onething:otp:*", count=500)]
+    if keys:
+        await redis.delete(*keys)
 
 
 async def csrf_token(client: AsyncTestClient[Litestar]) -> str:
