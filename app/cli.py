@@ -35,22 +35,25 @@ def _demo(settings: Settings, _args: argparse.Namespace) -> None:
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> None:
-    # granian, not uvicorn: at saturation it held the shell page's p99 5-7x lower with equal
-    # or better throughput (bench/README.md, "Figures on this machine").
-    from granian import Granian
-    from granian.constants import Interfaces
+    # uvicorn in one process with the asyncio loop: it matched granian's throughput and,
+    # on a quiet machine, its p99 (bench/README.md), and it stops cleanly on SIGTERM or
+    # SIGINT sent to its one process. granian's main process ignored both here, so a
+    # `docker stop` would have ended in SIGKILL with no lifespan shutdown.
+    import uvicorn
 
-    Granian(
+    uvicorn.run(
         "app.main:create_app",
         factory=True,
-        interface=Interfaces.ASGI,
-        address=settings.host,
+        host=settings.host,
         port=settings.port,
-        workers=1,  # the embedded Redis and in-process worker belong to one process
+        loop="asyncio",
+        http="httptools",
         reload=args.reload,
-        log_enabled=False,  # our structlog handlers write every line, masked
-        log_access=False,  # app.requests logs one line per request, path only
-    ).serve()
+        log_config=None,  # our structlog handler formats uvicorn's records too
+        access_log=False,  # app.requests logs one line per request, path only
+        proxy_headers=False,
+        timeout_graceful_shutdown=10,
+    )
 
 
 def _worker(settings: Settings, _args: argparse.Namespace) -> None:

@@ -1,4 +1,5 @@
-"""An authenticated page load: 我的 (``GET /me``) for a signed-in resident, under granian.
+"""An authenticated page load: 我的 (``GET /me``) for a signed-in resident, served as
+``make run`` serves (uvicorn, asyncio loop).
 
 Beside it, in the same run and served the same way: the bare Litestar anchor and the
 anonymous shell page. Signing in costs per request a Redis GET and SET (the session and
@@ -25,7 +26,7 @@ from bench.report import anchored_cells, format_table
 from bench.results import Measurement, median
 from bench.servers import SERVERS, ServerError, free_port, serving
 
-GRANIAN = next(server for server in SERVERS if server.name == "granian")
+CHOSEN = next(server for server in SERVERS if server.name == "uvicorn-asyncio")
 _CODE = re.compile(r'class="code">(\d{6})<')
 PHONE = "13900000000"
 
@@ -74,7 +75,7 @@ def _serve_and_measure(
                 capture_output=True,
             )
         port = free_port()
-        command = GRANIAN.command(factory, port)
+        command = CHOSEN.command(factory, port)
         with serving(command, port, env, Path(tmp) / "server.log", config.startup_timeout) as url:
             if not app:
                 return {"anchor": _measure(url, config)}
@@ -90,12 +91,12 @@ def _serve_and_measure(
 
 def main(config: BenchConfig, environ: Mapping[str, str] | None = None) -> int:
     """Run the authenticated-page benchmark and print its table."""
-    print("== bench_auth: a signed-in page load beside the anchor (granian) ==")
+    print("== bench_auth: a signed-in page load beside the anchor (uvicorn, asyncio loop) ==")
     if not wrk_available():
         print(WRK_MISSING_NOTICE)
         return 0
-    if GRANIAN.missing_notice():
-        print(GRANIAN.missing_notice())
+    if CHOSEN.missing_notice():
+        print(CHOSEN.missing_notice())
         return 0
     source = os.environ if environ is None else environ
     try:
