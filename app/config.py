@@ -63,6 +63,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # encrypts, the others only decrypt; index keys the blind index). Unset outside
     # production: generated once into var/protection_keys.
     data_keys: str | None = None
+    # ID-token signing keys of the OpenID provider: a JWK Set (JSON) of EC P-256 private keys,
+    # each with a "kid"; the first signs, all are published. Unset outside production:
+    # generated once into var/oidc_signing_keys.
+    oidc_signing_keys: str | None = None
 
     @property
     def effective_database_url(self) -> str:
@@ -123,6 +127,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "ONETHING_SMS_CODE_TTL_SECONDS": "sms_code_ttl_seconds",
     "ONETHING_OUTBOUND_TIMEOUT_SECONDS": "outbound_timeout_seconds",
     "ONETHING_DATA_KEYS": "data_keys",
+    "ONETHING_OIDC_SIGNING_KEYS": "oidc_signing_keys",
 }
 
 
