@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from app.config import Environment, Settings
 from app.embedded_redis import EmbeddedRedis
 from app.identity.codes import CodeService
+from app.identity.oidc.keys import load_signing_keys
 from app.identity.sessions import SessionStore
 from app.identity.sms import DevOutbox, HttpSmsGateway, SmsGateway
 from app.protection import DataProtector, load_protection_keys
@@ -49,6 +50,11 @@ class Runtime:
                 settings.var_dir,
                 production=settings.env is Environment.PRODUCTION,
             )
+        )
+        self.oidc_keys = load_signing_keys(
+            settings.oidc_signing_keys,
+            settings.var_dir,
+            production=settings.env is Environment.PRODUCTION,
         )
         self.sessions = SessionStore(
             self.redis,

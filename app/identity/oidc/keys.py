@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from joserfc.errors import JoseError
-from joserfc.jwk import ECKey, KeySet
+from joserfc.jwk import ECKey, Key, KeySet
 
 from app.config import SettingsError
 
@@ -90,7 +90,7 @@ def generate_signing_key() -> ECKey:
 
 def format_signing_keys(keys: list[ECKey]) -> str:
     """The setting's JSON for ``keys`` (private parts included: keep it secret)."""
-    return json.dumps(KeySet(keys).as_dict(private=True), separators=(",", ":"))
+    return json.dumps(KeySet(list[Key](keys)).as_dict(private=True), separators=(",", ":"))
 
 
 def load_signing_keys(raw: str | None, var_dir: Path, *, production: bool) -> SigningKeys:
