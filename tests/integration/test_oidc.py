@@ -477,3 +477,19 @@ async def test_discovery_and_jwks_describe_the_provider(client: AsyncTestClient[
     jwks = (await client.get("/oidc/jwks.json")).json()
     assert jwks["keys"]
     assert all(key["alg"] == "ES256" and "d" not in key and key["kid"] for key in jwks["keys"])
+
+
+async def test_a_boosted_request_leaves_for_the_app_by_a_client_side_redirect(
+    client: AsyncTestClient[Litestar], confidential: NewClient, person_phone: str
+) -> None:
+    first = Flow(_relying_party(client, confidential, "openid"))
+    await _consent(client, first.url)
+    second = Flow(_relying_party(client, confidential, "openid"))
+
+    # htmx followed the sign-in form's redirect here: a 302 to another site would be lost.
+    boosted = await client.get(
+        _path(second.url), headers={"HX-Request": "true"}, follow_redirects=False
+    )
+
+    assert boosted.status_code == 200
+    assert boosted.headers["hx-redirect"].startswith(REDIRECT + "?code=")
