@@ -8,7 +8,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from app.config import Settings, SettingsError, load_settings
 from app.logging import configure_logging
@@ -62,6 +63,52 @@ def _worker(settings: Settings, _args: argparse.Namespace) -> None:
     asyncio.run(run_worker(settings))
 
 
+def _oidc_client(settings: Settings, args: argparse.Namespace) -> int:
+    from app.errors import RuleViolation
+    from app.identity.oidc.clients import register_client
+
+    try:
+        new = asyncio.run(
+            register_client(
+                settings, name=args.name, redirect_uris=args.redirect_uri, public=args.public
+            )
+        )
+    except RuleViolation as exc:
+        print(f"{exc.message} {exc.details.get('value', '')}".strip(), file=sys.stderr)  # noqa: T201
+        return 2
+    print(f"client_id: {new.client.client_id}")  # noqa: T201
+    if new.secret is not None:
+        # The only copy: it is stored hashed. Printed for the operator to hand over securely.
+        print(f"client_secret: {new.secret}")  # noqa: T201
+        print("The secret is shown only this once.", file=sys.stderr)  # noqa: T201
+    else:
+        print("public client: no secret; it must use PKCE (S256)", file=sys.stderr)  # noqa: T201
+    return 0
+
+
+def _oidc_key(_settings: Settings, _args: argparse.Namespace) -> int:
+    from app.identity.oidc.keys import format_signing_keys, generate_signing_key
+
+    # A new key set for ONETHING_OIDC_SIGNING_KEYS; to rotate, put the new key first and keep
+    # the old one after it until the ID tokens it signed have expired.
+    print(format_signing_keys([generate_signing_key()]))  # noqa: T201
+    return 0
+
+
+def _add_oidc_commands(sub: Any) -> None:
+    client = sub.add_parser("oidc-client", help="relying parties of the OpenID provider")
+    client_sub = client.add_subparsers(dest="action", required=True)
+    create = client_sub.add_parser("create", help="register a client; prints its id and secret")
+    create.add_argument("--name", required=True, help="the app's name, shown on the consent page")
+    create.add_argument(
+        "--redirect-uri", action="append", required=True, help="exact redirect URI (repeatable)"
+    )
+    create.add_argument("--public", action="store_true", help="no secret (mobile or browser app)")
+    key = sub.add_parser("oidc-key", help="ID-token signing keys")
+    key_sub = key.add_subparsers(dest="action", required=True)
+    key_sub.add_parser("generate", help="print a new P-256 key set for ONETHING_OIDC_SIGNING_KEYS")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     parser = argparse.ArgumentParser(prog="python -m app", description="OneThing")
@@ -74,6 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     migrate.add_argument("--message", default="change", help="message for a new revision")
     sub.add_parser("demo-data", help="load the demo data (idempotent)")
     sub.add_parser("worker", help="run the arq worker as its own process")
+    _add_oidc_commands(sub)
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -81,6 +129,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Configuration error: {exc}", file=sys.stderr)  # noqa: T201
         return 2
     configure_logging(settings.log_level, json=settings.log_json)
-    handlers = {"serve": _serve, "migrate": _migrate, "demo-data": _demo, "worker": _worker}
-    handlers[args.command](settings, args)
-    return 0
+    handlers: dict[str, Callable[[Settings, argparse.Namespace], int | None]] = {
+        "serve": _serve,
+        "migrate": _migrate,
+        "demo-data": _demo,
+        "worker": _worker,
+        "oidc-client": _oidc_client,
+        "oidc-key": _oidc_key,
+    }
+    return handlers[args.command](settings, args) or 0

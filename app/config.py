@@ -71,6 +71,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     alipay_private_key: str | None = None
     alipay_public_key: str | None = None
     alipay_gateway_url: str = "https://openapi.alipay.com/gateway.do"
+    # ID-token signing keys of the OpenID provider: a JWK Set (JSON) of EC P-256 private keys,
+    # each with a "kid"; the first signs, all are published. Unset outside production:
+    # generated once into var/oidc_signing_keys.
+    oidc_signing_keys: str | None = None
 
     @property
     def effective_database_url(self) -> str:
@@ -138,6 +142,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "ONETHING_ALIPAY_PRIVATE_KEY": "alipay_private_key",
     "ONETHING_ALIPAY_PUBLIC_KEY": "alipay_public_key",
     "ONETHING_ALIPAY_GATEWAY_URL": "alipay_gateway_url",
+    "ONETHING_OIDC_SIGNING_KEYS": "oidc_signing_keys",
 }
 
 

@@ -77,3 +77,5 @@ def configure_logging(
     logging.getLogger("uvicorn.access").disabled = True
     for noisy in ("aiosqlite", "asyncio", "httpx", "httpcore", "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # authlib's debug lines carry issued tokens and codes ("Issue token {...}"): never below INFO.
+    logging.getLogger("authlib").setLevel(max(root.level, logging.INFO))

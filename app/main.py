@@ -27,6 +27,7 @@ from app.requests import DeclaredBodyLimitMiddleware, RequestIdMiddleware
 from app.routes.account import AccountController
 from app.routes.dev import sms_outbox
 from app.routes.health import healthz, readyz
+from app.routes.oidc import ConnectedAppsController, OidcController
 from app.routes.shell import ShellController, not_found_page
 from app.routes.sign_in import SignInController
 from app.runtime import Runtime
@@ -83,6 +84,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ShellController,
             SignInController,
             AccountController,
+            OidcController,
+            ConnectedAppsController,
             sms_outbox,
             not_found_page,
             healthz,
@@ -106,8 +109,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
             cookie_name="csrftoken",
             cookie_secure=settings.env is Environment.PRODUCTION,
             cookie_samesite="lax",
-            # The bearer-token API carries no cookies; operational and static paths take no forms.
-            exclude=["^/mp/", "^/healthz", "^/readyz", "^/static/", "^/schema"],
+            # The bearer-token API carries no cookies; operational and static paths take no forms;
+            # relying parties call the OIDC token and userinfo endpoints server to server.
+            exclude=[
+                "^/mp/",
+                "^/healthz",
+                "^/readyz",
+                "^/static/",
+                "^/schema",
+                "^/oidc/token$",
+                "^/oidc/userinfo$",
+            ],
         ),
         exception_handlers={Exception: handle_exception},
         guards=[enforce_access],

@@ -99,8 +99,10 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
     request_id = structlog.contextvars.get_contextvars().get("request_id", "")
     headers = _extra_headers(exc, status)
     if isinstance(exc, errors.Unauthenticated) and not wants_json(request):
-        # A page that needs a signed-in person sends them to sign in, then back here.
-        return Redirect(f"/sign-in?next={quote(request.url.path)}", status_code=303)
+        # A page that needs a signed-in person sends them to sign in, then back here (with
+        # its query: an OpenID authorization request lives entirely in it).
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return Redirect(f"/sign-in?next={quote(here)}", status_code=303)
     if wants_json(request):
         body: dict[str, Any] = {
             "type": "about:blank",

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from app.config import Environment, Settings
 from app.embedded_redis import EmbeddedRedis
 from app.identity.codes import CodeService
+from app.identity.oidc.keys import load_signing_keys
 from app.identity.providers.alipay import AlipayClient, AlipayConfig
 from app.identity.providers.wechat import WeChatClient, WeChatConfig
 from app.identity.sessions import SessionStore
@@ -52,6 +53,11 @@ class Runtime:
                 settings.var_dir,
                 production=settings.env is Environment.PRODUCTION,
             )
+        )
+        self.oidc_keys = load_signing_keys(
+            settings.oidc_signing_keys,
+            settings.var_dir,
+            production=settings.env is Environment.PRODUCTION,
         )
         self.sessions = SessionStore(
             self.redis,

@@ -1,5 +1,13 @@
 """Imports every model module so the metadata is complete (Alembic, tests)."""
 
 from app.identity.models import Department, ExternalAccount, Person, SecurityEvent
+from app.identity.oidc.models import OidcClient, OidcConsent
 
-__all__ = ["Department", "ExternalAccount", "Person", "SecurityEvent"]
+__all__ = [
+    "Department",
+    "ExternalAccount",
+    "OidcClient",
+    "OidcConsent",
+    "Person",
+    "SecurityEvent",
+]

@@ -151,6 +151,8 @@ class DataProtector:
             kind: hmac.digest(keys.index_key, f"onething.blind-index.v1.{kind}".encode(), "sha256")
             for kind in SensitiveKind
         }
+        # Pseudonyms (e.g. OpenID subjects per client) get a key of their own, for the same reason.
+        self._pseudonym_key = hmac.digest(keys.index_key, b"onething.pseudonym.v1", "sha256")
 
     def protect(self, value: str, column: SensitiveColumn) -> Protected:
         """Ciphertext and blind index of ``value``, normalized for its kind first."""
@@ -167,6 +169,15 @@ class DataProtector:
     def blind_index(self, value: str, kind: SensitiveKind) -> str:
         """The index to look ``value`` up by (equality only): 64 hex digits, irreversible."""
         return self._index(_NORMALIZERS[kind](value), kind)
+
+    def pseudonym(self, value: str, *, audience: str) -> str:
+        """A stable, irreversible stand-in for ``value`` that differs for every ``audience``.
+
+        43 URL-safe characters. Two audiences given the same value cannot tell it is the same.
+        It derives from the index key: rotating that key changes every pseudonym.
+        """
+        message = f"{len(audience)}:{audience}|{value}".encode()
+        return _b64encode(hmac.digest(self._pseudonym_key, message, "sha256"))
 
     def needs_reencryption(self, ciphertext: str) -> bool:
         """Whether ``ciphertext`` was made with a key other than the active one."""
