@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from app.config import Settings, SettingsError, load_settings
 from app.logging import configure_logging
@@ -32,6 +32,32 @@ def _demo(settings: Settings, _args: argparse.Namespace) -> None:
     from app.demo import load_demo_data
 
     asyncio.run(load_demo_data(settings))
+
+
+def _enterprise(settings: Settings, args: argparse.Namespace) -> int:
+    from app.errors import DomainError, RuleViolation
+    from app.i18n import gettext, set_locale
+    from app.identity.registry import register_enterprise
+
+    set_locale(settings.default_locale)
+    try:
+        registered = asyncio.run(
+            register_enterprise(
+                settings,
+                credit_code=args.credit_code,
+                name=args.name,
+                legal_representative_phone=args.legal_rep_phone,
+            )
+        )
+    except DomainError as exc:
+        fields = exc.fields if isinstance(exc, RuleViolation) else {}
+        for field, message in fields.items() or [("", exc.message)]:
+            prefix = f"--{field.replace('_', '-')}: " if field else ""
+            print(f"{prefix}{gettext(message)}", file=sys.stderr)  # noqa: T201
+        return 1
+    # The registered enterprise, never the phone number.
+    print(f"{registered.id} {registered.credit_code} {registered.name}")  # noqa: T201
+    return 0
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> None:
@@ -71,6 +97,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     migrate.add_argument("--message", default="change", help="message for a new revision")
     sub.add_parser("demo-data", help="load the demo data (idempotent)")
     sub.add_parser("worker", help="run the arq worker as its own process")
+    enterprise = sub.add_parser("enterprise", help="enterprises (until the registry feed exists)")
+    enterprise_sub = enterprise.add_subparsers(dest="action", required=True)
+    create = enterprise_sub.add_parser("create", help="record an enterprise from the registry")
+    create.add_argument("--credit-code", required=True, help="unified social credit code")
+    create.add_argument("--name", required=True, help="registered name")
+    create.add_argument(
+        "--legal-rep-phone",
+        required=True,
+        help="the legal representative's mobile (has an account)",
+    )
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -78,6 +114,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Configuration error: {exc}", file=sys.stderr)  # noqa: T201
         return 2
     configure_logging(settings.log_level, json=settings.log_json)
-    handlers = {"serve": _serve, "migrate": _migrate, "demo-data": _demo, "worker": _worker}
-    handlers[args.command](settings, args)
-    return 0
+    handlers: dict[str, Callable[[Settings, argparse.Namespace], int | None]] = {
+        "serve": _serve,
+        "migrate": _migrate,
+        "demo-data": _demo,
+        "worker": _worker,
+        "enterprise": _enterprise,
+    }
+    return handlers[args.command](settings, args) or 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.identity.acting import IdentitySwitcher
+from app.identity.enterprises import EnterpriseService
 from app.identity.mini_program import MiniProgramAuth
 from app.identity.sign_in import SecurityLog, SignInService
 from app.runtime import Runtime
@@ -37,3 +39,19 @@ def provide_mini_program_auth(
         wechat=runtime.wechat,
         alipay=runtime.alipay,
     )
+
+
+def provide_enterprises(
+    db_session: NamedDependency[AsyncSession], runtime: NamedDependency[Runtime]
+) -> EnterpriseService:
+    """The enterprise and membership service on the request's database session."""
+    return EnterpriseService(db_session, protector=runtime.protector)
+
+
+def provide_switcher(
+    db_session: NamedDependency[AsyncSession],
+    runtime: NamedDependency[Runtime],
+    enterprises: NamedDependency[EnterpriseService],
+) -> IdentitySwitcher:
+    """The identity switcher on the request's database session."""
+    return IdentitySwitcher(db_session, store=runtime.acting, enterprises=enterprises)

@@ -70,9 +70,7 @@ class EnterpriseMember(UUIDv7AuditBase):
     added_by_person_id: Mapped[UUID | None] = mapped_column(ForeignKey("person.id"), default=None)
     added_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     removed_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
-    removed_by_person_id: Mapped[UUID | None] = mapped_column(
-        ForeignKey("person.id"), default=None
-    )
+    removed_by_person_id: Mapped[UUID | None] = mapped_column(ForeignKey("person.id"), default=None)
 
     @property
     def is_active(self) -> bool:
