@@ -25,6 +25,7 @@ from app.logging import configure_logging
 from app.problems import handle_exception
 from app.requests import DeclaredBodyLimitMiddleware, RequestIdMiddleware
 from app.routes.dev import sms_outbox
+from app.routes.enterprises import EnterpriseController
 from app.routes.health import healthz, readyz
 from app.routes.shell import ShellController, not_found_page
 from app.routes.sign_in import SignInController
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             ShellController,
             SignInController,
+            EnterpriseController,
             sms_outbox,
             not_found_page,
             healthz,

@@ -8,14 +8,16 @@ import msgspec
 from advanced_alchemy.extensions.litestar.providers import create_service_provider
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
 from app import i18n
-from app.identity.access import signed_in_person
+from app.identity.access import acting_enterprise, signed_in_person
+from app.identity.dependencies import provide_enterprises
+from app.identity.enterprises import EnterpriseService
 from app.identity.profile import summarize
 from app.identity.services import DepartmentService
 from app.runtime import Runtime
@@ -57,6 +59,7 @@ class ShellController(Controller):
     include_in_schema = False
     dependencies = {  # noqa: RUF012
         "departments": create_service_provider(DepartmentService),
+        "enterprises": Provide(provide_enterprises, sync_to_thread=False),
     }
 
     @get("/", name="home")
@@ -81,12 +84,22 @@ class ShellController(Controller):
 
     @get("/me", name="me")
     async def me(
-        self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        enterprises: NamedDependency[EnterpriseService],
     ) -> Template:
-        """我的: the account (when signed in), display and language settings."""
+        """我的: the account and whom I act for (when signed in), display and language."""
         person = await signed_in_person(request)
         account = summarize(person, runtime.protector) if person else None
-        return _page("me", "me", next=request.url.path, account=account)
+        return _page(
+            "me",
+            "me",
+            next=request.url.path,
+            account=account,
+            enterprises=await enterprises.mine(person.id) if person else [],
+            acting=await acting_enterprise(request),
+        )
 
     @post("/settings/display", name="settings-display", status_code=303)
     async def set_display(self, data: Annotated[DisplayForm, FormBody]) -> Redirect:

@@ -47,7 +47,7 @@ def test_every_person_route_refuses_an_anonymous_caller(app: Litestar) -> None:
     ]
     assert person_routes
     # Checked by request in tests/integration/test_sign_in.py for one page; here the table.
-    assert all(path.startswith(("/me", "/sign-out")) for path in person_routes)
+    assert all(path.startswith(("/me", "/sign-out", "/enterprises")) for path in person_routes)
 
 
 async def test_an_undeclared_route_answers_404_to_everyone(client: object) -> None:
