@@ -139,6 +139,11 @@ async def test_an_agent_acts_for_the_enterprise_until_the_very_next_request_afte
     assert agent.phone not in page.text
 
     _be(client, agent)
+    for path in ("/me", "/me/enterprises"):
+        switch = (
+            (await client.get(path)).text.split('action="/me/acting-as"')[1].split("</form>")[0]
+        )
+        assert 'name="_csrf_token"' in switch
     mine = await client.get("/me/enterprises")
     assert "测试企业" in mine.text
     name = re.search(r"测试企业[0-9a-f]{6}", mine.text)
