@@ -1,6 +1,6 @@
 """Enterprises and their members: the only place their rules live.
 
-Who may do what (GB/T 39335-style "企业身份与授权" practice as the city runs it):
+Who may do what (the issue "Unified identity"):
 
 - the legal representative (法定代表人) comes from the market-regulation registry and cannot
   be removed or demoted here;
