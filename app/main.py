@@ -26,6 +26,7 @@ from app.problems import handle_exception
 from app.requests import DeclaredBodyLimitMiddleware, RequestIdMiddleware
 from app.routes.account import AccountController
 from app.routes.dev import sms_outbox
+from app.routes.enterprises import EnterpriseController
 from app.routes.health import healthz, readyz
 from app.routes.oidc import ConnectedAppsController, OidcController
 from app.routes.shell import ShellController, not_found_page
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AccountController,
             OidcController,
             ConnectedAppsController,
+            EnterpriseController,
             sms_outbox,
             not_found_page,
             healthz,

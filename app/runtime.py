@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from app.config import Environment, Settings
 from app.embedded_redis import EmbeddedRedis
+from app.identity.acting import ActingStore
 from app.identity.codes import CodeService
 from app.identity.oidc.keys import load_signing_keys
 from app.identity.providers.alipay import AlipayClient, AlipayConfig
@@ -64,6 +65,8 @@ class Runtime:
             idle_seconds=settings.session_idle_minutes * 60,
             absolute_seconds=settings.session_absolute_hours * 3600,
         )
+        # The identity switcher's choice lives and expires with the web session.
+        self.acting = ActingStore(self.redis, ttl_seconds=self.sessions.idle_seconds)
         self.codes = CodeService(
             self.redis, secret=settings.secret_key, ttl_seconds=settings.sms_code_ttl_seconds
         )

@@ -15,6 +15,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
 from app.i18n import N_
+from app.identity.access import identity_so_far
 from app.navigation import tab_bar
 
 DISPLAY_COOKIE = "display"
@@ -72,6 +73,8 @@ def configure_jinja(env: Environment) -> None:
         tab_bar=tab_bar,
         format_time=format_time,
         real_name_level_label=real_name_level_label,
+        member_role_label=member_role_label,
+        identity_so_far=identity_so_far,
     )
 
 
@@ -100,3 +103,13 @@ def real_name_level_label(level: str) -> str:
         "L3": N_("L3 · verified in person"),
     }
     return i18n.gettext(labels.get(level, level))
+
+
+def member_role_label(role: str) -> str:
+    """An enterprise member's role in words."""
+    labels = {
+        "legal_representative": N_("Legal representative"),
+        "administrator": N_("Administrator"),
+        "agent": N_("Agent"),
+    }
+    return i18n.gettext(labels.get(role, role))

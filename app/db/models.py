@@ -1,10 +1,13 @@
 """Imports every model module so the metadata is complete (Alembic, tests)."""
 
+from app.identity.enterprise_models import Enterprise, EnterpriseMember
 from app.identity.models import Department, ExternalAccount, Person, SecurityEvent
 from app.identity.oidc.models import OidcClient, OidcConsent
 
 __all__ = [
     "Department",
+    "Enterprise",
+    "EnterpriseMember",
     "ExternalAccount",
     "OidcClient",
     "OidcConsent",

@@ -11,7 +11,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from app.config import Settings
 from app.db import create_engine
+from app.demo.enterprises import load_demo_enterprises
 from app.identity.models import Department
+from app.identity.registry import protector_for
 
 DATA_DIR = Path(__file__).resolve().parent
 log = structlog.get_logger(__name__)
@@ -26,8 +28,13 @@ async def load_demo_data(settings: Settings) -> int:
             rows = tomllib.loads((DATA_DIR / "departments.toml").read_text("utf-8"))["department"]
             added = [Department(**row) for row in rows if row["code"] not in existing]
             session.add_all(added)
+            enterprises_added = await load_demo_enterprises(
+                session,
+                protector_for(settings),
+                tomllib.loads((DATA_DIR / "enterprises.toml").read_text("utf-8")),
+            )
             await session.commit()
     finally:
         await engine.dispose()
-    log.info("demo data loaded", departments_added=len(added))
-    return len(added)
+    log.info("demo data loaded", departments_added=len(added), enterprises_added=enterprises_added)
+    return len(added) + enterprises_added

@@ -15,6 +15,7 @@ from litestar.handlers.base import BaseRouteHandler
 
 from app import errors
 from app.config import Environment
+from app.identity.enterprises import MyEnterprise
 from app.identity.models import Person
 from app.identity.sessions import SESSION_COOKIE
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
 _PERSON_KEY = "person"
 _BEARER_KEY = "bearer_person"
+_ACTING_KEY = "acting_enterprise"
 
 
 class Access(StrEnum):
@@ -57,6 +59,8 @@ async def enforce_access(
     person = await signed_in_person(connection)
     if access is Access.PERSON and person is None:
         raise errors.Unauthenticated
+    if person is not None:
+        await acting_enterprise(connection)  # re-checked on every request: removal is immediate
     if access is Access.DEVELOPMENT:
         runtime: Runtime = connection.app.state.runtime
         if runtime.settings.env is Environment.PRODUCTION:
@@ -116,3 +120,37 @@ async def _load_bearer_person(connection: ASGIConnection[Any, Any, Any, Any]) ->
     if person is None or not person.is_active or person.session_epoch != grant.epoch:
         return None
     return person
+
+
+async def acting_enterprise(connection: ASGIConnection[Any, Any, Any, Any]) -> MyEnterprise | None:
+    """The enterprise the signed-in person acts for in this request; None: as themself.
+
+    Looked up once per request, and only while the membership is still active.
+    """
+    state = connection.scope.setdefault("state", {})
+    if _ACTING_KEY not in state:
+        state[_ACTING_KEY] = await _load_acting(connection)
+    found: MyEnterprise | None = state[_ACTING_KEY]
+    return found
+
+
+async def _load_acting(connection: ASGIConnection[Any, Any, Any, Any]) -> MyEnterprise | None:
+    person = await signed_in_person(connection)
+    token = connection.cookies.get(SESSION_COOKIE)
+    if person is None or not token:
+        return None
+    runtime: Runtime = connection.app.state.runtime
+    return await runtime.acting.verified(
+        runtime.sessions.key_of(token), person.id, runtime.sessionmaker, runtime.protector
+    )
+
+
+def identity_so_far(
+    connection: ASGIConnection[Any, Any, Any, Any],
+) -> tuple[bool, MyEnterprise | None]:
+    """Whether a person is signed in, and whom they act for, as the guard found them.
+
+    No I/O: for templates, which cannot await. Both are unknown (False, None) before the guard.
+    """
+    state = connection.scope.get("state", {})
+    return state.get(_PERSON_KEY) is not None, state.get(_ACTING_KEY)

@@ -6,6 +6,8 @@ from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.identity.account import AccountService
+from app.identity.acting import IdentitySwitcher
+from app.identity.enterprises import EnterpriseService
 from app.identity.mini_program import MiniProgramAuth
 from app.identity.sign_in import SecurityLog, SignInService
 from app.runtime import Runtime
@@ -52,3 +54,19 @@ def provide_account(
         protector=runtime.protector,
         security_log=SecurityLog(runtime.sessionmaker),
     )
+
+
+def provide_enterprises(
+    db_session: NamedDependency[AsyncSession], runtime: NamedDependency[Runtime]
+) -> EnterpriseService:
+    """The enterprise and membership service on the request's database session."""
+    return EnterpriseService(db_session, protector=runtime.protector)
+
+
+def provide_switcher(
+    db_session: NamedDependency[AsyncSession],
+    runtime: NamedDependency[Runtime],
+    enterprises: NamedDependency[EnterpriseService],
+) -> IdentitySwitcher:
+    """The identity switcher on the request's database session."""
+    return IdentitySwitcher(db_session, store=runtime.acting, enterprises=enterprises)

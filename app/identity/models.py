@@ -80,19 +80,28 @@ class SecurityEventKind(StrEnum):
     ACCOUNT_UNBOUND = "account_unbound"
     NUMBERS_REVEALED = "numbers_revealed"
     REVEAL_REFUSED = "reveal_refused"
+    ACTING_AS_CHANGED = "acting_as_changed"  # the identity switcher: myself or an enterprise
+    MEMBER_ADDED = "member_added"
+    MEMBER_REMOVED = "member_removed"
+    MEMBER_ROLE_CHANGED = "member_role_changed"
 
 
 class SecurityEvent(BigIntAuditBase):
     """Append-only record of a security event. Holds blind indexes, never clear numbers."""
 
     __tablename__ = "security_event"
-    __table_args__ = (Index("ix_security_event_person_created", "person_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_security_event_person_created", "person_id", "created_at"),
+        Index("ix_security_event_enterprise_created", "enterprise_id", "created_at"),
+    )
 
     kind: Mapped[SecurityEventKind] = mapped_column(String(32))
     person_id: Mapped[UUID | None] = mapped_column(ForeignKey("person.id"), default=None)
     phone_index: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
     client_ip: Mapped[str | None] = mapped_column(String(64), default=None)
     detail: Mapped[str] = mapped_column(String(200), default="")
+    # Who acted is ``person_id``; for whom, when it was for an enterprise, is this.
+    enterprise_id: Mapped[UUID | None] = mapped_column(ForeignKey("enterprise.id"), default=None)
 
 
 class Provider(StrEnum):

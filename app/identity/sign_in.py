@@ -10,19 +10,13 @@ from __future__ import annotations
 from uuid import UUID
 
 import msgspec
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.errors import RateLimited, RuleViolation
 from app.i18n import N_
 from app.identity.codes import CodeService
-from app.identity.models import (
-    PERSON_PHONE,
-    Person,
-    RealNameLevel,
-    SecurityEvent,
-    SecurityEventKind,
-)
+from app.identity.models import Person, SecurityEvent, SecurityEventKind
+from app.identity.persons import find_or_create_by_phone
 from app.identity.phones import validate_phone
 from app.identity.sms import SmsGateway
 from app.privacy import mask_phone
@@ -76,16 +70,7 @@ class SignInService:
             raise RuleViolation(
                 fields={"code": N_("The code is wrong or has expired. Ask for a new code.")}
             )
-        person = await self._db.scalar(select(Person).where(Person.phone_index == index))
-        if person is None:
-            protected = self._protector.protect(phone, PERSON_PHONE)
-            person = Person(
-                phone_ciphertext=protected.ciphertext,
-                phone_index=protected.index,
-                real_name_level=RealNameLevel.PHONE,
-            )
-            self._db.add(person)
-            await self._db.flush()
+        person = await find_or_create_by_phone(self._db, self._protector, phone)
         if not person.is_active:
             await self._record(
                 SecurityEventKind.SIGN_IN_FAILED, index, client_ip, "disabled", person.id

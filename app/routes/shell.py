@@ -15,9 +15,10 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
 from app import i18n
-from app.identity.access import signed_in_person
+from app.identity.access import acting_enterprise, signed_in_person
 from app.identity.account import AccountService
-from app.identity.dependencies import provide_account
+from app.identity.dependencies import provide_account, provide_enterprises
+from app.identity.enterprises import EnterpriseService
 from app.identity.profile import summarize
 from app.identity.services import DepartmentService
 from app.identity.sessions import SESSION_COOKIE, SessionStore
@@ -61,6 +62,7 @@ class ShellController(Controller):
     dependencies = {  # noqa: RUF012
         "departments": create_service_provider(DepartmentService),
         "account_service": Provide(provide_account, sync_to_thread=False),
+        "enterprises": Provide(provide_enterprises, sync_to_thread=False),
     }
 
     @get("/", name="home")
@@ -89,13 +91,22 @@ class ShellController(Controller):
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
         account_service: NamedDependency[AccountService],
+        enterprises: NamedDependency[EnterpriseService],
     ) -> Template:
-        """我的: the account (when signed in), display and language settings."""
+        """我的: the account and whom I act for (when signed in), display and language."""
         person = await signed_in_person(request)
         account = summarize(person, runtime.protector) if person else None
         session_key = SessionStore.key_of(request.cookies.get(SESSION_COOKIE, ""))
         full = await account_service.full_numbers(person, session_key) if person else None
-        return _page("me", "me", next=request.url.path, account=account, full=full)
+        return _page(
+            "me",
+            "me",
+            next=request.url.path,
+            account=account,
+            full=full,
+            enterprises=await enterprises.mine(person.id) if person else [],
+            acting=await acting_enterprise(request),
+        )
 
     @post("/settings/display", name="settings-display", status_code=303)
     async def set_display(self, data: Annotated[DisplayForm, FormBody]) -> Redirect:

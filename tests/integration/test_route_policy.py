@@ -48,7 +48,8 @@ def test_every_person_route_refuses_an_anonymous_caller(app: Litestar) -> None:
     assert person_routes
     # Checked by request in tests/integration/test_sign_in.py for one page; here the table.
     assert all(
-        path.startswith(("/me", "/sign-out")) or path == "/oidc/authorize" for path in person_routes
+        path.startswith(("/me", "/sign-out", "/enterprises")) or path == "/oidc/authorize"
+        for path in person_routes
     )
 
 
