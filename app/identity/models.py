@@ -77,6 +77,10 @@ class SecurityEventKind(StrEnum):
     SIGN_OUT = "sign_out"
     SIGN_OUT_EVERYWHERE = "sign_out_everywhere"
     ACCOUNT_DISABLED = "account_disabled"
+    PASSKEY_ADDED = "passkey_added"
+    PASSKEY_REMOVED = "passkey_removed"
+    PASSKEY_SIGN_IN = "passkey_sign_in"
+    PASSKEY_SIGN_IN_FAILED = "passkey_sign_in_failed"
 
 
 class SecurityEvent(BigIntAuditBase):
