@@ -71,6 +71,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     alipay_private_key: str | None = None
     alipay_public_key: str | None = None
     alipay_gateway_url: str = "https://openapi.alipay.com/gateway.do"
+    # Passkeys (WebAuthn): the site's origin as browsers see it, e.g. "https://onething.gov.cn";
+    # its host is the relying-party id. Unset (development, tests): taken from each request.
+    passkey_origin: str | None = None
 
     @property
     def effective_database_url(self) -> str:
@@ -138,6 +141,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "ONETHING_ALIPAY_PRIVATE_KEY": "alipay_private_key",
     "ONETHING_ALIPAY_PUBLIC_KEY": "alipay_public_key",
     "ONETHING_ALIPAY_GATEWAY_URL": "alipay_gateway_url",
+    "ONETHING_PASSKEY_ORIGIN": "passkey_origin",
 }
 
 
@@ -163,6 +167,11 @@ def _refuse_unsafe_production(settings: Settings) -> Settings:
         raise SettingsError(
             "ONETHING_SMS_GATEWAY_URL is required in production (the developer outbox "
             "would show sign-in codes)."
+        )
+    if settings.env is Environment.PRODUCTION and not settings.passkey_origin:
+        raise SettingsError(
+            "ONETHING_PASSKEY_ORIGIN is required in production (behind a proxy the request "
+            "cannot tell which origin passkeys belong to)."
         )
     return settings
 
