@@ -26,6 +26,7 @@ from app.problems import handle_exception
 from app.requests import DeclaredBodyLimitMiddleware, RequestIdMiddleware
 from app.routes.dev import sms_outbox
 from app.routes.health import healthz, readyz
+from app.routes.passkeys import PasskeyController
 from app.routes.shell import ShellController, not_found_page
 from app.routes.sign_in import SignInController
 from app.runtime import Runtime
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             ShellController,
             SignInController,
+            PasskeyController,
             sms_outbox,
             not_found_page,
             healthz,
