@@ -61,6 +61,9 @@ MAX_PASSKEYS = 10
 _TIMEOUT_MS = 300_000  # the browser's prompt lasts as long as the challenge does
 _EXPIRED = N_("This passkey request has expired or was already used. Please try again.")
 _NOT_VERIFIED = N_("The passkey could not be checked. Please try again.")
+# py_webauthn reports most bad input as WebAuthnException, but a few malformed fields
+# (a bad base64 userHandle, clientDataJSON that is not UTF-8) surface as builtin errors.
+_MALFORMED = (WebAuthnException, ValueError, TypeError, KeyError)
 _SIGN_IN_FAILED = N_("Signing in with this passkey did not work. Try again, or use a code.")
 
 
@@ -163,7 +166,7 @@ class PasskeyService:
                 expected_origin=party.origin,
                 require_user_verification=True,
             )
-        except WebAuthnException as exc:
+        except _MALFORMED as exc:
             log.info("passkey registration refused", reason=type(exc).__name__)
             raise RuleViolation(_NOT_VERIFIED) from exc
         credential_id = bytes_to_base64url(verified.credential_id)
@@ -227,7 +230,7 @@ class PasskeyService:
                 credential_current_sign_count=0,
                 require_user_verification=True,
             )
-        except WebAuthnException as exc:
+        except _MALFORMED as exc:
             await self._refuse(client_ip, f"not verified: {type(exc).__name__}", passkey)
         if user_handle_of(data.credential) != passkey.user_handle:
             await self._refuse(client_ip, "user handle does not match", passkey)

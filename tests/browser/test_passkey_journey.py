@@ -91,7 +91,9 @@ def test_a_cancelled_passkey_prompt_says_so_and_the_code_still_works(
     page = open_page("/sign-in", host=HOST)
     # No authenticator with a passkey for this site: Chromium reports NotAllowedError.
     cdp, authenticator = _virtual_authenticator(page)
-    cdp.send("WebAuthn.setUserVerified", {"authenticatorId": authenticator, "isUserVerified": False})
+    cdp.send(
+        "WebAuthn.setUserVerified", {"authenticatorId": authenticator, "isUserVerified": False}
+    )
     page.get_by_role("button", name="使用通行密钥登录").click()
 
     status = page.locator("form[data-passkey='sign-in'] [role='status']")

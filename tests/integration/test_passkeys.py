@@ -209,6 +209,23 @@ async def test_a_sign_count_that_goes_backwards_is_refused_and_recorded(
     assert "sign count" in last.detail
 
 
+async def test_a_malformed_answer_is_refused_not_crashed_on(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    await sign_in_as(client, _phone())
+    authenticator = SoftAuthenticator()
+    assert (await _add(client, authenticator)).status_code == 201
+    await _sign_out(client)
+    bad_handle = await _assertion(client, authenticator)
+    bad_handle["credential"]["response"]["userHandle"] = "A"
+    no_response = await _assertion(client, authenticator)
+    no_response["credential"]["response"] = "nothing"
+
+    for body in (bad_handle, no_response, {"ceremony": "x", "credential": {}}):
+        refused = await _post(client, "/sign-in/passkey", body)
+        assert refused.status_code == 422, refused.text
+
+
 async def test_user_verification_is_required(client: AsyncTestClient[Litestar]) -> None:
     await sign_in_as(client, _phone())
     authenticator = SoftAuthenticator()
