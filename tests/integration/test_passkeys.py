@@ -317,3 +317,11 @@ async def test_the_sign_in_page_offers_a_passkey_only_to_scripts(
     assert " hidden" in form.group(0)  # revealed by passkeys.js where WebAuthn works
     assert "Sign in with a passkey" in page.text
     assert (await client.get("/static/js/passkeys.js")).status_code == 200
+
+
+async def test_a_passkey_post_without_the_csrf_header_is_refused(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    await csrf_token(client)  # the cookie alone is not enough
+    refused = await client.post("/sign-in/passkey/options", json={}, headers=JSON)
+    assert refused.status_code == 403
