@@ -75,6 +75,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # each with a "kid"; the first signs, all are published. Unset outside production:
     # generated once into var/oidc_signing_keys.
     oidc_signing_keys: str | None = None
+    # Passkeys (WebAuthn): the site's origin as browsers see it, e.g. "https://onething.gov.cn";
+    # its host is the relying-party id. Unset (development, tests): taken from each request.
+    passkey_origin: str | None = None
 
     @property
     def effective_database_url(self) -> str:
@@ -143,6 +146,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "ONETHING_ALIPAY_PUBLIC_KEY": "alipay_public_key",
     "ONETHING_ALIPAY_GATEWAY_URL": "alipay_gateway_url",
     "ONETHING_OIDC_SIGNING_KEYS": "oidc_signing_keys",
+    "ONETHING_PASSKEY_ORIGIN": "passkey_origin",
 }
 
 
@@ -168,6 +172,11 @@ def _refuse_unsafe_production(settings: Settings) -> Settings:
         raise SettingsError(
             "ONETHING_SMS_GATEWAY_URL is required in production (the developer outbox "
             "would show sign-in codes)."
+        )
+    if settings.env is Environment.PRODUCTION and not settings.passkey_origin:
+        raise SettingsError(
+            "ONETHING_PASSKEY_ORIGIN is required in production (behind a proxy the request "
+            "cannot tell which origin passkeys belong to)."
         )
     return settings
 

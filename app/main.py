@@ -29,6 +29,7 @@ from app.routes.dev import sms_outbox
 from app.routes.enterprises import EnterpriseController
 from app.routes.health import healthz, readyz
 from app.routes.oidc import ConnectedAppsController, OidcController
+from app.routes.passkeys import PasskeyController
 from app.routes.shell import ShellController, not_found_page
 from app.routes.sign_in import SignInController
 from app.runtime import Runtime
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OidcController,
             ConnectedAppsController,
             EnterpriseController,
+            PasskeyController,
             sms_outbox,
             not_found_page,
             healthz,

@@ -21,6 +21,7 @@ from app.embedded_redis import EmbeddedRedis
 from app.identity.acting import ActingStore
 from app.identity.codes import CodeService
 from app.identity.oidc.keys import load_signing_keys
+from app.identity.passkey_ceremonies import CeremonyStore
 from app.identity.providers.alipay import AlipayClient, AlipayConfig
 from app.identity.providers.wechat import WeChatClient, WeChatConfig
 from app.identity.sessions import SessionStore
@@ -77,6 +78,7 @@ class Runtime:
             else DevOutbox(self.redis)
         )
         self.tokens = TokenStore(self.redis)
+        self.passkey_ceremonies = CeremonyStore(self.redis)
         self.wechat = _wechat_client(settings, self.http)
         self.alipay = _alipay_client(settings, self.http)
         self._jobs: ArqRedis | None = None

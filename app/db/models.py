@@ -3,6 +3,7 @@
 from app.identity.enterprise_models import Enterprise, EnterpriseMember
 from app.identity.models import Department, ExternalAccount, Person, SecurityEvent
 from app.identity.oidc.models import OidcClient, OidcConsent
+from app.identity.passkey_models import Passkey
 
 __all__ = [
     "Department",
@@ -11,6 +12,7 @@ __all__ = [
     "ExternalAccount",
     "OidcClient",
     "OidcConsent",
+    "Passkey",
     "Person",
     "SecurityEvent",
 ]

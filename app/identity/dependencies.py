@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from litestar import Request
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -9,6 +12,8 @@ from app.identity.account import AccountService
 from app.identity.acting import IdentitySwitcher
 from app.identity.enterprises import EnterpriseService
 from app.identity.mini_program import MiniProgramAuth
+from app.identity.passkey_ceremonies import RelyingParty
+from app.identity.passkeys import PasskeyService
 from app.identity.sign_in import SecurityLog, SignInService
 from app.runtime import Runtime
 
@@ -70,3 +75,23 @@ def provide_switcher(
 ) -> IdentitySwitcher:
     """The identity switcher on the request's database session."""
     return IdentitySwitcher(db_session, store=runtime.acting, enterprises=enterprises)
+
+
+def provide_passkeys(
+    db_session: NamedDependency[AsyncSession], runtime: NamedDependency[Runtime]
+) -> PasskeyService:
+    """The passkey service on the request's database session."""
+    return PasskeyService(
+        db_session,
+        ceremonies=runtime.passkey_ceremonies,
+        protector=runtime.protector,
+        security_log=SecurityLog(runtime.sessionmaker),
+    )
+
+
+def provide_relying_party(
+    request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
+) -> RelyingParty:
+    """The configured origin's relying party, or (unconfigured) the one this request came to."""
+    origin = runtime.settings.passkey_origin or f"{request.url.scheme}://{request.url.netloc}"
+    return RelyingParty.from_origin(origin)

@@ -84,6 +84,10 @@ class SecurityEventKind(StrEnum):
     MEMBER_ADDED = "member_added"
     MEMBER_REMOVED = "member_removed"
     MEMBER_ROLE_CHANGED = "member_role_changed"
+    PASSKEY_ADDED = "passkey_added"
+    PASSKEY_REMOVED = "passkey_removed"
+    PASSKEY_SIGN_IN = "passkey_sign_in"
+    PASSKEY_SIGN_IN_FAILED = "passkey_sign_in_failed"
 
 
 class SecurityEvent(BigIntAuditBase):

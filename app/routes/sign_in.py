@@ -40,7 +40,8 @@ class CodeForm(msgspec.Struct, kw_only=True):
     next: str = "/me"
 
 
-def _client_ip(request: Request[Any, Any, Any]) -> str:
+def client_ip(request: Request[Any, Any, Any]) -> str:
+    """The caller's address, for the security log."""
     return request.client.host if request.client else "unknown"
 
 
@@ -64,6 +65,19 @@ def _session_cookie(token: str, runtime: Runtime, *, clear: bool = False) -> Coo
     )
 
 
+async def start_session(
+    request: Request[Any, Any, Any], runtime: Runtime, person: Person
+) -> Cookie:
+    """Start a fresh session for ``person`` (whatever the sign-in method); the cookie to set."""
+    old = request.cookies.get(SESSION_COOKIE)
+    if old:
+        await runtime.sessions.end(old)  # never carry a pre-sign-in session over
+    token = await runtime.sessions.create(
+        person.id, epoch=person.session_epoch, device=request.headers.get("user-agent", "")
+    )
+    return _session_cookie(token, runtime)
+
+
 class SignInController(Controller):
     """``/sign-in`` (two steps), ``/sign-out``, ``/me/sessions``."""
 
@@ -85,7 +99,7 @@ class SignInController(Controller):
         """Send a code and ask for it; errors re-render step 1 with the reason."""
         try:
             sent = await sign_in.request_code(
-                data.phone, client_ip=_client_ip(request), locale=i18n.current_locale()
+                data.phone, client_ip=client_ip(request), locale=i18n.current_locale()
             )
         except errors.RuleViolation as exc:
             return _form(
@@ -107,7 +121,7 @@ class SignInController(Controller):
     ) -> Redirect | Template:
         """Check the code; on success start a fresh session and go where the person was headed."""
         try:
-            person = await sign_in.sign_in(data.phone, data.code, client_ip=_client_ip(request))
+            person = await sign_in.sign_in(data.phone, data.code, client_ip=client_ip(request))
         except errors.RuleViolation as exc:
             return _form(
                 "code",
@@ -117,15 +131,8 @@ class SignInController(Controller):
                 errors=exc.fields,
                 message=None if exc.fields else exc.message,
             )
-        old = request.cookies.get(SESSION_COOKIE)
-        if old:
-            await runtime.sessions.end(old)  # never carry a pre-sign-in session over
-        token = await runtime.sessions.create(
-            person.id, epoch=person.session_epoch, device=request.headers.get("user-agent", "")
-        )
-        return Redirect(
-            safe_next(data.next), status_code=303, cookies=[_session_cookie(token, runtime)]
-        )
+        cookie = await start_session(request, runtime, person)
+        return Redirect(safe_next(data.next), status_code=303, cookies=[cookie])
 
     @post("/sign-out", opt={"access": Access.PUBLIC}, status_code=303)
     async def sign_out(
@@ -145,8 +152,8 @@ class SignInController(Controller):
         runtime: NamedDependency[Runtime],
     ) -> Redirect:
         """End every session of this person, on every device."""
-        person = await _person(request)
-        await sign_in.sign_out_everywhere(person, client_ip=_client_ip(request))
+        person = await current_person(request)
+        await sign_in.sign_out_everywhere(person, client_ip=client_ip(request))
         await runtime.sessions.end_all(person.id)
         return Redirect("/", status_code=303, cookies=[_session_cookie("", runtime, clear=True)])
 
@@ -155,7 +162,7 @@ class SignInController(Controller):
         self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
     ) -> Template:
         """My sessions and devices."""
-        person = await _person(request)
+        person = await current_person(request)
         sessions = await runtime.sessions.list_for(person.id)
         current = runtime.sessions.key_of(request.cookies.get(SESSION_COOKIE, ""))
         return Template(
@@ -168,14 +175,14 @@ class SignInController(Controller):
         self, request: Request[Any, Any, Any], key: FromPath[str], runtime: NamedDependency[Runtime]
     ) -> Redirect:
         """End one of my sessions; another person's (or an unknown) key answers 404."""
-        person = await _person(request)
+        person = await current_person(request)
         if not await runtime.sessions.end_by_key(person.id, key):
             raise errors.NotFound
         return Redirect("/me/sessions", status_code=303)
 
 
-async def _person(request: Request[Any, Any, Any]) -> Person:
-    # The guard has already required a signed-in person on these routes.
+async def current_person(request: Request[Any, Any, Any]) -> Person:
+    """The signed-in person of a route whose guard has already required one."""
     person = await signed_in_person(request)
     if person is None:
         raise errors.Unauthenticated

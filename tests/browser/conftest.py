@@ -156,9 +156,12 @@ def open_page(browser: Browser, app_url: str) -> Iterator[OpenPage]:
         viewport: tuple[int, int] = (390, 844),
         device_scale_factor: float = 1,
         expect_status: int = 200,
+        host: str | None = None,
     ) -> Page:
+        # WebAuthn refuses an IP address as relying-party id: passkey tests ask for "localhost".
+        base_url = app_url.replace("//127.0.0.1:", f"//{host}:") if host else app_url
         context = browser.new_context(
-            base_url=app_url,
+            base_url=base_url,
             locale=locale,
             java_script_enabled=javascript,
             viewport={"width": viewport[0], "height": viewport[1]},

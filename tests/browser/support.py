@@ -130,7 +130,17 @@ class OpenPage(Protocol):
         viewport: tuple[int, int] = (390, 844),
         device_scale_factor: float = 1,
         expect_status: int = 200,
+        host: str | None = None,
     ) -> Page: ...
+
+
+def code_from_outbox(page: Page, masked: str) -> str:
+    """Read the newest code for ``masked`` on the developer outbox page, in another tab."""
+    outbox = page.context.new_page()
+    outbox.goto("/dev/sms-outbox")
+    code = outbox.locator("li", has_text=masked).first.locator(".code").inner_text().strip()
+    outbox.close()
+    return code
 
 
 def truthy_env(name: str) -> bool:

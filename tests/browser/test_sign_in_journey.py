@@ -6,20 +6,17 @@ import re
 import uuid
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from tests.browser.support import SCREENSHOTS_DIR, OpenPage, describe_violations, run_axe
+from tests.browser.support import (
+    SCREENSHOTS_DIR,
+    OpenPage,
+    code_from_outbox,
+    describe_violations,
+    run_axe,
+)
 
 pytestmark = pytest.mark.browser
-
-
-def _code_from_outbox(page: Page, masked: str) -> str:
-    """Read the newest code for ``masked`` on the developer outbox page, in another tab."""
-    outbox = page.context.new_page()
-    outbox.goto("/dev/sms-outbox")
-    code = outbox.locator("li", has_text=masked).first.locator(".code").inner_text().strip()
-    outbox.close()
-    return code
 
 
 def test_a_resident_signs_in_with_a_code_and_sees_a_masked_number(open_page: OpenPage) -> None:
@@ -35,7 +32,7 @@ def test_a_resident_signs_in_with_a_code_and_sees_a_masked_number(open_page: Ope
     violations = run_axe(page)
     assert not violations, describe_violations(violations)
 
-    code = _code_from_outbox(page, masked)
+    code = code_from_outbox(page, masked)
     page.get_by_label("6位验证码").fill(code)
     page.get_by_role("button", name="登录", exact=True).click()
 

@@ -73,6 +73,20 @@ def test_production_refuses_to_start_without_a_secret(tmp_path: Path) -> None:
         load_settings({"ONETHING_VAR_DIR": str(tmp_path), "ONETHING_ENV": "production"})
 
 
+def test_production_refuses_to_start_without_the_passkey_origin(tmp_path: Path) -> None:
+    environ = {
+        "ONETHING_VAR_DIR": str(tmp_path),
+        "ONETHING_ENV": "production",
+        "ONETHING_SECRET_KEY": "s" * 48,
+        "ONETHING_SMS_GATEWAY_URL": "https://sms.example.gov.cn",
+    }
+    with pytest.raises(SettingsError, match="ONETHING_PASSKEY_ORIGIN"):
+        load_settings(environ)
+    origin = "https://onething.example.gov.cn"
+    settings = load_settings({**environ, "ONETHING_PASSKEY_ORIGIN": origin})
+    assert settings.passkey_origin == origin
+
+
 def test_a_short_secret_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="at least 32"):
         load_settings({"ONETHING_VAR_DIR": str(tmp_path), "ONETHING_SECRET_KEY": "short"})
