@@ -1,4 +1,4 @@
-"""Identity tables: departments, persons and the security-event log.
+"""Identity tables: departments, persons and the security-event log (staff: ``staff_models``).
 
 ID-card and phone numbers are never stored in clear: each has a ciphertext column
 (AES-GCM, see ``app.protection``) and a keyed blind-index column for look-ups.
@@ -77,16 +77,26 @@ class SecurityEventKind(StrEnum):
     SIGN_OUT = "sign_out"
     SIGN_OUT_EVERYWHERE = "sign_out_everywhere"
     ACCOUNT_DISABLED = "account_disabled"
+    STAFF_SIGN_IN = "staff_sign_in"
+    STAFF_SIGN_IN_FAILED = "staff_sign_in_failed"
+    STAFF_LOCKED = "staff_locked"
+    STAFF_SIGN_OUT = "staff_sign_out"
+    STAFF_CREATED = "staff_created"
+    STAFF_DISABLED = "staff_disabled"
 
 
 class SecurityEvent(BigIntAuditBase):
     """Append-only record of a security event. Holds blind indexes, never clear numbers."""
 
     __tablename__ = "security_event"
-    __table_args__ = (Index("ix_security_event_person_created", "person_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_security_event_person_created", "person_id", "created_at"),
+        Index("ix_security_event_staff_created", "staff_id", "created_at"),
+    )
 
     kind: Mapped[SecurityEventKind] = mapped_column(String(32))
     person_id: Mapped[UUID | None] = mapped_column(ForeignKey("person.id"), default=None)
+    staff_id: Mapped[UUID | None] = mapped_column(ForeignKey("staff.id"), default=None)
     phone_index: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
     client_ip: Mapped[str | None] = mapped_column(String(64), default=None)
     detail: Mapped[str] = mapped_column(String(200), default="")
