@@ -28,6 +28,8 @@ from app.routes.dev import sms_outbox
 from app.routes.health import healthz, readyz
 from app.routes.shell import ShellController, not_found_page
 from app.routes.sign_in import SignInController
+from app.routes.staff import StaffSignInController
+from app.routes.staff_admin import StaffAdminController
 from app.runtime import Runtime
 from app.web import LocaleMiddleware, configure_jinja
 
@@ -81,6 +83,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             ShellController,
             SignInController,
+            StaffSignInController,
+            StaffAdminController,
             sms_outbox,
             not_found_page,
             healthz,

@@ -15,6 +15,8 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
 from app.i18n import N_
+from app.identity.staff import ROLE_LABELS
+from app.identity.staff_models import StaffRole
 from app.navigation import tab_bar
 
 DISPLAY_COOKIE = "display"
@@ -72,6 +74,7 @@ def configure_jinja(env: Environment) -> None:
         tab_bar=tab_bar,
         format_time=format_time,
         real_name_level_label=real_name_level_label,
+        staff_role_label=staff_role_label,
     )
 
 
@@ -100,3 +103,11 @@ def real_name_level_label(level: str) -> str:
         "L3": N_("L3 · verified in person"),
     }
     return i18n.gettext(labels.get(level, level))
+
+
+def staff_role_label(role: str) -> str:
+    """A staff role in words."""
+    try:
+        return i18n.gettext(ROLE_LABELS[StaffRole(role)])
+    except ValueError:
+        return role

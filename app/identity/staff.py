@@ -25,6 +25,14 @@ _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
 # No look-alikes (0/o, 1/l/i): the initial password is read out or copied by hand.
 _PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # noqa: S105 (an alphabet, not a password)
 
+ROLE_LABELS = {
+    StaffRole.WINDOW_CLERK: N_("Window clerk"),
+    StaffRole.REVIEWER: N_("Department reviewer"),
+    StaffRole.FIELD_WORKER: N_("Field worker"),
+    StaffRole.SUPERVISOR: N_("Supervisor"),
+    StaffRole.ADMINISTRATOR: N_("Administrator"),
+}
+
 
 class StaffCreate(msgspec.Struct, kw_only=True):
     """A new staff account. Without ``password`` an initial one is generated."""
@@ -99,13 +107,19 @@ class StaffService:
         )
         return StaffCreated(staff=staff, initial_password=generated)
 
-    async def disable(self, username: str, *, actor: str) -> Staff:
-        """Disable an account and end all its sessions at once."""
+    async def disable(self, username: str, *, actor: str, by: Staff | None = None) -> Staff:
+        """Disable an account and end all its sessions at once.
+
+        ``by`` is the administrator doing it (None from the command line), who may not
+        disable their own account: the last administrator would lock everyone out.
+        """
         staff = await self._db.scalar(
             select(Staff).where(Staff.username == normalize_username(username))
         )
         if staff is None:
             raise NotFound(N_("There is no staff account with this username."))
+        if by is not None and by.id == staff.id:
+            raise RuleViolation(N_("You cannot disable your own account."))
         if staff.disabled_at is None:
             staff.disabled_at = datetime.now(UTC)
         # The epoch ends sessions in any Redis; end_all removes them from this one now.

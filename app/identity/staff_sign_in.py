@@ -33,6 +33,7 @@ from app.errors import RuleViolation
 from app.i18n import N_
 from app.identity.models import SecurityEventKind
 from app.identity.passwords import DUMMY_HASH, verify_password_async
+from app.identity.sessions import SessionStore, SubjectKind
 from app.identity.sign_in import SecurityLog
 from app.identity.staff import normalize_username
 from app.identity.staff_models import TOTP_SECRET_AAD, Staff
@@ -79,12 +80,14 @@ class StaffSignInService:
         sessionmaker: async_sessionmaker[AsyncSession],
         redis: Redis,
         *,
+        sessions: SessionStore,
         keyring: Keyring,
         security_log: SecurityLog,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._sessionmaker = sessionmaker
         self._redis = redis
+        self._sessions = sessions
         self._keyring = keyring
         self._log = security_log
         self._clock = clock
@@ -148,6 +151,21 @@ class StaffSignInService:
             detail="authenticator enrolled" if enrolled else "",
         )
         return staff
+
+    async def start_session(self, staff: Staff, *, replacing: str | None, device: str) -> str:
+        """A fresh session for ``staff`` (ending the browser's old one); returns its token."""
+        if replacing:
+            await self._sessions.end(replacing)  # never carry a resident's or an old session over
+        return await self._sessions.create(
+            staff.id, epoch=staff.session_epoch, kind=SubjectKind.STAFF, device=device
+        )
+
+    async def sign_out(self, staff: Staff, token: str, *, client_ip: str) -> None:
+        """End this one session, and say so in the log."""
+        await self._sessions.end(token)
+        await self._log.record(
+            SecurityEventKind.STAFF_SIGN_OUT, staff_id=staff.id, client_ip=client_ip
+        )
 
     async def _accept(self, staff: Staff, step: int) -> bool:
         """Record the accepted step and clear failures, unless the step was already used.

@@ -53,7 +53,8 @@ def provide_sign_in(
     )
 
 
-def _client_ip(request: Request[Any, Any, Any]) -> str:
+def client_ip(request: Request[Any, Any, Any]) -> str:
+    """The caller's address, for rate limits and the security log."""
     return request.client.host if request.client else "unknown"
 
 
@@ -65,7 +66,8 @@ def _form(name: str, status: int = 200, **context: Any) -> Template:
     )
 
 
-def _session_cookie(token: str, runtime: Runtime, *, clear: bool = False) -> Cookie:
+def session_cookie(token: str, runtime: Runtime, *, clear: bool = False) -> Cookie:
+    """The session cookie carrying ``token`` (or clearing it); residents and staff share it."""
     return Cookie(
         key=SESSION_COOKIE,
         value="" if clear else token,
@@ -98,7 +100,7 @@ class SignInController(Controller):
         """Send a code and ask for it; errors re-render step 1 with the reason."""
         try:
             sent = await sign_in.request_code(
-                data.phone, client_ip=_client_ip(request), locale=i18n.current_locale()
+                data.phone, client_ip=client_ip(request), locale=i18n.current_locale()
             )
         except errors.RuleViolation as exc:
             return _form(
@@ -120,7 +122,7 @@ class SignInController(Controller):
     ) -> Redirect | Template:
         """Check the code; on success start a fresh session and go where the person was headed."""
         try:
-            person = await sign_in.sign_in(data.phone, data.code, client_ip=_client_ip(request))
+            person = await sign_in.sign_in(data.phone, data.code, client_ip=client_ip(request))
         except errors.RuleViolation as exc:
             return _form(
                 "code",
@@ -137,7 +139,7 @@ class SignInController(Controller):
             person.id, epoch=person.session_epoch, device=request.headers.get("user-agent", "")
         )
         return Redirect(
-            safe_next(data.next), status_code=303, cookies=[_session_cookie(token, runtime)]
+            safe_next(data.next), status_code=303, cookies=[session_cookie(token, runtime)]
         )
 
     @post("/sign-out", opt={"access": Access.PUBLIC}, status_code=303)
@@ -148,7 +150,7 @@ class SignInController(Controller):
         token = request.cookies.get(SESSION_COOKIE)
         if token:
             await runtime.sessions.end(token)
-        return Redirect("/", status_code=303, cookies=[_session_cookie("", runtime, clear=True)])
+        return Redirect("/", status_code=303, cookies=[session_cookie("", runtime, clear=True)])
 
     @post("/sign-out/everywhere", opt={"access": Access.PERSON}, status_code=303)
     async def sign_out_everywhere(
@@ -159,9 +161,9 @@ class SignInController(Controller):
     ) -> Redirect:
         """End every session of this person, on every device."""
         person = await _person(request)
-        await sign_in.sign_out_everywhere(person, client_ip=_client_ip(request))
+        await sign_in.sign_out_everywhere(person, client_ip=client_ip(request))
         await runtime.sessions.end_all(person.id)
-        return Redirect("/", status_code=303, cookies=[_session_cookie("", runtime, clear=True)])
+        return Redirect("/", status_code=303, cookies=[session_cookie("", runtime, clear=True)])
 
     @get("/me/sessions", opt={"access": Access.PERSON}, name="my-sessions")
     async def my_sessions(
