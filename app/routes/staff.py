@@ -26,17 +26,12 @@ STAFF_HOME = "/staff"
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-class PasswordForm(msgspec.Struct, kw_only=True):
-    """Step 1: username and password."""
+class SignInForm(msgspec.Struct, kw_only=True):
+    """Both steps post here: step 1 sends username and password; step 2 the pending token
+    (from step 1) and the code. One address, so every refusal is the very same page."""
 
     username: str = ""
     password: str = ""
-    next: str = STAFF_HOME
-
-
-class CodeForm(msgspec.Struct, kw_only=True):
-    """Step 2: the code from the authenticator app, with the token step 1 gave."""
-
     pending: str = ""
     code: str = ""
     next: str = STAFF_HOME
@@ -87,31 +82,21 @@ class StaffSignInController(Controller):
         return _page("sign_in", next=staff_next(next))
 
     @post("/staff/sign-in", opt={"access": Access.PUBLIC}, status_code=200)
-    async def check_password(
+    async def sign_in(
         self,
         request: Request[Any, Any, Any],
-        data: Annotated[PasswordForm, FormBody],
-        staff_sign_in: NamedDependency[StaffSignInService],
-    ) -> Template:
-        """Check the password; then ask for the code (or, the first time, enrol the app)."""
-        try:
-            accepted = await staff_sign_in.check_password(
-                data.username, data.password, client_ip=client_ip(request)
-            )
-        except errors.RuleViolation as exc:
-            return _refused(data.next, exc.message)
-        return _page("code", next=staff_next(data.next), accepted=accepted)
-
-    @post("/staff/sign-in/code", opt={"access": Access.PUBLIC}, status_code=303)
-    async def check_code(
-        self,
-        request: Request[Any, Any, Any],
-        data: Annotated[CodeForm, FormBody],
+        data: Annotated[SignInForm, FormBody],
         staff_sign_in: NamedDependency[StaffSignInService],
         runtime: NamedDependency[Runtime],
-    ) -> Redirect | Template:
-        """Check the code; on success start a fresh staff session."""
+    ) -> Template | Redirect:
+        """Step 1 checks the password and asks for the code (the first time, enrols the app);
+        step 2 checks the code and starts a fresh staff session."""
         try:
+            if not data.pending:
+                accepted = await staff_sign_in.check_password(
+                    data.username, data.password, client_ip=client_ip(request)
+                )
+                return _page("code", next=staff_next(data.next), accepted=accepted)
             staff = await staff_sign_in.check_code(
                 data.pending, data.code, client_ip=client_ip(request)
             )
