@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import errors
 from app.identity.access import Access
 from app.identity.staff import StaffCreate, StaffCreated, StaffService
-from app.identity.staff_models import StaffRole
+from app.identity.staff_models import Staff, StaffRole
 from app.routes.sign_in import FormBody
 from app.routes.staff import NO_STORE, current_staff
 from app.runtime import Runtime
@@ -42,6 +42,7 @@ async def _listing(
     staff_service: StaffService,
     status: int = 200,
     *,
+    admin: Staff,
     form: StaffForm | None = None,
     errors_: dict[str, str] | None = None,
     created: StaffCreated | None = None,
@@ -57,6 +58,7 @@ async def _listing(
             "form": form or StaffForm(),
             "errors": errors_ or {},
             "created": created,
+            "admin": admin,
         },
         status_code=status,
         headers=NO_STORE,
@@ -73,9 +75,11 @@ class StaffAdminController(Controller):
     }
 
     @get(ADMIN_PATH, name="staff-admin")
-    async def accounts(self, staff_service: NamedDependency[StaffService]) -> Template:
+    async def accounts(
+        self, request: Request[Any, Any, Any], staff_service: NamedDependency[StaffService]
+    ) -> Template:
         """Every staff account, and the form for a new one."""
-        return await _listing(staff_service)
+        return await _listing(staff_service, admin=await current_staff(request))
 
     @post(ADMIN_PATH, status_code=201)
     async def create(
@@ -91,8 +95,8 @@ class StaffAdminController(Controller):
                 StaffCreate(**msgspec.structs.asdict(data)), actor=f"staff {admin.username}"
             )
         except errors.RuleViolation as exc:
-            return await _listing(staff_service, 422, form=data, errors_=exc.fields)
-        return await _listing(staff_service, 201, created=created)
+            return await _listing(staff_service, 422, admin=admin, form=data, errors_=exc.fields)
+        return await _listing(staff_service, 201, admin=admin, created=created)
 
     @post(f"{ADMIN_PATH}/{{username:str}}/disable", status_code=303)
     async def disable(
