@@ -1,4 +1,4 @@
-"""``python -m app``: serve, migrate, load demo data, run the worker.
+"""``python -m app``: serve, migrate, load demo data, run the worker, manage staff accounts.
 
 Each command loads settings once and passes them on.
 """
@@ -135,6 +135,60 @@ def _add_oidc_commands(sub: Any) -> None:
     key_sub.add_parser("generate", help="print a new P-256 key set for ONETHING_OIDC_SIGNING_KEYS")
 
 
+def _staff(settings: Settings, args: argparse.Namespace) -> int:
+    from app.errors import DomainError, RuleViolation
+    from app.identity.staff import StaffCreate
+    from app.identity.staff_commands import create_staff_account, disable_staff_account
+
+    try:
+        if args.action == "disable":
+            at_once = asyncio.run(disable_staff_account(settings, args.username))
+            when = "now" if at_once else "at their next request"
+            print(f"Disabled {args.username}; their sessions end {when}.")  # noqa: T201
+            return 0
+        password = sys.stdin.readline().rstrip("\r\n") if args.password_stdin else None
+        data = StaffCreate(
+            username=args.username,
+            display_name=args.name,
+            role=args.role,
+            department_code=args.department or "",
+            password=password,
+        )
+        created = asyncio.run(create_staff_account(settings, data))
+    except RuleViolation as exc:
+        for field, message in exc.fields.items() or [("", exc.message)]:
+            print(f"{field}: {message}" if field else message, file=sys.stderr)  # noqa: T201
+        return 1
+    except DomainError as exc:
+        print(exc.message, file=sys.stderr)  # noqa: T201
+        return 1
+    print(f"Created staff account {created.username}.")  # noqa: T201
+    if created.initial_password:
+        # Shown once, here only; it is never stored or logged in clear.
+        print(f"Initial password: {created.initial_password}")  # noqa: T201
+    print("At the first sign-in (/staff/sign-in) they set up an authenticator app.")  # noqa: T201
+    return 0
+
+
+def _add_staff_commands(sub: Any) -> None:
+    from app.identity.staff_models import StaffRole
+
+    staff = sub.add_parser("staff", help="create or disable staff accounts")
+    actions = staff.add_subparsers(dest="action", required=True)
+    create = actions.add_parser("create", help="create an account; prints an initial password")
+    create.add_argument("--username", required=True)
+    create.add_argument("--name", required=True, help="the name shown to colleagues")
+    create.add_argument("--role", required=True, choices=[role.value for role in StaffRole])
+    create.add_argument("--department", help="department code (required for reviewers)")
+    create.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the initial password from the first line of stdin instead of generating one",
+    )
+    disable = actions.add_parser("disable", help="disable an account and end its sessions")
+    disable.add_argument("username")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     parser = argparse.ArgumentParser(prog="python -m app", description="OneThing")
@@ -158,6 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         required=True,
         help="the legal representative's mobile (has an account)",
     )
+    _add_staff_commands(sub)
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -173,5 +228,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         "oidc-client": _oidc_client,
         "oidc-key": _oidc_key,
         "enterprise": _enterprise,
+        "staff": _staff,
     }
     return handlers[args.command](settings, args) or 0

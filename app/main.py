@@ -32,6 +32,8 @@ from app.routes.oidc import ConnectedAppsController, OidcController
 from app.routes.passkeys import PasskeyController
 from app.routes.shell import ShellController, not_found_page
 from app.routes.sign_in import SignInController
+from app.routes.staff import StaffSignInController
+from app.routes.staff_admin import StaffAdminController
 from app.runtime import Runtime
 from app.web import LocaleMiddleware, configure_jinja
 
@@ -90,6 +92,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ConnectedAppsController,
             EnterpriseController,
             PasskeyController,
+            StaffSignInController,
+            StaffAdminController,
             sms_outbox,
             not_found_page,
             healthz,

@@ -18,6 +18,7 @@ from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE, HTTP_500_IN
 
 from app import errors
 from app.i18n import gettext as _
+from app.identity.access import access_of, sign_in_path_for
 
 log = structlog.get_logger(__name__)
 
@@ -88,6 +89,11 @@ def _extra_headers(exc: Exception, status: int) -> dict[str, str] | None:
     return {"Retry-After": "5"} if status in (429, 503) else None
 
 
+def _sign_in_path(request: Request[Any, Any, Any]) -> str:
+    handler = request.scope.get("route_handler")
+    return sign_in_path_for(access_of(handler) if handler is not None else None)
+
+
 def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """The one exception handler of the app."""
     status, fields = _status_and_fields(exc)
@@ -99,10 +105,11 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
     request_id = structlog.contextvars.get_contextvars().get("request_id", "")
     headers = _extra_headers(exc, status)
     if isinstance(exc, errors.Unauthenticated) and not wants_json(request):
-        # A page that needs a signed-in person sends them to sign in, then back here (with
-        # its query: an OpenID authorization request lives entirely in it).
+        # A page that needs someone signed in sends them to the sign-in of the route's kind
+        # (residents or staff), then back here — with its query: an OpenID authorization
+        # request lives entirely in it.
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return Redirect(f"/sign-in?next={quote(here)}", status_code=303)
+        return Redirect(f"{_sign_in_path(request)}?next={quote(here)}", status_code=303)
     if wants_json(request):
         body: dict[str, Any] = {
             "type": "about:blank",

@@ -16,6 +16,8 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from app import i18n
 from app.i18n import N_
 from app.identity.access import identity_so_far
+from app.identity.staff import ROLE_LABELS
+from app.identity.staff_models import StaffRole
 from app.navigation import tab_bar
 
 DISPLAY_COOKIE = "display"
@@ -75,6 +77,7 @@ def configure_jinja(env: Environment) -> None:
         real_name_level_label=real_name_level_label,
         member_role_label=member_role_label,
         identity_so_far=identity_so_far,
+        staff_role_label=staff_role_label,
     )
 
 
@@ -113,3 +116,11 @@ def member_role_label(role: str) -> str:
         "agent": N_("Agent"),
     }
     return i18n.gettext(labels.get(role, role))
+
+
+def staff_role_label(role: str) -> str:
+    """A staff role in words."""
+    try:
+        return i18n.gettext(ROLE_LABELS[StaffRole(role)])
+    except ValueError:
+        return role

@@ -4,6 +4,7 @@ from app.identity.enterprise_models import Enterprise, EnterpriseMember
 from app.identity.models import Department, ExternalAccount, Person, SecurityEvent
 from app.identity.oidc.models import OidcClient, OidcConsent
 from app.identity.passkey_models import Passkey
+from app.identity.staff_models import Staff
 
 __all__ = [
     "Department",
@@ -15,4 +16,5 @@ __all__ = [
     "Passkey",
     "Person",
     "SecurityEvent",
+    "Staff",
 ]

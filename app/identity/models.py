@@ -1,4 +1,4 @@
-"""Identity tables: departments, persons and the security-event log.
+"""Identity tables: departments, persons and the security-event log (staff: ``staff_models``).
 
 ID-card and phone numbers are never stored in clear: each has a ciphertext column
 (AES-GCM, see ``app.protection``) and a keyed blind-index column for look-ups.
@@ -88,6 +88,12 @@ class SecurityEventKind(StrEnum):
     PASSKEY_REMOVED = "passkey_removed"
     PASSKEY_SIGN_IN = "passkey_sign_in"
     PASSKEY_SIGN_IN_FAILED = "passkey_sign_in_failed"
+    STAFF_SIGN_IN = "staff_sign_in"
+    STAFF_SIGN_IN_FAILED = "staff_sign_in_failed"
+    STAFF_LOCKED = "staff_locked"
+    STAFF_SIGN_OUT = "staff_sign_out"
+    STAFF_CREATED = "staff_created"
+    STAFF_DISABLED = "staff_disabled"
 
 
 class SecurityEvent(BigIntAuditBase):
@@ -97,10 +103,12 @@ class SecurityEvent(BigIntAuditBase):
     __table_args__ = (
         Index("ix_security_event_person_created", "person_id", "created_at"),
         Index("ix_security_event_enterprise_created", "enterprise_id", "created_at"),
+        Index("ix_security_event_staff_created", "staff_id", "created_at"),
     )
 
     kind: Mapped[SecurityEventKind] = mapped_column(String(32))
     person_id: Mapped[UUID | None] = mapped_column(ForeignKey("person.id"), default=None)
+    staff_id: Mapped[UUID | None] = mapped_column(ForeignKey("staff.id"), default=None)
     phone_index: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
     client_ip: Mapped[str | None] = mapped_column(String(64), default=None)
     detail: Mapped[str] = mapped_column(String(200), default="")

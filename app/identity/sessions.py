@@ -5,9 +5,13 @@ one keeps the cookie's session id across sign-in (a fixation risk): here every s
 issues a fresh random token. The cookie holds only the token; Redis holds its SHA-256,
 so a leaked Redis dump cannot be replayed as cookies.
 
+A session belongs to a subject: a resident (``person``) or a member of staff (``staff``).
+The kind is part of the session, so a resident's session never opens a staff page and a
+staff session never opens a resident's.
+
 A session ends when it is idle longer than ``idle_seconds`` (Redis expiry, renewed on
 each use), when ``absolute_seconds`` have passed since sign-in, on sign-out, or when the
-person's ``session_epoch`` moves on (sign out everywhere, account disabled).
+subject's ``session_epoch`` moves on (sign out everywhere, account disabled).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import hashlib
 import secrets
 import time
 from collections.abc import Callable
+from enum import StrEnum
 from uuid import UUID
 
 import msgspec
@@ -23,17 +28,26 @@ from redis.asyncio import Redis
 
 SESSION_COOKIE = "sid"
 _PREFIX = "onething:session:"
-_INDEX_PREFIX = "onething:person-sessions:"
+
+
+class SubjectKind(StrEnum):
+    """Who a session belongs to."""
+
+    PERSON = "person"
+    STAFF = "staff"
 
 
 class SessionData(msgspec.Struct, kw_only=True):
-    """What a session remembers. No personal data beyond the person's id."""
+    """What a session remembers. No personal data beyond the subject's id."""
 
-    person_id: UUID
+    # Stored as "person_id", its name before staff sessions existed: sessions already in
+    # Redis keep decoding (msgspec: a published field is never renamed on the wire).
+    subject_id: UUID = msgspec.field(name="person_id")
     epoch: int
     signed_in_at: float
     last_seen_at: float
     device: str = ""
+    subject_kind: SubjectKind = SubjectKind.PERSON
 
 
 class StoredSession(msgspec.Struct, kw_only=True):
@@ -59,22 +73,31 @@ class SessionStore:
         self.absolute_seconds = absolute_seconds
         self._clock = clock
 
-    async def create(self, person_id: UUID, *, epoch: int, device: str = "") -> str:
+    async def create(
+        self,
+        subject_id: UUID,
+        *,
+        epoch: int,
+        device: str = "",
+        kind: SubjectKind = SubjectKind.PERSON,
+    ) -> str:
         """Start a session and return its token (for the cookie only)."""
         token = secrets.token_urlsafe(32)
         now = self._clock()
         data = SessionData(
-            person_id=person_id,
+            subject_id=subject_id,
+            subject_kind=kind,
             epoch=epoch,
             signed_in_at=now,
             last_seen_at=now,
             device=device[:120],
         )
         key = _key(token)
+        index = _index(kind, subject_id)
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.set(_PREFIX + key, msgspec.msgpack.encode(data), ex=self.idle_seconds)
-            pipe.sadd(_INDEX_PREFIX + str(person_id), key)
-            pipe.expire(_INDEX_PREFIX + str(person_id), self.absolute_seconds)
+            pipe.sadd(index, key)
+            pipe.expire(index, self.absolute_seconds)
             await pipe.execute()
         return token
 
@@ -87,7 +110,7 @@ class SessionStore:
         data = msgspec.msgpack.decode(raw, type=SessionData)
         now = self._clock()
         if now - data.signed_in_at > self.absolute_seconds:
-            await self._end(key, data.person_id)
+            await self._end(key, data)
             return None
         data.last_seen_at = now
         await self._redis.set(_PREFIX + key, msgspec.msgpack.encode(data), ex=self.idle_seconds)
@@ -98,20 +121,22 @@ class SessionStore:
         key = _key(token)
         raw = await self._redis.get(_PREFIX + key)
         if raw is not None:
-            await self._end(key, msgspec.msgpack.decode(raw, type=SessionData).person_id)
+            await self._end(key, msgspec.msgpack.decode(raw, type=SessionData))
 
-    async def end_all(self, person_id: UUID) -> int:
-        """End every session of a person; returns how many there were."""
-        index = _INDEX_PREFIX + str(person_id)
+    async def end_all(self, subject_id: UUID, *, kind: SubjectKind = SubjectKind.PERSON) -> int:
+        """End every session of a person (or member of staff); returns how many there were."""
+        index = _index(kind, subject_id)
         keys = [member.decode() for member in await self._redis.smembers(index)]  # type: ignore[misc]  # redis-py types async commands as sync|async
         if keys:
             await self._redis.delete(*(_PREFIX + key for key in keys))
         await self._redis.delete(index)
         return len(keys)
 
-    async def list_for(self, person_id: UUID) -> list[StoredSession]:
-        """The person's live sessions, most recently used first."""
-        index = _INDEX_PREFIX + str(person_id)
+    async def list_for(
+        self, subject_id: UUID, *, kind: SubjectKind = SubjectKind.PERSON
+    ) -> list[StoredSession]:
+        """The subject's live sessions, most recently used first."""
+        index = _index(kind, subject_id)
         keys = sorted(member.decode() for member in await self._redis.smembers(index))  # type: ignore[misc]  # redis-py types async commands as sync|async
         if not keys:
             return []
@@ -126,12 +151,17 @@ class SessionStore:
             await self._redis.srem(index, *expired)  # type: ignore[misc]  # redis-py types async commands as sync|async
         return sorted(live, key=lambda stored: stored.data.last_seen_at, reverse=True)
 
-    async def end_by_key(self, person_id: UUID, key: str) -> bool:
-        """End one of the person's own sessions, named by its listing key."""
-        index = _INDEX_PREFIX + str(person_id)
+    async def end_by_key(
+        self, subject_id: UUID, key: str, *, kind: SubjectKind = SubjectKind.PERSON
+    ) -> bool:
+        """End one of the subject's own sessions, named by its listing key."""
+        index = _index(kind, subject_id)
         if not await self._redis.sismember(index, key):  # type: ignore[misc]  # redis-py types async commands as sync|async
             return False
-        await self._end(key, person_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(_PREFIX + key)
+            pipe.srem(index, key)
+            await pipe.execute()
         return True
 
     @staticmethod
@@ -139,11 +169,16 @@ class SessionStore:
         """The listing key of a token (to mark "this device" on the sessions page)."""
         return _key(token) if token else ""
 
-    async def _end(self, key: str, person_id: UUID) -> None:
+    async def _end(self, key: str, data: SessionData) -> None:
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.delete(_PREFIX + key)
-            pipe.srem(_INDEX_PREFIX + str(person_id), key)
+            pipe.srem(_index(data.subject_kind, data.subject_id), key)
             await pipe.execute()
+
+
+def _index(kind: SubjectKind, subject_id: UUID) -> str:
+    # "onething:person-sessions:<id>" is the name the index had before staff sessions.
+    return f"onething:{kind.value}-sessions:{subject_id}"
 
 
 def _key(token: str) -> str:

@@ -130,6 +130,7 @@ class SecurityLog:
         kind: SecurityEventKind,
         *,
         person_id: UUID | None = None,
+        staff_id: UUID | None = None,
         phone_index: str | None = None,
         client_ip: str | None = None,
         detail: str = "",
@@ -140,6 +141,7 @@ class SecurityLog:
                 SecurityEvent(
                     kind=kind,
                     person_id=person_id,
+                    staff_id=staff_id,
                     phone_index=phone_index,
                     client_ip=client_ip,
                     detail=detail,

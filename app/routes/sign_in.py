@@ -53,7 +53,8 @@ def _form(name: str, status: int = 200, **context: Any) -> Template:
     )
 
 
-def _session_cookie(token: str, runtime: Runtime, *, clear: bool = False) -> Cookie:
+def session_cookie(token: str, runtime: Runtime, *, clear: bool = False) -> Cookie:
+    """The session cookie carrying ``token`` (or clearing it); residents and staff share it."""
     return Cookie(
         key=SESSION_COOKIE,
         value="" if clear else token,
@@ -75,7 +76,7 @@ async def start_session(
     token = await runtime.sessions.create(
         person.id, epoch=person.session_epoch, device=request.headers.get("user-agent", "")
     )
-    return _session_cookie(token, runtime)
+    return session_cookie(token, runtime)
 
 
 class SignInController(Controller):
@@ -142,7 +143,7 @@ class SignInController(Controller):
         token = request.cookies.get(SESSION_COOKIE)
         if token:
             await runtime.sessions.end(token)
-        return Redirect("/", status_code=303, cookies=[_session_cookie("", runtime, clear=True)])
+        return Redirect("/", status_code=303, cookies=[session_cookie("", runtime, clear=True)])
 
     @post("/sign-out/everywhere", opt={"access": Access.PERSON}, status_code=303)
     async def sign_out_everywhere(
@@ -155,7 +156,7 @@ class SignInController(Controller):
         person = await current_person(request)
         await sign_in.sign_out_everywhere(person, client_ip=client_ip(request))
         await runtime.sessions.end_all(person.id)
-        return Redirect("/", status_code=303, cookies=[_session_cookie("", runtime, clear=True)])
+        return Redirect("/", status_code=303, cookies=[session_cookie("", runtime, clear=True)])
 
     @get("/me/sessions", opt={"access": Access.PERSON}, name="my-sessions")
     async def my_sessions(

@@ -53,6 +53,19 @@ def test_every_person_route_refuses_an_anonymous_caller(app: Litestar) -> None:
     )
 
 
+def test_every_staff_route_lives_under_staff(app: Litestar) -> None:
+    staff_routes = [
+        route.path
+        for route in app.routes
+        if isinstance(route, HTTPRoute)
+        for handler in route.route_handlers
+        if (access := access_of(handler)) is not None and access.is_staff
+    ]
+    assert staff_routes
+    # Under one prefix, so the staff sign-in redirect and a future network rule can match it.
+    assert all(path == "/staff" or path.startswith("/staff/") for path in staff_routes)
+
+
 async def test_an_undeclared_route_answers_404_to_everyone(client: object) -> None:
     from litestar.testing import AsyncTestClient
 
