@@ -88,6 +88,9 @@ class SecurityEventKind(StrEnum):
     PASSKEY_REMOVED = "passkey_removed"
     PASSKEY_SIGN_IN = "passkey_sign_in"
     PASSKEY_SIGN_IN_FAILED = "passkey_sign_in_failed"
+    # Real-name verification asks the population records: each ask is logged with its outcome.
+    REAL_NAME_VERIFIED = "real_name_verified"
+    REAL_NAME_REFUSED = "real_name_refused"  # no match, number taken, rate limit, source down
 
 
 class SecurityEvent(BigIntAuditBase):
