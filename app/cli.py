@@ -1,4 +1,4 @@
-"""``python -m app``: serve, migrate, load demo data, run the worker, manage staff accounts.
+"""``python -m app``: serve, migrate, demo data, the worker, staff, OIDC clients, enterprises, keys.
 
 Each command loads settings once and passes them on.
 """
@@ -121,6 +121,32 @@ def _oidc_key(_settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def _keys(settings: Settings, args: argparse.Namespace) -> int:
+    from app.identity.key_rotation import reencrypt_person_numbers
+
+    report = asyncio.run(reencrypt_person_numbers(settings, batch_size=args.batch_size))
+    print(  # noqa: T201
+        f"re-encrypted {report.changed} value(s) under key {report.active_key_id!r}"
+    )
+    if report.unreadable:
+        print(  # noqa: T201
+            f"{report.unreadable} value(s) could not be read with the configured keys (see the"
+            " log for the persons); keep every old key listed until this reports none.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def _add_keys_command(sub: Any) -> None:
+    keys = sub.add_parser("keys", help="keys of personal data at rest (ONETHING_DATA_KEYS)")
+    keys_sub = keys.add_subparsers(dest="action", required=True)
+    reencrypt = keys_sub.add_parser(
+        "reencrypt", help="re-encrypt phone and ID numbers made under an older key (idempotent)"
+    )
+    reencrypt.add_argument("--batch-size", type=int, default=500, help="persons per transaction")
+
+
 def _add_oidc_commands(sub: Any) -> None:
     client = sub.add_parser("oidc-client", help="relying parties of the OpenID provider")
     client_sub = client.add_subparsers(dest="action", required=True)
@@ -202,6 +228,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub.add_parser("demo-data", help="load the demo data (idempotent)")
     sub.add_parser("worker", help="run the arq worker as its own process")
     _add_oidc_commands(sub)
+    _add_keys_command(sub)
     enterprise = sub.add_parser("enterprise", help="enterprises (until the registry feed exists)")
     enterprise_sub = enterprise.add_subparsers(dest="action", required=True)
     create = enterprise_sub.add_parser("create", help="record an enterprise from the registry")
@@ -229,5 +256,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         "oidc-key": _oidc_key,
         "enterprise": _enterprise,
         "staff": _staff,
+        "keys": _keys,
     }
     return handlers[args.command](settings, args) or 0

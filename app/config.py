@@ -78,6 +78,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # Passkeys (WebAuthn): the site's origin as browsers see it, e.g. "https://onething.gov.cn";
     # its host is the relying-party id. Unset (development, tests): taken from each request.
     passkey_origin: str | None = None
+    # The population record source (人口库) that real-name level L2 is matched against.
+    # Unset: fictional demo records from app/demo/population.toml (refused in production).
+    population_records_url: str | None = None
 
     @property
     def effective_database_url(self) -> str:
@@ -147,6 +150,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "ONETHING_ALIPAY_GATEWAY_URL": "alipay_gateway_url",
     "ONETHING_OIDC_SIGNING_KEYS": "oidc_signing_keys",
     "ONETHING_PASSKEY_ORIGIN": "passkey_origin",
+    "ONETHING_POPULATION_RECORDS_URL": "population_records_url",
 }
 
 
@@ -177,6 +181,11 @@ def _refuse_unsafe_production(settings: Settings) -> Settings:
         raise SettingsError(
             "ONETHING_PASSKEY_ORIGIN is required in production (behind a proxy the request "
             "cannot tell which origin passkeys belong to)."
+        )
+    if settings.env is Environment.PRODUCTION and not settings.population_records_url:
+        raise SettingsError(
+            "ONETHING_POPULATION_RECORDS_URL is required in production (the demo records "
+            "would verify fictional people)."
         )
     return settings
 

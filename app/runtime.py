@@ -28,6 +28,11 @@ from app.identity.sessions import SessionStore
 from app.identity.sms import DevOutbox, HttpSmsGateway, SmsGateway
 from app.identity.tokens import TokenStore
 from app.protection import DataProtector, load_protection_keys
+from app.records.population import (
+    DemoPopulationRecords,
+    HttpPopulationRecords,
+    PopulationRecords,
+)
 from app.worker import InProcessWorker, create_job_pool
 
 
@@ -76,6 +81,11 @@ class Runtime:
             HttpSmsGateway(settings.sms_gateway_url, self.http)
             if settings.sms_gateway_url
             else DevOutbox(self.redis)
+        )
+        self.population: PopulationRecords = (
+            HttpPopulationRecords(settings.population_records_url, self.http)
+            if settings.population_records_url
+            else DemoPopulationRecords()
         )
         self.tokens = TokenStore(self.redis)
         self.passkey_ceremonies = CeremonyStore(self.redis)

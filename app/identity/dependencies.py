@@ -14,6 +14,7 @@ from app.identity.enterprises import EnterpriseService
 from app.identity.mini_program import MiniProgramAuth
 from app.identity.passkey_ceremonies import RelyingParty
 from app.identity.passkeys import PasskeyService
+from app.identity.real_name import RealNameService
 from app.identity.sign_in import SecurityLog, SignInService
 from app.runtime import Runtime
 
@@ -95,3 +96,16 @@ def provide_relying_party(
     """The configured origin's relying party, or (unconfigured) the one this request came to."""
     origin = runtime.settings.passkey_origin or f"{request.url.scheme}://{request.url.netloc}"
     return RelyingParty.from_origin(origin)
+
+
+def provide_real_name(
+    db_session: NamedDependency[AsyncSession], runtime: NamedDependency[Runtime]
+) -> RealNameService:
+    """The real-name verification service on the request's database session."""
+    return RealNameService(
+        db_session,
+        redis=runtime.redis,
+        records=runtime.population,
+        protector=runtime.protector,
+        security_log=SecurityLog(runtime.sessionmaker),
+    )

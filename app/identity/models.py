@@ -94,6 +94,9 @@ class SecurityEventKind(StrEnum):
     STAFF_SIGN_OUT = "staff_sign_out"
     STAFF_CREATED = "staff_created"
     STAFF_DISABLED = "staff_disabled"
+    # Real-name verification asks the population records: each ask is logged with its outcome.
+    REAL_NAME_VERIFIED = "real_name_verified"
+    REAL_NAME_REFUSED = "real_name_refused"  # no match, number taken, rate limit, source down
 
 
 class SecurityEvent(BigIntAuditBase):

@@ -83,8 +83,28 @@ def test_production_refuses_to_start_without_the_passkey_origin(tmp_path: Path) 
     with pytest.raises(SettingsError, match="ONETHING_PASSKEY_ORIGIN"):
         load_settings(environ)
     origin = "https://onething.example.gov.cn"
-    settings = load_settings({**environ, "ONETHING_PASSKEY_ORIGIN": origin})
+    records = "https://records.example.gov.cn"
+    settings = load_settings(
+        {**environ, "ONETHING_PASSKEY_ORIGIN": origin, "ONETHING_POPULATION_RECORDS_URL": records}
+    )
     assert settings.passkey_origin == origin
+
+
+def test_production_refuses_to_start_without_the_population_records_source(
+    tmp_path: Path,
+) -> None:
+    environ = {
+        "ONETHING_VAR_DIR": str(tmp_path),
+        "ONETHING_ENV": "production",
+        "ONETHING_SECRET_KEY": "s" * 48,
+        "ONETHING_SMS_GATEWAY_URL": "https://sms.example.gov.cn",
+        "ONETHING_PASSKEY_ORIGIN": "https://onething.example.gov.cn",
+    }
+    with pytest.raises(SettingsError, match="ONETHING_POPULATION_RECORDS_URL"):
+        load_settings(environ)
+    url = "https://records.example.gov.cn"
+    settings = load_settings({**environ, "ONETHING_POPULATION_RECORDS_URL": url})
+    assert settings.population_records_url == url
 
 
 def test_a_short_secret_is_refused(tmp_path: Path) -> None:
