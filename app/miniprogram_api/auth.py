@@ -16,6 +16,7 @@ from app.identity.mini_program import MiniProgramAuth, SignInResult
 from app.identity.profile import summarize
 from app.identity.sign_in import SignInService
 from app.identity.tokens import TokenPair
+from app.requests import client_ip
 from app.runtime import Runtime
 
 
@@ -74,10 +75,6 @@ class Me(msgspec.Struct, kw_only=True, rename="camel"):
     real_name_level: str
 
 
-def _ip(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 class AuthController(Controller):
     """Sign-in for the WeChat and Alipay mini-programs."""
 
@@ -98,7 +95,7 @@ class AuthController(Controller):
     ) -> CodeSentBody:
         """Send a sign-in code by SMS (rate-limited per number and per address)."""
         sent = await sign_in.request_code(
-            data.phone, client_ip=_ip(request), locale=i18n.current_locale()
+            data.phone, client_ip=client_ip(request), locale=i18n.current_locale()
         )
         return CodeSentBody(
             masked_phone=sent.masked_phone, expires_in_seconds=sent.expires_in_seconds
@@ -110,7 +107,7 @@ class AuthController(Controller):
         auth: NamedDependency[MiniProgramAuth],
     ) -> SignInResult:  # fmt: skip
         """Sign in with the code sent to the phone."""
-        return await auth.with_sms(data.phone, data.code, client_ip=_ip(request))
+        return await auth.with_sms(data.phone, data.code, client_ip=client_ip(request))
 
     @post("/wechat", status_code=200)
     async def wechat(
@@ -132,7 +129,9 @@ class AuthController(Controller):
         auth: NamedDependency[MiniProgramAuth],
     ) -> SignInResult:  # fmt: skip
         """Prove the phone with a code, bind the waiting account, and sign in."""
-        return await auth.bind(data.binding_ticket, data.phone, data.code, client_ip=_ip(request))
+        return await auth.bind(
+            data.binding_ticket, data.phone, data.code, client_ip=client_ip(request)
+        )
 
     @post("/refresh", status_code=200)
     async def refresh(

@@ -18,6 +18,7 @@ from app.identity.account import REVEAL_SECONDS, AccountService
 from app.identity.dependencies import provide_account
 from app.identity.models import Person
 from app.identity.sessions import SESSION_COOKIE, SessionStore
+from app.requests import client_ip
 
 FormBody = Body(media_type=RequestEncodingType.URL_ENCODED)
 
@@ -26,10 +27,6 @@ class RevealForm(msgspec.Struct, kw_only=True):
     """The code that proves it is still the owner."""
 
     code: str = ""
-
-
-def _ip(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 async def _person(request: Request[Any, Any, Any]) -> Person:
@@ -76,7 +73,7 @@ class AccountController(Controller):
         account: NamedDependency[AccountService],
     ) -> Redirect:  # fmt: skip
         """Unbind one of my accounts (someone else's answers 404)."""
-        await account.unbind(await _person(request), account_id, client_ip=_ip(request))
+        await account.unbind(await _person(request), account_id, client_ip=client_ip(request))
         return Redirect("/me/accounts", status_code=303)
 
     @post("/me/reveal/code", status_code=200)
@@ -86,7 +83,7 @@ class AccountController(Controller):
         """Send a code to my phone, then ask for it."""
         try:
             await account.send_reveal_code(
-                await _person(request), client_ip=_ip(request), locale=i18n.current_locale()
+                await _person(request), client_ip=client_ip(request), locale=i18n.current_locale()
             )
         except errors.RateLimited as exc:
             return _reveal_form(429, message=exc.message)
@@ -101,7 +98,7 @@ class AccountController(Controller):
         session_key = SessionStore.key_of(request.cookies.get(SESSION_COOKIE, ""))
         try:
             await account.confirm_reveal(
-                await _person(request), session_key, data.code, client_ip=_ip(request)
+                await _person(request), session_key, data.code, client_ip=client_ip(request)
             )
         except errors.RuleViolation as exc:
             return _reveal_form(422, errors=exc.fields)

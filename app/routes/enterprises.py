@@ -20,6 +20,7 @@ from app.identity.enterprise_models import MemberRole
 from app.identity.enterprises import EnterpriseService
 from app.identity.models import Person
 from app.identity.sessions import SESSION_COOKIE
+from app.requests import client_ip
 from app.routes.shell import safe_next
 from app.runtime import Runtime
 
@@ -87,7 +88,7 @@ class EnterpriseController(Controller):
             person.id,
             _optional_uuid(data.enterprise_id),
             current=current.id if current else None,
-            client_ip=_client_ip(request),
+            client_ip=client_ip(request),
         )
         return Redirect(safe_next(data.next), status_code=303)
 
@@ -114,7 +115,7 @@ class EnterpriseController(Controller):
         person = await _person(request)
         try:
             await enterprises.add_agent(
-                enterprise_id, person.id, data.phone, client_ip=_client_ip(request)
+                enterprise_id, person.id, data.phone, client_ip=client_ip(request)
             )
         except (errors.RuleViolation, errors.Conflict) as exc:
             return await _members_page(enterprises, enterprise_id, person, exc, phone=data.phone)
@@ -132,7 +133,7 @@ class EnterpriseController(Controller):
         person = await _person(request)
         try:
             await enterprises.remove_member(
-                enterprise_id, person.id, person_id, client_ip=_client_ip(request)
+                enterprise_id, person.id, person_id, client_ip=client_ip(request)
             )
         except errors.RuleViolation as exc:
             return await _members_page(enterprises, enterprise_id, person, exc)
@@ -151,7 +152,7 @@ class EnterpriseController(Controller):
         person = await _person(request)
         try:
             await enterprises.change_role(
-                enterprise_id, person.id, person_id, data.role, client_ip=_client_ip(request)
+                enterprise_id, person.id, person_id, data.role, client_ip=client_ip(request)
             )
         except errors.RuleViolation as exc:
             return await _members_page(enterprises, enterprise_id, person, exc)
@@ -190,10 +191,6 @@ def _optional_uuid(value: str) -> UUID | None:
         return UUID(value.strip())
     except ValueError:
         raise errors.NotFound from None  # as unknown as any enterprise one does not belong to
-
-
-def _client_ip(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 async def _person(request: Request[Any, Any, Any]) -> Person:

@@ -25,8 +25,9 @@ from app.identity.passkey_ceremonies import (
     RelyingParty,
 )
 from app.identity.passkeys import PasskeyService
+from app.requests import client_ip
 from app.routes.shell import safe_next
-from app.routes.sign_in import client_ip, current_person, start_session
+from app.routes.sign_in import current_person, start_session
 from app.runtime import Runtime
 
 MY_PASSKEYS = "/me/passkeys"

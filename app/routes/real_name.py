@@ -16,6 +16,7 @@ from app.identity.access import Access, signed_in_person
 from app.identity.dependencies import provide_real_name
 from app.identity.models import Person
 from app.identity.real_name import RealNameService
+from app.requests import client_ip
 
 FormBody = Body(media_type=RequestEncodingType.URL_ENCODED)
 
@@ -69,9 +70,9 @@ class RealNameController(Controller):
     ) -> Redirect | Template:  # fmt: skip
         """Match with the population records; on success 我的 shows level L2."""
         person = await _person(request)
-        client_ip = request.client.host if request.client else "unknown"
+        ip = client_ip(request)
         try:
-            await real_name.verify_real_name(person, data.name, data.id_number, client_ip=client_ip)
+            await real_name.verify_real_name(person, data.name, data.id_number, client_ip=ip)
         except errors.RateLimited as exc:
             return _form(person, 429, message=exc.message, name=data.name)
         except errors.RuleViolation as exc:

@@ -19,6 +19,7 @@ from app.identity.dependencies import provide_sign_in
 from app.identity.models import Person
 from app.identity.sessions import SESSION_COOKIE
 from app.identity.sign_in import SignInService
+from app.requests import client_ip
 from app.routes.shell import safe_next
 from app.runtime import Runtime
 
@@ -38,11 +39,6 @@ class CodeForm(msgspec.Struct, kw_only=True):
     phone: str = ""
     code: str = ""
     next: str = "/me"
-
-
-def client_ip(request: Request[Any, Any, Any]) -> str:
-    """The caller's address, for the security log."""
-    return request.client.host if request.client else "unknown"
 
 
 def _form(name: str, status: int = 200, **context: Any) -> Template:

@@ -16,8 +16,9 @@ from app.identity.sessions import SESSION_COOKIE
 from app.identity.sign_in import SecurityLog
 from app.identity.staff_models import Staff
 from app.identity.staff_sign_in import StaffSignInService
+from app.requests import client_ip
 from app.routes.shell import safe_next
-from app.routes.sign_in import FormBody, client_ip, session_cookie
+from app.routes.sign_in import FormBody, session_cookie
 from app.runtime import Runtime
 
 STAFF_HOME = "/staff"
