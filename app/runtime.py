@@ -20,6 +20,7 @@ from app.config import Environment, Settings
 from app.embedded_redis import EmbeddedRedis
 from app.identity.acting import ActingStore
 from app.identity.codes import CodeService
+from app.identity.limits import RateLimiter
 from app.identity.oidc.keys import load_signing_keys
 from app.identity.passkey_ceremonies import CeremonyStore
 from app.identity.providers.alipay import AlipayClient, AlipayConfig
@@ -88,6 +89,7 @@ class Runtime:
             else DemoPopulationRecords()
         )
         self.tokens = TokenStore(self.redis)
+        self.limiter = RateLimiter(self.redis)
         self.passkey_ceremonies = CeremonyStore(self.redis)
         self.wechat = _wechat_client(settings, self.http)
         self.alipay = _alipay_client(settings, self.http)

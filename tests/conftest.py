@@ -151,7 +151,11 @@ async def _forget_rate_limits(redis: Any) -> None:
     All tests send codes from the same test-client address; on a shared Redis the hourly
     per-address limit would otherwise trip part-way through the suite.
     """
-    keys = [key async for key in redis.scan_iter(match="onething:otp:*", count=500)]
+    keys = [
+        key
+        for pattern in ("onething:otp:*", "onething:limit:*")
+        async for key in redis.scan_iter(match=pattern, count=500)
+    ]
     if keys:
         await redis.delete(*keys)
 

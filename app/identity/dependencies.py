@@ -85,6 +85,7 @@ def provide_passkeys(
     return PasskeyService(
         db_session,
         ceremonies=runtime.passkey_ceremonies,
+        limiter=runtime.limiter,
         protector=runtime.protector,
         security_log=SecurityLog(runtime.sessionmaker),
     )

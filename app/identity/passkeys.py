@@ -37,6 +37,7 @@ from webauthn.helpers.structs import (
 
 from app.errors import NotFound, RuleViolation
 from app.i18n import N_, gettext
+from app.identity.limits import RateLimiter
 from app.identity.models import PERSON_PHONE, Person, SecurityEvent, SecurityEventKind
 from app.identity.passkey_ceremonies import (
     CeremonyOptions,
@@ -93,6 +94,9 @@ def _options(
     )
 
 
+_OPTIONS_PER_ADDRESS = 60  # per 10 minutes: generous for people, tight for a script
+
+
 class PasskeyService:
     """One person's passkeys, and sign-in with any registered passkey."""
 
@@ -103,8 +107,10 @@ class PasskeyService:
         ceremonies: CeremonyStore,
         protector: DataProtector,
         security_log: SecurityLog,
+        limiter: RateLimiter,
     ) -> None:
         self._db = db
+        self._limiter = limiter
         self._ceremonies = ceremonies
         self._protector = protector
         self._log = security_log
@@ -196,8 +202,15 @@ class PasskeyService:
         await self._db.delete(passkey)
         self._event(SecurityEventKind.PASSKEY_REMOVED, person, client_ip, str(passkey_id))
 
-    async def start_sign_in(self, party: RelyingParty) -> CeremonyOptions:
-        """Options for ``navigator.credentials.get()``: any discoverable passkey of this site."""
+    async def start_sign_in(self, party: RelyingParty, *, client_ip: str) -> CeremonyOptions:
+        """Options for ``navigator.credentials.get()``: any discoverable passkey of this site.
+
+        Anyone may ask, and each answer keeps a challenge in Redis for 5 minutes: limited
+        per address so that asking cannot fill Redis.
+        """
+        await self._limiter.hit(
+            f"passkey-options:{client_ip}", limit=_OPTIONS_PER_ADDRESS, window_seconds=600
+        )
         options = generate_authentication_options(
             rp_id=party.id,
             timeout=_TIMEOUT_MS,

@@ -96,10 +96,13 @@ class PasskeyController(Controller):
 
     @post("/sign-in/passkey/options", opt={"access": Access.PUBLIC}, status_code=200)
     async def sign_in_options(
-        self, passkeys: NamedDependency[PasskeyService], party: NamedDependency[RelyingParty]
+        self,
+        request: Request[Any, Any, Any],
+        passkeys: NamedDependency[PasskeyService],
+        party: NamedDependency[RelyingParty],
     ) -> CeremonyOptions:
-        """Start signing in: options for ``navigator.credentials.get()``."""
-        return await passkeys.start_sign_in(party)
+        """Start signing in: options for ``navigator.credentials.get()`` (limited per address)."""
+        return await passkeys.start_sign_in(party, client_ip=client_ip(request))
 
     @post("/sign-in/passkey", opt={"access": Access.PUBLIC}, status_code=200)
     async def sign_in(

@@ -325,3 +325,16 @@ async def test_a_passkey_post_without_the_csrf_header_is_refused(
     await csrf_token(client)  # the cookie alone is not enough
     refused = await client.post("/sign-in/passkey/options", json={}, headers=JSON)
     assert refused.status_code == 403
+
+
+async def test_asking_for_sign_in_options_is_limited_per_address(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    token = await csrf_token(client)
+    headers = {"X-CSRFToken": token}
+    answers = [
+        (await client.post("/sign-in/passkey/options", headers=headers)).status_code
+        for _ in range(61)
+    ]
+    assert answers[:60] == [200] * 60
+    assert answers[60] == 429
