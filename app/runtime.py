@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 import httpx
 from arq.connections import ArqRedis
@@ -118,18 +118,23 @@ class Runtime:
             await self._shutdown()
 
     async def _shutdown(self) -> None:
-        if self._worker is not None:
-            await self._worker.stop()
-            self._worker = None
-        if self._jobs is not None:
-            await self._jobs.aclose(close_connection_pool=True)
-            self._jobs = None
-        await self.redis.aclose()
-        await self.http.aclose()
-        if self.embedded_redis is not None:
-            await asyncio.to_thread(self.embedded_redis.stop)
-        # Pooled connections belong to this app's event loop: close them with it.
-        await self.engine.dispose()
+        """Stop everything in reverse order; a step that fails never skips the later ones.
+
+        The embedded Redis above all must stop with the app, or it outlives it as an orphan.
+        """
+        async with AsyncExitStack() as stack:
+            # Callbacks run last-in, first-out: the engine and Redis server go last.
+            stack.push_async_callback(self.engine.dispose)  # connections of this loop
+            if self.embedded_redis is not None:
+                stack.push_async_callback(asyncio.to_thread, self.embedded_redis.stop)
+            stack.push_async_callback(self.http.aclose)
+            stack.push_async_callback(self.redis.aclose)
+            if self._jobs is not None:
+                stack.push_async_callback(self._jobs.aclose, close_connection_pool=True)
+            if self._worker is not None:
+                stack.push_async_callback(self._worker.stop)
+        self._worker = None
+        self._jobs = None
 
 
 def _wechat_client(settings: Settings, http: httpx.AsyncClient) -> WeChatClient | None:

@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 import msgspec
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
@@ -72,6 +73,29 @@ async def test_the_embedded_redis_stops_with_the_app(settings: Settings) -> None
         runtime: Runtime = client.app.state.runtime
         assert runtime.embedded_redis is not None
         pid = int(runtime.embedded_redis.pidfile.read_text())
+    assert (
+        not Path(f"/proc/{pid}").exists()
+        or b"redis" not in Path(f"/proc/{pid}/cmdline").read_bytes()
+    )
+
+
+async def test_the_embedded_redis_stops_even_when_an_earlier_shutdown_step_fails(
+    settings: Settings,
+) -> None:
+    own_redis = msgspec.structs.replace(settings, redis_url=None)
+    client = AsyncTestClient(app=create_app(own_redis))
+    await client.__aenter__()
+    runtime: Runtime = client.app.state.runtime
+    assert runtime.embedded_redis is not None
+    pid = int(runtime.embedded_redis.pidfile.read_text())
+
+    async def broken_stop() -> None:
+        raise RuntimeError("the worker could not stop")
+
+    assert runtime._worker is not None
+    runtime._worker.stop = broken_stop  # type: ignore[method-assign]
+    with pytest.raises(BaseException):  # noqa: B017,PT011 (the lifespan reports the failure)
+        await client.__aexit__(None, None, None)
     assert (
         not Path(f"/proc/{pid}").exists()
         or b"redis" not in Path(f"/proc/{pid}/cmdline").read_bytes()
