@@ -161,6 +161,23 @@ def _add_oidc_commands(sub: Any) -> None:
     key_sub.add_parser("generate", help="print a new P-256 key set for ONETHING_OIDC_SIGNING_KEYS")
 
 
+def _person(settings: Settings, args: argparse.Namespace) -> int:
+    from app.errors import RuleViolation
+    from app.identity.person_commands import disable_person
+
+    try:
+        found, at_once = asyncio.run(disable_person(settings, args.phone))
+    except RuleViolation:
+        print("--phone: not a mainland mobile number.", file=sys.stderr)  # noqa: T201
+        return 2
+    if not found:
+        print("No account has that phone number.", file=sys.stderr)  # noqa: T201
+        return 1
+    when = "now" if at_once else "at their next request"
+    print(f"Disabled; the person's sessions and tokens end {when}.")  # noqa: T201
+    return 0
+
+
 def _staff(settings: Settings, args: argparse.Namespace) -> int:
     from app.errors import DomainError, RuleViolation
     from app.identity.staff import StaffCreate
@@ -240,6 +257,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="the legal representative's mobile (has an account)",
     )
     _add_staff_commands(sub)
+    person = sub.add_parser("person", help="residents' accounts (administrators)")
+    person_sub = person.add_subparsers(dest="action", required=True)
+    disable = person_sub.add_parser("disable", help="disable an account and end its sessions")
+    disable.add_argument("--phone", required=True, help="the account's mobile number")
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -257,5 +278,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         "enterprise": _enterprise,
         "staff": _staff,
         "keys": _keys,
+        "person": _person,
     }
     return handlers[args.command](settings, args) or 0

@@ -48,7 +48,7 @@ async def create_staff_account(settings: Settings, data: StaffCreate) -> Created
 async def disable_staff_account(settings: Settings, username: str) -> bool:
     """Disable an account; True when its sessions were also removed from Redis at once."""
     engine = create_engine(settings)
-    redis = await _reachable_redis(settings)
+    redis = await reachable_redis(settings)
     try:
         sessions = (
             SessionStore(
@@ -76,8 +76,8 @@ def _keyring(settings: Settings) -> Keyring:
     return Keyring(keys.encryption_keys, keys.active_key_id)
 
 
-async def _reachable_redis(settings: Settings) -> Redis | None:
-    # Never start the embedded server here: only use one that a running app started.
+async def reachable_redis(settings: Settings) -> Redis | None:
+    """The app's Redis if it answers now, else None (commands never start the embedded one)."""
     url = settings.redis_url or EmbeddedRedis(settings.var_dir / "redis").url
     redis: Redis = Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
     try:

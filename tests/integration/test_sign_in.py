@@ -269,3 +269,33 @@ def _phone_kind():  # type: ignore[no-untyped-def]
     from app.protection import SensitiveKind
 
     return SensitiveKind.PHONE
+
+
+async def test_the_disable_command_ends_web_sessions_and_api_tokens_at_once(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    from app.identity.person_commands import disable_person
+
+    phone = _phone()
+    await sign_in_as(client, phone)
+    await forget_code_cooldown(client, phone)
+    await client.post("/mp/v1/auth/sms-codes", json={"phone": phone})
+    tokens = (
+        await client.post(
+            "/mp/v1/auth/sms", json={"phone": phone, "code": await latest_code(client)}
+        )
+    ).json()["tokens"]
+    bearer = {"Authorization": f"Bearer {tokens['accessToken']}"}
+    assert (await client.get("/mp/v1/me", headers=bearer)).status_code == 200
+
+    found, at_once = await disable_person(client.app.state.settings, phone)
+
+    assert found
+    assert at_once
+    assert (await client.get("/me/sessions", follow_redirects=False)).status_code == 303
+    assert (await client.get("/mp/v1/me", headers=bearer)).status_code == 401
+    refreshed = await client.post(
+        "/mp/v1/auth/refresh", json={"refreshToken": tokens["refreshToken"]}
+    )
+    assert refreshed.status_code == 401
+    assert (await disable_person(client.app.state.settings, _phone())) == (False, False)
