@@ -74,8 +74,12 @@ class Runtime:
         )
         # The identity switcher's choice lives and expires with the web session.
         self.acting = ActingStore(self.redis, ttl_seconds=self.sessions.idle_seconds)
+        self.limiter = RateLimiter(self.redis)
         self.codes = CodeService(
-            self.redis, secret=settings.secret_key, ttl_seconds=settings.sms_code_ttl_seconds
+            self.redis,
+            limiter=self.limiter,
+            secret=settings.secret_key,
+            ttl_seconds=settings.sms_code_ttl_seconds,
         )
         self.http = httpx.AsyncClient(timeout=settings.outbound_timeout_seconds)
         self.sms: SmsGateway = (
@@ -89,7 +93,6 @@ class Runtime:
             else DemoPopulationRecords()
         )
         self.tokens = TokenStore(self.redis)
-        self.limiter = RateLimiter(self.redis)
         self.passkey_ceremonies = CeremonyStore(self.redis)
         self.wechat = _wechat_client(settings, self.http)
         self.alipay = _alipay_client(settings, self.http)

@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 
 from app.errors import RateLimited
 from app.i18n import N_
+from app.identity.limits import RateLimiter
 
 MAX_TRIES = 5
 RESEND_COOLDOWN_SECONDS = 60
@@ -24,8 +25,6 @@ PER_IP_PER_HOUR = 30
 
 _CODE = "onething:otp:code:"
 _COOLDOWN = "onething:otp:cooldown:"
-_DAILY = "onething:otp:daily:"
-_IP = "onething:otp:ip:"
 
 # Atomically: compare, and on success delete (single use); on failure count the try and
 # void the code at MAX_TRIES. 1 = right, 0 = no code, -1 = wrong.
@@ -42,8 +41,11 @@ return -1
 class CodeService:
     """Issues and checks codes for a (phone index, purpose) pair."""
 
-    def __init__(self, redis: Redis, *, secret: str, ttl_seconds: int) -> None:
+    def __init__(
+        self, redis: Redis, *, limiter: RateLimiter, secret: str, ttl_seconds: int
+    ) -> None:
         self._redis = redis
+        self._limiter = limiter
         self._secret = secret.encode()
         self.ttl_seconds = ttl_seconds
 
@@ -75,15 +77,12 @@ class CodeService:
                 N_("A code was sent moments ago. Please wait before asking for another."),
                 retry_after=max(int(wait), 1),
             )
-        for key, limit, window in (
-            (f"{_DAILY}{phone_index}", PER_PHONE_PER_DAY, 86400),
-            (f"{_IP}{client_ip}", PER_IP_PER_HOUR, 3600),
-        ):
-            count = await self._redis.incr(key)
-            if count == 1:
-                await self._redis.expire(key, window)
-            if count > limit:
-                raise RateLimited(retry_after=max(int(await self._redis.ttl(key)), 1))
+        await self._limiter.hit(
+            f"otp-phone:{phone_index}", limit=PER_PHONE_PER_DAY, window_seconds=86400
+        )
+        await self._limiter.hit(
+            f"otp-address:{client_ip}", limit=PER_IP_PER_HOUR, window_seconds=3600
+        )
 
     def _digest(self, code: str) -> str:
         return hmac.new(self._secret, code.encode(), hashlib.sha256).hexdigest()

@@ -105,7 +105,7 @@ def provide_real_name(
     """The real-name verification service on the request's database session."""
     return RealNameService(
         db_session,
-        redis=runtime.redis,
+        limiter=runtime.limiter,
         records=runtime.population,
         protector=runtime.protector,
         security_log=SecurityLog(runtime.sessionmaker),

@@ -21,10 +21,15 @@ class RateLimiter:
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
 
-    async def hit(self, key: str, *, limit: int, window_seconds: int) -> None:
-        """Count one hit on ``key``; ``RateLimited`` (with the wait) once over ``limit``."""
+    async def hit(
+        self, key: str, *, limit: int, window_seconds: int, message: str | None = None
+    ) -> None:
+        """Count one hit on ``key``; ``RateLimited`` (with the wait) once over ``limit``.
+
+        ``message`` is a gettext message id saying what was limited (a generic one if None).
+        """
         name = _PREFIX + key
         count = await self._redis.eval(_HIT, 1, name, str(window_seconds))  # type: ignore[misc]
         if int(count) > limit:
             wait = await self._redis.ttl(name)
-            raise RateLimited(retry_after=max(int(wait), 1))
+            raise RateLimited(message, retry_after=max(int(wait), 1))

@@ -8,13 +8,13 @@ its blind index, only once the records matched it; it is then bound to one accou
 
 from __future__ import annotations
 
-from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import RateLimited, RuleViolation, Unavailable
 from app.i18n import N_
+from app.identity.limits import RateLimiter
 from app.identity.models import (
     PERSON_ID_NUMBER,
     Person,
@@ -29,7 +29,6 @@ from app.records.population import PopulationRecords, normalize_name
 
 ATTEMPTS_PER_DAY = 5
 NAME_MAX_LENGTH = 100
-_ATTEMPTS = "onething:real-name:attempts:"
 _DAY = 86400
 
 NAME_REQUIRED = N_("Enter your name as it is written on your ID card.")
@@ -54,13 +53,13 @@ class RealNameService:
         self,
         db: AsyncSession,
         *,
-        redis: Redis,
+        limiter: RateLimiter,
         records: PopulationRecords,
         protector: DataProtector,
         security_log: SecurityLog,
     ) -> None:
         self._db = db
-        self._redis = redis
+        self._limiter = limiter
         self._records = records
         self._protector = protector
         self._log = security_log
@@ -119,14 +118,16 @@ class RealNameService:
 
     async def _count_attempt(self, person: Person, client_ip: str) -> None:
         """At most ``ATTEMPTS_PER_DAY`` asks of the records per person: no guessing by trial."""
-        key = f"{_ATTEMPTS}{person.id}"
-        count = int(await self._redis.incr(key))
-        if count == 1:
-            await self._redis.expire(key, _DAY)
-        if count > ATTEMPTS_PER_DAY:
+        try:
+            await self._limiter.hit(
+                f"real-name:{person.id}",
+                limit=ATTEMPTS_PER_DAY,
+                window_seconds=_DAY,
+                message=TOO_MANY_ATTEMPTS,
+            )
+        except RateLimited:
             await self._refused(person, client_ip, "rate limited")
-            wait = int(await self._redis.ttl(key))
-            raise RateLimited(TOO_MANY_ATTEMPTS, retry_after=max(wait, 1))
+            raise
 
     async def _refused(self, person: Person, client_ip: str, reason: str) -> None:
         await self._log.record(

@@ -299,3 +299,17 @@ async def test_the_disable_command_ends_web_sessions_and_api_tokens_at_once(
     )
     assert refreshed.status_code == 401
     assert (await disable_person(client.app.state.settings, _phone())) == (False, False)
+
+
+async def test_one_address_asking_codes_for_many_numbers_is_stopped_at_30_an_hour(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    token = await csrf_token(client)
+    answers = [
+        (
+            await client.post("/sign-in/code", data={"phone": _phone(), "_csrf_token": token})
+        ).status_code
+        for _ in range(31)
+    ]
+    assert answers[:30] == [200] * 30
+    assert answers[30] == 429
