@@ -1,0 +1,1 @@
+"""The catalog: matters, bundles, questionnaires and merged-form definitions (data files)."""
