@@ -81,6 +81,11 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # The population record source (人口库) that real-name level L2 is matched against.
     # Unset: fictional demo records from app/demo/population.toml (refused in production).
     population_records_url: str | None = None
+    # Uploaded materials (drafts): largest file, largest image (pixels), and how long an
+    # unsubmitted draft is kept after its last change before it and its uploads are purged.
+    max_upload_bytes: int = 10 * 1024 * 1024
+    max_upload_pixels: int = 40_000_000
+    draft_retention_days: int = 30
 
     @property
     def effective_database_url(self) -> str:
@@ -151,6 +156,9 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "ONETHING_OIDC_SIGNING_KEYS": "oidc_signing_keys",
     "ONETHING_PASSKEY_ORIGIN": "passkey_origin",
     "ONETHING_POPULATION_RECORDS_URL": "population_records_url",
+    "ONETHING_MAX_UPLOAD_BYTES": "max_upload_bytes",
+    "ONETHING_MAX_UPLOAD_PIXELS": "max_upload_pixels",
+    "ONETHING_DRAFT_RETENTION_DAYS": "draft_retention_days",
 }
 
 

@@ -26,7 +26,10 @@ from app.problems import handle_exception
 from app.requests import DeclaredBodyLimitMiddleware, RequestIdMiddleware
 from app.routes.account import AccountController
 from app.routes.dev import sms_outbox
+from app.routes.draft_form import DraftFormController
+from app.routes.drafts import DraftController
 from app.routes.enterprises import EnterpriseController
+from app.routes.guide import GuideController
 from app.routes.health import healthz, readyz
 from app.routes.oidc import ConnectedAppsController, OidcController
 from app.routes.passkeys import PasskeyController
@@ -96,6 +99,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PasskeyController,
             StaffSignInController,
             StaffAdminController,
+            GuideController,
+            DraftController,
+            DraftFormController,
             sms_outbox,
             not_found_page,
             healthz,

@@ -16,6 +16,7 @@ from litestar import Litestar
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from app.catalog.loader import default_catalog
 from app.config import Environment, Settings
 from app.embedded_redis import EmbeddedRedis
 from app.identity.acting import ActingStore
@@ -34,6 +35,7 @@ from app.records.population import (
     HttpPopulationRecords,
     PopulationRecords,
 )
+from app.storage import LocalFileStorage
 from app.worker import InProcessWorker, create_job_pool
 
 
@@ -55,6 +57,10 @@ class Runtime:
             self.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout
         )
         self.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+        # The catalog is checked here, so a broken catalog file stops start-up with its message.
+        self.catalog = default_catalog()
+        self.storage = LocalFileStorage(settings.var_dir / "files")
+        self.records: object = None  # placeholder until the records branch lands
         self.protector = DataProtector(
             load_protection_keys(
                 settings.data_keys,

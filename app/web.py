@@ -14,11 +14,14 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
+from app.catalog.loader import default_catalog
 from app.i18n import N_
 from app.identity.access import identity_so_far
 from app.identity.staff import ROLE_LABELS
 from app.identity.staff_models import StaffRole
 from app.navigation import tab_bar
+from app.privacy import mask_id_number, mask_phone
+from app.records.sources import SOURCES, Text
 
 DISPLAY_COOKIE = "display"
 LARGE_TEXT = "large"
@@ -78,7 +81,56 @@ def configure_jinja(env: Environment) -> None:
         member_role_label=member_role_label,
         identity_so_far=identity_so_far,
         staff_role_label=staff_role_label,
+        t=localized,
+        record_source=SOURCES.get,
+        shown_value=shown_value,
+        department_name=department_name,
+        license_name=license_name,
+        matter_kind_label=matter_kind_label,
     )
+
+
+def department_name(code: str) -> str:
+    """A department's name, by its code, in the reader's language."""
+    return localized(default_catalog().departments.get(code)) or code
+
+
+_MATTER_KINDS = {
+    "administrative-permit": N_("Administrative permit"),
+    "administrative-confirmation": N_("Administrative confirmation"),
+    "administrative-payment": N_("Administrative payment"),
+    "administrative-collection": N_("Administrative collection"),
+    "administrative-reward": N_("Administrative reward"),
+    "other-administrative-power": N_("Other administrative power"),
+    "public-service": N_("Public service"),
+}
+
+
+def matter_kind_label(kind: str) -> str:
+    """The legal type of a matter (事项类型) in the reader's language."""
+    return i18n.gettext(_MATTER_KINDS.get(kind, kind))
+
+
+def license_name(code: str) -> str:
+    """An e-license type's name, by its code, in the reader's language."""
+    license_type = default_catalog().licenses.get(code)
+    return localized(license_type.name) if license_type else code
+
+
+def localized(text: Text | None) -> str:
+    """A catalog text ``{zh, en}`` in the reader's language ('' for none)."""
+    return text(i18n.current_locale()) if text is not None else ""
+
+
+def shown_value(kind: str, value: str) -> str:
+    """A form value as a page may show it: ID and phone numbers masked."""
+    if not value:
+        return ""
+    if kind == "id-number":
+        return mask_id_number(value)
+    if kind == "phone":
+        return mask_phone(value)
+    return value
 
 
 def large_text(request: Any) -> bool:

@@ -77,6 +77,7 @@ class LoadedCatalog(msgspec.Struct, kw_only=True, frozen=True):
 
     catalog: Catalog
     licenses: dict[str, LicenseType]
+    departments: dict[str, Text]
 
 
 def load_catalog(data_dir: Path = DATA_DIR) -> LoadedCatalog:
@@ -94,10 +95,11 @@ def load_catalog(data_dir: Path = DATA_DIR) -> LoadedCatalog:
         origins={o.code: o.label for o in origins},
     )
     license_index = _index(licenses, "licenses", data_dir / "licenses.yaml")
-    problems = check_catalog(catalog, set(license_index), department_codes())
+    departments = department_names()
+    problems = check_catalog(catalog, set(license_index), set(departments))
     if problems:
         raise CatalogError("catalog is inconsistent:\n  " + "\n  ".join(problems))
-    return LoadedCatalog(catalog=catalog, licenses=license_index)
+    return LoadedCatalog(catalog=catalog, licenses=license_index, departments=departments)
 
 
 @cache
@@ -106,10 +108,11 @@ def default_catalog() -> LoadedCatalog:
     return load_catalog()
 
 
-def department_codes() -> set[str]:
-    """Codes of the departments the catalog may name (``app/demo/departments.toml``)."""
+def department_names() -> dict[str, Text]:
+    """The departments the catalog may name, code -> name (``app/demo/departments.toml``)."""
     with DEPARTMENTS_FILE.open("rb") as f:
-        return {d["code"] for d in tomllib.load(f)["department"]}
+        rows = tomllib.load(f)["department"]
+    return {d["code"]: Text(zh=d["name_zh"], en=d["name_en"]) for d in rows}
 
 
 def _read(path: Path, kind: type[T]) -> T:

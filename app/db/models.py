@@ -1,5 +1,6 @@
 """Imports every model module so the metadata is complete (Alembic, tests)."""
 
+from app.applications.models import Draft, DraftUpload
 from app.identity.enterprise_models import Enterprise, EnterpriseMember
 from app.identity.models import Department, ExternalAccount, Person, SecurityEvent
 from app.identity.oidc.models import OidcClient, OidcConsent
@@ -8,6 +9,8 @@ from app.identity.staff_models import Staff
 
 __all__ = [
     "Department",
+    "Draft",
+    "DraftUpload",
     "Enterprise",
     "EnterpriseMember",
     "ExternalAccount",

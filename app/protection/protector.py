@@ -166,6 +166,17 @@ class DataProtector:
         """The clear value stored in ``column``; ``ProtectionError`` when it cannot be read."""
         return self.keyring.decrypt(ciphertext, associated_data=column.name)
 
+    def seal(self, document: str, *, context: str) -> str:
+        """``document`` (e.g. a draft's form values as JSON) encrypted and bound to ``context``.
+
+        For whole documents that may hold ID or phone numbers among other values; no index.
+        """
+        return self.keyring.encrypt(document, associated_data=f"sealed:{context}")
+
+    def unseal(self, token: str, *, context: str) -> str:
+        """The document sealed under ``context``; ``ProtectionError`` when it cannot be read."""
+        return self.keyring.decrypt(token, associated_data=f"sealed:{context}")
+
     def blind_index(self, value: str, kind: SensitiveKind) -> str:
         """The index to look ``value`` up by (equality only): 64 hex digits, irreversible."""
         return self._index(_NORMALIZERS[kind](value), kind)

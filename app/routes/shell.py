@@ -22,6 +22,7 @@ from app.identity.enterprises import EnterpriseService
 from app.identity.profile import summarize
 from app.identity.services import DepartmentService
 from app.identity.sessions import SESSION_COOKIE, SessionStore
+from app.routes.guide import bundles_by_audience
 from app.runtime import Runtime
 from app.web import DISPLAY_COOKIE, LARGE_TEXT
 
@@ -71,9 +72,9 @@ class ShellController(Controller):
         return _page("home", "home")
 
     @get("/services", name="services")
-    async def services(self, departments: NamedDependency[DepartmentService]) -> Template:
-        """办事: the departments, until the catalog of life events arrives."""
-        return _page("services", "services", departments=await departments.in_display_order())
+    async def services(self, runtime: NamedDependency[Runtime]) -> Template:
+        """办事: the life events (bundles) for residents and for enterprises."""
+        return _page("services", "services", bundles=bundles_by_audience(runtime))
 
     @get("/wallet", name="wallet")
     async def wallet(self) -> Template:

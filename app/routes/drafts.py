@@ -1,0 +1,230 @@
+"""A resident's way through a bundle: start, questions, the one notice, consent (pages).
+
+The merged form, materials and review are in ``app.routes.draft_form``. Every page finds the
+draft through ``DraftService.get`` (someone else's draft is 404) and sends the applicant
+back to the furthest step reached when they open one further ahead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import FormMultiDict
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from app import errors
+from app.applications.dependencies import provide_draft_materials, provide_drafts
+from app.applications.drafts import DraftService
+from app.applications.models import Draft, DraftStage
+from app.identity.access import Access, acting_enterprise, signed_in_person
+from app.identity.models import Person
+
+STAGE_PAGES = {
+    DraftStage.QUESTIONS: "questions",
+    DraftStage.NOTICE: "notice",
+    DraftStage.CONSENT: "consent",
+    DraftStage.FORM: "form",
+    DraftStage.MATERIALS: "materials",
+    DraftStage.REVIEW: "review",
+}
+
+DRAFT_DEPENDENCIES = {
+    "drafts": Provide(provide_drafts, sync_to_thread=False),
+    "materials": Provide(provide_draft_materials, sync_to_thread=False),
+}
+
+
+async def applicant(request: Request[Any, Any, Any]) -> tuple[Person, UUID | None]:
+    """The signed-in person and the enterprise they act for (None: as themself)."""
+    person = await signed_in_person(request)
+    if person is None:  # the guard requires one on these routes
+        raise errors.Unauthenticated
+    acting = await acting_enterprise(request)
+    return person, acting.id if acting else None
+
+
+async def find_draft(
+    request: Request[Any, Any, Any], drafts: DraftService, draft_id: UUID
+) -> tuple[Person, Draft]:
+    """The applicant's draft (404 for anyone else's)."""
+    person, enterprise_id = await applicant(request)
+    return person, await drafts.get(person, draft_id, enterprise_id=enterprise_id)
+
+
+def step_url(draft: Draft, stage: DraftStage | None = None) -> str:
+    """The page of ``stage`` (default: the furthest reached) of ``draft``."""
+    return f"/me/drafts/{draft.id}/{STAGE_PAGES[stage or draft.stage]}"
+
+
+def page(
+    name: str, drafts: DraftService, draft: Draft, status: int = 200, **context: Any
+) -> Template:
+    """A step page with what every step shows: the bundle, the steps, the current stage."""
+    return Template(
+        template_name=f"drafts/{name}.html",
+        context={
+            "tab": "services",
+            "draft": draft,
+            "bundle": drafts.bundle(draft),
+            "catalog": drafts.catalog,
+            "step": name,
+            "reached": lambda stage: drafts.reached(draft, DraftStage(stage)),
+            "errors": {},
+            "message": None,
+            **context,
+        },
+        status_code=status,
+    )
+
+
+def answers_from(form: FormMultiDict) -> tuple[dict[str, list[str]], list[str]]:
+    """Questionnaire answers (``q.<key>``, several for multiple choice) and deselected matters."""
+    answers = {k[2:]: form.getall(k) for k in form if k.startswith("q.")}
+    keep = set(form.getall("keep"))
+    offered = form.getall("offered")
+    return answers, [code for code in offered if code not in keep]
+
+
+class DraftController(Controller):
+    """``/me/drafts``: start, list, questions, notice and consent."""
+
+    include_in_schema = False
+    opt = {"access": Access.PERSON}  # noqa: RUF012
+    dependencies = DRAFT_DEPENDENCIES
+
+    @post("/me/drafts", status_code=303)
+    async def start(
+        self, request: Request[Any, Any, Any], drafts: NamedDependency[DraftService]
+    ) -> Redirect | Template:
+        """Start (or resume) the applicant's draft of a bundle."""
+        person, enterprise_id = await applicant(request)
+        code = str((await request.form()).get("bundle", ""))
+        try:
+            draft = await drafts.start(person, code, enterprise_id=enterprise_id)
+        except errors.RuleViolation as exc:
+            return Template(
+                template_name="drafts/cannot_start.html",
+                context={"tab": "services", "message": exc.message, "code": code},
+                status_code=422,
+            )
+        return Redirect(step_url(draft), status_code=303)
+
+    @get("/me/drafts")
+    async def mine(
+        self, request: Request[Any, Any, Any], drafts: NamedDependency[DraftService]
+    ) -> Template:
+        """The applicant's unsubmitted drafts, to resume on any device."""
+        person, enterprise_id = await applicant(request)
+        mine = await drafts.mine(person, enterprise_id=enterprise_id)
+        return Template(
+            template_name="drafts/mine.html",
+            context={"tab": "services", "drafts": mine, "catalog": drafts.catalog,
+                     "step_url": step_url},
+        )  # fmt: skip
+
+    @get("/me/drafts/{draft_id:uuid}")
+    async def resume(
+        self, request: Request[Any, Any, Any], draft_id: FromPath[UUID],
+        drafts: NamedDependency[DraftService],
+    ) -> Redirect:  # fmt: skip
+        """Continue where the applicant left off."""
+        _, draft = await find_draft(request, drafts, draft_id)
+        return Redirect(step_url(draft), status_code=303)
+
+    @get("/me/drafts/{draft_id:uuid}/questions")
+    async def questions(
+        self, request: Request[Any, Any, Any], draft_id: FromPath[UUID],
+        drafts: NamedDependency[DraftService],
+    ) -> Template:  # fmt: skip
+        """The questionnaire with the matters its answers select."""
+        _, draft = await find_draft(request, drafts, draft_id)
+        _, _, selection = drafts.preview(draft, draft.answers, draft.deselected)
+        return page("questions", drafts, draft, answers=draft.answers, selection=selection,
+                    deselected=set(draft.deselected))  # fmt: skip
+
+    @post("/me/drafts/{draft_id:uuid}/questions/preview")
+    async def preview(
+        self, request: Request[Any, Any, Any], draft_id: FromPath[UUID],
+        drafts: NamedDependency[DraftService],
+    ) -> Template:  # fmt: skip
+        """htmx: the questionnaire re-rendered for answers so far (nothing is saved)."""
+        _, draft = await find_draft(request, drafts, draft_id)
+        answers, deselect = answers_from(await request.form())
+        kept, _, selection = drafts.preview(draft, answers, deselect)
+        return page("_questionnaire", drafts, draft, answers=kept, selection=selection,
+                    deselected=set(selection.deselected))  # fmt: skip
+
+    @post("/me/drafts/{draft_id:uuid}/questions", status_code=303)
+    async def answer(
+        self, request: Request[Any, Any, Any], draft_id: FromPath[UUID],
+        drafts: NamedDependency[DraftService],
+    ) -> Redirect | Template:  # fmt: skip
+        """Save complete answers and the choice of matters, then show the notice."""
+        _, draft = await find_draft(request, drafts, draft_id)
+        answers, deselect = answers_from(await request.form())
+        try:
+            await drafts.answer(draft, answers, deselect)
+        except errors.RuleViolation as exc:
+            kept, _, selection = drafts.preview(draft, answers, deselect)
+            message = None if exc.fields else exc.message
+            return page("questions", drafts, draft, 422, answers=kept, selection=selection,
+                        deselected=set(deselect), errors=exc.fields, message=message)  # fmt: skip
+        return Redirect(step_url(draft, DraftStage.NOTICE), status_code=303)
+
+    @get("/me/drafts/{draft_id:uuid}/notice")
+    async def notice(
+        self, request: Request[Any, Any, Any], draft_id: FromPath[UUID],
+        drafts: NamedDependency[DraftService],
+    ) -> Template | Redirect:  # fmt: skip
+        """一次告知: everything about the selected matters on one page."""
+        _, draft = await find_draft(request, drafts, draft_id)
+        if not drafts.reached(draft, DraftStage.NOTICE):
+            return Redirect(step_url(draft), status_code=303)
+        return page("notice", drafts, draft, notice=drafts.notice(draft),
+                    reads_records=bool(drafts.record_requests(draft)))  # fmt: skip
+
+    @post("/me/drafts/{draft_id:uuid}/notice", status_code=303)
+    async def acknowledge(
+        self, request: Request[Any, Any, Any], draft_id: FromPath[UUID],
+        drafts: NamedDependency[DraftService],
+    ) -> Redirect:  # fmt: skip
+        """The notice is read: on to the consent (or the form when no record is read)."""
+        _, draft = await find_draft(request, drafts, draft_id)
+        await drafts.acknowledge_notice(draft)
+        return Redirect(step_url(draft), status_code=303)
+
+    @get("/me/drafts/{draft_id:uuid}/consent")
+    async def consent(
+        self, request: Request[Any, Any, Any], draft_id: FromPath[UUID],
+        drafts: NamedDependency[DraftService],
+    ) -> Template | Redirect:  # fmt: skip
+        """Which records would be read, which fields, for what: agree or decline."""
+        _, draft = await find_draft(request, drafts, draft_id)
+        if not drafts.reached(draft, DraftStage.CONSENT):
+            return Redirect(step_url(draft), status_code=303)
+        return page("consent", drafts, draft, requests=drafts.record_requests(draft))
+
+    @post("/me/drafts/{draft_id:uuid}/consent", status_code=303)
+    async def decide(
+        self, request: Request[Any, Any, Any], draft_id: FromPath[UUID],
+        drafts: NamedDependency[DraftService],
+    ) -> Redirect | Template:  # fmt: skip
+        """Agree: read the records into the form. Decline: fill everything by hand."""
+        person, draft = await find_draft(request, drafts, draft_id)
+        decision = (await request.form()).get("decision")
+        try:
+            if decision == "agree":
+                await drafts.grant_consent(draft, person)
+            elif decision == "decline":
+                await drafts.decline_consent(draft)
+            else:
+                raise errors.RuleViolation
+        except (errors.RuleViolation, errors.Unavailable) as exc:
+            status = 503 if isinstance(exc, errors.Unavailable) else 422
+            return page("consent", drafts, draft, status, message=exc.message,
+                        requests=drafts.record_requests(draft))  # fmt: skip
+        return Redirect(step_url(draft, DraftStage.FORM), status_code=303)

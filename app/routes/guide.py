@@ -1,0 +1,55 @@
+"""Public guide pages (办事指南): the bundles, and everything about one bundle's matters.
+
+Rendered from the catalog files, the single source for the guide and the online flow.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Template
+
+from app.catalog.schema import Audience, Bundle
+from app.errors import NotFound
+from app.identity.access import Access, signed_in_person
+from app.runtime import Runtime
+
+
+def bundles_by_audience(runtime: Runtime) -> dict[str, list[Bundle]]:
+    """The catalog's bundles for persons and for enterprises, in catalog order."""
+    bundles = sorted(runtime.catalog.catalog.bundles.values(), key=lambda b: (b.order, b.code))
+    return {audience.value: [b for b in bundles if b.audience is audience] for audience in Audience}
+
+
+class GuideController(Controller):
+    """``/guide``: the catalog as public guide pages."""
+
+    include_in_schema = False
+    opt = {"access": Access.PUBLIC}  # noqa: RUF012
+
+    @get("/guide/{code:str}")
+    async def bundle(
+        self,
+        request: Request[Any, Any, Any],
+        code: FromPath[str],
+        runtime: NamedDependency[Runtime],
+    ) -> Template:
+        """One bundle: its questions, matters with their twelve elements, or its outline."""
+        catalog = runtime.catalog.catalog
+        bundle = catalog.bundles.get(code)
+        if bundle is None:
+            raise NotFound
+        return Template(
+            template_name="guide/bundle.html",
+            context={
+                "tab": "services",
+                "bundle": bundle,
+                "catalog": catalog,
+                "licenses": runtime.catalog.licenses,
+                "departments": runtime.catalog.departments,
+                "signed_in": await signed_in_person(request) is not None,
+            },
+        )
