@@ -51,6 +51,8 @@ def _clean_image(data: bytes, *, max_pixels: int, field: str) -> CleanFile:
         with Image.open(io.BytesIO(data)) as probe:  # reads the header only
             kind = probe.format or ""
             width, height = probe.size
+    except Image.DecompressionBombError:  # Pillow's own limit, checked at open from the header
+        _refuse(field, TOO_MANY_PIXELS)
     except (UnidentifiedImageError, OSError):
         _refuse(field, UNSUPPORTED)
     if kind not in _IMAGE_FORMATS:

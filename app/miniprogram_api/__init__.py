@@ -14,6 +14,8 @@ from litestar.params import FromQuery
 
 from app import i18n
 from app.miniprogram_api.auth import AuthController, me
+from app.miniprogram_api.catalog import CatalogApi
+from app.miniprogram_api.drafts import DraftApi
 from app.miniprogram_api.enterprises import EnterpriseApi
 from app.navigation import Tab, tab_bar
 
@@ -48,4 +50,7 @@ async def app_config(platform: FromQuery[Platform]) -> AppConfig:
 
 def create_router() -> Router:
     """The ``/mp/v1`` router."""
-    return Router(path="/mp/v1", route_handlers=[app_config, AuthController, me, EnterpriseApi])
+    return Router(
+        path="/mp/v1",
+        route_handlers=[app_config, AuthController, me, EnterpriseApi, CatalogApi, DraftApi],
+    )
