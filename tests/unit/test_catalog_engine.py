@@ -47,7 +47,8 @@ def _matter(code: str, fields: tuple[str, ...], *, days: int = 5, fee: float = 0
         code=code, name=_t(code), kind=MatterKind.CONFIRMATION, department="health",
         legal_basis=(_t("law"),), scope=_t("all"), level=Level.CITY, time_limit_days=days * 2,
         promised_days=days, steps=(_t("apply"),), conditions=(_t("none"),), materials=materials,
-        fields=fields, fees=(Fee(name=_t("fee"), amount_yuan=fee, basis=_t("rule")),) if fee else (),
+        fields=fields,
+        fees=(Fee(name=_t("fee"), amount_yuan=fee, basis=_t("rule")),) if fee else (),
         result=Result(name=_t("result")),
     )  # fmt: skip
 
