@@ -17,8 +17,12 @@ from arq import cron
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from arq.worker import Worker
 from redis.exceptions import RedisError
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from app.applications import draft_materials
 from app.config import Settings
+from app.db import create_engine
+from app.storage import LocalFileStorage
 
 log = structlog.get_logger(__name__)
 
@@ -54,10 +58,40 @@ async def heartbeat(ctx: dict[str, Any]) -> float:
     return now
 
 
+async def purge_stale_drafts(ctx: dict[str, Any]) -> int:
+    """Delete unsubmitted drafts (and their files) older than the retention setting.
+
+    Idempotent: a second run finds nothing left to delete.
+    """
+    settings: Settings = ctx["settings"]
+    async with ctx["sessionmaker"]() as db:
+        purged = await draft_materials.purge_stale_drafts(
+            db, LocalFileStorage(settings.var_dir / "files"),
+            retention_days=settings.draft_retention_days,
+        )  # fmt: skip
+    if purged:
+        log.info("stale drafts purged", count=purged)
+    return purged
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    """Give jobs a database: the worker may run in its own process (``make worker``)."""
+    engine = create_engine(ctx["settings"])
+    ctx["engine"] = engine
+    ctx["sessionmaker"] = async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    """Close what ``startup`` opened."""
+    engine = ctx.get("engine")
+    if engine is not None:
+        await engine.dispose()
+
+
 class WorkerSettings:
     """Static worker options; ``worker_options`` adds what comes from ``Settings``."""
 
-    functions = (heartbeat,)
+    functions = (heartbeat, purge_stale_drafts)
     job_serializer = staticmethod(serialize)
     job_deserializer = staticmethod(deserialize)
     queue_name = "onething:queue"
@@ -74,8 +108,12 @@ def worker_options(settings: Settings) -> dict[str, Any]:
     return {
         "functions": WorkerSettings.functions,
         "cron_jobs": [
-            cron(heartbeat, second=set(range(0, 60, interval)), run_at_startup=True, unique=True)
+            cron(heartbeat, second=set(range(0, 60, interval)), run_at_startup=True, unique=True),
+            # Nightly, at 03:17 server time: quiet hours, off the round minute other jobs use.
+            cron(purge_stale_drafts, hour={3}, minute={17}, unique=True),
         ],
+        "on_startup": startup,
+        "on_shutdown": shutdown,
         "job_serializer": WorkerSettings.job_serializer,
         "job_deserializer": WorkerSettings.job_deserializer,
         "queue_name": WorkerSettings.queue_name,
