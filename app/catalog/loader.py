@@ -94,7 +94,13 @@ def load_catalog(data_dir: Path = DATA_DIR) -> LoadedCatalog:
         origins={o.code: o.label for o in origins},
     )
     license_index = _index(licenses, "licenses", data_dir / "licenses.yaml")
-    problems = check_catalog(catalog, set(license_index), department_codes())
+    departments = department_codes()
+    problems = check_catalog(catalog, set(license_index), departments)
+    problems += [
+        f"license type `{code}`: unknown department `{kind.department}`"
+        for code, kind in license_index.items()
+        if kind.department not in departments
+    ]
     if problems:
         raise CatalogError("catalog is inconsistent:\n  " + "\n  ".join(problems))
     return LoadedCatalog(catalog=catalog, licenses=license_index)
