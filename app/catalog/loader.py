@@ -97,6 +97,11 @@ def load_catalog(data_dir: Path = DATA_DIR) -> LoadedCatalog:
     license_index = _index(licenses, "licenses", data_dir / "licenses.yaml")
     departments = department_names()
     problems = check_catalog(catalog, set(license_index), set(departments))
+    problems += [
+        f"license type `{code}`: unknown department `{kind.department}`"
+        for code, kind in license_index.items()
+        if kind.department not in departments
+    ]
     if problems:
         raise CatalogError("catalog is inconsistent:\n  " + "\n  ".join(problems))
     return LoadedCatalog(catalog=catalog, licenses=license_index, departments=departments)

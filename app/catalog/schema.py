@@ -132,6 +132,10 @@ class FieldDef(_Strict, kw_only=True, frozen=True):
     min_value: float | None = None
     max_value: float | None = None
     prefill: RecordRef | None = None  # where a shared record holds the value
+    # False for a field only some applicants fill (a guardian, a postal address when results
+    # are collected): the form shows it but does not insist. A required boolean is a
+    # declaration the applicant must tick.
+    required: bool = True
 
 
 class Fee(_Strict, kw_only=True, frozen=True):

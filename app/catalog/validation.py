@@ -100,6 +100,45 @@ def _check_bundle(bundle: Bundle, catalog: Catalog, departments: set[str]) -> It
             if dependency not in codes or dependency == item.matter:
                 yield f"{where}: matter `{item.matter}` depends on `{dependency}`, not in bundle"
         yield from _check_audience(where, bundle, matter, catalog)
+    yield from _check_dependencies(where, bundle)
+
+
+def _check_dependencies(where: str, bundle: Bundle) -> Iterator[str]:
+    items = {m.matter: m for m in bundle.matters}
+    for item in bundle.matters:
+        for dependency in item.depends_on:
+            needed = items.get(dependency)
+            # Deselecting an optional matter deselects those that depend on it: a required
+            # matter cannot, so it must not wait for an optional one.
+            if needed is not None and needed.optional and not item.optional:
+                yield f"{where}: required matter `{item.matter}` depends on optional `{dependency}`"
+    cycle = _find_cycle({code: item.depends_on for code, item in items.items()})
+    if cycle:
+        yield f"{where}: matters depend on each other in a circle: {' -> '.join(cycle)}"
+
+
+def _find_cycle(graph: dict[str, tuple[str, ...]]) -> list[str]:
+    """One dependency circle of ``graph`` (first node repeated at the end), or []."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+
+    def visit(node: str, path: list[str]) -> list[str]:  # ``path`` ends with ``node``
+        state[node] = 1
+        for following in graph.get(node, ()):
+            if state.get(following) == 1:
+                return [*path[path.index(following) :], following]
+            if following in graph and following not in state:
+                found = visit(following, [*path, following])
+                if found:
+                    return found
+        state[node] = 2
+        return []
+
+    for start in graph:
+        if start not in state:
+            found = visit(start, [start])
+            if found:
+                return found
+    return []
 
 
 def _check_conditions(
