@@ -244,6 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     migrate.add_argument("--message", default="change", help="message for a new revision")
     sub.add_parser("demo-data", help="load the demo data (idempotent)")
     sub.add_parser("worker", help="run the arq worker as its own process")
+    sub.add_parser("catalog-check", help="check the catalog files (exit 2 naming what is wrong)")
     _add_oidc_commands(sub)
     _add_keys_command(sub)
     enterprise = sub.add_parser("enterprise", help="enterprises (until the registry feed exists)")
@@ -268,6 +269,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Configuration error: {exc}", file=sys.stderr)  # noqa: T201
         return 2
     configure_logging(settings.log_level, json=settings.log_json)
+    if args.command in ("serve", "worker", "demo-data", "catalog-check"):
+        # A broken catalog stops here with the file, line and field, before anything starts.
+        from app.catalog.loader import CatalogError, load_catalog
+
+        try:
+            load_catalog(*([settings.catalog_dir] if settings.catalog_dir else []))
+        except CatalogError as exc:
+            print(f"Catalog error: {exc}", file=sys.stderr)  # noqa: T201
+            return 2
+        if args.command == "catalog-check":
+            return 0
     handlers: dict[str, Callable[[Settings, argparse.Namespace], int | None]] = {
         "serve": _serve,
         "migrate": _migrate,

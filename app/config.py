@@ -86,6 +86,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     max_upload_bytes: int = 10 * 1024 * 1024
     max_upload_pixels: int = 40_000_000
     draft_retention_days: int = 30
+    # The catalog (matters, bundles, form fields). None: the repository's app/catalog/data.
+    catalog_dir: Path | None = None
 
     @property
     def effective_database_url(self) -> str:
@@ -159,6 +161,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "ONETHING_MAX_UPLOAD_BYTES": "max_upload_bytes",
     "ONETHING_MAX_UPLOAD_PIXELS": "max_upload_pixels",
     "ONETHING_DRAFT_RETENTION_DAYS": "draft_retention_days",
+    "ONETHING_CATALOG_DIR": "catalog_dir",
 }
 
 

@@ -118,7 +118,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={"runtime": Provide(lambda: runtime, use_cache=True, sync_to_thread=False)},
         lifespan=[runtime.lifespan],
         template_config=TemplateConfig(
-            directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=_jinja
+            directory=TEMPLATES_DIR,
+            engine=JinjaTemplateEngine,
+            engine_callback=lambda engine: configure_jinja(engine.engine, runtime.catalog),
         ),
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
@@ -146,7 +148,3 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=State({"settings": settings, "runtime": runtime}),
         logging_config=None,  # app.logging owns the handlers (masking, JSON)
     )
-
-
-def _jinja(engine: JinjaTemplateEngine) -> None:
-    configure_jinja(engine.engine)

@@ -16,7 +16,7 @@ from litestar import Litestar
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from app.catalog.loader import default_catalog
+from app.catalog.loader import default_catalog, load_catalog
 from app.config import Environment, Settings
 from app.embedded_redis import EmbeddedRedis
 from app.identity.acting import ActingStore
@@ -58,7 +58,9 @@ class Runtime:
         )
         self.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
         # The catalog is checked here, so a broken catalog file stops start-up with its message.
-        self.catalog = default_catalog()
+        self.catalog = (
+            load_catalog(settings.catalog_dir) if settings.catalog_dir else default_catalog()
+        )
         self.storage = LocalFileStorage(settings.var_dir / "files")
         self.records: object = None  # placeholder until the records branch lands
         self.protector = DataProtector(

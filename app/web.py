@@ -14,7 +14,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
-from app.catalog.loader import default_catalog
+from app.catalog.loader import LoadedCatalog
 from app.i18n import N_
 from app.identity.access import identity_so_far
 from app.identity.staff import ROLE_LABELS
@@ -61,7 +61,7 @@ def _cookie(header: str, name: str) -> str | None:
     return None
 
 
-def configure_jinja(env: Environment) -> None:
+def configure_jinja(env: Environment, catalog: LoadedCatalog) -> None:
     """Gettext through the request's locale; helpers the layout uses."""
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(  # type: ignore[attr-defined]
@@ -84,15 +84,15 @@ def configure_jinja(env: Environment) -> None:
         t=localized,
         record_source=SOURCES.get,
         shown_value=shown_value,
-        department_name=department_name,
-        license_name=license_name,
+        department_name=lambda code: department_name(catalog, code),
+        license_name=lambda code: license_name(catalog, code),
         matter_kind_label=matter_kind_label,
     )
 
 
-def department_name(code: str) -> str:
+def department_name(catalog: LoadedCatalog, code: str) -> str:
     """A department's name, by its code, in the reader's language."""
-    return localized(default_catalog().departments.get(code)) or code
+    return localized(catalog.departments.get(code)) or code
 
 
 _MATTER_KINDS = {
@@ -111,9 +111,9 @@ def matter_kind_label(kind: str) -> str:
     return i18n.gettext(_MATTER_KINDS.get(kind, kind))
 
 
-def license_name(code: str) -> str:
+def license_name(catalog: LoadedCatalog, code: str) -> str:
     """An e-license type's name, by its code, in the reader's language."""
-    license_type = default_catalog().licenses.get(code)
+    license_type = catalog.licenses.get(code)
     return localized(license_type.name) if license_type else code
 
 

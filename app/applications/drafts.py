@@ -316,7 +316,8 @@ class DraftService:
         clean, problems = check_values(editable, raw)
         merged = {**values.values, **clean}
         if complete:
-            problems = missing_fields(editable, merged) | problems
+            required = [k for k, f in editable.items() if f.required]
+            problems = missing_fields(required, merged) | problems
         if problems:
             raise RuleViolation(fields=problems)
         values.values = {k: v for k, v in merged.items() if v}

@@ -84,8 +84,8 @@ def page(
 def answers_from(form: FormMultiDict) -> tuple[dict[str, list[str]], list[str]]:
     """Questionnaire answers (``q.<key>``, several for multiple choice) and deselected matters."""
     answers = {k[2:]: form.getall(k) for k in form if k.startswith("q.")}
-    keep = set(form.getall("keep"))
-    offered = form.getall("offered")
+    keep = set(form.getall("keep", []))
+    offered = form.getall("offered", [])
     return answers, [code for code in offered if code not in keep]
 
 
