@@ -53,3 +53,9 @@ def test_logs_never_carry_an_id_or_phone_number_in_clear() -> None:
     assert records[0]["person"]["id_number"] == "1101**********002X"
     assert records[0]["number"] == "138****5678"
     assert records[1]["event"] == "stdlib record about 1101**********002X"
+
+
+def test_a_hex_request_id_is_not_mistaken_for_a_phone_number() -> None:
+    request_id = "bc5e8c14868545728eaca235b83ca152"
+    assert redact(request_id) == request_id
+    assert redact("电话13800138000，") == "电话138****8000，"
