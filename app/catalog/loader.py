@@ -16,16 +16,15 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import msgspec
 import yaml
 
 from app.catalog.schema import Bundle, Catalog, FieldDef, FieldGroup, Matter, Text
-from app.catalog.validation import check_catalog
+from app.catalog.validation import Problem, find_problems
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEPARTMENTS_FILE = Path(__file__).resolve().parent.parent / "demo" / "departments.toml"
@@ -82,28 +81,31 @@ class LoadedCatalog(msgspec.Struct, kw_only=True, frozen=True):
 
 def load_catalog(data_dir: Path = DATA_DIR) -> LoadedCatalog:
     """Read, decode and cross-check every catalog file under ``data_dir``."""
-    origins = _read(data_dir / "origins.yaml", _OriginsFile).origins
-    fields_file = _read(data_dir / "fields.yaml", _FieldsFile)
-    licenses = _read(data_dir / "licenses.yaml", _LicensesFile).licenses
-    matters = _read_each(sorted((data_dir / "matters").glob("*.yaml")), _MattersFile, "matters")
-    bundles = _read_each(sorted((data_dir / "bundles").glob("*.yaml")), _BundlesFile, "bundles")
+    places: dict[tuple[str, str], _Place] = {}
+    origins, _ = _read(data_dir / "origins.yaml", _OriginsFile)
+    fields_file, fields_node = _read(data_dir / "fields.yaml", _FieldsFile)
+    licenses_file, licenses_node = _read(data_dir / "licenses.yaml", _LicensesFile)
+    fields_at = data_dir / "fields.yaml"
     catalog = Catalog(
-        groups=_index(fields_file.groups, "groups", data_dir / "fields.yaml"),
-        fields=_index(fields_file.fields, "fields", data_dir / "fields.yaml", key="key"),
-        matters=_index_sourced(matters, "matters"),
-        bundles=_index_sourced(bundles, "bundles"),
-        origins={o.code: o.label for o in origins},
+        groups=_index([(fields_at, fields_node, fields_file.groups)], "groups", places),
+        fields=_index([(fields_at, fields_node, fields_file.fields)], "fields", places, "key"),
+        matters=_index(_read_each(data_dir / "matters", _MattersFile), "matters", places),
+        bundles=_index(_read_each(data_dir / "bundles", _BundlesFile), "bundles", places),
+        origins={o.code: o.label for o in origins.origins},
     )
-    license_index = _index(licenses, "licenses", data_dir / "licenses.yaml")
+    license_index: dict[str, LicenseType] = _index(
+        [(data_dir / "licenses.yaml", licenses_node, licenses_file.licenses)], "licenses", places
+    )
     departments = department_names()
-    problems = check_catalog(catalog, set(license_index), set(departments))
+    problems = find_problems(catalog, set(license_index), set(departments))
     problems += [
-        f"license type `{code}`: unknown department `{kind.department}`"
+        Problem("licenses", code, "department", f"unknown department `{kind.department}`")
         for code, kind in license_index.items()
         if kind.department not in departments
     ]
     if problems:
-        raise CatalogError("catalog is inconsistent:\n  " + "\n  ".join(problems))
+        located = (_locate(problem, places) for problem in problems)
+        raise CatalogError("catalog is inconsistent:\n  " + "\n  ".join(located))
     return LoadedCatalog(catalog=catalog, licenses=license_index, departments=departments)
 
 
@@ -120,54 +122,86 @@ def department_names() -> dict[str, Text]:
     return {d["code"]: Text(zh=d["name_zh"], en=d["name_en"]) for d in rows}
 
 
-def _read(path: Path, kind: type[T]) -> T:
+class _Place(NamedTuple):
+    """Where an item was read: its file, the file's YAML nodes, its path (``matters[3]``)."""
+
+    path: Path
+    node: yaml.Node | None
+    where: str
+
+
+_Items = list[tuple[Path, yaml.Node | None, list[Any]]]
+
+
+def _read(path: Path, kind: type[T]) -> tuple[T, yaml.Node | None]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise CatalogError(f"{_rel(path)}: cannot be read ({exc.strerror})") from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        raw = yaml.safe_load(text)
+        node, raw = _parse(text)
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 0
         raise CatalogError(f"{_rel(path)}:{line}: not valid YAML ({exc.problem})") from None
     try:
-        return msgspec.convert(raw, type=kind)
+        return msgspec.convert(raw, type=kind), node
     except msgspec.ValidationError as exc:
         message, _, where = str(exc).partition(" - at `")
         where = where.rstrip("`") or "$"
-        line = _line_of(node, where)
+        # An unknown key is pointed at itself, not at the item that holds it.
+        unknown = re.search(r"unknown field `([^`]+)`", message)
+        line = _line_of(node, f"{where}.{unknown.group(1)}" if unknown else where)
         field = where.removeprefix("$.") if where != "$" else "(top level)"
         raise CatalogError(f"{_rel(path)}:{line}: {field}: {message}") from None
 
 
-def _read_each(paths: Iterable[Path], kind: type[Any], attr: str) -> list[tuple[Path, list[Any]]]:
-    return [(path, getattr(_read(path, kind), attr)) for path in paths]
+def _parse(text: str) -> tuple[yaml.Node | None, Any]:
+    """The YAML nodes (for line numbers) and the data they make, parsed once with libyaml."""
+    loader = _YAML_LOADER(text)
+    try:
+        node = loader.get_single_node()
+        return node, loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
 
 
-def _index(items: Iterable[Any], what: str, path: Path, key: str = "code") -> dict[str, Any]:
+def _read_each(folder: Path, kind: type[Any]) -> _Items:
+    read = [(path, *_read(path, kind)) for path in sorted(folder.glob("*.yaml"))]
+    return [(path, node, getattr(decoded, folder.name)) for path, decoded, node in read]
+
+
+def _index(
+    files: _Items, section: str, places: dict[tuple[str, str], _Place], key: str = "code"
+) -> dict[str, Any]:
+    """Items of ``section`` by ``key``; a key defined twice is an error naming both places."""
     index: dict[str, Any] = {}
-    for item in items:
-        name = getattr(item, key)
-        if name in index:
-            raise CatalogError(f"{_rel(path)}: {what}: `{name}` is defined twice")
-        index[name] = item
-    return index
-
-
-def _index_sourced(files: list[tuple[Path, list[Any]]], what: str) -> dict[str, Any]:
-    index: dict[str, Any] = {}
-    where: dict[str, Path] = {}
-    for path, items in files:
-        for item in items:
-            if item.code in index:
+    for path, node, items in files:
+        for position, item in enumerate(items):
+            name = getattr(item, key)
+            place = _Place(path, node, f"{section}[{position}]")
+            if name in index:
+                first = places[(section, name)]
                 raise CatalogError(
-                    f"{_rel(path)}: {what}: `{item.code}` is already defined in "
-                    f"{_rel(where[item.code])}"
+                    f"{_at(place, key)}: {place.where}.{key}: `{name}` is defined twice "
+                    f"(first at {_at(first, key)})"
                 )
-            index[item.code], where[item.code] = item, path
+            index[name], places[(section, name)] = item, place
     return index
 
+
+def _locate(problem: Problem, places: dict[tuple[str, str], _Place]) -> str:
+    place = places[(problem.section, problem.code)]
+    where = f"{place.where}.{problem.path}"
+    return f"{_at(place, problem.path)}: {where}: {problem.subject}: {problem.message}"
+
+
+def _at(place: _Place, path: str) -> str:
+    """``file:line`` of ``path`` inside the item at ``place``."""
+    return f"{_rel(place.path)}:{_line_of(place.node, f'$.{place.where}.{path}')}"
+
+
+# libyaml parses ten times faster than the pure-Python parser; PyYAML's wheels include it.
+_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _STEP = re.compile(r"\.([A-Za-z_][\w-]*)|\[(\d+|\.\.\.)\]")
 

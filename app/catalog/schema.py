@@ -218,7 +218,8 @@ class BundleMatter(_Strict, kw_only=True, frozen=True):
 
     An optional matter may be deselected by the applicant (自主选择); a required one may not.
     ``depends_on`` names matters of the same bundle that must finish first (dispatch order);
-    deselecting one of them deselects this one too.
+    deselecting one of them deselects this one too. A dependency the questionnaire leaves out
+    (the birth certificate already exists) counts as done.
     """
 
     matter: str
