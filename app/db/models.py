@@ -5,8 +5,10 @@ from app.identity.models import Department, ExternalAccount, Person, SecurityEve
 from app.identity.oidc.models import OidcClient, OidcConsent
 from app.identity.passkey_models import Passkey
 from app.identity.staff_models import Staff
+from app.records.models import DataAccess, RecordConsent, RecordCorrection
 
 __all__ = [
+    "DataAccess",
     "Department",
     "Enterprise",
     "EnterpriseMember",
@@ -15,6 +17,8 @@ __all__ = [
     "OidcConsent",
     "Passkey",
     "Person",
+    "RecordConsent",
+    "RecordCorrection",
     "SecurityEvent",
     "Staff",
 ]
