@@ -31,6 +31,7 @@ from app.routes.health import healthz, readyz
 from app.routes.oidc import ConnectedAppsController, OidcController
 from app.routes.passkeys import PasskeyController
 from app.routes.real_name import RealNameController
+from app.routes.records import DataUseController
 from app.routes.shell import ShellController, not_found_page
 from app.routes.sign_in import SignInController
 from app.routes.staff import StaffSignInController
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RealNameController,
             OidcController,
             ConnectedAppsController,
+            DataUseController,
             EnterpriseController,
             PasskeyController,
             StaffSignInController,
