@@ -88,6 +88,12 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     draft_retention_days: int = 30
     # The catalog (matters, bundles, form fields). None: the repository's app/catalog/data.
     catalog_dir: Path | None = None
+    # The data-exchange endpoint of the shared records (共享数据): population, civil affairs,
+    # social insurance, tax, real estate … Requests are signed with the app id and secret.
+    # Unset: fictional demo records from app/demo/records/ (refused in production).
+    records_exchange_url: str | None = None
+    records_exchange_app_id: str | None = None
+    records_exchange_secret: str | None = None
 
     @property
     def effective_database_url(self) -> str:
@@ -162,6 +168,9 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "ONETHING_MAX_UPLOAD_PIXELS": "max_upload_pixels",
     "ONETHING_DRAFT_RETENTION_DAYS": "draft_retention_days",
     "ONETHING_CATALOG_DIR": "catalog_dir",
+    "ONETHING_RECORDS_EXCHANGE_URL": "records_exchange_url",
+    "ONETHING_RECORDS_EXCHANGE_APP_ID": "records_exchange_app_id",
+    "ONETHING_RECORDS_EXCHANGE_SECRET": "records_exchange_secret",
 }
 
 
@@ -197,6 +206,23 @@ def _refuse_unsafe_production(settings: Settings) -> Settings:
         raise SettingsError(
             "ONETHING_POPULATION_RECORDS_URL is required in production (the demo records "
             "would verify fictional people)."
+        )
+    if settings.env is Environment.PRODUCTION and not settings.records_exchange_url:
+        raise SettingsError(
+            "ONETHING_RECORDS_EXCHANGE_URL is required in production (the demo records "
+            "would pre-fill forms with fictional people's data)."
+        )
+    return _check_records_exchange(settings)
+
+
+def _check_records_exchange(settings: Settings) -> Settings:
+    """An exchange URL is useless without the credentials its requests are signed with."""
+    if settings.records_exchange_url and not (
+        settings.records_exchange_app_id and settings.records_exchange_secret
+    ):
+        raise SettingsError(
+            "ONETHING_RECORDS_EXCHANGE_URL needs ONETHING_RECORDS_EXCHANGE_APP_ID and "
+            "ONETHING_RECORDS_EXCHANGE_SECRET: every request to the exchange is signed."
         )
     return settings
 

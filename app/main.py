@@ -34,6 +34,7 @@ from app.routes.health import healthz, readyz
 from app.routes.oidc import ConnectedAppsController, OidcController
 from app.routes.passkeys import PasskeyController
 from app.routes.real_name import RealNameController
+from app.routes.records import DataUseController
 from app.routes.shell import ShellController, not_found_page
 from app.routes.sign_in import SignInController
 from app.routes.staff import StaffSignInController
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RealNameController,
             OidcController,
             ConnectedAppsController,
+            DataUseController,
             EnterpriseController,
             PasskeyController,
             StaffSignInController,

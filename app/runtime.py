@@ -30,6 +30,7 @@ from app.identity.sessions import SessionStore
 from app.identity.sms import DevOutbox, HttpSmsGateway, SmsGateway
 from app.identity.tokens import TokenStore
 from app.protection import DataProtector, load_protection_keys
+from app.records.exchange import DemoRecordExchange, HttpRecordExchange, RecordExchange
 from app.records.population import (
     DemoPopulationRecords,
     HttpPopulationRecords,
@@ -62,7 +63,6 @@ class Runtime:
             load_catalog(settings.catalog_dir) if settings.catalog_dir else default_catalog()
         )
         self.storage = LocalFileStorage(settings.var_dir / "files")
-        self.records: object = None  # placeholder until the records branch lands
         self.protector = DataProtector(
             load_protection_keys(
                 settings.data_keys,
@@ -100,6 +100,7 @@ class Runtime:
             if settings.population_records_url
             else DemoPopulationRecords()
         )
+        self.records: RecordExchange = _records_exchange(settings, self.http)
         self.tokens = TokenStore(self.redis)
         self.passkey_ceremonies = CeremonyStore(self.redis)
         self.wechat = _wechat_client(settings, self.http)
@@ -146,6 +147,19 @@ class Runtime:
                 stack.push_async_callback(self._worker.stop)
         self._worker = None
         self._jobs = None
+
+
+def _records_exchange(settings: Settings, http: httpx.AsyncClient) -> RecordExchange:
+    """The data exchange when configured (settings insist on its credentials), else the demo."""
+    if not settings.records_exchange_url:
+        return DemoRecordExchange()
+    return HttpRecordExchange(
+        settings.records_exchange_url,
+        app_id=settings.records_exchange_app_id or "",
+        secret=settings.records_exchange_secret or "",
+        http=http,
+        timeout_seconds=settings.outbound_timeout_seconds,
+    )
 
 
 def _wechat_client(settings: Settings, http: httpx.AsyncClient) -> WeChatClient | None:

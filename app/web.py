@@ -69,6 +69,7 @@ def configure_jinja(env: Environment, catalog: LoadedCatalog) -> None:
         ngettext=lambda s, p, n: i18n.translations(i18n.current_locale()).ungettext(s, p, n),
         newstyle=True,
     )
+    env.filters["source_label"] = lambda code: localized(SOURCES[code].label)
     env.globals.update(
         current_locale=i18n.current_locale,
         html_lang=lambda: i18n.HTML_LANG[i18n.current_locale()],
@@ -83,6 +84,7 @@ def configure_jinja(env: Environment, catalog: LoadedCatalog) -> None:
         staff_role_label=staff_role_label,
         t=localized,
         record_source=SOURCES.get,
+        record_sources=tuple(SOURCES),
         shown_value=shown_value,
         department_name=lambda code: department_name(catalog, code),
         license_name=lambda code: license_name(catalog, code),

@@ -35,8 +35,7 @@ from app.i18n import N_
 from app.identity.enterprise_models import Enterprise
 from app.identity.models import Person
 from app.protection import DataProtector
-from app.records.exchange import RecordValue
-from app.records.service import FieldRequest, Purpose
+from app.records.service import FieldRequest, Purpose, RecordRead
 from app.records.sources import SOURCES, SubjectKind
 
 NOT_ONLINE = N_("This service cannot be applied for online yet. Please visit a service centre.")
@@ -87,17 +86,24 @@ class RecordsPort(Protocol):
         enterprise: Enterprise | None = None,
     ) -> object: ...
 
-    async def read(
+    async def read_outcomes(
         self,
         person: Person,
         purpose: Purpose,
         requests: Sequence[FieldRequest],
         *,
         enterprise: Enterprise | None = None,
-    ) -> dict[tuple[str, str], RecordValue]: ...
+    ) -> RecordRead: ...
 
     async def report_error(
-        self, person: Person, source: str, field: str, note: str, purpose: Purpose
+        self,
+        person: Person,
+        source: str,
+        field: str,
+        note: str,
+        purpose: Purpose,
+        *,
+        enterprise: Enterprise | None = None,
     ) -> object: ...
 
 
@@ -258,14 +264,21 @@ class DraftService:
         """What reads for this draft are for, as the data-use page shows it."""
         return Purpose(kind="draft", ref=str(draft.id), label=self.bundle(draft).name.zh)
 
-    async def grant_consent(self, draft: Draft, person: Person) -> DraftValues:
-        """Record the consent, read the records and fill the form with what they hold."""
+    async def grant_consent(self, draft: Draft, person: Person) -> list[str]:
+        """Record the consent, read the records and fill the form with what they hold.
+
+        Returns the sources that could not be read just now (the form says so; the person
+        may type those values or read again later).
+        """
         self.require_stage(draft, DraftStage.CONSENT)
         requests = self.record_requests(draft)
         enterprise = await self._enterprise(draft)
         purpose = self.purpose(draft)
         await self._records.grant_consent(person, purpose, requests, enterprise=enterprise)
-        found = await self._records.read(person, purpose, requests, enterprise=enterprise)
+        outcome = await self._records.read_outcomes(
+            person, purpose, requests, enterprise=enterprise
+        )
+        found = outcome.values
         values = self.values(draft)
         values.prefilled = {}
         for key in merged_field_keys(self.catalog, self.selection(draft).selected_codes):
@@ -280,7 +293,7 @@ class DraftService:
         self._store(draft, values)
         self.reach(draft, DraftStage.FORM)
         await self._db.flush()
-        return values
+        return sorted(outcome.unavailable)
 
     async def decline_consent(self, draft: Draft) -> None:
         """Go on without reading records: every field is typed, every material uploaded."""
@@ -333,7 +346,12 @@ class DraftService:
         if prefilled is None:
             raise NotFound
         await self._records.report_error(
-            person, prefilled.source, prefilled.field, note, self.purpose(draft)
+            person,
+            prefilled.source,
+            prefilled.field,
+            note,
+            self.purpose(draft),
+            enterprise=await self._enterprise(draft),
         )
 
     def _store(self, draft: Draft, values: DraftValues) -> None:

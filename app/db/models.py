@@ -6,8 +6,10 @@ from app.identity.models import Department, ExternalAccount, Person, SecurityEve
 from app.identity.oidc.models import OidcClient, OidcConsent
 from app.identity.passkey_models import Passkey
 from app.identity.staff_models import Staff
+from app.records.models import DataAccess, RecordConsent, RecordCorrection
 
 __all__ = [
+    "DataAccess",
     "Department",
     "Draft",
     "DraftUpload",
@@ -18,6 +20,8 @@ __all__ = [
     "OidcConsent",
     "Passkey",
     "Person",
+    "RecordConsent",
+    "RecordCorrection",
     "SecurityEvent",
     "Staff",
 ]

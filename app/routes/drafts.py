@@ -216,9 +216,10 @@ class DraftController(Controller):
         """Agree: read the records into the form. Decline: fill everything by hand."""
         person, draft = await find_draft(request, drafts, draft_id)
         decision = (await request.form()).get("decision")
+        missing: list[str] = []
         try:
             if decision == "agree":
-                await drafts.grant_consent(draft, person)
+                missing = await drafts.grant_consent(draft, person)
             elif decision == "decline":
                 await drafts.decline_consent(draft)
             else:
@@ -227,4 +228,6 @@ class DraftController(Controller):
             status = 503 if isinstance(exc, errors.Unavailable) else 422
             return page("consent", drafts, draft, status, message=exc.message,
                         requests=drafts.record_requests(draft))  # fmt: skip
-        return Redirect(step_url(draft, DraftStage.FORM), status_code=303)
+        # Only source codes travel in the URL: which records were down, never any value.
+        query = f"?unavailable={','.join(missing)}" if missing else ""
+        return Redirect(step_url(draft, DraftStage.FORM) + query, status_code=303)

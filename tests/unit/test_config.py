@@ -85,7 +85,12 @@ def test_production_refuses_to_start_without_the_passkey_origin(tmp_path: Path) 
     origin = "https://onething.example.gov.cn"
     records = "https://records.example.gov.cn"
     settings = load_settings(
-        {**environ, "ONETHING_PASSKEY_ORIGIN": origin, "ONETHING_POPULATION_RECORDS_URL": records}
+        {
+            **environ,
+            **_RECORDS_EXCHANGE,
+            "ONETHING_PASSKEY_ORIGIN": origin,
+            "ONETHING_POPULATION_RECORDS_URL": records,
+        }
     )
     assert settings.passkey_origin == origin
 
@@ -103,8 +108,42 @@ def test_production_refuses_to_start_without_the_population_records_source(
     with pytest.raises(SettingsError, match="ONETHING_POPULATION_RECORDS_URL"):
         load_settings(environ)
     url = "https://records.example.gov.cn"
-    settings = load_settings({**environ, "ONETHING_POPULATION_RECORDS_URL": url})
+    settings = load_settings(
+        {**environ, **_RECORDS_EXCHANGE, "ONETHING_POPULATION_RECORDS_URL": url}
+    )
     assert settings.population_records_url == url
+
+
+_RECORDS_EXCHANGE = {
+    "ONETHING_RECORDS_EXCHANGE_URL": "https://exchange.example.gov.cn",
+    "ONETHING_RECORDS_EXCHANGE_APP_ID": "onething",
+    "ONETHING_RECORDS_EXCHANGE_SECRET": "x" * 40,
+}
+
+
+def test_production_refuses_to_start_without_the_records_exchange(tmp_path: Path) -> None:
+    environ = {
+        "ONETHING_VAR_DIR": str(tmp_path),
+        "ONETHING_ENV": "production",
+        "ONETHING_SECRET_KEY": "s" * 48,
+        "ONETHING_SMS_GATEWAY_URL": "https://sms.example.gov.cn",
+        "ONETHING_PASSKEY_ORIGIN": "https://onething.example.gov.cn",
+        "ONETHING_POPULATION_RECORDS_URL": "https://records.example.gov.cn",
+    }
+    with pytest.raises(SettingsError, match="ONETHING_RECORDS_EXCHANGE_URL"):
+        load_settings(environ)
+    settings = load_settings({**environ, **_RECORDS_EXCHANGE})
+    assert settings.records_exchange_url == "https://exchange.example.gov.cn"
+
+
+def test_an_exchange_url_without_its_credentials_is_refused(tmp_path: Path) -> None:
+    environ = {
+        "ONETHING_VAR_DIR": str(tmp_path),
+        "ONETHING_RECORDS_EXCHANGE_URL": "https://exchange.example.gov.cn",
+        "ONETHING_RECORDS_EXCHANGE_APP_ID": "onething",
+    }
+    with pytest.raises(SettingsError, match="ONETHING_RECORDS_EXCHANGE_SECRET"):
+        load_settings(environ)
 
 
 def test_a_short_secret_is_refused(tmp_path: Path) -> None:
