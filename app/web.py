@@ -15,6 +15,8 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
 from app.catalog.loader import LoadedCatalog
+from app.catalog.schema import FieldDef, FieldKind
+from app.catalog.values import is_sensitive
 from app.i18n import N_
 from app.identity.access import identity_so_far
 from app.identity.staff import ROLE_LABELS
@@ -86,6 +88,8 @@ def configure_jinja(env: Environment, catalog: LoadedCatalog) -> None:
         record_source=SOURCES.get,
         record_sources=tuple(SOURCES),
         shown_value=shown_value,
+        shown_field=shown_field,
+        is_sensitive=is_sensitive,
         department_name=lambda code: department_name(catalog, code),
         license_name=lambda code: license_name(catalog, code),
         matter_kind_label=matter_kind_label,
@@ -122,6 +126,15 @@ def license_name(catalog: LoadedCatalog, code: str) -> str:
 def localized(text: Text | None) -> str:
     """A catalog text ``{zh, en}`` in the reader's language ('' for none)."""
     return text(i18n.current_locale()) if text is not None else ""
+
+
+def shown_field(field: FieldDef, value: str) -> str:
+    """A form field's value as a page shows it: personal numbers masked."""
+    if not value:
+        return ""
+    if field.kind is FieldKind.PHONE:
+        return mask_phone(value)
+    return mask_id_number(value) if is_sensitive(field) else value
 
 
 def shown_value(kind: str, value: str) -> str:

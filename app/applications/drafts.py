@@ -28,8 +28,8 @@ from app.catalog.engine import (
     notice,
     select_matters,
 )
-from app.catalog.schema import Bundle, Catalog, FieldDef, FieldKind
-from app.catalog.values import check_values, missing_fields
+from app.catalog.schema import Bundle, Catalog, FieldDef
+from app.catalog.values import check_values, is_sensitive, missing_fields
 from app.errors import NotFound, RuleViolation
 from app.i18n import N_
 from app.identity.enterprise_models import Enterprise
@@ -49,7 +49,7 @@ ANSWER_FIRST = N_("Please answer the questions first.")
 
 
 def _keeps_when_empty(field: FieldDef | None) -> bool:
-    return field is not None and field.kind in (FieldKind.ID_NUMBER, FieldKind.PHONE)
+    return field is not None and is_sensitive(field)
 
 
 class Prefilled(msgspec.Struct, frozen=True, kw_only=True):

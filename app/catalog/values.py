@@ -18,6 +18,7 @@ from app.errors import RuleViolation
 from app.i18n import N_
 from app.identity.numbers import validate_credit_code, validate_id_number
 from app.identity.phones import validate_phone
+from app.records.sources import SOURCES
 
 TOO_LONG = N_("This is too long for this field.")
 NOT_A_NUMBER = N_("Enter a number, such as 42.")
@@ -58,6 +59,17 @@ def check_values(
         except RuleViolation as exc:
             problems[key] = exc.fields.get(key, exc.message or "")
     return clean, problems
+
+
+def is_sensitive(field: FieldDef) -> bool:
+    """Whether the field holds personal numbers: shown masked, never echoed back in inputs."""
+    if field.kind in (FieldKind.ID_NUMBER, FieldKind.PHONE):
+        return True
+    if field.prefill is None:
+        return False
+    source = SOURCES.get(field.prefill.source)
+    spec = source.field(field.prefill.field) if source else None
+    return bool(spec and spec.sensitive)
 
 
 def missing_fields(keys: Iterable[str], values: Mapping[str, str]) -> dict[str, str]:

@@ -23,7 +23,7 @@ from app.identity.access import Access, bearer_person
 from app.identity.models import Person
 from app.miniprogram_api.catalog import OptionBody, text
 from app.records.sources import SOURCES
-from app.web import shown_value
+from app.web import shown_field
 
 
 class DraftBody(msgspec.Struct, kw_only=True, rename="camel"):
@@ -201,7 +201,7 @@ def _form(drafts: DraftService, draft: Draft, values: DraftValues) -> FormBody:
             fields.append(FieldBody(
                 key=f.key, label=text(f.label), kind=f.kind.value, max_length=f.max_length,
                 options=[OptionBody(value=o.value, label=text(o.label)) for o in f.options],
-                value=shown_value(f.kind.value, values.get(f.key)), read_only=pre is not None,
+                value=shown_field(f, values.get(f.key)), read_only=pre is not None,
                 source=source, needed_by=list(item.matters), hint=text(f.hint) or None,
             ))  # fmt: skip
         groups.append(

@@ -39,19 +39,22 @@ class Resident:
     enterprise: str | None = None  # act for this enterprise (identity switcher)
 
 
-ZHANG_WEI = Resident("13800138000", "张伟", "310115198503120418")
+LI_NA = Resident("13800138001", "李娜", "110105199007071236")
+CHEN_JING = Resident("13700000303", "陈静", "350203199511203186")
 WANG_FANG = Resident("13800138002", "王芳", "44030519780215256X")
 ZHAO_JIANGUO = Resident("13700000301", "赵建国", "430104196605181835")
 LIU_YANG = Resident("13700000302", "刘洋", "510107196209030719")
-LUJIANG = Resident("13800138000", "张伟", "310115198503120418", enterprise="鹭江示例科技有限公司")
+# 明湖 owes no tax, so it can be deregistered (app/demo/records/enterprises.toml).
+MINGHU = Resident("13800138000", "张伟", "310115198503120418", enterprise="明湖示例餐饮有限公司")
 
+# One phone per journey: a second code for the same phone within a minute is refused.
 JOURNEYS = [
-    ("newborn", ZHANG_WEI),
-    ("business-startup", ZHANG_WEI),
+    ("newborn", LI_NA),
+    ("business-startup", CHEN_JING),
     ("retirement", ZHAO_JIANGUO),
     ("second-hand-housing", WANG_FANG),
     ("disability-services", LIU_YANG),
-    ("enterprise-deregistration", LUJIANG),
+    ("enterprise-deregistration", MINGHU),
 ]
 
 SAMPLES = {
