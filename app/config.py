@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 
 import msgspec
 
@@ -81,6 +82,11 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # The population record source (人口库) that real-name level L2 is matched against.
     # Unset: fictional demo records from app/demo/population.toml (refused in production).
     population_records_url: str | None = None
+    # QR digital cards: how long one shown QR stays valid, and the site's public address that
+    # the QR's link starts with ("{base}/v/{token}"). Unset: ONETHING_PASSKEY_ORIGIN, else
+    # each request's own scheme, host and port.
+    card_lifetime_seconds: Annotated[int, msgspec.Meta(ge=10, le=600)] = 60
+    public_base_url: str | None = None
 
     @property
     def effective_database_url(self) -> str:
@@ -151,6 +157,8 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "ONETHING_OIDC_SIGNING_KEYS": "oidc_signing_keys",
     "ONETHING_PASSKEY_ORIGIN": "passkey_origin",
     "ONETHING_POPULATION_RECORDS_URL": "population_records_url",
+    "ONETHING_CARD_LIFETIME_SECONDS": "card_lifetime_seconds",
+    "ONETHING_PUBLIC_BASE_URL": "public_base_url",
 }
 
 

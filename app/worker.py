@@ -54,10 +54,20 @@ async def heartbeat(ctx: dict[str, Any]) -> float:
     return now
 
 
+async def expire_licenses(ctx: dict[str, Any]) -> int:
+    """Hourly: licenses past their validity become expired (idempotent; reads check dates too)."""
+    from app.wallet.commands import expire_licenses as sweep
+
+    count = await sweep(ctx["settings"])
+    if count:
+        log.info("licenses expired", count=count)
+    return count
+
+
 class WorkerSettings:
     """Static worker options; ``worker_options`` adds what comes from ``Settings``."""
 
-    functions = (heartbeat,)
+    functions = (heartbeat, expire_licenses)
     job_serializer = staticmethod(serialize)
     job_deserializer = staticmethod(deserialize)
     queue_name = "onething:queue"
@@ -74,7 +84,8 @@ def worker_options(settings: Settings) -> dict[str, Any]:
     return {
         "functions": WorkerSettings.functions,
         "cron_jobs": [
-            cron(heartbeat, second=set(range(0, 60, interval)), run_at_startup=True, unique=True)
+            cron(heartbeat, second=set(range(0, 60, interval)), run_at_startup=True, unique=True),
+            cron(expire_licenses, minute={7}, second={0}, unique=True),
         ],
         "job_serializer": WorkerSettings.job_serializer,
         "job_deserializer": WorkerSettings.job_deserializer,
