@@ -8,13 +8,14 @@ import sys
 from collections.abc import Callable, Sequence
 from types import FrameType
 
-from bench import bench_auth, bench_pg, bench_server
+from bench import bench_auth, bench_pg, bench_server, bench_wallet
 from bench.config import BenchConfig, BenchConfigError, load_config
 
 BENCHMARKS: dict[str, Callable[[BenchConfig], int]] = {
     "server": bench_server.main,
     "pg": bench_pg.main,
     "auth": bench_auth.main,
+    "wallet": bench_wallet.main,
 }
 
 

@@ -190,3 +190,24 @@ async def test_a_member_acting_for_an_enterprise_shows_its_digital_card(client: 
 
     await client.post("/me/acting-as", data={**form, "enterprise_id": "", "next": "/me"})
     assert (await client.get(f"/me/licenses/{licence.id}")).status_code == 404
+
+
+async def test_the_worker_runs_the_expiry_sweep_every_hour_and_twice_changes_nothing(
+    client: Client,
+) -> None:
+    from app.worker import expire_licenses, worker_options
+
+    settings = client.app.state.settings
+    crons = [job.name for job in worker_options(settings)["cron_jobs"]]
+    assert "cron:expire_licenses" in crons
+    await sign_in_as(client, HOLDER)
+    holder = Holder.person(await person_id(client, HOLDER))
+    issued = await issue(
+        client,
+        holder,
+        source_ref=f"test:cron:{holder.id}",
+        valid_until=datetime.now(UTC) + timedelta(days=1),
+    )
+    await change_license(client, issued.id, valid_until=datetime.now(UTC) - timedelta(seconds=1))
+    assert await expire_licenses({"settings": settings}) >= 1
+    assert await expire_licenses({"settings": settings}) == 0
