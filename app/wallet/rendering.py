@@ -137,7 +137,8 @@ def render_png(face: CardFace) -> bytes:
     )
     draw.text((WIDTH // 2, height - 30), face.footer, font=_font(18), fill=MUTED, anchor="mm")
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=False)
+    # Fast zlib: the image is mostly flat colour, so level 1 is nearly as small and 5x quicker.
+    image.save(out, format="PNG", compress_level=1)
     return out.getvalue()
 
 
