@@ -138,6 +138,33 @@ def _keys(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _wallet(settings: Settings, args: argparse.Namespace) -> int:
+    from app.wallet.commands import UnknownDepartment, expire_licenses, rotate_key
+
+    if args.action == "expire":
+        print(f"expired {asyncio.run(expire_licenses(settings))} license(s)")  # noqa: T201
+        return 0
+    try:
+        old, new = asyncio.run(rotate_key(settings, args.department))
+    except UnknownDepartment:
+        print(f"--department: no department has the code {args.department!r}.", file=sys.stderr)  # noqa: T201
+        return 2
+    # Key ids only: the private key never leaves the database, where it is encrypted.
+    retired = f"; {old} retired (still verifies)" if old else ""
+    print(f"{args.department}: new signing key {new}{retired}")  # noqa: T201
+    return 0
+
+
+def _add_wallet_commands(sub: Any) -> None:
+    wallet = sub.add_parser("wallet", help="the e-license wallet's signing keys and expiry")
+    actions = wallet.add_subparsers(dest="action", required=True)
+    rotate = actions.add_parser(
+        "rotate-key", help="a new signing key for a department; the old one keeps verifying"
+    )
+    rotate.add_argument("--department", required=True, help="department code, e.g. health")
+    actions.add_parser("expire", help="mark licenses past their validity as expired (idempotent)")
+
+
 def _add_keys_command(sub: Any) -> None:
     keys = sub.add_parser("keys", help="keys of personal data at rest (ONETHING_DATA_KEYS)")
     keys_sub = keys.add_subparsers(dest="action", required=True)
@@ -258,6 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="the legal representative's mobile (has an account)",
     )
     _add_staff_commands(sub)
+    _add_wallet_commands(sub)
     person = sub.add_parser("person", help="residents' accounts (administrators)")
     person_sub = person.add_subparsers(dest="action", required=True)
     disable = person_sub.add_parser("disable", help="disable an account and end its sessions")
@@ -291,5 +319,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         "staff": _staff,
         "keys": _keys,
         "person": _person,
+        "wallet": _wallet,
     }
     return handlers[args.command](settings, args) or 0

@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 
 import msgspec
 
@@ -94,6 +95,11 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     records_exchange_url: str | None = None
     records_exchange_app_id: str | None = None
     records_exchange_secret: str | None = None
+    # QR digital cards: how long one shown QR stays valid, and the site's public address that
+    # the QR's link starts with ("{base}/v/{token}"). Unset: ONETHING_PASSKEY_ORIGIN, else
+    # each request's own scheme, host and port.
+    card_lifetime_seconds: Annotated[int, msgspec.Meta(ge=10, le=600)] = 60
+    public_base_url: str | None = None
 
     @property
     def effective_database_url(self) -> str:
@@ -171,6 +177,8 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "ONETHING_RECORDS_EXCHANGE_URL": "records_exchange_url",
     "ONETHING_RECORDS_EXCHANGE_APP_ID": "records_exchange_app_id",
     "ONETHING_RECORDS_EXCHANGE_SECRET": "records_exchange_secret",
+    "ONETHING_CARD_LIFETIME_SECONDS": "card_lifetime_seconds",
+    "ONETHING_PUBLIC_BASE_URL": "public_base_url",
 }
 
 

@@ -39,6 +39,8 @@ from app.routes.shell import ShellController, not_found_page
 from app.routes.sign_in import SignInController
 from app.routes.staff import StaffSignInController
 from app.routes.staff_admin import StaffAdminController
+from app.routes.verify import license_jwks, verify_json, verify_page
+from app.routes.wallet import WalletController
 from app.runtime import Runtime
 from app.web import LocaleMiddleware, configure_jinja
 
@@ -104,6 +106,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             GuideController,
             DraftController,
             DraftFormController,
+            WalletController,
+            license_jwks,
+            verify_page,
+            verify_json,
             sms_outbox,
             not_found_page,
             healthz,
@@ -139,6 +145,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "^/schema",
                 "^/oidc/token$",
                 "^/oidc/userinfo$",
+                # Other systems post cards to the verifier; it reads no cookies, changes no state.
+                "^/verify$",
             ],
         ),
         exception_handlers={Exception: handle_exception},

@@ -88,10 +88,20 @@ async def shutdown(ctx: dict[str, Any]) -> None:
         await engine.dispose()
 
 
+async def expire_licenses(ctx: dict[str, Any]) -> int:
+    """Hourly: licenses past their validity become expired (idempotent; reads check dates too)."""
+    from app.wallet.commands import expire_licenses as sweep
+
+    count = await sweep(ctx["settings"])
+    if count:
+        log.info("licenses expired", count=count)
+    return count
+
+
 class WorkerSettings:
     """Static worker options; ``worker_options`` adds what comes from ``Settings``."""
 
-    functions = (heartbeat, purge_stale_drafts)
+    functions = (heartbeat, purge_stale_drafts, expire_licenses)
     job_serializer = staticmethod(serialize)
     job_deserializer = staticmethod(deserialize)
     queue_name = "onething:queue"
@@ -111,6 +121,7 @@ def worker_options(settings: Settings) -> dict[str, Any]:
             cron(heartbeat, second=set(range(0, 60, interval)), run_at_startup=True, unique=True),
             # Nightly, at 03:17 server time: quiet hours, off the round minute other jobs use.
             cron(purge_stale_drafts, hour={3}, minute={17}, unique=True),
+            cron(expire_licenses, minute={7}, second={0}, unique=True),
         ],
         "on_startup": startup,
         "on_shutdown": shutdown,

@@ -37,17 +37,17 @@ def _env(var_dir: Path, environ: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
-def sign_in(base_url: str) -> str:
+def sign_in(base_url: str, phone: str = PHONE) -> str:
     """Sign in through the real SMS form and return the session cookie's value."""
     with httpx.Client(base_url=base_url, timeout=10.0, follow_redirects=False) as client:
         client.get("/sign-in").raise_for_status()
         token = client.cookies["csrftoken"]
-        client.post("/sign-in/code", data={"phone": PHONE, "_csrf_token": token})
+        client.post("/sign-in/code", data={"phone": phone, "_csrf_token": token})
         match = _CODE.search(client.get("/dev/sms-outbox").text)
         if match is None:
             raise ServerError("no code in the developer outbox")
         done = client.post(
-            "/sign-in/verify", data={"phone": PHONE, "code": match.group(1), "_csrf_token": token}
+            "/sign-in/verify", data={"phone": phone, "code": match.group(1), "_csrf_token": token}
         )
         if done.status_code != httpx.codes.SEE_OTHER:
             raise ServerError(f"sign-in answered {done.status_code}")

@@ -96,15 +96,34 @@ def wrk_command(
     ]
 
 
+def _post_lines(json_body: str) -> str:
+    """Lua lines that make every request a POST of ``json_body``."""
+    quoted = json_body.replace("\\", "\\\\").replace('"', '\\"')
+    return (
+        'wrk.method = "POST"\n'
+        f'wrk.body = "{quoted}"\n'
+        'wrk.headers["Content-Type"] = "application/json"\n'
+    )
+
+
 def run_wrk(
-    url: str, seconds: int, config: BenchConfig, headers: tuple[str, ...] = ()
+    url: str,
+    seconds: int,
+    config: BenchConfig,
+    headers: tuple[str, ...] = (),
+    *,
+    json_body: str | None = None,
 ) -> Measurement:
-    """Load ``url`` for ``seconds`` (or until the request cap) and return the figures."""
+    """Load ``url`` for ``seconds`` (or until the request cap) and return the figures.
+
+    With ``json_body`` every request is a POST of that JSON document.
+    """
     _require_loopback(url)
     limit = max(1, config.max_requests // config.threads)
     with tempfile.TemporaryDirectory(prefix="bench-wrk-") as tmp:
         script = Path(tmp) / "stop.lua"
-        script.write_text(_STOP_SCRIPT.format(limit=limit), encoding="utf-8")
+        prefix = _post_lines(json_body) if json_body is not None else ""
+        script.write_text(prefix + _STOP_SCRIPT.format(limit=limit), encoding="utf-8")
         completed = subprocess.run(
             wrk_command(url, seconds, config, script, headers),
             capture_output=True,

@@ -220,7 +220,7 @@ class DraftService:
         draft.deselected = list(selection.deselected)
         # New fields may need records not consented to: ask again rather than read silently.
         if (
-            draft.consent is ConsentDecision.GRANTED
+            draft.consent == ConsentDecision.GRANTED
             and not set(self.record_requests(draft)) <= before
         ):
             draft.consent = None

@@ -7,8 +7,10 @@ from app.identity.oidc.models import OidcClient, OidcConsent
 from app.identity.passkey_models import Passkey
 from app.identity.staff_models import Staff
 from app.records.models import DataAccess, RecordConsent, RecordCorrection
+from app.wallet.models import CardVerification, License, SigningKey
 
 __all__ = [
+    "CardVerification",
     "DataAccess",
     "Department",
     "Draft",
@@ -16,6 +18,7 @@ __all__ = [
     "Enterprise",
     "EnterpriseMember",
     "ExternalAccount",
+    "License",
     "OidcClient",
     "OidcConsent",
     "Passkey",
@@ -23,5 +26,6 @@ __all__ = [
     "RecordConsent",
     "RecordCorrection",
     "SecurityEvent",
+    "SigningKey",
     "Staff",
 ]

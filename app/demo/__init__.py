@@ -14,6 +14,7 @@ from app.db import create_engine
 from app.demo.enterprises import load_demo_enterprises
 from app.identity.models import Department
 from app.identity.registry import protector_for
+from app.wallet.demo import issue_demo_licenses
 
 DATA_DIR = Path(__file__).resolve().parent
 log = structlog.get_logger(__name__)
@@ -33,8 +34,15 @@ async def load_demo_data(settings: Settings) -> int:
                 protector_for(settings),
                 tomllib.loads((DATA_DIR / "enterprises.toml").read_text("utf-8")),
             )
+            await session.flush()
+            licenses_added = await issue_demo_licenses(session, protector_for(settings))
             await session.commit()
     finally:
         await engine.dispose()
-    log.info("demo data loaded", departments_added=len(added), enterprises_added=enterprises_added)
-    return len(added) + enterprises_added
+    log.info(
+        "demo data loaded",
+        departments_added=len(added),
+        enterprises_added=enterprises_added,
+        licenses_added=licenses_added,
+    )
+    return len(added) + enterprises_added + licenses_added

@@ -15,6 +15,7 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
 from app import i18n
+from app.catalog.loader import default_catalog
 from app.identity.access import acting_enterprise, signed_in_person
 from app.identity.account import AccountService
 from app.identity.dependencies import provide_account, provide_enterprises
@@ -24,6 +25,9 @@ from app.identity.services import DepartmentService
 from app.identity.sessions import SESSION_COOKIE, SessionStore
 from app.routes.guide import bundles_by_audience
 from app.runtime import Runtime
+from app.wallet.dependencies import current_holder, provide_wallet
+from app.wallet.service import WalletService
+from app.wallet.views import license_view
 from app.web import DISPLAY_COOKIE, LARGE_TEXT
 
 _ONE_YEAR = 365 * 24 * 3600
@@ -64,6 +68,7 @@ class ShellController(Controller):
         "departments": create_service_provider(DepartmentService),
         "account_service": Provide(provide_account, sync_to_thread=False),
         "enterprises": Provide(provide_enterprises, sync_to_thread=False),
+        "wallet": Provide(provide_wallet, sync_to_thread=False),
     }
 
     @get("/", name="home")
@@ -77,9 +82,24 @@ class ShellController(Controller):
         return _page("services", "services", bundles=bundles_by_audience(runtime))
 
     @get("/wallet", name="wallet")
-    async def wallet(self) -> Template:
-        """证照."""
-        return _page("wallet", "wallet")
+    async def wallet(
+        self, request: Request[Any, Any, Any], wallet: NamedDependency[WalletService]
+    ) -> Template:
+        """证照: the licenses of whoever this person acts as (themself or an enterprise)."""
+        holder = await current_holder(request)
+        if holder is None:
+            return _page("wallet", "wallet", signed_in=False, licenses=[])
+        types, departments = default_catalog().licenses, await wallet.departments()
+        licenses = [
+            license_view(found, types, departments) for found in await wallet.list_for(holder)
+        ]
+        return _page(
+            "wallet",
+            "wallet",
+            signed_in=True,
+            licenses=licenses,
+            acting=await acting_enterprise(request),
+        )
 
     @get("/messages", name="messages")
     async def messages(self) -> Template:

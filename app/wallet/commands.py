@@ -1,0 +1,45 @@
+"""``python -m app wallet …``: rotate a department's signing key; run the expiry sweep now."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from app.catalog.loader import default_catalog, department_names
+from app.config import Settings
+from app.db import create_engine
+from app.identity.registry import protector_for
+from app.wallet.keys import KeyService
+from app.wallet.service import WalletService
+
+
+class UnknownDepartment(ValueError):
+    """The department code names no department."""
+
+
+async def rotate_key(settings: Settings, department_code: str) -> tuple[str | None, str]:
+    """Retire the department's current key and make a new one; (old kid, new kid)."""
+    if department_code not in department_names():
+        raise UnknownDepartment(department_code)
+    engine = create_engine(settings)
+    try:
+        async with async_sessionmaker(engine, expire_on_commit=False)() as db:
+            kids = await KeyService(db, protector=protector_for(settings)).rotate(department_code)
+            await db.commit()
+    finally:
+        await engine.dispose()
+    return kids
+
+
+async def expire_licenses(settings: Settings) -> int:
+    """Mark every issued license past its validity as expired; returns how many (idempotent)."""
+    engine = create_engine(settings)
+    try:
+        async with async_sessionmaker(engine, expire_on_commit=False)() as db:
+            wallet = WalletService(
+                db, protector=protector_for(settings), license_types=default_catalog().licenses
+            )
+            count = await wallet.expire_due()
+            await db.commit()
+    finally:
+        await engine.dispose()
+    return count
