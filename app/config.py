@@ -86,6 +86,13 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     max_upload_bytes: int = 10 * 1024 * 1024
     max_upload_pixels: int = 40_000_000
     draft_retention_days: int = 30
+    # Applications (办件): a sub-case turns yellow once this share of its time limit is used
+    # (red when overdue); working days to bring materials accepted as missing (容缺); working
+    # days a supervisor has to answer a complaint; a holiday data file replacing the shipped one.
+    time_limit_yellow_share: float = 0.8
+    deferred_material_days: int = 5
+    complaint_answer_days: int = 5
+    holidays_file: Path | None = None
 
     @property
     def effective_database_url(self) -> str:
@@ -159,6 +166,10 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "ONETHING_MAX_UPLOAD_BYTES": "max_upload_bytes",
     "ONETHING_MAX_UPLOAD_PIXELS": "max_upload_pixels",
     "ONETHING_DRAFT_RETENTION_DAYS": "draft_retention_days",
+    "ONETHING_TIME_LIMIT_YELLOW_SHARE": "time_limit_yellow_share",
+    "ONETHING_DEFERRED_MATERIAL_DAYS": "deferred_material_days",
+    "ONETHING_COMPLAINT_ANSWER_DAYS": "complaint_answer_days",
+    "ONETHING_HOLIDAYS_FILE": "holidays_file",
 }
 
 
@@ -175,6 +186,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     except msgspec.ValidationError as exc:
         name = _variable_for(str(exc))
         raise SettingsError(f"{name}: {exc}. Fix or unset it.") from exc
+    if not 0 < settings.time_limit_yellow_share < 1:
+        raise SettingsError("ONETHING_TIME_LIMIT_YELLOW_SHARE must be between 0 and 1, e.g. 0.8.")
     return _refuse_unsafe_production(_with_secret(settings))
 
 

@@ -1,5 +1,13 @@
 """Imports every model module so the metadata is complete (Alembic, tests)."""
 
+from app.applications.case_models import (
+    Application,
+    ApplicationEvent,
+    ApplicationSerial,
+    Complaint,
+    Rating,
+    SubCase,
+)
 from app.applications.models import Draft, DraftUpload
 from app.identity.enterprise_models import Enterprise, EnterpriseMember
 from app.identity.models import Department, ExternalAccount, Person, SecurityEvent
@@ -8,6 +16,10 @@ from app.identity.passkey_models import Passkey
 from app.identity.staff_models import Staff
 
 __all__ = [
+    "Application",
+    "ApplicationEvent",
+    "ApplicationSerial",
+    "Complaint",
     "Department",
     "Draft",
     "DraftUpload",
@@ -18,6 +30,8 @@ __all__ = [
     "OidcConsent",
     "Passkey",
     "Person",
+    "Rating",
     "SecurityEvent",
     "Staff",
+    "SubCase",
 ]
