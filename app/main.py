@@ -25,6 +25,7 @@ from app.logging import configure_logging
 from app.problems import handle_exception
 from app.requests import DeclaredBodyLimitMiddleware, RequestIdMiddleware
 from app.routes.account import AccountController
+from app.routes.applications import ApplicationController
 from app.routes.dev import sms_outbox
 from app.routes.draft_form import DraftFormController
 from app.routes.drafts import DraftController
@@ -38,6 +39,7 @@ from app.routes.shell import ShellController, not_found_page
 from app.routes.sign_in import SignInController
 from app.routes.staff import StaffSignInController
 from app.routes.staff_admin import StaffAdminController
+from app.routes.staff_cases import ReviewController, SupervisionController, WindowController
 from app.runtime import Runtime
 from app.web import LocaleMiddleware, configure_jinja
 
@@ -99,9 +101,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PasskeyController,
             StaffSignInController,
             StaffAdminController,
+            WindowController,
+            ReviewController,
+            SupervisionController,
             GuideController,
             DraftController,
             DraftFormController,
+            ApplicationController,
             sms_outbox,
             not_found_page,
             healthz,

@@ -16,6 +16,8 @@ from litestar import Litestar
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from app.applications.calendar import default_calendar, load_calendar
+from app.applications.context import Rules
 from app.catalog.loader import default_catalog
 from app.config import Environment, Settings
 from app.embedded_redis import EmbeddedRedis
@@ -60,6 +62,11 @@ class Runtime:
         # The catalog is checked here, so a broken catalog file stops start-up with its message.
         self.catalog = default_catalog()
         self.storage = LocalFileStorage(settings.var_dir / "files")
+        # Working days for time limits; a broken holiday file stops start-up with its message.
+        self.calendar = (
+            load_calendar(settings.holidays_file) if settings.holidays_file else default_calendar()
+        )
+        self.rules = Rules.from_settings(settings)
         self.records: object = None  # placeholder until the records branch lands
         self.protector = DataProtector(
             load_protection_keys(
@@ -120,7 +127,7 @@ class Runtime:
         try:
             self._jobs = await create_job_pool(self.redis_url)
             if self.settings.runs_worker_in_process:
-                self._worker = InProcessWorker(self.settings, self._jobs)
+                self._worker = InProcessWorker(self.settings, self._jobs, self.engine)
                 self._worker.start()
             yield
         finally:

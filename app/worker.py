@@ -17,6 +17,7 @@ from arq import cron
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from arq.worker import Worker
 from redis.exceptions import RedisError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from app.config import Settings
 
@@ -54,10 +55,25 @@ async def heartbeat(ctx: dict[str, Any]) -> float:
     return now
 
 
+async def sweep_applications(ctx: dict[str, Any]) -> dict[str, int]:
+    """电子监察 and 容缺: raise time-limit cards, remind and escalate commitments (idempotent).
+
+    Every change is an event in the application's history, written in the sweep's transaction.
+    """
+    from app.applications.sweeps import run_sweep  # the app's parts load only when sweeping
+
+    settings: Settings = ctx["settings"]
+    sessionmaker: async_sessionmaker[Any] = ctx["sessionmaker"]
+    result = await run_sweep(settings, sessionmaker)
+    if any(result.values()):
+        log.info("applications swept", **result)
+    return result
+
+
 class WorkerSettings:
     """Static worker options; ``worker_options`` adds what comes from ``Settings``."""
 
-    functions = (heartbeat,)
+    functions = (heartbeat, sweep_applications)
     job_serializer = staticmethod(serialize)
     job_deserializer = staticmethod(deserialize)
     queue_name = "onething:queue"
@@ -68,13 +84,15 @@ class WorkerSettings:
     keep_result = 300
 
 
-def worker_options(settings: Settings) -> dict[str, Any]:
-    """Keyword arguments for ``arq.worker.Worker`` for these settings."""
+def worker_options(settings: Settings, engine: AsyncEngine) -> dict[str, Any]:
+    """Keyword arguments for ``arq.worker.Worker`` for these settings and database."""
     interval = max(1, min(settings.heartbeat_interval_seconds, 60))
     return {
         "functions": WorkerSettings.functions,
         "cron_jobs": [
-            cron(heartbeat, second=set(range(0, 60, interval)), run_at_startup=True, unique=True)
+            cron(heartbeat, second=set(range(0, 60, interval)), run_at_startup=True, unique=True),
+            # Cards and commitments change by the day: every five minutes is ample.
+            cron(sweep_applications, minute=set(range(0, 60, 5)), second=30, unique=True),
         ],
         "job_serializer": WorkerSettings.job_serializer,
         "job_deserializer": WorkerSettings.job_deserializer,
@@ -83,7 +101,10 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         "max_jobs": WorkerSettings.max_jobs,
         "job_timeout": WorkerSettings.job_timeout,
         "keep_result": WorkerSettings.keep_result,
-        "ctx": {"settings": settings},
+        "ctx": {
+            "settings": settings,
+            "sessionmaker": async_sessionmaker(engine, expire_on_commit=False),
+        },
     }
 
 
@@ -105,10 +126,12 @@ async def create_job_pool(url: str) -> ArqRedis:
 class InProcessWorker:
     """Runs the arq worker as a task of the web process (the embedded default)."""
 
-    def __init__(self, settings: Settings, pool: ArqRedis) -> None:
-        # The pool is the app's, connected before the worker starts and closed by the app:
-        # a worker that made its own could be cancelled mid-connect and leak the socket.
-        self._worker = Worker(**worker_options(settings), redis_pool=pool, handle_signals=False)
+    def __init__(self, settings: Settings, pool: ArqRedis, engine: AsyncEngine) -> None:
+        # The pool and the engine are the app's, connected before the worker starts and closed
+        # by the app: a worker that made its own could be cancelled mid-connect and leak them.
+        self._worker = Worker(
+            **worker_options(settings, engine), redis_pool=pool, handle_signals=False
+        )
         self._pool = pool
         self._task: asyncio.Task[None] | None = None
 
@@ -150,10 +173,16 @@ async def run_worker(settings: Settings) -> None:
         raise SystemExit(
             "REDIS_URL is not set: with the embedded Redis the worker runs inside `make run`."
         )
-    worker = Worker(**worker_options(settings), redis_settings=redis_settings(settings.redis_url))
+    from app.db import create_engine
+
+    engine = create_engine(settings)
+    worker = Worker(
+        **worker_options(settings, engine), redis_settings=redis_settings(settings.redis_url)
+    )
     try:
         await worker.async_run()
     except asyncio.CancelledError:  # SIGINT / SIGTERM: arq cancels its main task
         pass
     finally:
         await worker.close()
+        await engine.dispose()

@@ -146,9 +146,10 @@ class Desk:
         )
         return drafts, materials
 
-    async def person(self) -> Person:
+    async def person(self, phone: str = "") -> Person:
+        """The person with ``phone`` (a new one without)."""
         async with self.context() as ctx:
-            return await find_or_create_by_phone(ctx.db, self.protector, new_phone())
+            return await find_or_create_by_phone(ctx.db, self.protector, phone or new_phone())
 
     async def draft(
         self, person: Person, *, uploads: tuple[str, ...] = ("birth-proof", "photo"),
