@@ -32,6 +32,7 @@ from app.applications.states import (
 )
 from app.applications.submission import COMMIT_NEEDED, KEY_REUSED
 from app.applications.supervision import board, sweep
+from app.applications.sweeps import run_sweep
 from app.config import Settings
 from app.db import create_engine
 from app.errors import Conflict, RuleViolation
@@ -327,3 +328,17 @@ async def test_a_poor_rating_opens_a_complaint_a_supervisor_answers(desk: Desk) 
             complaint.id, Actor.staff(supervisor.staff.id), "已约谈窗口"
         )
     assert answered.state == ComplaintState.ANSWERED
+
+
+async def test_the_worker_sweep_runs_in_its_own_transaction_and_reports_what_changed(
+    desk: Desk, settings: Settings
+) -> None:
+    person = await desk.person()
+    application = await desk.submit(person, await desk.draft(person))
+    far = Clock(at(date(2027, 3, 1)))  # a year no schedule knows: weekends only, no failure
+    first = await run_sweep(settings, desk.sessionmaker, far)
+    again = await run_sweep(settings, desk.sessionmaker, far)
+    assert first["red"] >= 2  # this application's two running items, at least
+    assert again == {"yellow": 0, "red": 0, "reminded": 0, "lapsed": 0}
+    _, cases = await _state(desk, application.id)
+    assert cases["insurance"].card == Card.RED
