@@ -100,6 +100,13 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # each request's own scheme, host and port.
     card_lifetime_seconds: Annotated[int, msgspec.Meta(ge=10, le=600)] = 60
     public_base_url: str | None = None
+    # Applications (办件): a sub-case turns yellow once this share of its time limit is used
+    # (red when overdue); working days to bring materials accepted as missing (容缺); working
+    # days a supervisor has to answer a complaint; a holiday data file replacing the shipped one.
+    time_limit_yellow_share: float = 0.8
+    deferred_material_days: int = 5
+    complaint_answer_days: int = 5
+    holidays_file: Path | None = None
 
     @property
     def effective_database_url(self) -> str:
@@ -179,6 +186,10 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "ONETHING_RECORDS_EXCHANGE_SECRET": "records_exchange_secret",
     "ONETHING_CARD_LIFETIME_SECONDS": "card_lifetime_seconds",
     "ONETHING_PUBLIC_BASE_URL": "public_base_url",
+    "ONETHING_TIME_LIMIT_YELLOW_SHARE": "time_limit_yellow_share",
+    "ONETHING_DEFERRED_MATERIAL_DAYS": "deferred_material_days",
+    "ONETHING_COMPLAINT_ANSWER_DAYS": "complaint_answer_days",
+    "ONETHING_HOLIDAYS_FILE": "holidays_file",
 }
 
 
@@ -195,6 +206,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     except msgspec.ValidationError as exc:
         name = _variable_for(str(exc))
         raise SettingsError(f"{name}: {exc}. Fix or unset it.") from exc
+    if not 0 < settings.time_limit_yellow_share < 1:
+        raise SettingsError("ONETHING_TIME_LIMIT_YELLOW_SHARE must be between 0 and 1, e.g. 0.8.")
     return _refuse_unsafe_production(_with_secret(settings))
 
 

@@ -25,6 +25,7 @@ from app.logging import configure_logging
 from app.problems import handle_exception
 from app.requests import DeclaredBodyLimitMiddleware, RequestIdMiddleware
 from app.routes.account import AccountController
+from app.routes.applications import ApplicationController
 from app.routes.dev import sms_outbox
 from app.routes.draft_form import DraftFormController
 from app.routes.drafts import DraftController
@@ -39,6 +40,7 @@ from app.routes.shell import ShellController, not_found_page
 from app.routes.sign_in import SignInController
 from app.routes.staff import StaffSignInController
 from app.routes.staff_admin import StaffAdminController
+from app.routes.staff_cases import ReviewController, SupervisionController, WindowController
 from app.routes.verify import license_jwks, verify_json, verify_page
 from app.routes.wallet import WalletController
 from app.runtime import Runtime
@@ -103,6 +105,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PasskeyController,
             StaffSignInController,
             StaffAdminController,
+            WindowController,
+            ReviewController,
+            SupervisionController,
             GuideController,
             DraftController,
             DraftFormController,
@@ -110,6 +115,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             license_jwks,
             verify_page,
             verify_json,
+            ApplicationController,
             sms_outbox,
             not_found_page,
             healthz,

@@ -16,6 +16,8 @@ from litestar import Litestar
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from app.applications.calendar import default_calendar, load_calendar
+from app.applications.context import Rules
 from app.catalog.loader import default_catalog, load_catalog
 from app.config import Environment, Settings
 from app.embedded_redis import EmbeddedRedis
@@ -63,6 +65,11 @@ class Runtime:
             load_catalog(settings.catalog_dir) if settings.catalog_dir else default_catalog()
         )
         self.storage = LocalFileStorage(settings.var_dir / "files")
+        # Working days for time limits; a broken holiday file stops start-up with its message.
+        self.calendar = (
+            load_calendar(settings.holidays_file) if settings.holidays_file else default_calendar()
+        )
+        self.rules = Rules.from_settings(settings)
         self.protector = DataProtector(
             load_protection_keys(
                 settings.data_keys,
@@ -123,7 +130,7 @@ class Runtime:
         try:
             self._jobs = await create_job_pool(self.redis_url)
             if self.settings.runs_worker_in_process:
-                self._worker = InProcessWorker(self.settings, self._jobs)
+                self._worker = InProcessWorker(self.settings, self._jobs, self.engine)
                 self._worker.start()
             yield
         finally:

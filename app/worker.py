@@ -17,7 +17,7 @@ from arq import cron
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from arq.worker import Worker
 from redis.exceptions import RedisError
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from app.applications import draft_materials
 from app.config import Settings
@@ -74,20 +74,6 @@ async def purge_stale_drafts(ctx: dict[str, Any]) -> int:
     return purged
 
 
-async def startup(ctx: dict[str, Any]) -> None:
-    """Give jobs a database: the worker may run in its own process (``make worker``)."""
-    engine = create_engine(ctx["settings"])
-    ctx["engine"] = engine
-    ctx["sessionmaker"] = async_sessionmaker(engine, expire_on_commit=False)
-
-
-async def shutdown(ctx: dict[str, Any]) -> None:
-    """Close what ``startup`` opened."""
-    engine = ctx.get("engine")
-    if engine is not None:
-        await engine.dispose()
-
-
 async def expire_licenses(ctx: dict[str, Any]) -> int:
     """Hourly: licenses past their validity become expired (idempotent; reads check dates too)."""
     from app.wallet.commands import expire_licenses as sweep
@@ -98,10 +84,25 @@ async def expire_licenses(ctx: dict[str, Any]) -> int:
     return count
 
 
+async def sweep_applications(ctx: dict[str, Any]) -> dict[str, int]:
+    """电子监察 and 容缺: raise time-limit cards, remind and escalate commitments (idempotent).
+
+    Every change is an event in the application's history, written in the sweep's transaction.
+    """
+    from app.applications.sweeps import run_sweep  # the app's parts load only when sweeping
+
+    settings: Settings = ctx["settings"]
+    sessionmaker: async_sessionmaker[Any] = ctx["sessionmaker"]
+    result = await run_sweep(settings, sessionmaker)
+    if any(result.values()):
+        log.info("applications swept", **result)
+    return result
+
+
 class WorkerSettings:
     """Static worker options; ``worker_options`` adds what comes from ``Settings``."""
 
-    functions = (heartbeat, purge_stale_drafts, expire_licenses)
+    functions = (heartbeat, purge_stale_drafts, expire_licenses, sweep_applications)
     job_serializer = staticmethod(serialize)
     job_deserializer = staticmethod(deserialize)
     queue_name = "onething:queue"
@@ -112,8 +113,8 @@ class WorkerSettings:
     keep_result = 300
 
 
-def worker_options(settings: Settings) -> dict[str, Any]:
-    """Keyword arguments for ``arq.worker.Worker`` for these settings."""
+def worker_options(settings: Settings, engine: AsyncEngine) -> dict[str, Any]:
+    """Keyword arguments for ``arq.worker.Worker`` for these settings and database."""
     interval = max(1, min(settings.heartbeat_interval_seconds, 60))
     return {
         "functions": WorkerSettings.functions,
@@ -122,9 +123,9 @@ def worker_options(settings: Settings) -> dict[str, Any]:
             # Nightly, at 03:17 server time: quiet hours, off the round minute other jobs use.
             cron(purge_stale_drafts, hour={3}, minute={17}, unique=True),
             cron(expire_licenses, minute={7}, second={0}, unique=True),
+            # Cards and commitments change by the day: every five minutes is ample.
+            cron(sweep_applications, minute=set(range(0, 60, 5)), second=30, unique=True),
         ],
-        "on_startup": startup,
-        "on_shutdown": shutdown,
         "job_serializer": WorkerSettings.job_serializer,
         "job_deserializer": WorkerSettings.job_deserializer,
         "queue_name": WorkerSettings.queue_name,
@@ -132,7 +133,10 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         "max_jobs": WorkerSettings.max_jobs,
         "job_timeout": WorkerSettings.job_timeout,
         "keep_result": WorkerSettings.keep_result,
-        "ctx": {"settings": settings},
+        "ctx": {
+            "settings": settings,
+            "sessionmaker": async_sessionmaker(engine, expire_on_commit=False),
+        },
     }
 
 
@@ -154,10 +158,12 @@ async def create_job_pool(url: str) -> ArqRedis:
 class InProcessWorker:
     """Runs the arq worker as a task of the web process (the embedded default)."""
 
-    def __init__(self, settings: Settings, pool: ArqRedis) -> None:
-        # The pool is the app's, connected before the worker starts and closed by the app:
-        # a worker that made its own could be cancelled mid-connect and leak the socket.
-        self._worker = Worker(**worker_options(settings), redis_pool=pool, handle_signals=False)
+    def __init__(self, settings: Settings, pool: ArqRedis, engine: AsyncEngine) -> None:
+        # The pool and the engine are the app's, connected before the worker starts and closed
+        # by the app: a worker that made its own could be cancelled mid-connect and leak them.
+        self._worker = Worker(
+            **worker_options(settings, engine), redis_pool=pool, handle_signals=False
+        )
         self._pool = pool
         self._task: asyncio.Task[None] | None = None
 
@@ -199,10 +205,15 @@ async def run_worker(settings: Settings) -> None:
         raise SystemExit(
             "REDIS_URL is not set: with the embedded Redis the worker runs inside `make run`."
         )
-    worker = Worker(**worker_options(settings), redis_settings=redis_settings(settings.redis_url))
+
+    engine = create_engine(settings)
+    worker = Worker(
+        **worker_options(settings, engine), redis_settings=redis_settings(settings.redis_url)
+    )
     try:
         await worker.async_run()
     except asyncio.CancelledError:  # SIGINT / SIGTERM: arq cancels its main task
         pass
     finally:
         await worker.close()
+        await engine.dispose()

@@ -5,8 +5,11 @@ from __future__ import annotations
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.applications.applicant import ApplicantCases
+from app.applications.context import CaseContext
 from app.applications.draft_materials import DraftMaterials
 from app.applications.drafts import DraftService
+from app.applications.submission import Submissions
 from app.records.service import RecordsService
 from app.runtime import Runtime
 
@@ -36,3 +39,37 @@ def provide_draft_materials(
         max_bytes=runtime.settings.max_upload_bytes,
         max_pixels=runtime.settings.max_upload_pixels,
     )
+
+
+def provide_case_context(
+    db_session: NamedDependency[AsyncSession], runtime: NamedDependency[Runtime]
+) -> CaseContext:
+    """The application services' shared parts, on the request's database session."""
+    return CaseContext(
+        db=db_session,
+        catalog=runtime.catalog.catalog,
+        protector=runtime.protector,
+        calendar=runtime.calendar,
+        storage=runtime.storage,
+        rules=runtime.rules,
+    )
+
+
+def provide_applicant_cases(
+    cases: NamedDependency[CaseContext], runtime: NamedDependency[Runtime]
+) -> ApplicantCases:
+    """The signed-in applicant's applications."""
+    return ApplicantCases(
+        cases,
+        max_bytes=runtime.settings.max_upload_bytes,
+        max_pixels=runtime.settings.max_upload_pixels,
+    )
+
+
+def provide_submissions(
+    cases: NamedDependency[CaseContext],
+    drafts: NamedDependency[DraftService],
+    materials: NamedDependency[DraftMaterials],
+) -> Submissions:
+    """Submitting drafts."""
+    return Submissions(cases, drafts=drafts, materials=materials)

@@ -1,5 +1,13 @@
 """Imports every model module so the metadata is complete (Alembic, tests)."""
 
+from app.applications.case_models import (
+    Application,
+    ApplicationEvent,
+    ApplicationSerial,
+    Complaint,
+    Rating,
+    SubCase,
+)
 from app.applications.models import Draft, DraftUpload
 from app.identity.enterprise_models import Enterprise, EnterpriseMember
 from app.identity.models import Department, ExternalAccount, Person, SecurityEvent
@@ -10,7 +18,11 @@ from app.records.models import DataAccess, RecordConsent, RecordCorrection
 from app.wallet.models import CardVerification, License, SigningKey
 
 __all__ = [
+    "Application",
+    "ApplicationEvent",
+    "ApplicationSerial",
     "CardVerification",
+    "Complaint",
     "DataAccess",
     "Department",
     "Draft",
@@ -23,9 +35,11 @@ __all__ = [
     "OidcConsent",
     "Passkey",
     "Person",
+    "Rating",
     "RecordConsent",
     "RecordCorrection",
     "SecurityEvent",
     "SigningKey",
     "Staff",
+    "SubCase",
 ]

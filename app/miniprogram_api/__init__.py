@@ -13,6 +13,7 @@ from litestar import Router, get
 from litestar.params import FromQuery
 
 from app import i18n
+from app.miniprogram_api.applications import ApplicationApi
 from app.miniprogram_api.auth import AuthController, me
 from app.miniprogram_api.catalog import CatalogApi
 from app.miniprogram_api.drafts import DraftApi
@@ -52,5 +53,13 @@ def create_router() -> Router:
     """The ``/mp/v1`` router."""
     return Router(
         path="/mp/v1",
-        route_handlers=[app_config, AuthController, me, EnterpriseApi, CatalogApi, DraftApi],
+        route_handlers=[
+            app_config,
+            AuthController,
+            me,
+            EnterpriseApi,
+            CatalogApi,
+            DraftApi,
+            ApplicationApi,
+        ],
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
@@ -45,6 +45,24 @@ def _correction_page(
     field = drafts.catalog.fields[key]
     context.setdefault("note", "")
     return page("correction", drafts, draft, status, prefilled=prefilled, field=field, **context)
+
+
+async def review_page(
+    drafts: DraftService, materials: DraftMaterials, draft: Draft, status: int = 200,
+    **context: Any,
+) -> Template:  # fmt: skip
+    """The review with the submit form; a fresh idempotency key each time it is shown."""
+    needs = await materials.needs(draft)
+    notice = drafts.notice(draft)
+    context.setdefault("chosen", {"delivery": str(notice.deliveries[0]) if notice.deliveries
+                                  else "", "address": "", "commitment": False})  # fmt: skip
+    to_follow = [
+        n for n in needs
+        if n.material.required and n.material.may_defer and not n.proven and not n.uploads
+    ]  # fmt: skip
+    return _form_page(drafts, draft, drafts.values(draft), status, name="review", needs=needs,
+                      notice=notice, to_follow=to_follow, idempotency_key=uuid4().hex,
+                      **context)  # fmt: skip
 
 
 class DraftFormController(Controller):
@@ -219,10 +237,7 @@ class DraftFormController(Controller):
         _, draft = await find_draft(request, drafts, draft_id)
         if not drafts.reached(draft, DraftStage.REVIEW):
             return Redirect(step_url(draft), status_code=303)
-        needs = await materials.needs(draft)
-        values = drafts.values(draft)
-        return _form_page(drafts, draft, values, name="review", needs=needs,
-                          notice=drafts.notice(draft))  # fmt: skip
+        return await review_page(drafts, materials, draft)
 
     @post("/me/drafts/{draft_id:uuid}/discard", status_code=303)
     async def discard(

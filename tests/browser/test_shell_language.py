@@ -105,7 +105,8 @@ def test_choosing_english_on_me_persists_across_navigation_and_new_page_loads(
     page.get_by_role("navigation").get_by_role("link", name="Services").click()
     expect(page).to_have_url(re.compile(r"/services$"))
     expect_shell(page, EN, TAB_BY_KEY["services"])
-    expect(page.get_by_text("Public Security Bureau")).to_be_visible()
+    # /services lists life events now (issue 4), no longer departments: a heading of its own.
+    expect(page.get_by_role("heading", name="For residents")).to_be_visible()
     # ... and in a brand-new page of the same browser: the cookie outranks Accept-Language.
     fresh = page.context.new_page()
     fresh.goto("/wallet")

@@ -198,7 +198,9 @@ async def test_the_worker_runs_the_expiry_sweep_every_hour_and_twice_changes_not
     from app.worker import expire_licenses, worker_options
 
     settings = client.app.state.settings
-    crons = [job.name for job in worker_options(settings)["cron_jobs"]]
+    crons = [
+        job.name for job in worker_options(settings, client.app.state.runtime.engine)["cron_jobs"]
+    ]
     assert "cron:expire_licenses" in crons
     await sign_in_as(client, HOLDER)
     holder = Holder.person(await person_id(client, HOLDER))

@@ -1,0 +1,146 @@
+"""``/mp/v1/applications``: submit a reviewed draft once, and follow my applications.
+
+Submitting takes an ``Idempotency-Key`` header (8–64 letters, digits, ``-`` or ``_``): a
+retry with the same key answers the application the first request made; the same key with
+another body answers 422; no key answers 400.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import Body, FromPath, HeaderParameter
+
+from app import errors
+from app.applications.applicant import ApplicantCases
+from app.applications.case_models import Application, Channel
+from app.applications.dependencies import (
+    provide_applicant_cases,
+    provide_case_context,
+    provide_draft_materials,
+    provide_drafts,
+    provide_submissions,
+)
+from app.applications.submission import Submission, Submissions
+from app.identity.access import Access, bearer_person
+from app.identity.models import Person
+
+
+class SubmitBody(msgspec.Struct, kw_only=True, rename="camel"):
+    """Submit a draft that has reached its review."""
+
+    draft_id: UUID
+    delivery: str
+    address: str = ""
+    commitment: bool = False
+    channel: Literal["wechat", "alipay"] = "wechat"
+
+
+class SubCaseBody(msgspec.Struct, kw_only=True, rename="camel"):
+    """One matter's progress and clock."""
+
+    matter_code: str
+    department: str
+    state: str
+    card: str
+    started_on: date | None
+    due_on: date | None
+    reasons: str | None
+
+
+class ApplicationBody(msgspec.Struct, kw_only=True, rename="camel"):
+    """An application and where it stands."""
+
+    id: UUID
+    number: str
+    bundle_code: str
+    state: str
+    submitted_at: datetime
+    delivery: str
+    deferred_materials: list[str]
+    commitment_due_on: date | None
+    return_reasons: str | None
+    sub_cases: list[SubCaseBody] = msgspec.field(default_factory=list)
+
+
+class ApplicationList(msgspec.Struct, kw_only=True, rename="camel"):
+    """My applications, the newest first (without sub-cases)."""
+
+    applications: list[ApplicationBody]
+
+
+async def _person(request: Request[Any, Any, Any]) -> Person:
+    person = await bearer_person(request)
+    if person is None:
+        raise errors.Unauthenticated
+    return person
+
+
+async def _body(application: Application, mine: ApplicantCases | None = None) -> ApplicationBody:
+    cases = await mine.sub_cases(application) if mine is not None else []
+    return ApplicationBody(
+        id=application.id, number=application.number, bundle_code=application.bundle_code,
+        state=application.state, submitted_at=application.submitted_at,
+        delivery=application.delivery, deferred_materials=list(application.deferred_materials),
+        commitment_due_on=application.commitment_due_on,
+        return_reasons=application.return_reasons,
+        sub_cases=[
+            SubCaseBody(matter_code=c.matter_code, department=c.department_code, state=c.state,
+                        card=c.card, started_on=c.started_on, due_on=c.due_on, reasons=c.reasons)
+            for c in cases
+        ],
+    )  # fmt: skip
+
+
+class ApplicationApi(Controller):
+    """My applications through the mini-program."""
+
+    path = "/applications"
+    tags = ["mini-program: applications"]  # noqa: RUF012
+    opt = {"access": Access.BEARER_PERSON}  # noqa: RUF012
+    dependencies = {  # noqa: RUF012
+        "drafts": Provide(provide_drafts, sync_to_thread=False),
+        "materials": Provide(provide_draft_materials, sync_to_thread=False),
+        "cases": Provide(provide_case_context, sync_to_thread=False),
+        "mine": Provide(provide_applicant_cases, sync_to_thread=False),
+        "submissions": Provide(provide_submissions, sync_to_thread=False),
+    }
+
+    @post("/", status_code=201)
+    async def submit(
+        self, request: Request[Any, Any, Any], data: Annotated[SubmitBody, Body()],
+        idempotency_key: Annotated[str, HeaderParameter(name="Idempotency-Key")],
+        submissions: NamedDependency[Submissions], mine: NamedDependency[ApplicantCases],
+    ) -> ApplicationBody:  # fmt: skip
+        """Submit once: a retry with the same key answers the same application."""
+        person = await _person(request)
+        submission = Submission(draft_id=data.draft_id, delivery=data.delivery,
+                                address=data.address, commitment=data.commitment,
+                                channel=Channel(data.channel))  # fmt: skip
+        application = await submissions.submit(
+            person.id, submission, enterprise_id=None, key=idempotency_key
+        )
+        return await _body(application, mine)
+
+    @get("/")
+    async def mine_list(
+        self, request: Request[Any, Any, Any], mine: NamedDependency[ApplicantCases]
+    ) -> ApplicationList:
+        """My applications, the newest first."""
+        found = await mine.mine((await _person(request)).id, enterprise_id=None)
+        return ApplicationList(applications=[await _body(a) for a in found])
+
+    @get("/{application_id:uuid}")
+    async def one(
+        self, request: Request[Any, Any, Any], application_id: FromPath[UUID],
+        mine: NamedDependency[ApplicantCases],
+    ) -> ApplicationBody:  # fmt: skip
+        """One of my applications with each matter's progress (someone else's: 404)."""
+        person = await _person(request)
+        application = await mine.get(person.id, application_id, enterprise_id=None)
+        return await _body(application, mine)

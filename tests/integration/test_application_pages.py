@@ -1,0 +1,247 @@
+"""Applications through the pages and the mini-program API, against the real app."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from uuid import UUID
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import func, select
+
+from app.applications.case_models import Application
+from app.applications.context import Clock
+from app.applications.models import Draft
+from app.applications.supervision import sweep
+from app.runtime import Runtime
+from tests.conftest import csrf_token, forget_code_cooldown, in_app, latest_code, sign_in_as
+from tests.integration.application_support import Desk, loaded_catalog, new_phone
+from tests.integration.staff_support import create_staff, sign_in_staff
+
+_KEY = re.compile(r'name="idempotency_key" value="([0-9a-f]+)"')
+
+
+@pytest.fixture
+def apps(client: AsyncTestClient[Litestar]) -> AsyncTestClient[Litestar]:
+    """The app with the test catalog of application_support."""
+    runtime: Runtime = client.app.state.runtime
+    runtime.catalog = loaded_catalog()
+    return client
+
+
+def _desk(client: AsyncTestClient[Litestar]) -> Desk:
+    runtime: Runtime = client.app.state.runtime
+    return Desk(
+        runtime.sessionmaker, runtime.protector, runtime.settings.var_dir / "files", Clock()
+    )
+
+
+async def _resident_with_draft(
+    client: AsyncTestClient[Litestar], uploads: tuple[str, ...] = ("birth-proof", "photo")
+) -> tuple[str, Draft]:
+    """A signed-in resident and their draft at its review."""
+    phone = new_phone()
+    await sign_in_as(client, phone)
+    desk = _desk(client)
+    person = await in_app(client, desk.person, phone)
+
+    async def make() -> Draft:
+        return await desk.draft(person, uploads=uploads)
+
+    return phone, await in_app(client, make)
+
+
+async def _submit(
+    client: AsyncTestClient[Litestar], draft: Draft, **fields: str
+) -> tuple[Any, str]:
+    review = await client.get(f"/me/drafts/{draft.id}/review")
+    assert review.status_code == 200, review.text
+    found = _KEY.search(review.text)
+    assert found, review.text
+    data = {
+        "draft_id": str(draft.id),
+        "idempotency_key": found.group(1),
+        "delivery": "electronic",
+        "_csrf_token": await csrf_token(client),
+        **fields,
+    }
+    return await client.post("/me/applications", data=data, follow_redirects=False), found.group(1)
+
+
+async def _count(client: AsyncTestClient[Litestar], draft: Draft) -> int:
+    runtime: Runtime = client.app.state.runtime
+
+    async def count() -> int:
+        async with runtime.sessionmaker() as db:
+            query = select(func.count()).select_from(Application)
+            return int(await db.scalar(query.where(Application.draft_id == draft.id)) or 0)
+
+    return await in_app(client, count)
+
+
+async def test_a_resident_submits_once_from_the_review_and_follows_each_item(
+    apps: AsyncTestClient[Litestar],
+) -> None:
+    _, draft = await _resident_with_draft(apps)
+    first, key = await _submit(apps, draft)
+    assert first.status_code == 303, first.text
+    location = first.headers["location"]
+    assert location.startswith("/me/applications/")
+
+    again = await apps.post("/me/applications", follow_redirects=False, data={
+        "draft_id": str(draft.id), "idempotency_key": key, "delivery": "electronic",
+        "_csrf_token": await csrf_token(apps)})  # fmt: skip
+    assert again.headers["location"] == location
+    assert await _count(apps, draft) == 1
+
+    page = await apps.get(location)
+    assert page.status_code == 200
+    assert "YJS-" in page.text
+    assert "Item certificate" in page.text or "事项certificate" in page.text
+    listing = await apps.get("/me/applications")
+    assert location in listing.text
+
+
+async def test_a_bad_submission_shows_the_review_again_and_creates_nothing(
+    apps: AsyncTestClient[Litestar],
+) -> None:
+    _, draft = await _resident_with_draft(apps, uploads=("birth-proof",))
+    refused, _ = await _submit(apps, draft, delivery="mail")  # no address, no commitment
+    assert refused.status_code == 422
+    assert 'id="address-error"' in refused.text
+    assert 'id="commitment-error"' in refused.text
+    assert await _count(apps, draft) == 0
+
+
+async def test_another_persons_application_answers_404(apps: AsyncTestClient[Litestar]) -> None:
+    _, draft = await _resident_with_draft(apps)
+    done, _ = await _submit(apps, draft)
+    location = done.headers["location"]
+    await sign_in_as(apps, new_phone())
+    assert (await apps.get(location)).status_code == 404
+    withdraw = await apps.post(f"{location}/withdraw", data={"_csrf_token": await csrf_token(apps)})
+    assert withdraw.status_code == 404
+
+
+async def test_the_window_accepts_on_commitment_and_the_department_reviews_with_the_files(
+    apps: AsyncTestClient[Litestar],
+) -> None:
+    _, draft = await _resident_with_draft(apps, uploads=("birth-proof",))
+    done, _ = await _submit(apps, draft, commitment="yes")
+    application_id = UUID(done.headers["location"].rsplit("/", 1)[1])
+
+    clerk = await create_staff(apps, role="window_clerk")
+    await sign_in_staff(apps, clerk.username)
+    queue = await apps.get("/staff/window")
+    assert f"/staff/window/{application_id}" in queue.text
+    assert (await apps.get(f"/staff/window/{application_id}")).status_code == 200
+    token = await csrf_token(apps)
+    empty = await apps.post(f"/staff/window/{application_id}/return",
+                            data={"reasons": " ", "_csrf_token": token})  # fmt: skip
+    assert empty.status_code == 422
+    accepted = await apps.post(f"/staff/window/{application_id}/accept-on-commitment",
+                               data={"_csrf_token": token}, follow_redirects=False)  # fmt: skip
+    assert accepted.status_code == 303
+
+    other = await create_staff(apps, role="reviewer", department_code="public-security")
+    await sign_in_staff(apps, other.username)
+    assert str(application_id) not in (await apps.get("/staff/review")).text
+
+    reviewer = await create_staff(apps, role="reviewer", department_code="health")
+    await sign_in_staff(apps, reviewer.username)
+    queue = await apps.get("/staff/review")
+    number = await in_app(apps, _number_of, apps.app.state.runtime, application_id)
+    found = re.search(rf'href="/staff/review/([0-9a-f-]{{36}})">{number}<', queue.text)
+    assert found, queue.text
+    case = await apps.get(f"/staff/review/{found.group(1)}")
+    assert case.status_code == 200
+    upload = re.search(r'href="(/staff/review/[0-9a-f-]{36}/uploads/[0-9a-f-]{36})"', case.text)
+    assert upload, case.text
+    file = await apps.get(upload.group(1))
+    assert file.status_code == 200
+    assert file.content.startswith(b"%PDF")
+    approved = await apps.post(f"/staff/review/{found.group(1)}/approve",
+                               data={"_csrf_token": await csrf_token(apps)},
+                               follow_redirects=False)  # fmt: skip
+    assert approved.status_code == 303
+
+    await sign_in_staff(apps, other.username, steps_ahead=1)  # a TOTP code is used once
+    assert (await apps.get(f"/staff/review/{found.group(1)}")).status_code == 404
+
+
+async def test_a_resident_withdraws_before_acceptance(apps: AsyncTestClient[Litestar]) -> None:
+    _, draft = await _resident_with_draft(apps, uploads=("birth-proof",))
+    done, _ = await _submit(apps, draft, commitment="yes")
+    location = done.headers["location"]
+    token = {"_csrf_token": await csrf_token(apps)}
+    withdrawn = await apps.post(f"{location}/withdraw", data=token, follow_redirects=False)
+    assert withdrawn.status_code == 303
+    again = await apps.post(f"{location}/withdraw", data={"_csrf_token": await csrf_token(apps)})
+    assert again.status_code == 409
+
+
+async def test_a_supervisor_sees_the_cards_a_sweep_raised(apps: AsyncTestClient[Litestar]) -> None:
+    _, draft = await _resident_with_draft(apps)
+    done, _ = await _submit(apps, draft)
+    runtime: Runtime = apps.app.state.runtime
+
+    async def sweep_far_ahead() -> None:
+        from datetime import date
+
+        from app.applications.context import CaseContext
+        from tests.integration.application_support import CATALOG, at
+
+        async with runtime.sessionmaker() as db, db.begin():
+            ctx = CaseContext(db=db, catalog=CATALOG, protector=runtime.protector,
+                              calendar=runtime.calendar, storage=runtime.storage,
+                              rules=runtime.rules, clock=Clock(at(date(2027, 6, 1))))  # fmt: skip
+            await sweep(ctx)
+
+    await in_app(apps, sweep_far_ahead)
+    supervisor = await create_staff(apps, role="supervisor")
+    await sign_in_staff(apps, supervisor.username)
+    board = await apps.get("/staff/supervision")
+    assert board.status_code == 200
+    number = await in_app(apps, _number_of, runtime, UUID(done.headers["location"][-36:]))
+    assert number in board.text
+    assert 'class="card-red"' in board.text
+
+
+async def _number_of(runtime: Runtime, application_id: UUID) -> str:
+    async with runtime.sessionmaker() as db:
+        application = await db.get(Application, application_id)
+        assert application is not None
+        return application.number
+
+
+async def test_the_api_submits_once_per_idempotency_key(apps: AsyncTestClient[Litestar]) -> None:
+    phone, draft = await _resident_with_draft(apps)
+    await forget_code_cooldown(apps, phone)  # the web sign-in just sent one
+    sent = await apps.post("/mp/v1/auth/sms-codes", json={"phone": phone})
+    assert sent.status_code == 202, sent.text
+    tokens = await apps.post("/mp/v1/auth/sms", json={"phone": phone,
+                                                      "code": await latest_code(apps)})  # fmt: skip
+    bearer = {"Authorization": f"Bearer {tokens.json()['tokens']['accessToken']}"}
+    body = {"draftId": str(draft.id), "delivery": "electronic"}
+
+    missing = await apps.post("/mp/v1/applications", json=body, headers=bearer)
+    assert missing.status_code == 400
+    headers = {**bearer, "Idempotency-Key": "mp-key-000001"}
+    first = await apps.post("/mp/v1/applications", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    again = await apps.post("/mp/v1/applications", json=body, headers=headers)
+    assert again.json()["id"] == first.json()["id"]
+    other = await apps.post("/mp/v1/applications", json={**body, "commitment": True},
+                            headers=headers)  # fmt: skip
+    assert other.status_code == 422
+    assert other.headers["content-type"].startswith("application/problem+json")
+    one = await apps.get(f"/mp/v1/applications/{first.json()['id']}", headers=bearer)
+    assert {c["matterCode"] for c in one.json()["subCases"]} == {
+        "certificate",
+        "household",
+        "insurance",
+        "card",
+    }
+    assert await _count(apps, draft) == 1
