@@ -62,7 +62,8 @@ def _prepare_draft(client: httpx.Client, code: str, answers: dict[str, list[str]
     if started.status_code != httpx.codes.SEE_OTHER:
         raise ServerError(f"starting a draft answered {started.status_code}")
     draft = started.headers["location"].rsplit("/", 1)[0]
-    form = [("_csrf_token", token)] + [(f"q.{k}", v) for k, vs in answers.items() for v in vs]
+    form: dict[str, list[str] | str] = {f"q.{k}": vs for k, vs in answers.items()}
+    form["_csrf_token"] = token
     client.post(f"{draft}/questions", data=form)
     client.post(f"{draft}/notice", data={"_csrf_token": token})
     client.post(f"{draft}/consent", data={"decision": "agree", "_csrf_token": token})
