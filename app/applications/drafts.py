@@ -9,7 +9,7 @@ read from shared records are stored with their source and date and cannot be edi
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Protocol
 from uuid import UUID
 
@@ -37,6 +37,7 @@ from app.identity.models import Person
 from app.protection import DataProtector
 from app.records.service import FieldRequest, Purpose, RecordRead
 from app.records.sources import SOURCES, SubjectKind
+from app.wallet.models import License, LicenseStatus
 
 NOT_ONLINE = N_("This service cannot be applied for online yet. Please visit a service centre.")
 ACT_FOR_ENTERPRISE = N_(
@@ -202,6 +203,7 @@ class DraftService:
         if not selection.selected:
             raise RuleViolation(N_("Keep at least one service item to apply for."))
         self._apply_selection(draft, {k: list(v) for k, v in kept.items()}, selection)
+        draft.proofs = sorted(set(draft.proofs) | await self._wallet_proofs(draft))
         self.reach(draft, DraftStage.NOTICE)
         await self._db.flush()
         return selection
@@ -288,7 +290,8 @@ class DraftService:
                 values.prefilled[key] = Prefilled(
                     value=hit.value, source=hit.source, field=hit.field, as_of=hit.as_of
                 )
-        draft.proofs = sorted({f"record:{v.source}" for v in found.values() if v.value})
+        found_proofs = {f"record:{v.source}" for v in found.values() if v.value}
+        draft.proofs = sorted(found_proofs | await self._wallet_proofs(draft))
         draft.consent = ConsentDecision.GRANTED
         self._store(draft, values)
         self.reach(draft, DraftStage.FORM)
@@ -300,7 +303,7 @@ class DraftService:
         self.require_stage(draft, DraftStage.CONSENT)
         values = self.values(draft)
         values.prefilled = {}
-        draft.proofs = []
+        draft.proofs = sorted(await self._wallet_proofs(draft))
         draft.consent = ConsentDecision.DECLINED
         self._store(draft, values)
         self.reach(draft, DraftStage.FORM)
@@ -357,6 +360,21 @@ class DraftService:
     def _store(self, draft: Draft, values: DraftValues) -> None:
         document = msgspec.json.encode(values).decode()
         draft.sealed_values = self._protector.seal(document, context=f"draft:{draft.id}")
+
+    async def _wallet_proofs(self, draft: Draft) -> set[str]:
+        """``license:<type>`` for each current e-license the applicant holds (一套材料)."""
+        holder = (
+            License.enterprise_id == draft.enterprise_id
+            if draft.enterprise_id is not None
+            else License.person_id == draft.person_id
+        )
+        now = datetime.now(UTC)
+        held = await self._db.scalars(select(License).where(holder))
+        return {
+            f"license:{found.license_type}"
+            for found in held
+            if found.status_at(now) == LicenseStatus.ISSUED
+        }
 
     async def _enterprise(self, draft: Draft) -> Enterprise | None:
         if draft.enterprise_id is None:

@@ -1,7 +1,9 @@
 """``/mp/v1/drafts``: the same flow as the web pages — questions, notice, consent, form.
 
-For the person behind the bearer token (enterprise bundles need acting-for, which the API
-does not offer yet). ID and phone numbers are sent masked, as the pages show them.
+For the person behind the bearer token, or for an enterprise they are an active member of
+when the request carries ``X-Acting-For: <enterprise id>`` (checked on every request, like the
+web's identity switcher; a membership that ended answers 404). ID and phone numbers are sent
+masked, as the pages show them.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from app.applications.dependencies import provide_drafts
 from app.applications.drafts import DraftService, DraftValues
 from app.applications.models import Draft, DraftStage
 from app.identity.access import Access, bearer_person
+from app.identity.dependencies import provide_enterprises
+from app.identity.enterprises import EnterpriseService
 from app.identity.models import Person
 from app.miniprogram_api.catalog import OptionBody, text
 from app.records.sources import SOURCES
@@ -162,9 +166,31 @@ class ValuesBody(msgspec.Struct, kw_only=True, rename="camel"):
 JsonBody = Body()
 
 
-async def _draft(request: Request[Any, Any, Any], drafts: DraftService, draft_id: UUID) -> Draft:
+ACTING_HEADER = "x-acting-for"
+
+
+async def _applicant(
+    request: Request[Any, Any, Any], enterprises: EnterpriseService
+) -> tuple[Person, UUID | None]:
     person = await _person(request)
-    return await drafts.get(person, draft_id, enterprise_id=None)
+    raw = request.headers.get(ACTING_HEADER)
+    if not raw:
+        return person, None
+    try:
+        wanted = UUID(raw)
+    except ValueError:
+        raise errors.NotFound from None
+    if not any(found.id == wanted for found in await enterprises.mine(person.id)):
+        raise errors.NotFound
+    return person, wanted
+
+
+async def _draft(
+    request: Request[Any, Any, Any], drafts: DraftService, enterprises: EnterpriseService,
+    draft_id: UUID,
+) -> Draft:  # fmt: skip
+    person, enterprise_id = await _applicant(request, enterprises)
+    return await drafts.get(person, draft_id, enterprise_id=enterprise_id)
 
 
 async def _person(request: Request[Any, Any, Any]) -> Person:
@@ -216,40 +242,49 @@ class DraftApi(Controller):
     path = "/drafts"
     tags = ["mini-program: drafts"]  # noqa: RUF012
     opt = {"access": Access.BEARER_PERSON}  # noqa: RUF012
-    dependencies = {"drafts": Provide(provide_drafts, sync_to_thread=False)}  # noqa: RUF012
+    dependencies = {  # noqa: RUF012
+        "drafts": Provide(provide_drafts, sync_to_thread=False),
+        "enterprises": Provide(provide_enterprises, sync_to_thread=False),
+    }
 
     @post("/", status_code=201)
     async def start(
         self, request: Request[Any, Any, Any], data: Annotated[DraftStart, JsonBody],
         drafts: NamedDependency[DraftService],
+        enterprises: NamedDependency[EnterpriseService],
     ) -> DraftBody:  # fmt: skip
         """Start the draft of a bundle, or get the open one back."""
-        draft = await drafts.start(await _person(request), data.bundle_code, enterprise_id=None)
+        person, enterprise_id = await _applicant(request, enterprises)
+        draft = await drafts.start(person, data.bundle_code, enterprise_id=enterprise_id)
         return _body(drafts, draft)
 
     @get("/")
     async def mine(
-        self, request: Request[Any, Any, Any], drafts: NamedDependency[DraftService]
-    ) -> DraftList:
+        self, request: Request[Any, Any, Any], drafts: NamedDependency[DraftService],
+        enterprises: NamedDependency[EnterpriseService],
+    ) -> DraftList:  # fmt: skip
         """My unsubmitted drafts."""
-        mine = await drafts.mine(await _person(request), enterprise_id=None)
+        person, enterprise_id = await _applicant(request, enterprises)
+        mine = await drafts.mine(person, enterprise_id=enterprise_id)
         return DraftList(drafts=[_body(drafts, d) for d in mine])
 
     @get("/{draft_id:uuid}")
     async def one(
         self, request: Request[Any, Any, Any], draft_id: FromPath[UUID],
         drafts: NamedDependency[DraftService],
+        enterprises: NamedDependency[EnterpriseService],
     ) -> DraftBody:  # fmt: skip
         """Where one draft stands."""
-        return _body(drafts, await _draft(request, drafts, draft_id))
+        return _body(drafts, await _draft(request, drafts, enterprises, draft_id))
 
     @put("/{draft_id:uuid}/answers")
     async def answer(
         self, request: Request[Any, Any, Any], draft_id: FromPath[UUID],
         data: Annotated[AnswersBody, JsonBody], drafts: NamedDependency[DraftService],
+        enterprises: NamedDependency[EnterpriseService],
     ) -> DraftBody:  # fmt: skip
         """Save complete answers; 422 with a message per question otherwise (nothing saved)."""
-        draft = await _draft(request, drafts, draft_id)
+        draft = await _draft(request, drafts, enterprises, draft_id)
         await drafts.answer(draft, data.answers, data.deselected)
         return _body(drafts, draft)
 
@@ -257,9 +292,10 @@ class DraftApi(Controller):
     async def notice(
         self, request: Request[Any, Any, Any], draft_id: FromPath[UUID],
         drafts: NamedDependency[DraftService],
+        enterprises: NamedDependency[EnterpriseService],
     ) -> NoticeBody:  # fmt: skip
         """一次告知 for the draft's selection."""
-        draft = await _draft(request, drafts, draft_id)
+        draft = await _draft(request, drafts, enterprises, draft_id)
         drafts.require_stage(draft, DraftStage.NOTICE)
         found = drafts.notice(draft)
         return NoticeBody(
@@ -282,9 +318,10 @@ class DraftApi(Controller):
     async def acknowledge(
         self, request: Request[Any, Any, Any], draft_id: FromPath[UUID],
         drafts: NamedDependency[DraftService],
+        enterprises: NamedDependency[EnterpriseService],
     ) -> DraftBody:  # fmt: skip
         """The notice was read: the draft moves to the consent (or the form)."""
-        draft = await _draft(request, drafts, draft_id)
+        draft = await _draft(request, drafts, enterprises, draft_id)
         await drafts.acknowledge_notice(draft)
         return _body(drafts, draft)
 
@@ -292,9 +329,10 @@ class DraftApi(Controller):
     async def consent_question(
         self, request: Request[Any, Any, Any], draft_id: FromPath[UUID],
         drafts: NamedDependency[DraftService],
+        enterprises: NamedDependency[EnterpriseService],
     ) -> ConsentQuestion:  # fmt: skip
         """Which record fields would be read, from whom, for what."""
-        draft = await _draft(request, drafts, draft_id)
+        draft = await _draft(request, drafts, enterprises, draft_id)
         requests = []
         for r in drafts.record_requests(draft):
             source = SOURCES[r.source]
@@ -309,10 +347,11 @@ class DraftApi(Controller):
     async def consent(
         self, request: Request[Any, Any, Any], draft_id: FromPath[UUID],
         data: Annotated[ConsentAnswer, JsonBody], drafts: NamedDependency[DraftService],
+        enterprises: NamedDependency[EnterpriseService],
     ) -> DraftBody:  # fmt: skip
         """Agree (the records are read into the form) or decline."""
-        person = await _person(request)
-        draft = await drafts.get(person, draft_id, enterprise_id=None)
+        person, enterprise_id = await _applicant(request, enterprises)
+        draft = await drafts.get(person, draft_id, enterprise_id=enterprise_id)
         if data.agree:
             await drafts.grant_consent(draft, person)
         else:
@@ -323,9 +362,10 @@ class DraftApi(Controller):
     async def form(
         self, request: Request[Any, Any, Any], draft_id: FromPath[UUID],
         drafts: NamedDependency[DraftService],
+        enterprises: NamedDependency[EnterpriseService],
     ) -> FormBody:  # fmt: skip
         """The merged form definition with its values and their sources."""
-        draft = await _draft(request, drafts, draft_id)
+        draft = await _draft(request, drafts, enterprises, draft_id)
         drafts.require_stage(draft, DraftStage.FORM)
         return _form(drafts, draft, drafts.values(draft))
 
@@ -333,8 +373,9 @@ class DraftApi(Controller):
     async def save(
         self, request: Request[Any, Any, Any], draft_id: FromPath[UUID],
         data: Annotated[ValuesBody, JsonBody], drafts: NamedDependency[DraftService],
+        enterprises: NamedDependency[EnterpriseService],
     ) -> FormBody:  # fmt: skip
         """Save typed values (autosave); 422 with a message per field, nothing saved."""
-        draft = await _draft(request, drafts, draft_id)
+        draft = await _draft(request, drafts, enterprises, draft_id)
         values = await drafts.save_values(draft, data.values, complete=data.complete)
         return _form(drafts, draft, values)
