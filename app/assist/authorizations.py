@@ -80,7 +80,7 @@ class AuthorizationService:
 
     def __init__(self, db: AsyncSession, *, catalog: Catalog, clock: Clock | None = None) -> None:
         self._db = db
-        self._catalog = catalog
+        self.catalog = catalog
         self._clock = clock or Clock()
 
     def now(self) -> datetime:
@@ -116,7 +116,7 @@ class AuthorizationService:
 
     def _check(self, request: AuthorizationRequest) -> dict[str, str]:
         problems: dict[str, str] = {}
-        if not request.bundles or any(b not in self._catalog.bundles for b in request.bundles):
+        if not request.bundles or any(b not in self.catalog.bundles for b in request.bundles):
             problems["bundles"] = CHOOSE_BUNDLES
         known = {str(s) for s in Scope}
         if not request.scopes or any(s not in known for s in request.scopes):
