@@ -4,6 +4,7 @@ confirms (a code, or signed in), the worker prepares and submits, the resident r
 from __future__ import annotations
 
 import re
+from uuid import UUID, uuid4
 
 import pytest
 from litestar import Litestar
@@ -12,6 +13,9 @@ from sqlalchemy import select
 
 from app.applications.case_models import Application, ApplicationEvent
 from app.applications.context import Clock
+from app.applications.models import DraftUpload
+from app.assist.idempotency import IdempotencyKeys
+from app.errors import BadRequest, Conflict, RuleViolation
 from app.runtime import Runtime
 from tests.conftest import csrf_token, forget_code_cooldown, in_app, latest_code, sign_in_as
 from tests.integration.application_support import BUNDLE, PDF, loaded_catalog, new_phone
@@ -83,6 +87,12 @@ async def _propose(apps: Client, visit: str, *scopes: str) -> str:
     return found.group(1)
 
 
+async def _uploads(runtime: Runtime, draft_id: str) -> int:
+    async with runtime.sessionmaker() as db:
+        return len(list(await db.scalars(select(DraftUpload).where(
+            DraftUpload.draft_id == UUID(draft_id)))))  # fmt: skip
+
+
 async def test_a_full_visit_through_the_pages_ends_in_one_application_marked_on_behalf(
     apps: Client,
 ) -> None:
@@ -107,18 +117,28 @@ async def test_a_full_visit_through_the_pages_ends_in_one_application_marked_on_
     assert (await _post(apps, f"{draft}/notice")).status_code == 303  # type: ignore[attr-defined]
     form = await apps.get(draft)
     assert 'name="applicant.name"' in form.text
-    saved = await _post(apps, f"{draft}/form", **{"applicant.name": "王奶奶"})
+    no_key = await _post(apps, f"{draft}/form", **{"applicant.name": "王奶奶"})
+    assert no_key.status_code == 400  # type: ignore[attr-defined]
+    values = {"applicant.name": "王奶奶", "idempotency_key": "form-save-0001"}
+    saved = await _post(apps, f"{draft}/form", **values)
     assert saved.status_code == 303  # type: ignore[attr-defined]
+    other = await _post(apps, f"{draft}/form", **{**values, "applicant.name": "王爷爷"})
+    assert other.status_code == 422  # type: ignore[attr-defined]
     token = await csrf_token(apps)
-    photo = await apps.post(f"{draft}/materials/birth-proof", data={"_csrf_token": token},
-                            files={"file": ("proof.pdf", PDF, "application/pdf")},
-                            follow_redirects=False)  # fmt: skip
-    assert photo.status_code == 303, photo.text
+    for _ in range(2):  # the second is a replay after a lost connection: stored once
+        photo = await apps.post(f"{draft}/materials/birth-proof",
+                                data={"_csrf_token": token, "idempotency_key": "photo-0001"},
+                                files={"file": ("proof.pdf", PDF, "application/pdf")},
+                                follow_redirects=False)  # fmt: skip
+        assert photo.status_code == 303, photo.text
     assert (await _post(apps, f"{draft}/materials")).status_code == 303  # type: ignore[attr-defined]
     review = await apps.get(draft)
     key = re.search(r'name="idempotency_key" value="([^"]+)"', review.text)
     assert key, review.text
     data = {"delivery": "electronic", "commitment": "yes", "idempotency_key": key.group(1)}
+    assert (
+        await _post(apps, f"{draft}/submit", **{**data, "idempotency_key": ""})
+    ).status_code == 400  # type: ignore[attr-defined]
     first = await _post(apps, f"{draft}/submit", **data)
     again = await _post(apps, f"{draft}/submit", **data)  # the tablet replays after a lost line
     assert first.status_code == again.status_code == 303  # type: ignore[attr-defined]
@@ -138,6 +158,7 @@ async def test_a_full_visit_through_the_pages_ends_in_one_application_marked_on_
 
     applications, event = await in_app(apps, stored)
     assert len(applications) == 1
+    assert await in_app(apps, _uploads, runtime, draft.rsplit("/", 1)[1]) == 1
     assert applications[0].channel == "field"
     assert event is not None
     assert (event.actor_kind, event.on_behalf_of_kind) == ("staff", "person")
@@ -189,3 +210,19 @@ async def test_the_resident_confirms_on_their_own_phone_and_another_workers_visi
     jars.be("resident")
     as_resident = await apps.get(visit, follow_redirects=False)  # sent to the staff sign-in
     assert as_resident.status_code in (302, 303, 401)
+
+
+async def test_a_key_still_in_use_answers_409_and_a_finished_one_its_stored_answer(
+    apps: Client,
+) -> None:
+    keys = IdempotencyKeys(apps.app.state.runtime.redis)
+    scope = f"test:{uuid4()}"
+    assert await in_app(apps, keys.claim, scope, "replay-0001", "body") is None
+    with pytest.raises(Conflict):
+        await in_app(apps, keys.claim, scope, "replay-0001", "body")
+    with pytest.raises(RuleViolation):
+        await in_app(apps, keys.claim, scope, "replay-0001", "other body")
+    await in_app(apps, keys.finish, scope, "replay-0001", "body", "/staff/visits")
+    assert await in_app(apps, keys.claim, scope, "replay-0001", "body") == "/staff/visits"
+    with pytest.raises(BadRequest):
+        await in_app(apps, keys.claim, scope, "", "body")
