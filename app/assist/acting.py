@@ -84,6 +84,10 @@ class AssistedDesk:
             max_pixels=max_pixels,
         )  # fmt: skip
 
+    async def commit(self) -> None:
+        """Commit now (before a replay record says the work is done)."""
+        await self._ctx.db.commit()
+
     async def resident(self, visit_id: UUID) -> tuple[HomeVisit, Person]:
         """The worker's visit and its resident (404 for another worker's visit)."""
         visit = await self.visits.of_worker(self.agent, visit_id)

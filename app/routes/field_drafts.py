@@ -97,6 +97,7 @@ async def replay_safe(
     if isinstance(result, Template):
         await keys.release(scope, key)
         return result
+    await desk.commit()  # the replay record must never claim work a failed commit undid
     await keys.finish(scope, key, body, result)
     return Redirect(result, status_code=303)
 
