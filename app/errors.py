@@ -58,6 +58,12 @@ class RuleViolation(DomainError):
         self.fields = fields or {}
 
 
+class BadRequest(DomainError):
+    """The request lacks something every request of its kind must carry (e.g. a key)."""
+
+    default_message = N_("The request is not valid.")
+
+
 class Unavailable(DomainError):
     """A dependency (database, Redis, a department system) cannot be reached now."""
 

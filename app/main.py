@@ -26,10 +26,13 @@ from app.problems import handle_exception
 from app.requests import DeclaredBodyLimitMiddleware, RequestIdMiddleware
 from app.routes.account import AccountController
 from app.routes.applications import ApplicationController
+from app.routes.authorizations import AuthorizationController
 from app.routes.dev import sms_outbox
 from app.routes.draft_form import DraftFormController
 from app.routes.drafts import DraftController
 from app.routes.enterprises import EnterpriseController
+from app.routes.field import FieldVisitController, VisitScheduleController
+from app.routes.field_drafts import FieldDraftController
 from app.routes.guide import GuideController
 from app.routes.health import healthz, readyz
 from app.routes.oidc import ConnectedAppsController, OidcController
@@ -101,11 +104,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OidcController,
             ConnectedAppsController,
             DataUseController,
+            AuthorizationController,
             EnterpriseController,
             PasskeyController,
             StaffSignInController,
             StaffAdminController,
             WindowController,
+            VisitScheduleController,
+            FieldVisitController,
+            FieldDraftController,
             ReviewController,
             SupervisionController,
             GuideController,

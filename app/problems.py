@@ -26,6 +26,7 @@ JSON_PREFIXES = ("/mp/", "/healthz", "/readyz", "/schema", "/verify", "/.well-kn
 PROBLEM_JSON = "application/problem+json"
 
 _DOMAIN_STATUS: dict[type[errors.DomainError], int] = {
+    errors.BadRequest: 400,
     errors.NotFound: 404,
     errors.Unauthenticated: 401,
     errors.Forbidden: 403,

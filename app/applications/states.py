@@ -146,6 +146,13 @@ class Actor(msgspec.Struct, frozen=True, kw_only=True):
         return cls(kind=ActorKind.STAFF, id=staff_id)
 
     @classmethod
+    def staff_for_person(cls, staff_id: UUID, person_id: UUID) -> Actor:
+        """A field worker acting for a resident, inside the resident's authorization."""
+        return cls(
+            kind=ActorKind.STAFF, id=staff_id, on_behalf_of_kind="person", on_behalf_of_id=person_id
+        )
+
+    @classmethod
     def system(cls) -> Actor:
         """The rules themselves (automatic acceptance, dispatch, sweeps)."""
         return cls(kind=ActorKind.SYSTEM)

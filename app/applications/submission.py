@@ -66,6 +66,13 @@ def application_number(serial: int, ctx: CaseContext) -> str:
     return f"YJS-{ctx.clock.now().astimezone(CHINA):%Y%m%d}-{serial:06d}"
 
 
+def _acting(draft: Draft, agent_staff_id: UUID | None) -> str:
+    # self: the person; agent: a member for their enterprise; delegate: a field worker for them.
+    if agent_staff_id is not None:
+        return "delegate"
+    return "agent" if draft.enterprise_id else "self"
+
+
 class Submissions:
     """Turns a reviewed draft into an application, exactly once per key."""
 
@@ -75,13 +82,19 @@ class Submissions:
         self._materials = materials
 
     async def submit(
-        self, person_id: UUID, submission: Submission, *, enterprise_id: UUID | None, key: str
-    ) -> Application:
-        """The application for this submission: made now, or the one this key made before."""
+        self, person_id: UUID, submission: Submission, *, enterprise_id: UUID | None, key: str,
+        agent_staff_id: UUID | None = None,
+    ) -> Application:  # fmt: skip
+        """The application for this submission: made now, or the one this key made before.
+
+        With ``agent_staff_id``, a field worker submits for the person (inside an authorization
+        the caller checked): the application and its history name the worker "on behalf of".
+        """
         if not KEY_PATTERN.fullmatch(key or ""):
             raise RuleViolation(BAD_KEY)
         fingerprint = submission.fingerprint(enterprise_id)
-        earlier = await self._by_key(person_id, key, fingerprint)
+        actor_id = agent_staff_id or person_id
+        earlier = await self._by_key(actor_id, key, fingerprint)
         if earlier is not None:
             return earlier
         draft = await self._draft(person_id, submission.draft_id, enterprise_id)
@@ -89,17 +102,21 @@ class Submissions:
         try:
             async with self._ctx.db.begin_nested():
                 application = await self._write(
-                    draft, submission, deferred, person_id, key, fingerprint
+                    draft, submission, deferred, person_id, key, fingerprint, agent_staff_id
                 )
                 await self._ctx.db.flush()
         except IntegrityError:
             # A concurrent twin won the race (same key) or the draft went with another key:
             # the savepoint is rolled back, and the winner is what this submit made.
-            winner = await self._by_key(person_id, key, fingerprint)
+            winner = await self._by_key(actor_id, key, fingerprint)
             if winner is None:
                 raise Conflict(ALREADY_SUBMITTED) from None
             return winner
-        actor = Actor.applicant(person_id, application.enterprise_id)
+        actor = (
+            Actor.applicant(person_id, application.enterprise_id)
+            if agent_staff_id is None
+            else Actor.staff_for_person(agent_staff_id, person_id)
+        )
         record(self._ctx.db, application, Action.SUBMIT, actor, to_state=application.state)
         await accept_if_complete(self._ctx, application)
         return application
@@ -149,7 +166,7 @@ class Submissions:
 
     async def _write(
         self, draft: Draft, submission: Submission, deferred: list[str],
-        person_id: UUID, key: str, fingerprint: str,
+        person_id: UUID, key: str, fingerprint: str, agent_staff_id: UUID | None = None,
     ) -> Application:  # fmt: skip
         ctx = self._ctx
         serial = ApplicationSerial()
@@ -163,9 +180,9 @@ class Submissions:
             number=application_number(serial.id, ctx),
             person_id=person_id,
             enterprise_id=draft.enterprise_id,
-            acted_by_kind=str(ActorKind.APPLICANT),
-            acted_by_id=person_id,
-            acting="agent" if draft.enterprise_id else "self",
+            acted_by_kind=str(ActorKind.APPLICANT if agent_staff_id is None else ActorKind.STAFF),
+            acted_by_id=agent_staff_id or person_id,
+            acting=_acting(draft, agent_staff_id),
             bundle_code=draft.bundle_code,
             matter_codes=list(self._drafts.selection(draft).selected_codes),
             draft_id=draft.id,

@@ -9,6 +9,7 @@ from app.applications.case_models import (
     SubCase,
 )
 from app.applications.models import Draft, DraftUpload
+from app.assist.models import Authorization, AuthorizationEvent, HomeVisit
 from app.identity.enterprise_models import Enterprise, EnterpriseMember
 from app.identity.models import Department, ExternalAccount, Person, SecurityEvent
 from app.identity.oidc.models import OidcClient, OidcConsent
@@ -21,6 +22,8 @@ __all__ = [
     "Application",
     "ApplicationEvent",
     "ApplicationSerial",
+    "Authorization",
+    "AuthorizationEvent",
     "CardVerification",
     "Complaint",
     "DataAccess",
@@ -30,6 +33,7 @@ __all__ = [
     "Enterprise",
     "EnterpriseMember",
     "ExternalAccount",
+    "HomeVisit",
     "License",
     "OidcClient",
     "OidcConsent",

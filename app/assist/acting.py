@@ -1,0 +1,172 @@
+"""Acting for a resident at a home visit, through the resident's own drafts and applications.
+
+``AssistedDesk`` is the field worker's only way to a resident's data. Each call follows the
+same checklist: the visit is this worker's (404 otherwise), an active authorization of the
+resident covers the action and the bundle (404 otherwise, and the use is written into the
+authorization's history), then the ordinary services do the work — the same ``DraftService``
+and ``Submissions`` the resident uses, with record reads logged under the worker's staff id
+and the application's history naming the worker "on behalf of" the resident.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from uuid import UUID
+
+from sqlalchemy import select
+
+from app.applications.case_models import Application, Channel
+from app.applications.context import CaseContext
+from app.applications.draft_materials import DraftMaterials
+from app.applications.drafts import DraftService
+from app.applications.models import Draft
+from app.applications.submission import Submission, Submissions
+from app.assist.authorizations import AuthorizationService
+from app.assist.models import HomeVisit, Scope
+from app.assist.visits import VisitService
+from app.errors import NotFound
+from app.identity.enterprise_models import Enterprise
+from app.identity.models import Person
+from app.identity.staff_models import Staff
+from app.records.service import FieldRequest, Purpose, RecordRead, RecordsService
+
+
+class OnBehalfRecords:
+    """``RecordsService`` as drafts see it, with every read logged under the worker's id."""
+
+    def __init__(self, records: RecordsService, staff_id: UUID) -> None:
+        self._records = records
+        self._staff_id = staff_id
+
+    async def grant_consent(
+        self, person: Person, purpose: Purpose, requests: Sequence[FieldRequest], *,
+        enterprise: Enterprise | None = None,
+    ) -> object:  # fmt: skip
+        """The resident's consent, given through the worker (the authorization records it)."""
+        return await self._records.grant_consent(person, purpose, requests, enterprise=enterprise)
+
+    async def read_outcomes(
+        self, person: Person, purpose: Purpose, requests: Sequence[FieldRequest], *,
+        enterprise: Enterprise | None = None,
+    ) -> RecordRead:  # fmt: skip
+        """Read, with the worker named as accessor in the data-access log."""
+        return await self._records.read_outcomes(
+            person, purpose, requests, enterprise=enterprise, accessor_staff_id=self._staff_id
+        )
+
+    async def report_error(
+        self, person: Person, source: str, field: str, note: str, purpose: Purpose, *,
+        enterprise: Enterprise | None = None,
+    ) -> object:  # fmt: skip
+        """Pass a correction request on, as the resident's."""
+        return await self._records.report_error(
+            person, source, field, note, purpose, enterprise=enterprise
+        )
+
+
+class AssistedDesk:
+    """A field worker's acts for the resident of one of their visits."""
+
+    def __init__(
+        self, ctx: CaseContext, *, agent: Staff, records: RecordsService,
+        max_bytes: int, max_pixels: int,
+    ) -> None:  # fmt: skip
+        self._ctx = ctx
+        self.agent = agent
+        self.authorizations = AuthorizationService(ctx.db, catalog=ctx.catalog, clock=ctx.clock)
+        self.visits = VisitService(ctx.db, protector=ctx.protector, clock=ctx.clock)
+        self.drafts = DraftService(
+            ctx.db, catalog=ctx.catalog, protector=ctx.protector,
+            records=OnBehalfRecords(records, agent.id),
+        )  # fmt: skip
+        self.materials = DraftMaterials(
+            ctx.db, drafts=self.drafts, storage=ctx.storage, max_bytes=max_bytes,
+            max_pixels=max_pixels,
+        )  # fmt: skip
+
+    async def commit(self) -> None:
+        """Commit now (before a replay record says the work is done)."""
+        await self._ctx.db.commit()
+
+    async def resident(self, visit_id: UUID) -> tuple[HomeVisit, Person]:
+        """The worker's visit and its resident (404 for another worker's visit)."""
+        visit = await self.visits.of_worker(self.agent, visit_id)
+        person = await self._ctx.db.get(Person, visit.person_id)
+        if person is None:
+            raise NotFound
+        return visit, person
+
+    async def start(self, visit_id: UUID, bundle_code: str) -> Draft:
+        """The resident's open draft of the bundle, or a new one (scope: prepare)."""
+        _, person = await self.resident(visit_id)
+        await self.authorizations.require(
+            self.agent.id, person.id, Scope.PREPARE, bundle_code, note=f"start {bundle_code}"
+        )
+        return await self.drafts.start(person, bundle_code, enterprise_id=None)
+
+    async def draft(
+        self, visit_id: UUID, draft_id: UUID, scope: Scope, *, note: str = ""
+    ) -> tuple[Person, Draft]:
+        """The resident's draft, once an authorization covers ``scope`` for its bundle."""
+        _, person = await self.resident(visit_id)
+        draft = await self.drafts.get(person, draft_id, enterprise_id=None)
+        await self.authorizations.require(
+            self.agent.id, person.id, scope, draft.bundle_code,
+            note=f"draft {draft.id} {note}".strip(),
+        )  # fmt: skip
+        return person, draft
+
+    async def open_drafts(self, visit_id: UUID) -> list[Draft]:
+        """The resident's drafts of the bundles an active authorization lets the worker prepare."""
+        _, person = await self.resident(visit_id)
+        allowed = await self.allowed_bundles(person, Scope.PREPARE)
+        mine = await self.drafts.mine(person, enterprise_id=None)
+        return [d for d in mine if d.bundle_code in allowed]
+
+    async def allowed_bundles(self, person: Person, scope: Scope) -> set[str]:
+        """Bundles for which an active authorization of this worker names ``scope`` now."""
+        now = self.authorizations.now()
+        found: set[str] = set()
+        for authorization in await self.authorizations.of_agent(self.agent, person.id):
+            if authorization.is_active(now) and str(scope) in authorization.scopes:
+                found.update(authorization.bundles)
+        return found
+
+    async def submit(
+        self, visit_id: UUID, draft_id: UUID, *, delivery: str, address: str = "",
+        commitment: bool = False, key: str,
+    ) -> Application:  # fmt: skip
+        """Submit for the resident (scope: submit), on the "field" channel.
+
+        A replay (same key) after the draft was submitted returns the same application.
+        """
+        _, person = await self.resident(visit_id)
+        draft = await self._ctx.db.get(Draft, draft_id)  # submitted or not: replays find it
+        if draft is None or draft.person_id != person.id or draft.enterprise_id is not None:
+            raise NotFound
+        await self.authorizations.require(
+            self.agent.id,
+            person.id,
+            Scope.SUBMIT,
+            draft.bundle_code,
+            note=f"draft {draft.id} submit",
+        )
+        submission = Submission(
+            draft_id=draft.id, delivery=delivery, address=address, commitment=commitment,
+            channel=Channel.FIELD,
+        )  # fmt: skip
+        submissions = Submissions(self._ctx, drafts=self.drafts, materials=self.materials)
+        return await submissions.submit(
+            person.id, submission, enterprise_id=None, key=key, agent_staff_id=self.agent.id
+        )
+
+    async def applications(self, visit_id: UUID) -> list[Application]:
+        """The resident's applications of bundles the worker may follow (scope: view_results)."""
+        _, person = await self.resident(visit_id)
+        allowed = await self.allowed_bundles(person, Scope.VIEW_RESULTS)
+        rows = await self._ctx.db.scalars(
+            select(Application)
+            .where(Application.person_id == person.id, Application.enterprise_id.is_(None))
+            .order_by(Application.submitted_at.desc())
+        )
+        return [a for a in rows if a.bundle_code in allowed]

@@ -1,0 +1,59 @@
+"""我的 → 我的授权: the resident sees every authorization, what was done under it, and ends it."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from app.assist.authorizations import AuthorizationService
+from app.assist.dependencies import provide_authorizations
+from app.identity.access import Access
+from app.routes.sign_in import current_person
+
+MINE = "/me/authorizations"
+
+
+class AuthorizationController(Controller):
+    """``/me/authorizations``: list, confirm (signed in: the non-face path), revoke."""
+
+    include_in_schema = False
+    opt = {"access": Access.PERSON}  # noqa: RUF012
+    dependencies = {  # noqa: RUF012
+        "authorizations": Provide(provide_authorizations, sync_to_thread=False)
+    }
+
+    @get(MINE)
+    async def mine(
+        self, request: Request[Any, Any, Any], authorizations: NamedDependency[AuthorizationService]
+    ) -> Template:
+        """Every authorization the resident gave, each with its history."""
+        person = await current_person(request)
+        return Template(
+            template_name="assist/mine.html",
+            context={"tab": "me", "views": await authorizations.mine(person),
+                     "catalog": authorizations.catalog, "now": authorizations.now()},
+            headers={"Cache-Control": "no-store"},
+        )  # fmt: skip
+
+    @post(f"{MINE}/{{authorization_id:uuid}}/confirm", status_code=303)
+    async def confirm(
+        self, request: Request[Any, Any, Any], authorization_id: FromPath[UUID],
+        authorizations: NamedDependency[AuthorizationService],
+    ) -> Redirect:  # fmt: skip
+        """Confirm a worker's proposal from the resident's own device."""
+        await authorizations.confirm_signed_in(await current_person(request), authorization_id)
+        return Redirect(MINE, status_code=303)
+
+    @post(f"{MINE}/{{authorization_id:uuid}}/revoke", status_code=303)
+    async def revoke(
+        self, request: Request[Any, Any, Any], authorization_id: FromPath[UUID],
+        authorizations: NamedDependency[AuthorizationService],
+    ) -> Redirect:  # fmt: skip
+        """End it now: the agent's very next request is refused."""
+        await authorizations.revoke(await current_person(request), authorization_id)
+        return Redirect(MINE, status_code=303)

@@ -1,0 +1,205 @@
+"""Field staff on tablets (上门办): today's visits, one visit, its authorization and L3 check.
+
+Every page of a visit finds it through the worker's own visits (404 otherwise); what the
+worker may do for the resident comes from ``AssistedDesk``, which checks the authorization
+on each request. The draft steps of a visit are in ``app.routes.field_drafts``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from app import errors
+from app.applications.context import CaseContext
+from app.applications.dependencies import provide_case_context
+from app.assist.acting import AssistedDesk
+from app.assist.authorizations import AuthorizationRequest, ConfirmationCodes
+from app.assist.dependencies import provide_assisted_desk, provide_confirmation_codes
+from app.assist.models import Scope, VisitReason
+from app.assist.visits import PAST_DAY, VisitRequest, VisitService
+from app.identity.access import Access
+from app.records.sources import SubjectKind
+from app.requests import client_ip
+from app.routes.staff import NO_STORE, current_staff
+from app.runtime import Runtime
+
+VISITS = "/staff/visits"
+FIELD_DEPENDENCIES = {
+    "cases": Provide(provide_case_context, sync_to_thread=False),
+    "desk": Provide(provide_assisted_desk),
+    "codes": Provide(provide_confirmation_codes, sync_to_thread=False),
+}
+
+
+def visit_url(visit_id: UUID) -> str:
+    """The page of one visit."""
+    return f"{VISITS}/{visit_id}"
+
+
+def _page(name: str, status: int = 200, **context: Any) -> Template:
+    return Template(
+        template_name=f"assist/{name}.html",
+        context={"errors": {}, "message": None, **context},
+        status_code=status,
+        headers=NO_STORE,
+    )
+
+
+async def visit_page(
+    desk: AssistedDesk, visit_id: UUID, status: int = 200, **context: Any
+) -> Template:
+    """The visit: the resident, the worker's authorizations, and what they allow now."""
+    visit, person = await desk.resident(visit_id)
+    catalog = desk.drafts.catalog
+    return _page(
+        "visit", status,
+        card=await desk.visits.card(visit),
+        authorizations=await desk.authorizations.of_agent(desk.agent, person.id),
+        now=desk.authorizations.now(),
+        preparable=sorted(await desk.allowed_bundles(person, Scope.PREPARE)),
+        drafts=await desk.open_drafts(visit_id),
+        applications=await desk.applications(visit_id),
+        bundles=[b for b in catalog.bundles.values()
+                 if b.modelled and b.audience is SubjectKind.PERSON],
+        scopes=[str(s) for s in Scope],
+        catalog=catalog,
+        **context,
+    )  # fmt: skip
+
+
+class FieldVisitController(Controller):
+    """``/staff/visits``: the field worker's tablet."""
+
+    include_in_schema = False
+    opt = {"access": Access.STAFF_FIELD_WORKER}  # noqa: RUF012
+    dependencies = FIELD_DEPENDENCIES
+
+    @get(VISITS)
+    async def today(self, desk: NamedDependency[AssistedDesk]) -> Template:
+        """Today's visits, in the order they were scheduled."""
+        return _page("today", visits=await desk.visits.today(desk.agent), staff=desk.agent)
+
+    @get(f"{VISITS}/{{visit_id:uuid}}")
+    async def visit(
+        self, visit_id: FromPath[UUID], desk: NamedDependency[AssistedDesk]
+    ) -> Template:
+        """One visit."""
+        return await visit_page(desk, visit_id)
+
+    @post(f"{VISITS}/{{visit_id:uuid}}/authorizations", status_code=303)
+    async def propose(
+        self, request: Request[Any, Any, Any], visit_id: FromPath[UUID],
+        desk: NamedDependency[AssistedDesk],
+    ) -> Redirect | Template:  # fmt: skip
+        """Propose an authorization; the resident confirms it (code here, or on their phone)."""
+        _, person = await desk.resident(visit_id)
+        form = await request.form()
+        try:
+            days = int(str(form.get("days", "0")) or "0")
+        except ValueError:
+            days = 0
+        proposal = AuthorizationRequest(
+            bundles=tuple(form.getall("bundles", [])), scopes=tuple(form.getall("scopes", [])),
+            days=days,
+        )  # fmt: skip
+        try:
+            await desk.authorizations.propose(desk.agent, person.id, proposal)
+        except errors.RuleViolation as exc:
+            return await visit_page(desk, visit_id, 422, errors=exc.fields)
+        return Redirect(visit_url(visit_id), status_code=303)
+
+    @post(f"{VISITS}/{{visit_id:uuid}}/authorizations/{{authorization_id:uuid}}/code")
+    async def send_code(
+        self, request: Request[Any, Any, Any], visit_id: FromPath[UUID],
+        authorization_id: FromPath[UUID], desk: NamedDependency[AssistedDesk],
+        codes: NamedDependency[ConfirmationCodes], runtime: NamedDependency[Runtime],
+    ) -> Template:  # fmt: skip
+        """Text a fresh code to the resident's own phone."""
+        await desk.resident(visit_id)
+        await desk.authorizations.send_code(
+            desk.agent, authorization_id, codes=codes, protector=runtime.protector,
+            client_ip=client_ip(request),
+        )  # fmt: skip
+        return await visit_page(desk, visit_id, code_sent=authorization_id)
+
+    @post(f"{VISITS}/{{visit_id:uuid}}/authorizations/{{authorization_id:uuid}}/confirm",
+          status_code=303)  # fmt: skip
+    async def confirm(
+        self, request: Request[Any, Any, Any], visit_id: FromPath[UUID],
+        authorization_id: FromPath[UUID], desk: NamedDependency[AssistedDesk],
+        codes: NamedDependency[ConfirmationCodes],
+    ) -> Redirect | Template:  # fmt: skip
+        """The resident reads the code from their phone: the authorization is confirmed."""
+        await desk.resident(visit_id)
+        code = str((await request.form()).get("code", ""))
+        try:
+            await desk.authorizations.confirm_with_code(
+                desk.agent, authorization_id, code, codes=codes
+            )
+        except errors.RuleViolation as exc:
+            return await visit_page(desk, visit_id, 422, errors=exc.fields,
+                                    code_sent=authorization_id)  # fmt: skip
+        return Redirect(visit_url(visit_id), status_code=303)
+
+    @post(f"{VISITS}/{{visit_id:uuid}}/identity", status_code=303)
+    async def check_identity(
+        self, request: Request[Any, Any, Any], visit_id: FromPath[UUID],
+        desk: NamedDependency[AssistedDesk],
+    ) -> Redirect | Template:  # fmt: skip
+        """The worker saw the ID card and typed its number: the resident becomes L3."""
+        number = str((await request.form()).get("id_number", ""))
+        try:
+            await desk.visits.check_identity(desk.agent, visit_id, number)
+        except errors.RuleViolation as exc:
+            return await visit_page(desk, visit_id, 422, errors=exc.fields, message=exc.message)
+        return Redirect(visit_url(visit_id), status_code=303)
+
+
+class VisitScheduleController(Controller):
+    """``/staff/visits/new``: supervisors (anyone's) and field workers (their own) schedule."""
+
+    include_in_schema = False
+    opt = {"access": Access.STAFF}  # noqa: RUF012
+    dependencies = {"cases": Provide(provide_case_context, sync_to_thread=False)}  # noqa: RUF012
+
+    @get(f"{VISITS}/new")
+    async def form(self, request: Request[Any, Any, Any]) -> Template:
+        """The scheduling form."""
+        staff = await current_staff(request)
+        own = staff.username if staff.role == "field_worker" else ""
+        return _page("schedule", staff=staff, reasons=[str(r) for r in VisitReason],
+                     form={"worker": own})  # fmt: skip
+
+    @post(f"{VISITS}/new", status_code=303)
+    async def schedule(
+        self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime],
+        cases: NamedDependency[CaseContext],
+    ) -> Redirect | Template:  # fmt: skip
+        """Schedule a visit; bad input re-renders the form with messages."""
+        staff = await current_staff(request)
+        form = await request.form()
+        fields = {k: str(form.get(k, "")) for k in ("phone", "worker", "day", "reason", "note")}
+        service = VisitService(cases.db, protector=runtime.protector, clock=cases.clock)
+        try:
+            day = _parse_day(fields["day"])
+            await service.schedule(staff, VisitRequest(
+                phone=fields["phone"], worker=fields["worker"], day=day, reason=fields["reason"],
+                note=fields["note"]))  # fmt: skip
+        except errors.RuleViolation as exc:
+            return _page("schedule", 422, staff=staff, reasons=[str(r) for r in VisitReason],
+                         form=fields, errors=exc.fields)  # fmt: skip
+        return Redirect(VISITS if staff.role == "field_worker" else "/staff", status_code=303)
+
+
+def _parse_day(raw: str) -> date:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise errors.RuleViolation(fields={"day": PAST_DAY}) from None
