@@ -128,7 +128,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 include_in_schema=False,
             ),
         ],
-        plugins=[SQLAlchemyPlugin(config=database_config(settings, engine)), HTMXPlugin()],
+        plugins=[
+            SQLAlchemyPlugin(
+                config=database_config(settings, engine, runtime.notices.session_info())
+            ),
+            HTMXPlugin(),
+        ],
         dependencies={"runtime": Provide(lambda: runtime, use_cache=True, sync_to_thread=False)},
         lifespan=[runtime.lifespan],
         template_config=TemplateConfig(

@@ -14,6 +14,7 @@ from app.identity.models import Department, ExternalAccount, Person, SecurityEve
 from app.identity.oidc.models import OidcClient, OidcConsent
 from app.identity.passkey_models import Passkey
 from app.identity.staff_models import Staff
+from app.notices.models import Delivery, Notice
 from app.records.models import DataAccess, RecordConsent, RecordCorrection
 from app.wallet.models import CardVerification, License, SigningKey
 
@@ -24,6 +25,7 @@ __all__ = [
     "CardVerification",
     "Complaint",
     "DataAccess",
+    "Delivery",
     "Department",
     "Draft",
     "DraftUpload",
@@ -31,6 +33,7 @@ __all__ = [
     "EnterpriseMember",
     "ExternalAccount",
     "License",
+    "Notice",
     "OidcClient",
     "OidcConsent",
     "Passkey",

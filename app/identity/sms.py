@@ -24,11 +24,23 @@ _OUTBOX = "onething:dev:sms-outbox"
 _OUTBOX_SIZE = 50
 
 
+class SmsRefused(Unavailable):
+    """The gateway refused this message for good (a 4xx other than 429): do not retry."""
+
+
 class SmsGateway(Protocol):
-    """Sends a one-time code to a phone."""
+    """Sends a one-time code, or a notice, to a phone."""
 
     async def send_code(self, phone: str, code: str, *, locale: str) -> None:
         """Deliver ``code``; raise ``Unavailable`` when the gateway cannot take it now."""
+
+    async def send_notice(
+        self, phone: str, text: str, *, locale: str, idempotency_key: str
+    ) -> None:
+        """Deliver a notice; the gateway sends one message per ``idempotency_key``.
+
+        ``SmsRefused`` is final; any other ``Unavailable`` may be retried with the same key.
+        """
 
 
 class OutboxMessage(msgspec.Struct, kw_only=True):
@@ -54,6 +66,16 @@ class DevOutbox:
             await pipe.execute()
         log.info("sms code to developer outbox", phone=message.phone, code=code, locale=locale)
 
+    async def send_notice(
+        self, phone: str, text: str, *, locale: str, idempotency_key: str
+    ) -> None:
+        """Record the notice under the masked number (development only)."""
+        message = OutboxMessage(phone=mask_phone(phone), code=text, sent_at=time.time())
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.lpush(_OUTBOX, msgspec.msgpack.encode(message))
+            pipe.ltrim(_OUTBOX, 0, _OUTBOX_SIZE - 1)
+            await pipe.execute()
+
     async def recent(self) -> list[OutboxMessage]:
         """The newest messages first."""
         raw = await self._redis.lrange(_OUTBOX, 0, _OUTBOX_SIZE - 1)  # type: ignore[misc]  # redis-py types async commands as sync|async
@@ -78,3 +100,23 @@ class HttpSmsGateway:
         if response.status_code >= 300:
             log.warning("sms gateway refused", status=response.status_code)
             raise Unavailable
+
+    async def send_notice(
+        self, phone: str, text: str, *, locale: str, idempotency_key: str
+    ) -> None:
+        """Send the notice template; the gateway de-duplicates on ``Idempotency-Key``."""
+        body = {"to": phone, "template": "notice", "locale": locale, "values": {"text": text}}
+        try:
+            response = await self._client.post(
+                self._url, json=body, headers={"Idempotency-Key": idempotency_key}, timeout=5.0
+            )
+        except httpx.HTTPError as exc:
+            log.warning("sms gateway unreachable", error=type(exc).__name__)
+            raise Unavailable from None
+        status = response.status_code
+        if status < 300:
+            return
+        log.warning("sms gateway refused", status=status)
+        if 400 <= status < 500 and status not in (408, 409, 429):
+            raise SmsRefused
+        raise Unavailable
