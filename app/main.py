@@ -32,6 +32,7 @@ from app.routes.drafts import DraftController
 from app.routes.enterprises import EnterpriseController
 from app.routes.guide import GuideController
 from app.routes.health import healthz, readyz
+from app.routes.notices import NoticeController, count_unread
 from app.routes.oidc import ConnectedAppsController, OidcController
 from app.routes.passkeys import PasskeyController
 from app.routes.real_name import RealNameController
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             verify_page,
             verify_json,
             ApplicationController,
+            NoticeController,
             sms_outbox,
             not_found_page,
             healthz,
@@ -162,6 +164,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         exception_handlers={Exception: handle_exception},
         guards=[enforce_access],
+        before_request=count_unread,
         request_max_body_size=settings.max_request_body_bytes,
         middleware=[DeclaredBodyLimitMiddleware(settings.max_request_body_bytes)],
         openapi_config=_openapi(),

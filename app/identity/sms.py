@@ -21,6 +21,7 @@ from app.privacy import mask_phone
 log = structlog.get_logger(__name__)
 
 _OUTBOX = "onething:dev:sms-outbox"
+_NOTICE_OUTBOX = "onething:dev:notice-outbox"
 _OUTBOX_SIZE = 50
 
 
@@ -69,12 +70,21 @@ class DevOutbox:
     async def send_notice(
         self, phone: str, text: str, *, locale: str, idempotency_key: str
     ) -> None:
-        """Record the notice under the masked number (development only)."""
+        """Record the notice under the masked number (development only).
+
+        Kept apart from the codes: a notice must never be taken for the newest sign-in code.
+        """
         message = OutboxMessage(phone=mask_phone(phone), code=text, sent_at=time.time())
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.lpush(_OUTBOX, msgspec.msgpack.encode(message))
-            pipe.ltrim(_OUTBOX, 0, _OUTBOX_SIZE - 1)
+            pipe.lpush(_NOTICE_OUTBOX, msgspec.msgpack.encode(message))
+            pipe.ltrim(_NOTICE_OUTBOX, 0, _OUTBOX_SIZE - 1)
             await pipe.execute()
+        log.info("sms notice to developer outbox", phone=message.phone, locale=locale)
+
+    async def recent_notices(self) -> list[OutboxMessage]:
+        """The newest notices first (``code`` holds the notice's text)."""
+        raw = await self._redis.lrange(_NOTICE_OUTBOX, 0, _OUTBOX_SIZE - 1)  # type: ignore[misc]  # redis-py types async commands as sync|async
+        return [msgspec.msgpack.decode(item, type=OutboxMessage) for item in raw]
 
     async def recent(self) -> list[OutboxMessage]:
         """The newest messages first."""
