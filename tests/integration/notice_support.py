@@ -73,3 +73,11 @@ async def link_wechat(
     """Bind a WeChat account to the person (as signing in through the mini-program does)."""
     async with sessionmaker() as db, db.begin():
         db.add(ExternalAccount(provider=Provider.WECHAT, subject=openid, person_id=person.id))
+
+
+async def link_alipay(
+    sessionmaker: async_sessionmaker[AsyncSession], person: Person, user_id: str
+) -> None:
+    """Bind an Alipay account to the person."""
+    async with sessionmaker() as db, db.begin():
+        db.add(ExternalAccount(provider=Provider.ALIPAY, subject=user_id, person_id=person.id))

@@ -16,9 +16,13 @@ from app.applications.states import Actor
 from app.config import Settings
 from app.db import create_engine
 from app.identity.models import Person
-from app.notices.delivery import LEASE, due_deliveries
+from app.identity.providers.alipay import AlipayClient, AlipayConfig
+from app.identity.sms import HttpSmsGateway
+from app.notices.delivery import LEASE, Deliverer, due_deliveries
 from app.notices.models import DeliveryChannel, DeliveryStatus, Notice
+from app.notices.sending import Senders
 from app.protection import DataProtector, load_protection_keys
+from tests.fakes.alipay_server import FakeAlipayGateway, new_rsa_key, private_pem, public_pem
 from tests.fakes.sms_gateway import FakeSmsGateway
 from tests.fakes.wechat_server import FakeClock, FakeWeChat
 from tests.integration.application_support import Desk, at, engine_sessionmaker
@@ -28,6 +32,7 @@ from tests.integration.notice_support import (
     TEMPLATE,
     deliverer_on,
     deliveries_of,
+    link_alipay,
     link_wechat,
     notices_of,
 )
@@ -241,3 +246,40 @@ class HttpSend:
             headers={"Idempotency-Key": key},
         )
         assert reply.status_code == 202
+
+
+async def test_alipay_sends_a_template_message_once_and_a_refusal_is_final(
+    desk: Desk, sms: FakeSmsGateway, http: httpx.AsyncClient
+) -> None:
+    app_key, alipay_key = new_rsa_key(), new_rsa_key()
+    with FakeAlipayGateway(
+        app_id="2021000000000001",
+        app_public_key=app_key.public_key(),
+        alipay_private_key=alipay_key,
+    ) as gateway:
+        config = AlipayConfig(
+            app_id="2021000000000001", app_private_key_pem=private_pem(app_key),
+            alipay_public_key_pem=public_pem(alipay_key), gateway_url=gateway.gateway_url,
+        )  # fmt: skip
+        senders = Senders(
+            sms=HttpSmsGateway(sms.base_url, http),
+            alipay=AlipayClient(config, http),
+            alipay_template_id="alipay-tmpl",
+        )
+        deliverer = Deliverer(desk.sessionmaker, senders, desk.protector)
+        first_app, first, person = await _accepted_for(desk)
+        await link_alipay(desk.sessionmaker, person, "2088000000000001")
+        gateway.allow_messages("2088000000000001")
+        refused_app, refused, other = await _accepted_for(desk)
+        await link_alipay(desk.sessionmaker, other, "2088000000000002")  # never subscribed
+
+        sent = (await deliveries_of(desk.sessionmaker, first.id))[DeliveryChannel.ALIPAY]
+        assert (await deliverer.deliver(sent.id)).status == DeliveryStatus.SENT
+        assert (await deliverer.deliver(sent.id)).status == DeliveryStatus.SENT
+        no = (await deliveries_of(desk.sessionmaker, refused.id))[DeliveryChannel.ALIPAY]
+        assert (await deliverer.deliver(no.id)).status == DeliveryStatus.FAILED
+
+        [message] = gateway.messages
+        assert message["to_user_id"] == "2088000000000001"
+        assert first_app.number in message["data"]
+        assert refused_app.number not in str(gateway.messages)
