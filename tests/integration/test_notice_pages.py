@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
@@ -13,13 +14,20 @@ from litestar.testing import AsyncTestClient
 
 from app.applications.acceptance import WindowDesk
 from app.applications.case_models import Application
+from app.applications.context import Clock
 from app.applications.states import Actor
 from app.config import Settings
 from app.identity.sms import DevOutbox
+from app.notices.delivery import due_deliveries, sweep
 from app.notices.models import Delivery, DeliveryChannel, DeliveryStatus
 from app.runtime import Runtime
 from tests.conftest import csrf_token, in_app, make_settings, sign_in_as
-from tests.integration.application_support import loaded_catalog, new_phone
+from tests.integration.application_support import (
+    Desk,
+    engine_sessionmaker,
+    loaded_catalog,
+    new_phone,
+)
 from tests.integration.notice_support import deliveries_of, notices_of
 from tests.integration.test_application_pages import _desk, _resident_with_draft, _submit
 
@@ -147,3 +155,36 @@ async def test_a_committed_change_is_delivered_by_the_worker_once(
     [sent] = await in_app(apps, runtime.sms.recent_notices)
     assert "YJS-" in sent.code
     assert "*" in sent.phone  # masked even in the developer outbox
+
+
+async def test_deliveries_whose_jobs_were_lost_are_swept_and_sent_once(
+    apps: AsyncTestClient[Litestar],
+) -> None:
+    runtime: Runtime = apps.app.state.runtime
+    # Sessions without a dispatcher: the change commits but no job is queued, as when
+    # Redis was flushed or the process died between the commit and the enqueue.
+    lost = Desk(
+        engine_sessionmaker(runtime.engine), runtime.protector,
+        runtime.settings.var_dir / "files", Clock(),
+    )  # fmt: skip
+
+    async def submit_sweep_and_wait() -> tuple[int, set[UUID], DeliveryStatus]:
+        person = await lost.person()
+        application = await lost.submit(person, await lost.draft(person))
+        [notice] = await notices_of(runtime.sessionmaker, application.id)
+        later = datetime.now(UTC) + timedelta(minutes=1)
+        queued = await sweep(runtime.sessionmaker, runtime.jobs, now=later)
+        for _ in range(200):
+            sms = (await deliveries_of(runtime.sessionmaker, notice.id))[DeliveryChannel.SMS]
+            if sms.status != DeliveryStatus.PENDING:
+                break
+            await asyncio.sleep(0.05)
+        async with runtime.sessionmaker() as db:
+            still_due = {i for i, _ in await due_deliveries(db, later)}
+        mine = set((await deliveries_of(runtime.sessionmaker, notice.id)).values())
+        return queued, still_due & {d.id for d in mine}, DeliveryStatus(sms.status)
+
+    queued, again, status = await in_app(apps, submit_sweep_and_wait)
+    assert queued >= 3  # wechat, alipay, sms of this notice (and any other left pending)
+    assert status == DeliveryStatus.SENT
+    assert again == set()  # every one of them reached a final status
