@@ -72,6 +72,15 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     alipay_private_key: str | None = None
     alipay_public_key: str | None = None
     alipay_gateway_url: str = "https://openapi.alipay.com/gateway.do"
+    # Notices: the subscribe-message template (WeChat) and template message (Alipay) with
+    # the fields thing1 (title), character_string2 (application number), phrase3 (status).
+    # Unset: that channel is off and its deliveries end "failed" at once.
+    wechat_notice_template_id: str | None = None
+    alipay_notice_template_id: str | None = None
+    # Tries per push delivery (WeChat, Alipay, SMS) before it gives up; backoff doubles.
+    notice_max_attempts: Annotated[int, msgspec.Meta(ge=1, le=20)] = 5
+    # A live-progress stream (SSE) ends after this long; the browser reconnects by itself.
+    live_stream_seconds: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 300.0
     # ID-token signing keys of the OpenID provider: a JWK Set (JSON) of EC P-256 private keys,
     # each with a "kid"; the first signs, all are published. Unset outside production:
     # generated once into var/oidc_signing_keys.
@@ -174,6 +183,10 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "ONETHING_ALIPAY_PRIVATE_KEY": "alipay_private_key",
     "ONETHING_ALIPAY_PUBLIC_KEY": "alipay_public_key",
     "ONETHING_ALIPAY_GATEWAY_URL": "alipay_gateway_url",
+    "ONETHING_WECHAT_NOTICE_TEMPLATE_ID": "wechat_notice_template_id",
+    "ONETHING_ALIPAY_NOTICE_TEMPLATE_ID": "alipay_notice_template_id",
+    "ONETHING_NOTICE_MAX_ATTEMPTS": "notice_max_attempts",
+    "ONETHING_LIVE_STREAM_SECONDS": "live_stream_seconds",
     "ONETHING_OIDC_SIGNING_KEYS": "oidc_signing_keys",
     "ONETHING_PASSKEY_ORIGIN": "passkey_origin",
     "ONETHING_POPULATION_RECORDS_URL": "population_records_url",

@@ -35,6 +35,7 @@ from app.routes.field import FieldVisitController, VisitScheduleController
 from app.routes.field_drafts import FieldDraftController
 from app.routes.guide import GuideController
 from app.routes.health import healthz, readyz
+from app.routes.notices import NoticeController, count_unread
 from app.routes.oidc import ConnectedAppsController, OidcController
 from app.routes.passkeys import PasskeyController
 from app.routes.real_name import RealNameController
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             verify_page,
             verify_json,
             ApplicationController,
+            NoticeController,
             sms_outbox,
             not_found_page,
             healthz,
@@ -135,7 +137,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 include_in_schema=False,
             ),
         ],
-        plugins=[SQLAlchemyPlugin(config=database_config(settings, engine)), HTMXPlugin()],
+        plugins=[
+            SQLAlchemyPlugin(
+                config=database_config(settings, engine, runtime.notices.session_info())
+            ),
+            HTMXPlugin(),
+        ],
         dependencies={"runtime": Provide(lambda: runtime, use_cache=True, sync_to_thread=False)},
         lifespan=[runtime.lifespan],
         template_config=TemplateConfig(
@@ -164,6 +171,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         exception_handlers={Exception: handle_exception},
         guards=[enforce_access],
+        before_request=count_unread,
         request_max_body_size=settings.max_request_body_bytes,
         middleware=[DeclaredBodyLimitMiddleware(settings.max_request_body_bytes)],
         openapi_config=_openapi(),

@@ -31,6 +31,8 @@ from app.identity.providers.wechat import WeChatClient, WeChatConfig
 from app.identity.sessions import SessionStore
 from app.identity.sms import DevOutbox, HttpSmsGateway, SmsGateway
 from app.identity.tokens import TokenStore
+from app.notices import wiring as notice_wiring
+from app.notices.outbox import NoticeDispatcher
 from app.protection import DataProtector, load_protection_keys
 from app.records.exchange import DemoRecordExchange, HttpRecordExchange, RecordExchange
 from app.records.population import (
@@ -59,7 +61,11 @@ class Runtime:
         self.redis: Redis = Redis.from_url(
             self.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout
         )
-        self.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+        # Sessions find the outbox's dispatcher in their ``info`` (see app.notices.outbox).
+        self.notices = NoticeDispatcher()
+        self.sessionmaker = async_sessionmaker(
+            engine, expire_on_commit=False, info=self.notices.session_info()
+        )
         # The catalog is checked here, so a broken catalog file stops start-up with its message.
         self.catalog = (
             load_catalog(settings.catalog_dir) if settings.catalog_dir else default_catalog()
@@ -110,8 +116,14 @@ class Runtime:
         self.records: RecordExchange = _records_exchange(settings, self.http)
         self.tokens = TokenStore(self.redis)
         self.passkey_ceremonies = CeremonyStore(self.redis)
-        self.wechat = _wechat_client(settings, self.http)
-        self.alipay = _alipay_client(settings, self.http)
+        self.wechat = wechat_client(settings, self.http)
+        self.alipay = alipay_client(settings, self.http)
+        self.deliverer = notice_wiring.deliverer(
+            settings,
+            self.sessionmaker,
+            notice_wiring.senders(settings, sms=self.sms, wechat=self.wechat, alipay=self.alipay),
+            self.protector,
+        )
         self._jobs: ArqRedis | None = None
         self._worker: InProcessWorker | None = None
 
@@ -129,8 +141,14 @@ class Runtime:
             await asyncio.to_thread(self.embedded_redis.start)
         try:
             self._jobs = await create_job_pool(self.redis_url)
+            self.notices.bind(self._jobs)
             if self.settings.runs_worker_in_process:
-                self._worker = InProcessWorker(self.settings, self._jobs, self.engine)
+                self._worker = InProcessWorker(
+                    self.settings,
+                    self._jobs,
+                    self.engine,
+                    extra_ctx={"notice_deliverer": self.deliverer},
+                )
                 self._worker.start()
             yield
         finally:
@@ -150,10 +168,12 @@ class Runtime:
             stack.push_async_callback(self.redis.aclose)
             if self._jobs is not None:
                 stack.push_async_callback(self._jobs.aclose, close_connection_pool=True)
+            stack.push_async_callback(self.notices.drain)
             if self._worker is not None:
                 stack.push_async_callback(self._worker.stop)
         self._worker = None
         self._jobs = None
+        self.notices.bind(None)
 
 
 def _records_exchange(settings: Settings, http: httpx.AsyncClient) -> RecordExchange:
@@ -169,7 +189,8 @@ def _records_exchange(settings: Settings, http: httpx.AsyncClient) -> RecordExch
     )
 
 
-def _wechat_client(settings: Settings, http: httpx.AsyncClient) -> WeChatClient | None:
+def wechat_client(settings: Settings, http: httpx.AsyncClient) -> WeChatClient | None:
+    """The WeChat client when the mini-program is configured."""
     if not (settings.wechat_app_id and settings.wechat_app_secret):
         return None
     config = WeChatConfig(
@@ -181,7 +202,8 @@ def _wechat_client(settings: Settings, http: httpx.AsyncClient) -> WeChatClient 
     return WeChatClient(config, http)
 
 
-def _alipay_client(settings: Settings, http: httpx.AsyncClient) -> AlipayClient | None:
+def alipay_client(settings: Settings, http: httpx.AsyncClient) -> AlipayClient | None:
+    """The Alipay client when the mini-program is configured."""
     if not (settings.alipay_app_id and settings.alipay_private_key and settings.alipay_public_key):
         return None
     config = AlipayConfig(

@@ -10,6 +10,7 @@ import asyncio
 import signal
 import time
 from typing import Any
+from uuid import UUID
 
 import msgspec
 import structlog
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from app.applications import draft_materials
 from app.config import Settings
 from app.db import create_engine
+from app.notices.outbox import NoticeDispatcher
 from app.storage import LocalFileStorage
 
 log = structlog.get_logger(__name__)
@@ -99,10 +101,63 @@ async def sweep_applications(ctx: dict[str, Any]) -> dict[str, int]:
     return result
 
 
+async def deliver_notice(ctx: dict[str, Any], *, delivery_id: str) -> str:
+    """Send one notice delivery (idempotent: a sent delivery is never sent again).
+
+    A transient failure queues the next attempt after its backoff, under its own job id.
+    """
+    from app.notices.outbox import DELIVER_JOB, job_id
+
+    result = await ctx["notice_deliverer"].deliver(UUID(delivery_id))
+    if result.retry_in is not None:
+        redis: ArqRedis = ctx["redis"]
+        await redis.enqueue_job(
+            DELIVER_JOB,
+            delivery_id=delivery_id,
+            _job_id=job_id(UUID(delivery_id), result.attempts),
+            _defer_by=result.retry_in,
+        )
+    return str(result.status)
+
+
+async def sweep_notices(ctx: dict[str, Any]) -> int:
+    """Queue again the deliveries a crash, a lost Redis or a failed enqueue left pending."""
+    from app.notices.delivery import sweep
+
+    count = await sweep(ctx["sessionmaker"], ctx["redis"])
+    if count:
+        log.info("notice deliveries re-queued", count=count)
+    return count
+
+
+async def _startup(ctx: dict[str, Any]) -> None:
+    """Bind the outbox to this worker's Redis; a separate worker builds its own channels."""
+    ctx["notice_dispatcher"].bind(ctx["redis"])
+    if "notice_deliverer" not in ctx:
+        from app.notices.wiring import standalone_deliverer
+
+        ctx["notice_deliverer"], ctx["notice_http"] = standalone_deliverer(
+            ctx["settings"], ctx["sessionmaker"], ctx["redis"]
+        )
+
+
+async def _shutdown(ctx: dict[str, Any]) -> None:
+    await ctx["notice_dispatcher"].drain()
+    if "notice_http" in ctx:
+        await ctx["notice_http"].aclose()
+
+
 class WorkerSettings:
     """Static worker options; ``worker_options`` adds what comes from ``Settings``."""
 
-    functions = (heartbeat, purge_stale_drafts, expire_licenses, sweep_applications)
+    functions = (
+        heartbeat,
+        purge_stale_drafts,
+        expire_licenses,
+        sweep_applications,
+        deliver_notice,
+        sweep_notices,
+    )
     job_serializer = staticmethod(serialize)
     job_deserializer = staticmethod(deserialize)
     queue_name = "onething:queue"
@@ -113,8 +168,14 @@ class WorkerSettings:
     keep_result = 300
 
 
-def worker_options(settings: Settings, engine: AsyncEngine) -> dict[str, Any]:
-    """Keyword arguments for ``arq.worker.Worker`` for these settings and database."""
+def worker_options(
+    settings: Settings, engine: AsyncEngine, extra_ctx: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Keyword arguments for ``arq.worker.Worker`` for these settings and database.
+
+    ``extra_ctx`` lets the in-process worker share the app's notice deliverer.
+    """
+    dispatcher = NoticeDispatcher()
     interval = max(1, min(settings.heartbeat_interval_seconds, 60))
     return {
         "functions": WorkerSettings.functions,
@@ -125,7 +186,11 @@ def worker_options(settings: Settings, engine: AsyncEngine) -> dict[str, Any]:
             cron(expire_licenses, minute={7}, second={0}, unique=True),
             # Cards and commitments change by the day: every five minutes is ample.
             cron(sweep_applications, minute=set(range(0, 60, 5)), second=30, unique=True),
+            # Pending deliveries past their grace period: every minute, so none waits long.
+            cron(sweep_notices, second={45}, unique=True),
         ],
+        "on_startup": _startup,
+        "on_shutdown": _shutdown,
         "job_serializer": WorkerSettings.job_serializer,
         "job_deserializer": WorkerSettings.job_deserializer,
         "queue_name": WorkerSettings.queue_name,
@@ -135,7 +200,12 @@ def worker_options(settings: Settings, engine: AsyncEngine) -> dict[str, Any]:
         "keep_result": WorkerSettings.keep_result,
         "ctx": {
             "settings": settings,
-            "sessionmaker": async_sessionmaker(engine, expire_on_commit=False),
+            # Sweeps write events: their notices are queued after commit like a request's.
+            "sessionmaker": async_sessionmaker(
+                engine, expire_on_commit=False, info=dispatcher.session_info()
+            ),
+            "notice_dispatcher": dispatcher,
+            **(extra_ctx or {}),
         },
     }
 
@@ -158,11 +228,17 @@ async def create_job_pool(url: str) -> ArqRedis:
 class InProcessWorker:
     """Runs the arq worker as a task of the web process (the embedded default)."""
 
-    def __init__(self, settings: Settings, pool: ArqRedis, engine: AsyncEngine) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        pool: ArqRedis,
+        engine: AsyncEngine,
+        extra_ctx: dict[str, Any] | None = None,
+    ) -> None:
         # The pool and the engine are the app's, connected before the worker starts and closed
         # by the app: a worker that made its own could be cancelled mid-connect and leak them.
         self._worker = Worker(
-            **worker_options(settings, engine), redis_pool=pool, handle_signals=False
+            **worker_options(settings, engine, extra_ctx), redis_pool=pool, handle_signals=False
         )
         self._pool = pool
         self._task: asyncio.Task[None] | None = None

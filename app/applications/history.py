@@ -16,6 +16,7 @@ from app.applications.states import (
     next_application_state,
     next_sub_case_state,
 )
+from app.notices.outbox import write_for_event
 
 
 def record(
@@ -44,6 +45,8 @@ def record(
         note=note,
     )
     db.add(event)
+    # Same transaction: the notice and its deliveries commit or roll back with the event.
+    write_for_event(db, application, event)
     return event
 
 

@@ -38,11 +38,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def database_config(settings: Settings, engine: AsyncEngine | None = None) -> SQLAlchemyAsyncConfig:
-    """advanced-alchemy config used by the Litestar plugin and by the migration commands."""
+def database_config(
+    settings: Settings,
+    engine: AsyncEngine | None = None,
+    session_info: dict[str, Any] | None = None,
+) -> SQLAlchemyAsyncConfig:
+    """advanced-alchemy config used by the Litestar plugin and by the migration commands.
+
+    ``session_info`` lands in every request session's ``info`` (the notice dispatcher).
+    """
     return SQLAlchemyAsyncConfig(
         engine_instance=engine or create_engine(settings),
-        session_config=AsyncSessionConfig(expire_on_commit=False),
+        session_config=AsyncSessionConfig(expire_on_commit=False, info=session_info or {}),
         # POST-redirect-GET: a 303 after a form is a success, so redirects commit too.
         before_send_handler="autocommit_include_redirects",
         # Errors are mapped once per channel in app.problems, not by the plugin.

@@ -15,6 +15,7 @@ from app.identity.models import Department, ExternalAccount, Person, SecurityEve
 from app.identity.oidc.models import OidcClient, OidcConsent
 from app.identity.passkey_models import Passkey
 from app.identity.staff_models import Staff
+from app.notices.models import Delivery, Notice
 from app.records.models import DataAccess, RecordConsent, RecordCorrection
 from app.wallet.models import CardVerification, License, SigningKey
 
@@ -27,6 +28,7 @@ __all__ = [
     "CardVerification",
     "Complaint",
     "DataAccess",
+    "Delivery",
     "Department",
     "Draft",
     "DraftUpload",
@@ -35,6 +37,7 @@ __all__ = [
     "ExternalAccount",
     "HomeVisit",
     "License",
+    "Notice",
     "OidcClient",
     "OidcConsent",
     "Passkey",

@@ -21,14 +21,27 @@ from app.privacy import mask_phone
 log = structlog.get_logger(__name__)
 
 _OUTBOX = "onething:dev:sms-outbox"
+_NOTICE_OUTBOX = "onething:dev:notice-outbox"
 _OUTBOX_SIZE = 50
 
 
+class SmsRefused(Unavailable):
+    """The gateway refused this message for good (a 4xx other than 429): do not retry."""
+
+
 class SmsGateway(Protocol):
-    """Sends a one-time code to a phone."""
+    """Sends a one-time code, or a notice, to a phone."""
 
     async def send_code(self, phone: str, code: str, *, locale: str) -> None:
         """Deliver ``code``; raise ``Unavailable`` when the gateway cannot take it now."""
+
+    async def send_notice(
+        self, phone: str, text: str, *, locale: str, idempotency_key: str
+    ) -> None:
+        """Deliver a notice; the gateway sends one message per ``idempotency_key``.
+
+        ``SmsRefused`` is final; any other ``Unavailable`` may be retried with the same key.
+        """
 
 
 class OutboxMessage(msgspec.Struct, kw_only=True):
@@ -54,6 +67,25 @@ class DevOutbox:
             await pipe.execute()
         log.info("sms code to developer outbox", phone=message.phone, code=code, locale=locale)
 
+    async def send_notice(
+        self, phone: str, text: str, *, locale: str, idempotency_key: str
+    ) -> None:
+        """Record the notice under the masked number (development only).
+
+        Kept apart from the codes: a notice must never be taken for the newest sign-in code.
+        """
+        message = OutboxMessage(phone=mask_phone(phone), code=text, sent_at=time.time())
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.lpush(_NOTICE_OUTBOX, msgspec.msgpack.encode(message))
+            pipe.ltrim(_NOTICE_OUTBOX, 0, _OUTBOX_SIZE - 1)
+            await pipe.execute()
+        log.info("sms notice to developer outbox", phone=message.phone, locale=locale)
+
+    async def recent_notices(self) -> list[OutboxMessage]:
+        """The newest notices first (``code`` holds the notice's text)."""
+        raw = await self._redis.lrange(_NOTICE_OUTBOX, 0, _OUTBOX_SIZE - 1)  # type: ignore[misc]  # redis-py types async commands as sync|async
+        return [msgspec.msgpack.decode(item, type=OutboxMessage) for item in raw]
+
     async def recent(self) -> list[OutboxMessage]:
         """The newest messages first."""
         raw = await self._redis.lrange(_OUTBOX, 0, _OUTBOX_SIZE - 1)  # type: ignore[misc]  # redis-py types async commands as sync|async
@@ -78,3 +110,23 @@ class HttpSmsGateway:
         if response.status_code >= 300:
             log.warning("sms gateway refused", status=response.status_code)
             raise Unavailable
+
+    async def send_notice(
+        self, phone: str, text: str, *, locale: str, idempotency_key: str
+    ) -> None:
+        """Send the notice template; the gateway de-duplicates on ``Idempotency-Key``."""
+        body = {"to": phone, "template": "notice", "locale": locale, "values": {"text": text}}
+        try:
+            response = await self._client.post(
+                self._url, json=body, headers={"Idempotency-Key": idempotency_key}, timeout=5.0
+            )
+        except httpx.HTTPError as exc:
+            log.warning("sms gateway unreachable", error=type(exc).__name__)
+            raise Unavailable from None
+        status = response.status_code
+        if status < 300:
+            return
+        log.warning("sms gateway refused", status=status)
+        if 400 <= status < 500 and status not in (408, 409, 429):
+            raise SmsRefused
+        raise Unavailable

@@ -13,6 +13,7 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import i18n
 from app.catalog.loader import default_catalog
@@ -23,6 +24,7 @@ from app.identity.enterprises import EnterpriseService
 from app.identity.profile import summarize
 from app.identity.services import DepartmentService
 from app.identity.sessions import SESSION_COOKIE, SessionStore
+from app.notices.inbox import Inbox, body_of, title_of
 from app.routes.guide import bundles_by_audience
 from app.runtime import Runtime
 from app.wallet.dependencies import current_holder, provide_wallet
@@ -102,9 +104,18 @@ class ShellController(Controller):
         )
 
     @get("/messages", name="messages")
-    async def messages(self) -> Template:
-        """消息."""
-        return _page("messages", "messages")
+    async def messages(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+    ) -> Template:
+        """消息: the signed-in person's notices, the newest first."""
+        person = await signed_in_person(request)
+        if person is None:
+            return _page("messages", "messages", signed_in=False, notices=[])
+        notices = await Inbox(db_session).latest(person.id)
+        return _page(
+            "messages", "messages", signed_in=True, notices=notices, title_of=title_of,
+            body_of=body_of,
+        )  # fmt: skip
 
     @get("/me", name="me")
     async def me(

@@ -29,6 +29,8 @@ BEIJING = timezone(timedelta(hours=8))
 AUTH_CODE_LIFETIME = timedelta(hours=24)  # an auth_code lives at most 24 hours
 # The fake's own tolerance for the request timestamp, to catch a time zone slip (UTC vs +8).
 TIMESTAMP_TOLERANCE = timedelta(minutes=10)
+TOKEN_METHOD = "alipay.system.oauth.token"
+MESSAGE_METHOD = "alipay.open.app.mini.templatemessage.send"
 ERRORS = {  # sub_code -> (code, msg, sub_msg) as Alipay words them
     "isv.missing-method": ("40001", "Missing Required Arguments", "缺少方法名参数"),
     "isv.missing-signature": ("40001", "Missing Required Arguments", "缺少签名参数"),
@@ -46,6 +48,8 @@ ERRORS = {  # sub_code -> (code, msg, sub_msg) as Alipay words them
     "isv.invalid-version": ("40002", "Invalid Arguments", "无效的版本号"),
     "isv.grant-type-invalid": ("40002", "Invalid Arguments", "grant_type参数不正确"),
     "isv.code-invalid": ("40002", "Invalid Arguments", "授权码code无效"),
+    "isv.invalid-parameter": ("40002", "Invalid Arguments", "参数无效"),
+    "USER_TEMPLATE_ILLEGAL": ("40004", "Business Failed", "用户未订阅该模板或次数已用完"),
     "isp.unknow-error": ("20000", "Service Currently Unavailable", "服务暂不可用"),
 }
 REQUIRED = (
@@ -93,6 +97,8 @@ class _State:
     auth_codes: dict[str, _AuthCode] = field(default_factory=dict)
     requests: list[dict[str, str]] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)
+    subscriptions: dict[str, int] = field(default_factory=dict)
+    messages: list[dict[str, Any]] = field(default_factory=list)
 
 
 class FakeAlipayGateway:
@@ -164,7 +170,36 @@ class FakeAlipayGateway:
             if refusal is not None:
                 self._state.refusals.append(refusal)
                 return self._error(refusal)
+            if params["method"] == MESSAGE_METHOD:
+                return self._template_message(params)
             return self._token(params)
+
+    def allow_messages(self, user_id: str, count: int = 1) -> None:
+        """The user subscribed to ``count`` more template messages."""
+        with self._lock:
+            self._state.subscriptions[user_id] = self._state.subscriptions.get(user_id, 0) + count
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """Every template message accepted, as its biz_content."""
+        return list(self._state.messages)
+
+    def _template_message(self, params: dict[str, str]) -> Reply:
+        try:
+            biz = json.loads(params.get("biz_content", ""))
+            json.loads(biz["data"])
+            user = biz["to_user_id"]
+        except (ValueError, KeyError, TypeError):
+            return self._error("isv.invalid-parameter")
+        if self._state.subscriptions.get(user, 0) <= 0:
+            self._state.refusals.append("USER_TEMPLATE_ILLEGAL")
+            return self._error("USER_TEMPLATE_ILLEGAL")
+        self._state.subscriptions[user] -= 1
+        self._state.messages.append(biz)
+        return self._signed(
+            "alipay_open_app_mini_templatemessage_send_response",
+            {"code": "10000", "msg": "Success"},
+        )
 
     def _busy(self) -> str | None:
         if self.busy_answers:
@@ -185,8 +220,12 @@ class FakeAlipayGateway:
             (params["version"] == "1.0", "isv.invalid-version"),
             (self._timestamp_ok(params["timestamp"]), "isv.invalid-timestamp"),
             (self._signature_ok(params), "isv.invalid-signature"),
-            (params["method"] == "alipay.system.oauth.token", "isv.invalid-method"),
-            (params.get("grant_type") == "authorization_code", "isv.grant-type-invalid"),
+            (params["method"] in (TOKEN_METHOD, MESSAGE_METHOD), "isv.invalid-method"),
+            (
+                params["method"] != TOKEN_METHOD
+                or params.get("grant_type") == "authorization_code",
+                "isv.grant-type-invalid",
+            ),
         )
         return next((sub_code for ok, sub_code in checks if not ok), None)
 

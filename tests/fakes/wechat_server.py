@@ -38,6 +38,10 @@ ERRMSG = {
     42001: "access_token expired",
     43001: "require GET method",
     43002: "require POST method",
+    40003: "invalid openid",
+    40037: "invalid template_id",
+    43101: "user refuse to accept the msg",
+    47003: "argument invalid! data.thing1.value is too long",
     45011: "api minute-quota reach limit  mustslower  retry next minute",
     47001: "data format error",
 }
@@ -82,6 +86,9 @@ class _State:
     revoked: set[str] = field(default_factory=set)
     session_keys: dict[str, str] = field(default_factory=dict)  # openid -> latest key
     calls_per_minute: dict[int, int] = field(default_factory=dict)
+    # (openid, template_id) -> messages the user still accepts (one per tap of "allow").
+    subscriptions: dict[tuple[str, str], int] = field(default_factory=dict)
+    messages: list[dict[str, Any]] = field(default_factory=list)
 
 
 class FakeWeChat:
@@ -140,6 +147,18 @@ class FakeWeChat:
             )
         return code
 
+    def subscribe(self, openid: str, template_id: str, count: int = 1) -> None:
+        """The user tapped "allow" ``count`` times (``wx.requestSubscribeMessage``)."""
+        with self._lock:
+            key = (openid, template_id)
+            self._state.subscriptions[key] = self._state.subscriptions.get(key, 0) + count
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """Every subscribe message WeChat accepted, as sent."""
+        with self._lock:
+            return list(self._state.messages)
+
     def revoke_tokens(self) -> None:
         """End every token now, as a secret reset or another token fetch does."""
         with self._lock:
@@ -168,6 +187,7 @@ class FakeWeChat:
             "/sns/jscode2session": self._code_to_session,
             "/cgi-bin/token": self._token,
             "/wxa/business/getuserphonenumber": self._phone_number,
+            "/cgi-bin/message/subscribe/send": self._subscribe_send,
         }
         route = routes.get(request.path)
         if route is None:
@@ -254,6 +274,29 @@ class FakeWeChat:
         phone.used = True
         return _json({"errcode": 0, "errmsg": "ok", "phone_info": self._phone_info(phone)})
 
+    def _subscribe_send(self, request: Request) -> Reply:
+        if request.method != "POST":
+            return _error(43002)
+        refusal = self._check_token(request.param("access_token"))
+        if refusal is not None:
+            return _error(refusal)
+        try:
+            body = json.loads(request.body)
+            openid, template = body["touser"], body["template_id"]
+            values = {key: item["value"] for key, item in body["data"].items()}
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return _error(47001)
+        if not openid.startswith("o"):
+            return _error(40003)
+        if not all(_fits(key, str(value)) for key, value in values.items()):
+            return _error(47003)
+        left = self._state.subscriptions.get((openid, template), 0)
+        if left <= 0:
+            return _error(43101)
+        self._state.subscriptions[(openid, template)] = left - 1
+        self._state.messages.append(body)
+        return _json({"errcode": 0, "errmsg": "ok", "msgid": len(self._state.messages)})
+
     def _check_token(self, token: str | None) -> int | None:
         if not token:
             return 41001
@@ -273,6 +316,15 @@ class FakeWeChat:
             else phone.country_code,
             "watermark": {"timestamp": int(self.clock()), "appid": self.app_id},
         }
+
+
+# subscribeMessage field limits by the key's type prefix (thing1, phrase3 …).
+_LIMITS = {"thing": 20, "phrase": 5, "name": 10, "character_string": 32, "phone_number": 17}
+
+
+def _fits(key: str, value: str) -> bool:
+    kind = key.rstrip("0123456789")
+    return len(value) <= _LIMITS.get(kind, 20)
 
 
 def _error(errcode: int) -> Reply:

@@ -35,6 +35,7 @@ from app.identity.providers.errors import (
 from app.identity.providers.secret import Secret
 
 __all__ = [
+    "AlipayBusinessRefused",
     "AlipayClient",
     "AlipayConfig",
     "AlipayToken",
@@ -49,6 +50,8 @@ log = structlog.get_logger(__name__)
 # so a fixed offset is exact and needs no tz database on the server.
 _BEIJING: Final = timezone(timedelta(hours=8), "Asia/Shanghai")
 _SIGN_IN_METHOD: Final = "alipay.system.oauth.token"
+_MESSAGE_METHOD: Final = "alipay.open.app.mini.templatemessage.send"
+_BUSINESS_REFUSED: Final = "40004"
 _ERROR_MEMBER: Final = "error_response"
 _SUCCESS: Final = "10000"
 # sub_code of a code that is wrong, used or expired (授权码错误、状态不对或过期).
@@ -57,6 +60,10 @@ _CODE_REFUSED: Final = frozenset({"isv.code-invalid"})
 # invalid arguments (bad signature, unknown app_id, code of another app), no permission.
 _MISCONFIGURED: Final = frozenset({"40001", "40002", "40006", "20001"})
 _BUSY: Final = "20000"  # service currently unavailable: retry later
+
+
+class AlipayBusinessRefused(Unavailable):
+    """Alipay understood the request and refuses its business (code 40004): do not retry."""
 
 
 class AlipayConfig(msgspec.Struct, kw_only=True, frozen=True):
@@ -146,6 +153,29 @@ class AlipayClient:
             refresh_token=Secret(reply.refresh_token),
         )
 
+    async def send_template_message(
+        self, *, to_user_id: str, template_id: str, page: str, data: Mapping[str, str]
+    ) -> None:
+        """``alipay.open.app.mini.templatemessage.send``: one mini-program template message.
+
+        A business refusal (code 40004: no form id or subscription left, bad template) is
+        ``AlipayBusinessRefused``, final for this message; ``ProviderBusy`` may be retried.
+        """
+        biz = {
+            "to_user_id": to_user_id,
+            "user_template_id": template_id,
+            "page": page,
+            # Alipay wants ``data`` as a JSON string inside the JSON biz_content.
+            "data": msgspec.json.encode(
+                {key: {"value": value} for key, value in data.items()}
+            ).decode(),
+        }
+        params = self.signed_params(
+            _MESSAGE_METHOD, {"biz_content": msgspec.json.encode(biz).decode()}
+        )
+        body = await self._post(params)
+        self._verified_reply(body, "alipay_open_app_mini_templatemessage_send_response")
+
     def signed_params(self, method: str, extra: Mapping[str, str]) -> dict[str, str]:
         """The common parameters, ``extra`` and the RSA2 ``sign`` over all of them."""
         params = {
@@ -215,6 +245,8 @@ def _raise_for_error(reply: _Response) -> None:
         raise ProviderBusy()
     if reply.code in _MISCONFIGURED:
         raise ProviderMisconfigured()
+    if reply.code == _BUSINESS_REFUSED:
+        raise AlipayBusinessRefused()
     raise Unavailable()
 
 

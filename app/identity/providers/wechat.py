@@ -43,6 +43,9 @@ _BLOCKED: Final = 40226  # high-risk user: WeChat blocks the sign-in
 _TOKEN_STALE: Final = frozenset({40001, 42001})  # access_token invalid; access_token expired
 # Invalid appid or secret, missing appid or secret, caller IP not on the allow-list.
 _MISCONFIGURED: Final = frozenset({40013, 40125, 41002, 41004, 40164})
+_NO_SUBSCRIPTION: Final = 43101  # the user refused, or used up their one-time subscription
+# Bad openid, bad template id, bad data format, bad page: this message can never be sent.
+_MESSAGE_REFUSED: Final = frozenset({40003, 40037, 47003, 41030})
 # Refresh the access token this long before WeChat says it expires (never more than 10 %).
 _REFRESH_MARGIN_SECONDS: Final = 300.0
 
@@ -53,6 +56,12 @@ class WeChatAccountBlocked(Forbidden):
     default_message = N_(
         "WeChat has restricted sign-in for this account. Please contact WeChat customer service."
     )
+
+
+class SubscriptionRefused(RuleViolation):
+    """WeChat errcode 43101: the user has no subscription left for this template."""
+
+    default_message = N_("You have not subscribed to these WeChat messages.")
 
 
 class PhoneCodeInvalid(RuleViolation):
@@ -210,6 +219,40 @@ class WeChatClient:
             country_code=str(wire.country_code),
         )
 
+    async def send_subscribe_message(
+        self, *, openid: str, template_id: str, page: str, data: Mapping[str, str], lang: str
+    ) -> None:
+        """``subscribeMessage.send``: one message the user subscribed to (订阅消息).
+
+        ``SubscriptionRefused`` (43101) is final for this template until the user subscribes
+        again; a stale token is fetched again and the send retried once.
+        """
+        body: dict[str, object] = {
+            "touser": openid,
+            "template_id": template_id,
+            "page": page,
+            "data": {key: {"value": value} for key, value in data.items()},
+            "miniprogram_state": "formal",
+            "lang": lang,
+        }
+        token = await self.access_token()
+        reply = await self._send_subscribe(token, body)
+        if reply.errcode in _TOKEN_STALE:
+            self._forget_token(token)
+            reply = await self._send_subscribe(await self.access_token(), body)
+        if reply.errcode == _NO_SUBSCRIPTION:
+            raise SubscriptionRefused()
+        if reply.errcode in _MESSAGE_REFUSED:
+            log.warning("wechat_message_refused", errcode=reply.errcode)
+            raise ProviderMisconfigured()
+        _raise_for_errcode(reply, "subscribe.send", code_error=ProviderMisconfigured)
+
+    async def _send_subscribe(self, token: Secret, body: Mapping[str, object]) -> _Reply:
+        params = {"access_token": token.reveal()}
+        return await self._call(
+            "POST", "/cgi-bin/message/subscribe/send", params, _Reply, body=body
+        )
+
     async def _request_phone_number(self, token: Secret, code: str) -> _PhoneReply:
         params = {"access_token": token.reveal()}
         return await self._call(
@@ -228,7 +271,7 @@ class WeChatClient:
         params: Mapping[str, str],
         reply_type: type[ReplyT],
         *,
-        body: Mapping[str, str] | None = None,
+        body: Mapping[str, object] | None = None,
     ) -> ReplyT:
         """One request; transport trouble becomes ``Unavailable``, bad JSON too."""
         url = self._config.base_url.rstrip("/") + path

@@ -1,0 +1,1 @@
+"""Notices: the in-app inbox, the transactional outbox of deliveries, and live progress."""

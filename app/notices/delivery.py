@@ -1,0 +1,205 @@
+"""Sending one delivery, idempotently; and the sweep that re-queues what a crash left behind.
+
+A job first *claims* its delivery with one conditional UPDATE (pending, not claimed by a live
+job, due): on SQLite and PostgreSQL alike only one job wins, and a delivery that is already
+sent is never sent again. The claim is a lease: a job killed mid-send leaves a claim that
+lapses, and the sweep queues the delivery again (at-least-once; the provider's idempotency
+key, the delivery id, keeps SMS and Alipay from repeating it). Statuses only move forward:
+every final write is guarded by ``status = 'pending'``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+from uuid import UUID
+
+import msgspec
+import structlog
+from arq.connections import ArqRedis
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import selectinload
+
+from app.i18n import DEFAULT_LOCALE
+from app.identity.models import PERSON_PHONE, ExternalAccount, Person, Provider
+from app.notices.models import Delivery, DeliveryStatus
+from app.notices.outbox import DELIVER_JOB, job_id
+from app.notices.sending import Attempt, Outcome, Recipient, Senders
+from app.protection import DataProtector
+
+log = structlog.get_logger(__name__)
+
+LEASE: Final = timedelta(seconds=90)  # longer than any one send (timeouts are 5 s)
+BACKOFF_BASE_SECONDS: Final = 30
+BACKOFF_CAP_SECONDS: Final = 3600
+# The sweep leaves fresh deliveries to the job queued after their commit.
+SWEEP_GRACE: Final = timedelta(seconds=30)
+SWEEP_BATCH: Final = 500
+
+
+class Result(msgspec.Struct, frozen=True):
+    """A delivery after one job: its status, its tries so far, and when to try again."""
+
+    status: DeliveryStatus
+    attempts: int
+    retry_in: timedelta | None = None
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def backoff(attempts: int) -> timedelta:
+    """Capped exponential backoff after ``attempts`` failed tries: 30 s, 60 s, 120 s … 1 h."""
+    return timedelta(
+        seconds=min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_CAP_SECONDS)
+    )
+
+
+class Deliverer:
+    """Sends deliveries by id; what a job and the sweep share."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        senders: Senders,
+        protector: DataProtector,
+        *,
+        max_attempts: int = 5,
+        now: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._senders = senders
+        self._protector = protector
+        self._max_attempts = max_attempts
+        self._now = now
+
+    async def deliver(self, delivery_id: UUID, now: datetime | None = None) -> Result:
+        """Try once if this job wins the claim; what became of the delivery."""
+        moment = now or self._now()
+        if not await self._claim(delivery_id, moment):
+            return await self._status(delivery_id)
+        delivery, recipient = await self._load(delivery_id)
+        attempt = await self._senders.send(
+            delivery.channel, delivery.notice, recipient, idempotency_key=delivery.idempotency_key
+        )
+        return await self._finish(delivery, attempt, moment)
+
+    async def _claim(self, delivery_id: UUID, now: datetime) -> bool:
+        async with self._sessionmaker() as db, db.begin():
+            result = await db.execute(
+                update(Delivery)
+                .where(
+                    Delivery.id == delivery_id,
+                    Delivery.status == DeliveryStatus.PENDING,
+                    or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
+                    or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
+                )
+                .values(attempts=Delivery.attempts + 1, claimed_until=now + LEASE)
+                .execution_options(synchronize_session=False)
+            )
+            return bool(getattr(result, "rowcount", 0))
+
+    async def _status(self, delivery_id: UUID) -> Result:
+        async with self._sessionmaker() as db:
+            row = (
+                await db.execute(
+                    select(Delivery.status, Delivery.attempts).where(Delivery.id == delivery_id)
+                )
+            ).first()
+        if row is None:  # a job for a delivery that never committed: nothing to send
+            return Result(DeliveryStatus.FAILED, 0)
+        return Result(DeliveryStatus(row[0]), row[1])
+
+    async def _load(self, delivery_id: UUID) -> tuple[Delivery, Recipient]:
+        async with self._sessionmaker() as db:
+            delivery = await db.scalar(
+                select(Delivery)
+                .where(Delivery.id == delivery_id)
+                .options(selectinload(Delivery.notice))
+            )
+            person = await db.get(Person, delivery.notice.person_id) if delivery else None
+            if delivery is None or person is None:  # claimed a moment ago; rows are never deleted
+                raise LookupError(f"delivery {delivery_id} vanished")
+            accounts = dict(
+                (await db.execute(
+                    select(ExternalAccount.provider, ExternalAccount.subject)
+                    .where(ExternalAccount.person_id == person.id)
+                )).tuples().all()
+            )  # fmt: skip
+        recipient = Recipient(
+            locale=person.locale or DEFAULT_LOCALE,
+            phone=self._protector.reveal(person.phone_ciphertext, PERSON_PHONE),
+            wechat_openid=accounts.get(Provider.WECHAT),
+            alipay_user_id=accounts.get(Provider.ALIPAY),
+        )
+        return delivery, recipient
+
+    async def _finish(self, delivery: Delivery, attempt: Attempt, now: datetime) -> Result:
+        retry_in: timedelta | None = None
+        values: dict[str, Any] = {"claimed_until": None, "last_error": attempt.reason or None}
+        if attempt.outcome is Outcome.SENT:
+            status = DeliveryStatus.SENT
+        elif attempt.outcome is Outcome.PERMANENT:
+            status = DeliveryStatus.FAILED
+        elif delivery.attempts >= self._max_attempts:
+            status = DeliveryStatus.GAVE_UP
+        else:
+            status, retry_in = DeliveryStatus.PENDING, backoff(delivery.attempts)
+            values["next_attempt_at"] = now + retry_in
+        if status is not DeliveryStatus.PENDING:
+            values.update(status=status, finished_at=now)
+        async with self._sessionmaker() as db, db.begin():
+            await db.execute(
+                update(Delivery)
+                .where(Delivery.id == delivery.id, Delivery.status == DeliveryStatus.PENDING)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+        log.info(
+            "notice delivery attempt",
+            delivery_id=str(delivery.id),
+            channel=str(delivery.channel),
+            attempt=delivery.attempts,
+            status=str(status),
+            reason=attempt.reason,
+        )
+        return Result(status, delivery.attempts, retry_in)
+
+
+async def due_deliveries(db: AsyncSession, now: datetime) -> list[tuple[UUID, int]]:
+    """Pending deliveries no live job holds and whose time has come (oldest first).
+
+    On PostgreSQL rows another sweep is reading are skipped (``FOR UPDATE SKIP LOCKED``), so
+    sweeps on several workers share the backlog instead of queueing it twice.
+    """
+    query = (
+        select(Delivery.id, Delivery.attempts)
+        .where(
+            Delivery.status == DeliveryStatus.PENDING,
+            or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
+            or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
+            Delivery.created_at < now - SWEEP_GRACE,
+        )
+        .order_by(Delivery.created_at)
+        .limit(SWEEP_BATCH)
+    )
+    if db.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return [(row[0], row[1]) for row in (await db.execute(query)).all()]
+
+
+async def sweep(
+    sessionmaker: async_sessionmaker[AsyncSession], jobs: ArqRedis, *, now: datetime | None = None
+) -> int:
+    """Queue every due pending delivery again; arq's job id keeps one job per attempt."""
+    moment = now or _utc_now()
+    async with sessionmaker() as db, db.begin():
+        due = await due_deliveries(db, moment)
+        for delivery_id, attempts in due:
+            await jobs.enqueue_job(
+                DELIVER_JOB, delivery_id=str(delivery_id), _job_id=job_id(delivery_id, attempts)
+            )
+    return len(due)

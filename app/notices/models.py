@@ -1,0 +1,91 @@
+"""Notice tables: one notice per (event, recipient), and its deliveries per channel.
+
+A notice holds message ids and parameters, never rendered text, so each reader sees it in
+their own language. A delivery's status only moves forward (``DeliveryStatus.can_become``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+
+from advanced_alchemy.base import UUIDv7AuditBase
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.applications.case_models import ApplicationEvent
+
+
+class DeliveryChannel(StrEnum):
+    """Where a notice goes. The in-app inbox is always one; the others where the person is."""
+
+    IN_APP = "in_app"
+    WECHAT = "wechat"  # subscribeMessage.send
+    ALIPAY = "alipay"  # alipay.open.app.mini.templatemessage.send
+    SMS = "sms"
+
+
+class DeliveryStatus(StrEnum):
+    """A forward-only state machine: pending, then exactly one final status."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # permanent: the provider will never take it (43101, no address)
+    GAVE_UP = "gave_up"  # transient errors until the attempts ran out
+
+    def can_become(self, other: DeliveryStatus) -> bool:
+        """Only pending moves, and only to a final status."""
+        return self is DeliveryStatus.PENDING and other is not DeliveryStatus.PENDING
+
+
+class Notice(UUIDv7AuditBase):
+    """One message to one person about one application event (站内信)."""
+
+    __tablename__ = "notice"
+    __table_args__ = (
+        # Exactly once in the inbox, however often the writing code runs.
+        UniqueConstraint("event_id", "person_id", name="uq_notice_event_recipient"),
+        Index("ix_notice_inbox", "person_id", "created_at"),
+    )
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("application_event.id"))
+    person_id: Mapped[UUID] = mapped_column(ForeignKey("person.id"))
+    enterprise_id: Mapped[UUID | None] = mapped_column(ForeignKey("enterprise.id"), default=None)
+    application_id: Mapped[UUID] = mapped_column(ForeignKey("application.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # the event's action
+    title_id: Mapped[str] = mapped_column(Text)  # an English msgid, translated when shown
+    body_id: Mapped[str] = mapped_column(Text)
+    params: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    read_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+    event: Mapped[ApplicationEvent] = relationship(lazy="raise")
+    deliveries: Mapped[list[Delivery]] = relationship(back_populates="notice", lazy="raise")
+
+
+class Delivery(UUIDv7AuditBase):
+    """One notice on one channel: the outbox row a job sends and a sweep re-queues."""
+
+    __tablename__ = "notice_delivery"
+    __table_args__ = (
+        UniqueConstraint("notice_id", "channel", name="uq_delivery_notice_channel"),
+        Index("ix_delivery_pending", "status", "next_attempt_at"),
+    )
+
+    notice_id: Mapped[UUID] = mapped_column(ForeignKey("notice.id"))
+    channel: Mapped[DeliveryChannel] = mapped_column(String(16))
+    status: Mapped[DeliveryStatus] = mapped_column(String(16), default=DeliveryStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    # A job owns the row until then (a crashed job's claim lapses and the sweep re-queues).
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(
+        DateTimeUTC(timezone=True), default=None
+    )
+    # Sent to providers that de-duplicate (SMS gateway, Alipay); the delivery id itself.
+    idempotency_key: Mapped[str] = mapped_column(String(64))
+    provider_message_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    last_error: Mapped[str | None] = mapped_column(String(200), default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+    notice: Mapped[Notice] = relationship(back_populates="deliveries", lazy="raise")

@@ -1,0 +1,108 @@
+"""Which application events the applicant hears about, and in what words.
+
+Texts are English msgids (``N_``) stored on the notice with their parameters and translated
+when read: in the reader's language on a page, in the recipient's language in a push.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import msgspec
+
+from app.applications.states import Action
+from app.i18n import N_, translations
+
+
+class NoticeText(msgspec.Struct, frozen=True):
+    """A title and a body (msgids), and the short status word a push template shows."""
+
+    title: str
+    body: str
+    status: str
+
+
+# Events without an entry (dispatch, start, a yellow card, a rating …) are the office's
+# business, not the applicant's: they create no notice.
+TEXTS: Final[dict[Action, NoticeText]] = {
+    Action.ACCEPT: NoticeText(
+        N_("Application accepted"),
+        N_("Your application %(number)s has been accepted and sent to the departments."),
+        N_("Accepted"),
+    ),
+    Action.ACCEPT_WITH_COMMITMENT: NoticeText(
+        N_("Application accepted on your commitment"),
+        N_(
+            "Your application %(number)s has been accepted. Please hand in the promised "
+            "materials before the date you committed to."
+        ),
+        N_("Accepted"),
+    ),
+    Action.RETURN: NoticeText(
+        N_("Application returned for supplement"),
+        N_("Your application %(number)s needs more from you. Open it to see what to supplement."),
+        N_("Returned"),
+    ),
+    Action.ASK_SUPPLEMENT: NoticeText(
+        N_("A department asks for more"),
+        N_("A department reviewing application %(number)s asks you to supplement materials."),
+        N_("Supplement"),
+    ),
+    Action.APPROVE: NoticeText(
+        N_("An item was approved"),
+        N_("An item of your application %(number)s has been approved."),
+        N_("Approved"),
+    ),
+    Action.REJECT: NoticeText(
+        N_("An item was not approved"),
+        N_("An item of your application %(number)s was not approved. Open it to see why."),
+        N_("Rejected"),
+    ),
+    Action.CANCEL: NoticeText(
+        N_("An item was cancelled"),
+        N_("An item of application %(number)s was cancelled because an item it needs failed."),
+        N_("Cancelled"),
+    ),
+    Action.FINISH: NoticeText(
+        N_("Application finished"),
+        N_("Every item of your application %(number)s is done. Please rate the service."),
+        N_("Finished"),
+    ),
+    Action.COMMITMENT_REMINDED: NoticeText(
+        N_("Promised materials are due soon"),
+        N_("Please hand in the materials you promised for application %(number)s."),
+        N_("Due soon"),
+    ),
+    Action.COMMITMENT_LAPSED: NoticeText(
+        N_("Promised materials are overdue"),
+        N_("The materials you promised for application %(number)s have not arrived in time."),
+        N_("Overdue"),
+    ),
+    Action.WARNING_RED: NoticeText(
+        N_("We are late, and we apologise"),
+        N_(
+            "An item of your application %(number)s has passed its promised time. "
+            "The department has been told to finish it at once."
+        ),
+        N_("Delayed"),
+    ),
+    Action.COMPLAINT_ANSWERED: NoticeText(
+        N_("Your complaint was answered"),
+        N_("A supervisor has answered your complaint about application %(number)s."),
+        N_("Answered"),
+    ),
+}
+
+
+def text_for(action: str) -> NoticeText | None:
+    """The words for an event, or ``None`` when the applicant is not told of it."""
+    try:
+        return TEXTS.get(Action(action))
+    except ValueError:
+        return None
+
+
+def render(msgid: str, params: dict[str, str], locale: str) -> str:
+    """``msgid`` translated into ``locale`` with ``params`` filled in."""
+    text = translations(locale).ugettext(msgid)
+    return text % params if params else text

@@ -1,0 +1,59 @@
+"""A local SMS gateway: ``POST /messages`` JSON, one message per ``Idempotency-Key``.
+
+Counts what a phone would receive, so tests can say "sent once". ``fail_next`` makes the
+next requests answer the given HTTP statuses (503 busy, 400 refused …).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any, Self
+
+from tests.fakes._http import LocalServer, Reply, Request
+
+
+class FakeSmsGateway:
+    """The SMS gateway, served on 127.0.0.1."""
+
+    def __init__(self) -> None:
+        self.fail_next: list[int] = []
+        self.requests = 0
+        self._sent: dict[str, dict[str, Any]] = {}  # idempotency key -> message
+        self._lock = threading.Lock()
+        self.server = LocalServer(self._handle)
+
+    def __enter__(self) -> Self:
+        self.server.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.server.stop()
+
+    @property
+    def base_url(self) -> str:
+        """Where the gateway adapter should post."""
+        return self.server.base_url
+
+    @property
+    def sent(self) -> list[dict[str, Any]]:
+        """The messages phones received (a repeated key is one message)."""
+        with self._lock:
+            return list(self._sent.values())
+
+    def _handle(self, request: Request) -> Reply:
+        if request.path != "/messages" or request.method != "POST":
+            return Reply(404, "text/plain", b"not found")
+        with self._lock:
+            self.requests += 1
+            if self.fail_next:
+                return Reply(self.fail_next.pop(0), "application/json", b'{"error":"failed"}')
+            try:
+                message = json.loads(request.body)
+                if not (message["to"] and message["template"]):
+                    raise ValueError("to and template are required")
+            except (ValueError, KeyError, TypeError):
+                return Reply(400, "application/json", b'{"error":"bad request"}')
+            key = request.headers.get("Idempotency-Key") or f"unkeyed-{self.requests}"
+            self._sent.setdefault(key, message)
+            return Reply(202, "application/json", json.dumps({"id": key}).encode())
