@@ -84,7 +84,10 @@ def _sign_in(open_page: OpenPage, resident: Resident) -> Page:
     masked = f"{resident.phone[:3]}****{resident.phone[-4:]}"
     page.get_by_label("手机号码").fill(resident.phone)
     page.get_by_role("button", name="获取验证码").click()
-    if page.get_by_role("alert").filter(has_text="验证码刚刚已发送").count():
+    sent = page.get_by_role("status").filter(has_text=masked)
+    cooling = page.get_by_role("alert").filter(has_text="验证码刚刚已发送")
+    expect(sent.or_(cooling)).to_be_visible()
+    if cooling.count():
         # Another browser test signed this demo phone in less than a minute ago.
         page.wait_for_timeout(61_000)
         page.get_by_role("button", name="获取验证码").click()
