@@ -206,6 +206,8 @@ def _person(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _staff(settings: Settings, args: argparse.Namespace) -> int:
+    # Every model, so that the foreign keys of the staff's security events resolve.
+    import app.db.models  # noqa: F401
     from app.errors import DomainError, RuleViolation
     from app.identity.staff import StaffCreate
     from app.identity.staff_commands import create_staff_account, disable_staff_account

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from types import FrameType
 
-from bench import bench_auth, bench_form, bench_pg, bench_server, bench_wallet
+from bench import bench_auth, bench_form, bench_pg, bench_server, bench_submit, bench_wallet
 from bench.config import BenchConfig, BenchConfigError, load_config
 
 BENCHMARKS: dict[str, Callable[[BenchConfig], int]] = {
@@ -17,6 +17,7 @@ BENCHMARKS: dict[str, Callable[[BenchConfig], int]] = {
     "auth": bench_auth.main,
     "form": bench_form.main,
     "wallet": bench_wallet.main,
+    "submit": bench_submit.main,
 }
 
 

@@ -183,3 +183,24 @@ class Complaint(UUIDv7AuditBase):
     answer: Mapped[str | None] = mapped_column(Text, default=None)
     answered_by_id: Mapped[UUID | None] = mapped_column(ForeignKey("staff.id"), default=None)
     answered_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+
+class ResultKind(StrEnum):
+    """What a finished matter produced (办理结果)."""
+
+    LICENSE = "license"  # an e-license, issued into the holder's wallet
+    DOCUMENT = "document"  # a document, delivered as the applicant chose
+
+
+class CaseResult(UUIDv7AuditBase):
+    """The result of an approved sub-case and how it went to the applicant (one per sub-case)."""
+
+    __tablename__ = "case_result"
+
+    sub_case_id: Mapped[UUID] = mapped_column(ForeignKey("sub_case.id"), unique=True)
+    application_id: Mapped[UUID] = mapped_column(ForeignKey("application.id"), index=True)
+    matter_code: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[ResultKind] = mapped_column(String(16))
+    license_id: Mapped[UUID | None] = mapped_column(ForeignKey("wallet_license.id"), default=None)
+    delivery: Mapped[str] = mapped_column(String(16))  # electronic | window | mail
+    delivered_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -9,6 +10,7 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.applications.calendar import WorkingCalendar, china_today
+from app.catalog.loader import LicenseType
 from app.catalog.schema import Catalog
 from app.config import Settings
 from app.protection import DataProtector
@@ -58,3 +60,5 @@ class CaseContext:
     storage: FileStorage
     rules: Rules = field(default_factory=Rules)
     clock: Clock = field(default_factory=Clock)
+    # The e-license types results are issued as (the catalog's ``licenses.yaml``).
+    license_types: Mapping[str, LicenseType] = field(default_factory=dict)

@@ -52,6 +52,7 @@ def provide_case_context(
         calendar=runtime.calendar,
         storage=runtime.storage,
         rules=runtime.rules,
+        license_types=runtime.catalog.licenses,
     )
 
 

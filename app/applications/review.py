@@ -18,6 +18,7 @@ from app.applications.case_models import Application, Card, SubCase
 from app.applications.context import CaseContext
 from app.applications.dispatch import after_sub_case_ended
 from app.applications.history import move_sub_case
+from app.applications.results import produce
 from app.applications.states import Action, Actor, IllegalTransition, SubCaseState
 from app.errors import NotFound, RuleViolation
 from app.i18n import N_
@@ -74,6 +75,7 @@ class ReviewDesk:
         if application.commitment_open and self._needs_deferred(sub_case, application):
             raise RuleViolation(WAITING_FOR_MATERIAL)
         move_sub_case(self._ctx.db, application, sub_case, Action.APPROVE, actor, note.strip())
+        await produce(self._ctx, application, sub_case)
         await self._end(sub_case, application, actor)
 
     async def reject(

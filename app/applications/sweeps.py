@@ -31,6 +31,7 @@ async def run_sweep(
         ctx = CaseContext(
             db=db,
             catalog=default_catalog().catalog,
+            license_types=default_catalog().licenses,
             protector=protector,
             calendar=calendar,
             storage=LocalFileStorage(settings.var_dir / "files"),

@@ -10,6 +10,7 @@ import msgspec
 from app.applications.applicant import ApplicantCases
 from app.applications.case_models import Application, ApplicationEvent, SubCase
 from app.applications.context import CaseContext
+from app.applications.results import results_of
 from app.catalog.schema import Matter
 from app.i18n import N_, gettext
 
@@ -49,6 +50,11 @@ ACTION_LABELS = {
     "rated": N_("Rated"),
     "complaint_answered": N_("Complaint answered"),
 }
+DELIVERY_LABELS = {
+    "electronic": N_("Delivered electronically"),
+    "window": N_("Ready to pick up at the service window"),
+    "mail": N_("Handed to express mail"),
+}
 CARD_LABELS = {"yellow": N_("Yellow card"), "red": N_("Red card")}
 
 
@@ -60,6 +66,11 @@ def state_label(state: str) -> str:
 def action_label(action: str) -> str:
     """An event in words."""
     return gettext(ACTION_LABELS.get(action, action))
+
+
+def delivery_label(delivery: str) -> str:
+    """How a result went to the applicant, in words."""
+    return gettext(DELIVERY_LABELS.get(delivery, delivery))
 
 
 def card_label(card: str) -> str:
@@ -98,6 +109,7 @@ async def detail_context(
         "bundle": ctx.catalog.bundles.get(application.bundle_code),
         "catalog": ctx.catalog,
         "lines": lines,
+        "results": {r.sub_case_id: r for r in await results_of(ctx, application)},
         "events": [e for e in events if e.sub_case_id is None],
         "form": cases_service.form(application),
         "address": cases_service.address(application),
@@ -110,4 +122,5 @@ async def detail_context(
         "state_label": state_label,
         "action_label": action_label,
         "card_label": card_label,
+        "delivery_label": delivery_label,
     }

@@ -1,6 +1,7 @@
 """A small catalog and a draft at its review, for application tests (services and pages).
 
-The bundle "test-birth" has four matters in four departments:
+The bundle "test-birth" has four matters in four departments (the certificate's result is
+an e-license, the others' documents):
 
     certificate (health, 2 days)        insurance (medical-insurance, 5 days, photo may follow)
         └── household (public-security, 3 days)
@@ -24,7 +25,7 @@ from app.applications.draft_materials import DraftMaterials
 from app.applications.drafts import DraftService
 from app.applications.models import Draft
 from app.applications.submission import Submission, Submissions
-from app.catalog.loader import LoadedCatalog, department_names
+from app.catalog.loader import LoadedCatalog, default_catalog, department_names
 from app.catalog.schema import (
     Bundle,
     BundleMatter,
@@ -55,13 +56,17 @@ def _t(s: str) -> Text:
     return Text(zh=s, en=s)
 
 
-def _matter(code: str, department: str, days: int, *materials: Material) -> Matter:
+def _matter(
+    code: str, department: str, days: int, *materials: Material, license_type: str | None = None
+) -> Matter:
+    fields = ("applicant.name", "child.name") if license_type else ("applicant.name",)
     return Matter(
         code=code, name=Text(zh=f"事项{code}", en=f"Item {code}"), kind=MatterKind.CONFIRMATION,
         department=department, legal_basis=(_t("law"),), scope=_t("all"), level=Level.CITY,
         time_limit_days=days * 2, promised_days=days, steps=(_t("apply"),),
-        conditions=(_t("none"),), materials=materials, fields=("applicant.name",),
-        result=Result(name=_t("result"), delivery=(Delivery.ELECTRONIC, Delivery.MAIL)),
+        conditions=(_t("none"),), materials=materials, fields=fields,
+        result=Result(name=_t("result"), license_type=license_type,
+                      delivery=(Delivery.ELECTRONIC, Delivery.MAIL)),
     )  # fmt: skip
 
 
@@ -73,10 +78,15 @@ CATALOG = Catalog(
     fields={
         "applicant.name": FieldDef(
             key="applicant.name", label=_t("Name"), kind=FieldKind.TEXT, group="applicant"
-        )
+        ),
+        "child.name": FieldDef(
+            key="child.name", label=_t("Baby's name"), kind=FieldKind.TEXT, group="applicant"
+        ),
     },
     matters={
-        "certificate": _matter("certificate", "health", 2, BIRTH_PROOF),
+        "certificate": _matter(
+            "certificate", "health", 2, BIRTH_PROOF, license_type="birth-medical-certificate"
+        ),
         "household": _matter("household", "public-security", 3, BIRTH_PROOF),
         "insurance": _matter("insurance", "medical-insurance", 5, PHOTO),
         "card": _matter("card", "human-resources", 4),
@@ -103,7 +113,9 @@ CATALOG = Catalog(
 
 def loaded_catalog() -> LoadedCatalog:
     """The test catalog as the runtime holds one (for apps under test)."""
-    return LoadedCatalog(catalog=CATALOG, licenses={}, departments=department_names())
+    return LoadedCatalog(
+        catalog=CATALOG, licenses=default_catalog().licenses, departments=department_names()
+    )
 
 
 def at(day: date, hour: int = 10) -> datetime:
@@ -134,6 +146,7 @@ class Desk:
             yield CaseContext(
                 db=db, catalog=CATALOG, protector=self.protector, calendar=default_calendar(),
                 storage=self.storage, rules=self.rules, clock=self.clock,
+                license_types=default_catalog().licenses,
             )  # fmt: skip
 
     def services(self, ctx: CaseContext) -> tuple[DraftService, DraftMaterials]:
@@ -161,7 +174,9 @@ class Desk:
             draft = await drafts.start(person, BUNDLE, enterprise_id=None)
             await drafts.answer(draft, {}, list(leave_out))
             await drafts.acknowledge_notice(draft)
-            await drafts.save_values(draft, {"applicant.name": "张三"}, complete=True)
+            await drafts.save_values(
+                draft, {"applicant.name": "张三", "child.name": "张小宝"}, complete=True
+            )
             for code in uploads:
                 await materials.upload(draft, code, f"{code}.pdf", PDF)
             await materials.finish(draft)
@@ -173,7 +188,8 @@ class Desk:
         """Submit the draft (a fresh key unless one is given)."""
         async with self.context() as ctx:
             drafts, materials = self.services(ctx)
-            submission = Submission(draft_id=draft.id, delivery="electronic", **extra)  # type: ignore[arg-type]
+            fields: dict[str, object] = {"delivery": "electronic", **extra}
+            submission = Submission(draft_id=draft.id, **fields)  # type: ignore[arg-type]
             return await Submissions(ctx, drafts=drafts, materials=materials).submit(
                 person.id, submission, enterprise_id=None,
                 key=key or f"key-{random.randrange(10**12)}",  # noqa: S311
