@@ -40,7 +40,7 @@ _NAME = msgspec.structs.replace(
 OTHER_BUNDLE = "test-other"
 CATALOG: Catalog = msgspec.structs.replace(
     base.CATALOG,
-    fields={"applicant.name": _NAME},
+    fields={**base.CATALOG.fields, "applicant.name": _NAME},
     bundles={
         BUNDLE: base.CATALOG.bundles[BUNDLE],
         OTHER_BUNDLE: msgspec.structs.replace(base.CATALOG.bundles[BUNDLE], code=OTHER_BUNDLE),

@@ -50,7 +50,7 @@ async def _prepare_to_review(world: AssistWorld, worker: object, visit_id: objec
         assert await desk.drafts.grant_consent(draft, person) == []
     async with world.desk(worker) as desk:  # type: ignore[arg-type]
         _, draft = await desk.draft(visit_id, draft_id, Scope.PREPARE)  # type: ignore[arg-type]
-        await desk.drafts.save_values(draft, {}, complete=True)
+        await desk.drafts.save_values(draft, {"child.name": "张小宝"}, complete=True)
         for code in ("birth-proof", "photo"):
             await desk.materials.upload(draft, code, f"{code}.pdf", PDF)
         await desk.materials.finish(draft)

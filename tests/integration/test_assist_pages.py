@@ -119,7 +119,11 @@ async def test_a_full_visit_through_the_pages_ends_in_one_application_marked_on_
     assert 'name="applicant.name"' in form.text
     no_key = await _post(apps, f"{draft}/form", **{"applicant.name": "王奶奶"})
     assert no_key.status_code == 400  # type: ignore[attr-defined]
-    values = {"applicant.name": "王奶奶", "idempotency_key": "form-save-0001"}
+    values = {
+        "applicant.name": "王奶奶",
+        "child.name": "王小宝",
+        "idempotency_key": "form-save-0001",
+    }
     saved = await _post(apps, f"{draft}/form", **values)
     assert saved.status_code == 303  # type: ignore[attr-defined]
     other = await _post(apps, f"{draft}/form", **{**values, "applicant.name": "王爷爷"})
