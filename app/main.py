@@ -38,6 +38,7 @@ from app.routes.real_name import RealNameController
 from app.routes.records import DataUseController
 from app.routes.shell import ShellController, not_found_page
 from app.routes.sign_in import SignInController
+from app.routes.spaces import SpacesController
 from app.routes.staff import StaffSignInController
 from app.routes.staff_admin import StaffAdminController
 from app.routes.staff_cases import ReviewController, SupervisionController, WindowController
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DraftController,
             DraftFormController,
             WalletController,
+            SpacesController,
             license_jwks,
             verify_page,
             verify_json,
