@@ -32,6 +32,7 @@ from app.routes.drafts import DraftController
 from app.routes.enterprises import EnterpriseController
 from app.routes.guide import GuideController
 from app.routes.health import healthz, readyz
+from app.routes.license_import import LicenseImportController
 from app.routes.oidc import ConnectedAppsController, OidcController
 from app.routes.passkeys import PasskeyController
 from app.routes.real_name import RealNameController
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DraftFormController,
             WalletController,
             SpacesController,
+            LicenseImportController,
             license_jwks,
             verify_page,
             verify_json,

@@ -5,8 +5,12 @@ from __future__ import annotations
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.catalog.loader import default_catalog
+from app.records.service import RecordsService
 from app.runtime import Runtime
 from app.spaces.export import ExportService
+from app.spaces.imports import LicenseImportService
+from app.wallet.service import WalletService
 
 
 def provide_export(
@@ -16,3 +20,14 @@ def provide_export(
     return ExportService(
         db_session, protector=runtime.protector, sessions=runtime.sessions, storage=runtime.storage
     )
+
+
+def provide_imports(
+    db_session: NamedDependency[AsyncSession], runtime: NamedDependency[Runtime]
+) -> LicenseImportService:
+    """The license import service on the request's database session."""
+    wallet = WalletService(
+        db_session, protector=runtime.protector, license_types=default_catalog().licenses
+    )
+    records = RecordsService(db_session, runtime.records, runtime.protector)
+    return LicenseImportService(db_session, records=records, wallet=wallet)
