@@ -6,8 +6,10 @@ from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog.loader import default_catalog
+from app.identity.enterprises import EnterpriseService
 from app.records.service import RecordsService
 from app.runtime import Runtime
+from app.spaces.enterprise_space import EnterpriseSpaceService
 from app.spaces.export import ExportService
 from app.spaces.imports import LicenseImportService
 from app.wallet.service import WalletService
@@ -31,3 +33,17 @@ def provide_imports(
     )
     records = RecordsService(db_session, runtime.records, runtime.protector)
     return LicenseImportService(db_session, records=records, wallet=wallet)
+
+
+def provide_enterprise_space(
+    db_session: NamedDependency[AsyncSession], runtime: NamedDependency[Runtime]
+) -> EnterpriseSpaceService:
+    """The enterprise space service on the request's database session."""
+    return EnterpriseSpaceService(
+        db_session,
+        records=RecordsService(db_session, runtime.records, runtime.protector),
+        enterprises=EnterpriseService(db_session, protector=runtime.protector),
+        wallet=WalletService(
+            db_session, protector=runtime.protector, license_types=default_catalog().licenses
+        ),
+    )
