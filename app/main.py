@@ -26,6 +26,7 @@ from app.problems import handle_exception
 from app.requests import DeclaredBodyLimitMiddleware, RequestIdMiddleware
 from app.routes.account import AccountController
 from app.routes.applications import ApplicationController
+from app.routes.benefits import BenefitController
 from app.routes.dev import sms_outbox
 from app.routes.draft_form import DraftFormController
 from app.routes.drafts import DraftController
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             WalletController,
             SpacesController,
             LicenseImportController,
+            BenefitController,
             license_jwks,
             verify_page,
             verify_json,

@@ -99,10 +99,27 @@ async def sweep_applications(ctx: dict[str, Any]) -> dict[str, int]:
     return result
 
 
+async def check_benefits(ctx: dict[str, Any]) -> int:
+    """免申即享: check consenting persons and enterprises against the benefit rules (idempotent:
+    an offer is made once per benefit and subject)."""
+    from app.benefits.jobs import run_benefit_checks  # the app's parts load only when checking
+
+    made = await run_benefit_checks(ctx["settings"], ctx["sessionmaker"])
+    if made:
+        log.info("benefits offered", count=made)
+    return made
+
+
 class WorkerSettings:
     """Static worker options; ``worker_options`` adds what comes from ``Settings``."""
 
-    functions = (heartbeat, purge_stale_drafts, expire_licenses, sweep_applications)
+    functions = (
+        heartbeat,
+        purge_stale_drafts,
+        expire_licenses,
+        sweep_applications,
+        check_benefits,
+    )
     job_serializer = staticmethod(serialize)
     job_deserializer = staticmethod(deserialize)
     queue_name = "onething:queue"
@@ -125,6 +142,8 @@ def worker_options(settings: Settings, engine: AsyncEngine) -> dict[str, Any]:
             cron(expire_licenses, minute={7}, second={0}, unique=True),
             # Cards and commitments change by the day: every five minutes is ample.
             cron(sweep_applications, minute=set(range(0, 60, 5)), second=30, unique=True),
+            # Records change by the day: once a night, after the drafts' purge.
+            cron(check_benefits, hour={4}, minute={23}, unique=True),
         ],
         "job_serializer": WorkerSettings.job_serializer,
         "job_deserializer": WorkerSettings.job_deserializer,

@@ -9,6 +9,7 @@ from app.applications.case_models import (
     SubCase,
 )
 from app.applications.models import Draft, DraftUpload
+from app.benefits.models import BenefitOffer
 from app.identity.enterprise_models import Enterprise, EnterpriseMember
 from app.identity.models import Department, ExternalAccount, Person, SecurityEvent
 from app.identity.oidc.models import OidcClient, OidcConsent
@@ -21,6 +22,7 @@ __all__ = [
     "Application",
     "ApplicationEvent",
     "ApplicationSerial",
+    "BenefitOffer",
     "CardVerification",
     "Complaint",
     "DataAccess",

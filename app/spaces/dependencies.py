@@ -5,6 +5,8 @@ from __future__ import annotations
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.benefits.rules import default_benefits
+from app.benefits.service import BenefitService
 from app.catalog.loader import default_catalog
 from app.identity.enterprises import EnterpriseService
 from app.records.service import RecordsService
@@ -47,3 +49,11 @@ def provide_enterprise_space(
             db_session, protector=runtime.protector, license_types=default_catalog().licenses
         ),
     )
+
+
+def provide_benefits(
+    db_session: NamedDependency[AsyncSession], runtime: NamedDependency[Runtime]
+) -> BenefitService:
+    """The proactive-benefit service on the request's database session."""
+    records = RecordsService(db_session, runtime.records, runtime.protector)
+    return BenefitService(db_session, records=records, benefits=default_benefits())

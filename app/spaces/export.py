@@ -35,6 +35,7 @@ from app.applications.case_models import (
     SubCase,
 )
 from app.applications.models import Draft, DraftUpload
+from app.benefits.models import BenefitOffer
 from app.identity.account import FullNumbers
 from app.identity.enterprise_models import Enterprise, EnterpriseMember
 from app.identity.models import (
@@ -259,6 +260,9 @@ class ExportService:
                     .where(DataAccess.person_id == person_id)
                     .order_by(DataAccess.id)
                 )
+            ),
+            "benefit_offer": _rows(
+                await self._all(select(BenefitOffer).where(BenefitOffer.person_id == person_id))
             ),
             "record_correction": _rows(
                 await self._all(
