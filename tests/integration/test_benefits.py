@@ -145,3 +145,26 @@ def test_the_worker_checks_benefits_every_night() -> None:
     options = worker_options(make_settings(Path("/tmp")), engine=None)  # type: ignore[arg-type]
     assert check_benefits in options["functions"]
     assert any(job.coroutine is check_benefits for job in options["cron_jobs"])
+
+
+async def test_an_enterprise_whose_member_agreed_is_offered_the_job_stabilisation_refund(
+    client: Client, tmp_path: Path
+) -> None:
+    from tests.integration.wallet_support import enterprise_of
+
+    representative = new_phone()
+    await sign_in_as(client, representative)
+    enterprise_id, code, _ = await enterprise_of(client, representative)
+    records = write_records(
+        tmp_path, ("tax", code, {"taxpayer_status": "正常", "outstanding_tax": "无"})
+    )
+    token = await csrf_token(client)
+    form = {"enterprise_id": str(enterprise_id), "next": "/me", "_csrf_token": token}
+    await client.post("/me/acting-as", data=form)
+    await client.post("/me/benefits/checks", data={"_csrf_token": token})
+
+    assert await _run_checks(client, records) >= 1
+    page = await client.get("/me/benefits", headers=EN)
+    assert "Job-stabilisation refund" in page.text
+    await client.post("/me/acting-as", data={**form, "enterprise_id": ""})
+    assert "Job-stabilisation refund" not in (await client.get("/me/benefits", headers=EN)).text
