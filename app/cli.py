@@ -301,10 +301,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(settings.log_level, json=settings.log_json)
     if args.command in ("serve", "worker", "demo-data", "catalog-check"):
         # A broken catalog stops here with the file, line and field, before anything starts.
+        from app.benefits.rules import load_benefits
         from app.catalog.loader import CatalogError, load_catalog
 
         try:
             load_catalog(*([settings.catalog_dir] if settings.catalog_dir else []))
+            load_benefits()  # the optional benefits.yaml of the repository's catalog
         except CatalogError as exc:
             print(f"Catalog error: {exc}", file=sys.stderr)  # noqa: T201
             return 2

@@ -27,6 +27,7 @@ from app.requests import DeclaredBodyLimitMiddleware, RequestIdMiddleware
 from app.routes.account import AccountController
 from app.routes.applications import ApplicationController
 from app.routes.authorizations import AuthorizationController
+from app.routes.benefits import BenefitController
 from app.routes.dev import sms_outbox
 from app.routes.draft_form import DraftFormController
 from app.routes.drafts import DraftController
@@ -35,6 +36,7 @@ from app.routes.field import FieldVisitController, VisitScheduleController
 from app.routes.field_drafts import FieldDraftController
 from app.routes.guide import GuideController
 from app.routes.health import healthz, readyz
+from app.routes.license_import import LicenseImportController
 from app.routes.notices import NoticeController, count_unread
 from app.routes.oidc import ConnectedAppsController, OidcController
 from app.routes.passkeys import PasskeyController
@@ -42,6 +44,7 @@ from app.routes.real_name import RealNameController
 from app.routes.records import DataUseController
 from app.routes.shell import ShellController, not_found_page
 from app.routes.sign_in import SignInController
+from app.routes.spaces import SpacesController
 from app.routes.staff import StaffSignInController
 from app.routes.staff_admin import StaffAdminController
 from app.routes.staff_cases import ReviewController, SupervisionController, WindowController
@@ -120,6 +123,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DraftController,
             DraftFormController,
             WalletController,
+            SpacesController,
+            LicenseImportController,
+            BenefitController,
             license_jwks,
             verify_page,
             verify_json,

@@ -113,7 +113,7 @@ class Runtime:
             if settings.population_records_url
             else DemoPopulationRecords()
         )
-        self.records: RecordExchange = _records_exchange(settings, self.http)
+        self.records: RecordExchange = records_exchange_for(settings, self.http)
         self.tokens = TokenStore(self.redis)
         self.passkey_ceremonies = CeremonyStore(self.redis)
         self.wechat = wechat_client(settings, self.http)
@@ -176,7 +176,7 @@ class Runtime:
         self.notices.bind(None)
 
 
-def _records_exchange(settings: Settings, http: httpx.AsyncClient) -> RecordExchange:
+def records_exchange_for(settings: Settings, http: httpx.AsyncClient) -> RecordExchange:
     """The data exchange when configured (settings insist on its credentials), else the demo."""
     if not settings.records_exchange_url:
         return DemoRecordExchange()

@@ -147,6 +147,17 @@ async def _shutdown(ctx: dict[str, Any]) -> None:
         await ctx["notice_http"].aclose()
 
 
+async def check_benefits(ctx: dict[str, Any]) -> int:
+    """免申即享: check consenting persons and enterprises against the benefit rules (idempotent:
+    an offer is made once per benefit and subject)."""
+    from app.benefits.jobs import run_benefit_checks  # the app's parts load only when checking
+
+    made = await run_benefit_checks(ctx["settings"], ctx["sessionmaker"])
+    if made:
+        log.info("benefits offered", count=made)
+    return made
+
+
 class WorkerSettings:
     """Static worker options; ``worker_options`` adds what comes from ``Settings``."""
 
@@ -157,6 +168,7 @@ class WorkerSettings:
         sweep_applications,
         deliver_notice,
         sweep_notices,
+        check_benefits,
     )
     job_serializer = staticmethod(serialize)
     job_deserializer = staticmethod(deserialize)
@@ -188,6 +200,8 @@ def worker_options(
             cron(sweep_applications, minute=set(range(0, 60, 5)), second=30, unique=True),
             # Pending deliveries past their grace period: every minute, so none waits long.
             cron(sweep_notices, second={45}, unique=True),
+            # Records change by the day: once a night, after the drafts' purge.
+            cron(check_benefits, hour={4}, minute={23}, unique=True),
         ],
         "on_startup": _startup,
         "on_shutdown": _shutdown,

@@ -11,6 +11,7 @@ from app.applications.case_models import (
 )
 from app.applications.models import Draft, DraftUpload
 from app.assist.models import Authorization, AuthorizationEvent, HomeVisit
+from app.benefits.models import BenefitOffer
 from app.identity.enterprise_models import Enterprise, EnterpriseMember
 from app.identity.models import Department, ExternalAccount, Person, SecurityEvent
 from app.identity.oidc.models import OidcClient, OidcConsent
@@ -26,6 +27,7 @@ __all__ = [
     "ApplicationSerial",
     "Authorization",
     "AuthorizationEvent",
+    "BenefitOffer",
     "CardVerification",
     "CaseResult",
     "Complaint",

@@ -21,9 +21,35 @@ sa.DateTimeUTC = DateTimeUTC  # type: ignore[attr-defined]
 
 
 def upgrade() -> None:
-    # Reserved so that parallel work keeps one linear chain; filled in by its own commit.
-    pass
+    op.create_table('benefit_offer',
+    sa.Column('id', sa.GUID(length=16), nullable=False),
+    sa.Column('benefit_code', sa.String(length=64), nullable=False),
+    sa.Column('subject', sa.String(length=80), nullable=False),
+    sa.Column('person_id', sa.GUID(length=16), nullable=False),
+    sa.Column('enterprise_id', sa.GUID(length=16), nullable=True),
+    sa.Column('department_code', sa.String(length=32), nullable=False),
+    sa.Column('reasons', sa.JSON(), nullable=False),
+    sa.Column('record_date', sa.Date(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('offered_at', sa.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('answered_at', sa.DateTimeUTC(timezone=True), nullable=True),
+    sa.Column('dispute_note', sa.String(length=500), nullable=True),
+    sa.Column('sa_orm_sentinel', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTimeUTC(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['enterprise_id'], ['enterprise.id'], name=op.f('fk_benefit_offer_enterprise_id_enterprise')),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_benefit_offer_person_id_person')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_benefit_offer')),
+    sa.UniqueConstraint('benefit_code', 'subject', name='uq_benefit_offer_subject')
+    )
+    with op.batch_alter_table('benefit_offer', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_benefit_offer_enterprise_id'), ['enterprise_id'], unique=False)
+        batch_op.create_index('ix_benefit_offer_person', ['person_id', 'offered_at'], unique=False)
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('benefit_offer', schema=None) as batch_op:
+        batch_op.drop_index('ix_benefit_offer_person')
+        batch_op.drop_index(batch_op.f('ix_benefit_offer_enterprise_id'))
+
+    op.drop_table('benefit_offer')

@@ -1,0 +1,1 @@
+"""Proactive benefits (免申即享): rules in the catalog, checks by a periodic job, offers."""
