@@ -30,11 +30,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.applications.case_models import (
     Application,
     ApplicationEvent,
+    CaseResult,
     Complaint,
     Rating,
     SubCase,
 )
 from app.applications.models import Draft, DraftUpload
+from app.assist.models import Authorization, AuthorizationEvent, HomeVisit
 from app.benefits.models import BenefitOffer
 from app.identity.account import FullNumbers
 from app.identity.enterprise_models import Enterprise, EnterpriseMember
@@ -48,6 +50,7 @@ from app.identity.models import (
 from app.identity.oidc.models import OidcConsent
 from app.identity.passkey_models import Passkey
 from app.identity.sessions import SessionStore
+from app.notices.models import Delivery, Notice
 from app.privacy import mask_id_number, mask_phone, redact
 from app.protection import DataProtector
 from app.records.models import DataAccess, RecordConsent, RecordCorrection
@@ -91,6 +94,7 @@ class ExportService:
         tables.update(await self._applications(person.id, reveal=full is not None))
         tables.update(await self._licenses(person.id, reveal=full is not None))
         tables.update(await self._records(person.id))
+        tables.update(await self._services(person.id))
         sessions = await self._sessions.list_for(person.id)
         return {
             "format": FORMAT,
@@ -268,6 +272,38 @@ class ExportService:
                 await self._all(
                     select(RecordCorrection).where(RecordCorrection.person_id == person_id)
                 )
+            ),
+        }
+
+    async def _services(self, person_id: UUID) -> dict[str, list[dict[str, Any]]]:
+        """Results of their applications, notices to them, authorizations and home visits."""
+        application_ids = select(Application.id).where(Application.person_id == person_id)
+        notices = await self._all(select(Notice).where(Notice.person_id == person_id))
+        authorizations = await self._all(
+            select(Authorization).where(Authorization.person_id == person_id)
+        )
+        return {
+            "case_result": _rows(
+                await self._all(
+                    select(CaseResult).where(CaseResult.application_id.in_(application_ids))
+                )
+            ),
+            "notice": _rows(notices),
+            "notice_delivery": _rows(
+                await self._all(
+                    select(Delivery).where(Delivery.notice_id.in_([n.id for n in notices]))
+                )
+            ),
+            "assist_authorization": _rows(authorizations),
+            "assist_authorization_event": _rows(
+                await self._all(
+                    select(AuthorizationEvent).where(
+                        AuthorizationEvent.authorization_id.in_([a.id for a in authorizations])
+                    )
+                )
+            ),
+            "assist_home_visit": _rows(
+                await self._all(select(HomeVisit).where(HomeVisit.person_id == person_id))
             ),
         }
 
