@@ -111,6 +111,9 @@ async def detail_context(
         "lines": lines,
         "results": {r.sub_case_id: r for r in await results_of(ctx, application)},
         "events": [e for e in events if e.sub_case_id is None],
+        # The live stream compares with the newest event of ALL of them, the matters' too:
+        # anything older would read as a change at once and reload the page in a loop.
+        "last_event": max((e.id for e in events), default=0),
         "form": cases_service.form(application),
         "address": cases_service.address(application),
         "uploads": await cases_service.uploads(application),
