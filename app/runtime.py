@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from app.applications.calendar import default_calendar, load_calendar
 from app.applications.context import Rules
-from app.catalog.loader import default_catalog, load_catalog
+from app.catalog.loader import catalog_at
 from app.config import Environment, Settings
 from app.embedded_redis import EmbeddedRedis
 from app.identity.acting import ActingStore
@@ -67,9 +67,7 @@ class Runtime:
             engine, expire_on_commit=False, info=self.notices.session_info()
         )
         # The catalog is checked here, so a broken catalog file stops start-up with its message.
-        self.catalog = (
-            load_catalog(settings.catalog_dir) if settings.catalog_dir else default_catalog()
-        )
+        self.catalog = catalog_at(settings.catalog_dir)
         self.storage = LocalFileStorage(settings.var_dir / "files")
         # Working days for time limits; a broken holiday file stops start-up with its message.
         self.calendar = (

@@ -87,7 +87,6 @@ def configure_jinja(env: Environment, catalog: LoadedCatalog) -> None:
         t=localized,
         record_source=SOURCES.get,
         record_sources=tuple(SOURCES),
-        shown_value=shown_value,
         shown_field=shown_field,
         is_sensitive=is_sensitive,
         department_name=lambda code: department_name(catalog, code),
@@ -135,17 +134,6 @@ def shown_field(field: FieldDef, value: str) -> str:
     if field.kind is FieldKind.PHONE:
         return mask_phone(value)
     return mask_id_number(value) if is_sensitive(field) else value
-
-
-def shown_value(kind: str, value: str) -> str:
-    """A form value as a page may show it: ID and phone numbers masked."""
-    if not value:
-        return ""
-    if kind == "id-number":
-        return mask_id_number(value)
-    if kind == "phone":
-        return mask_phone(value)
-    return value
 
 
 def large_text(request: Any) -> bool:

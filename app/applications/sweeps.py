@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from app.applications.calendar import default_calendar, load_calendar
 from app.applications.context import CaseContext, Clock, Rules
 from app.applications.supervision import sweep
-from app.catalog.loader import default_catalog
+from app.catalog.loader import catalog_at
 from app.config import Environment, Settings
 from app.protection import DataProtector, load_protection_keys
 from app.storage import LocalFileStorage
@@ -27,11 +27,12 @@ async def run_sweep(
             settings.data_keys, settings.var_dir, production=settings.env is Environment.PRODUCTION
         )
     )
+    catalog = catalog_at(settings.catalog_dir)
     async with sessionmaker() as db, db.begin():
         ctx = CaseContext(
             db=db,
-            catalog=default_catalog().catalog,
-            license_types=default_catalog().licenses,
+            catalog=catalog.catalog,
+            license_types=catalog.licenses,
             protector=protector,
             calendar=calendar,
             storage=LocalFileStorage(settings.var_dir / "files"),

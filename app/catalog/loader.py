@@ -115,6 +115,12 @@ def default_catalog() -> LoadedCatalog:
     return load_catalog()
 
 
+@cache
+def catalog_at(data_dir: Path | None) -> LoadedCatalog:
+    """The catalog in ``data_dir`` (``ONETHING_CATALOG_DIR``), else the repository's; once each."""
+    return load_catalog(data_dir) if data_dir is not None else default_catalog()
+
+
 def department_names() -> dict[str, Text]:
     """The departments the catalog may name, code -> name (``app/demo/departments.toml``)."""
     with DEPARTMENTS_FILE.open("rb") as f:

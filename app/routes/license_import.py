@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -10,7 +11,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from app import errors
-from app.catalog.loader import default_catalog
+from app.catalog.loader import LicenseType
 from app.i18n import current_locale
 from app.identity.access import Access, acting_enterprise
 from app.records.sources import SOURCES
@@ -22,9 +23,9 @@ from app.spaces.imports import Importable, LicenseImportService, importable_for
 class ImportOption:
     """One importable license as the page lists it: what, from where, which fields are read."""
 
-    def __init__(self, item: Importable, locale: str) -> None:
+    def __init__(self, item: Importable, locale: str, types: Mapping[str, LicenseType]) -> None:
         source = SOURCES[item.source]
-        kind = default_catalog().licenses[item.license_type]
+        kind = types[item.license_type]
         self.source = item.source
         self.title = kind.name(locale)
         self.source_label = source.label(locale)
@@ -35,10 +36,15 @@ class ImportOption:
         ]
 
 
-async def _page(request: Request[Any, Any, Any], status: int = 200, **context: Any) -> Template:
+async def _page(
+    request: Request[Any, Any, Any],
+    types: Mapping[str, LicenseType],
+    status: int = 200,
+    **context: Any,
+) -> Template:
     acting = await acting_enterprise(request)
     locale = current_locale()
-    options = [ImportOption(item, locale) for item in importable_for(acting is not None)]
+    options = [ImportOption(item, locale, types) for item in importable_for(acting is not None)]
     return Template(
         template_name="wallet/import.html",
         context={"tab": "wallet", "options": options, "acting": acting, "message": None, **context},
@@ -54,9 +60,11 @@ class LicenseImportController(Controller):
     dependencies = {"imports": Provide(provide_imports, sync_to_thread=False)}  # noqa: RUF012
 
     @get("/me/licenses/import", name="license-import")
-    async def options(self, request: Request[Any, Any, Any]) -> Template:
+    async def options(
+        self, request: Request[Any, Any, Any], imports: NamedDependency[LicenseImportService]
+    ) -> Template:
         """Which licenses can be imported into the wallet shown, and what is read for each."""
-        return await _page(request)
+        return await _page(request, imports.license_types)
 
     @post("/me/licenses/import/{source:str}", status_code=303)
     async def run(
@@ -70,13 +78,13 @@ class LicenseImportController(Controller):
         option = next((o for o in importable_for(acting is not None) if o.source == source), None)
         if option is None:
             raise errors.NotFound
-        label = ImportOption(option, current_locale()).title
+        label = ImportOption(option, current_locale(), imports.license_types).title
         try:
             license_ = await imports.import_from(
                 person, source, enterprise_id=acting.id if acting else None, label=label
             )
         except errors.RuleViolation as exc:
-            return await _page(request, 422, message=exc.message)
+            return await _page(request, imports.license_types, 422, message=exc.message)
         except errors.Unavailable as exc:
-            return await _page(request, 503, message=exc.message)
+            return await _page(request, imports.license_types, 503, message=exc.message)
         return Redirect(f"/me/licenses/{license_.id}", status_code=303)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
-from advanced_alchemy.extensions.litestar.providers import create_service_provider
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency, Provide
@@ -16,13 +15,11 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import i18n
-from app.catalog.loader import default_catalog
 from app.identity.access import acting_enterprise, signed_in_person
 from app.identity.account import AccountService
 from app.identity.dependencies import provide_account, provide_enterprises
 from app.identity.enterprises import EnterpriseService
 from app.identity.profile import summarize
-from app.identity.services import DepartmentService
 from app.identity.sessions import SESSION_COOKIE, SessionStore
 from app.notices.inbox import Inbox, body_of, title_of
 from app.routes.guide import bundles_by_audience
@@ -67,7 +64,6 @@ class ShellController(Controller):
     opt = {"access": "public"}  # noqa: RUF012 (Litestar reads it as a class attribute)
     include_in_schema = False
     dependencies = {  # noqa: RUF012
-        "departments": create_service_provider(DepartmentService),
         "account_service": Provide(provide_account, sync_to_thread=False),
         "enterprises": Provide(provide_enterprises, sync_to_thread=False),
         "wallet": Provide(provide_wallet, sync_to_thread=False),
@@ -91,7 +87,7 @@ class ShellController(Controller):
         holder = await current_holder(request)
         if holder is None:
             return _page("wallet", "wallet", signed_in=False, licenses=[])
-        types, departments = default_catalog().licenses, await wallet.departments()
+        types, departments = wallet.license_types, await wallet.departments()
         licenses = [
             license_view(found, types, departments) for found in await wallet.list_for(holder)
         ]

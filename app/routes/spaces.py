@@ -9,7 +9,6 @@ from litestar.di import NamedDependency, Provide
 from litestar.response import Redirect, Response, Template
 
 from app import errors
-from app.catalog.loader import default_catalog
 from app.i18n import current_locale
 from app.identity.access import Access, acting_enterprise
 from app.identity.account import AccountService
@@ -69,7 +68,7 @@ class SpacesController(Controller):
             return Redirect("/me/enterprises", status_code=303)
         found = await space.space(await current_person(request), acting.id)
         departments = await space.departments()
-        types = default_catalog().licenses
+        types = runtime.catalog.licenses
         return Template(
             template_name="spaces/enterprise.html",
             context={

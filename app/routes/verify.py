@@ -16,7 +16,6 @@ from litestar.params import FromPath, JSONBody
 from litestar.response import Response, Template
 
 from app import errors
-from app.catalog.loader import default_catalog
 from app.i18n import N_
 from app.i18n import gettext as _
 from app.identity.access import Access
@@ -88,7 +87,7 @@ async def verify_page(
 ) -> Template:
     """What a phone camera opens: the verdict in large words, and the disclosed fields."""
     found = await verifier.verify(token[: MAX_TOKEN_LENGTH + 1], user_agent=_agent(request))
-    answer = _answer(found, await wallet.departments() if found.issuer else {})
+    answer = await _answer(found, wallet)
     return Template(
         template_name="wallet/verify.html",
         context={"answer": answer, "validity": validity_text(answer.valid_until)},
@@ -108,7 +107,7 @@ async def verify_json(
     if not isinstance(token, str) or not token.strip() or len(token) > MAX_TOKEN_LENGTH:
         raise errors.RuleViolation(fields={"token": TOKEN_REQUIRED})
     found = await verifier.verify(token, user_agent=_agent(request))
-    answer = _answer(found, await wallet.departments() if found.issuer else {})
+    answer = await _answer(found, wallet)
     return Response(answer, headers={"Cache-Control": "no-store"})
 
 
@@ -116,8 +115,9 @@ def _agent(request: Request[Any, Any, Any]) -> str:
     return request.headers.get("user-agent", "")[:500]
 
 
-def _answer(found: Verification, departments: dict[str, Any]) -> VerifyResponse:
-    types = default_catalog().licenses
+async def _answer(found: Verification, wallet: WalletService) -> VerifyResponse:
+    types = wallet.license_types
+    departments = await wallet.departments() if found.issuer else {}
     return VerifyResponse(
         result=found.result,
         message=_(VERDICT_LABELS[found.result]),

@@ -18,7 +18,6 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Response, Template
 from markupsafe import Markup
 
-from app.catalog.loader import default_catalog
 from app.i18n import gettext as _
 from app.identity.access import Access
 from app.runtime import Runtime
@@ -117,7 +116,7 @@ class WalletController(Controller):
 
 async def _view(wallet: WalletService, holder: Holder, license_id: UUID) -> LicenseView:
     found = await wallet.get_for(holder, license_id)
-    return license_view(found, default_catalog().licenses, await wallet.departments())
+    return license_view(found, wallet.license_types, await wallet.departments())
 
 
 async def _card_context(

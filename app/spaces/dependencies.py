@@ -7,7 +7,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.benefits.rules import default_benefits
 from app.benefits.service import BenefitService
-from app.catalog.loader import default_catalog
 from app.identity.enterprises import EnterpriseService
 from app.records.service import RecordsService
 from app.runtime import Runtime
@@ -31,7 +30,7 @@ def provide_imports(
 ) -> LicenseImportService:
     """The license import service on the request's database session."""
     wallet = WalletService(
-        db_session, protector=runtime.protector, license_types=default_catalog().licenses
+        db_session, protector=runtime.protector, license_types=runtime.catalog.licenses
     )
     records = RecordsService(db_session, runtime.records, runtime.protector)
     return LicenseImportService(db_session, records=records, wallet=wallet)
@@ -46,7 +45,7 @@ def provide_enterprise_space(
         records=RecordsService(db_session, runtime.records, runtime.protector),
         enterprises=EnterpriseService(db_session, protector=runtime.protector),
         wallet=WalletService(
-            db_session, protector=runtime.protector, license_types=default_catalog().licenses
+            db_session, protector=runtime.protector, license_types=runtime.catalog.licenses
         ),
     )
 

@@ -12,7 +12,7 @@ returns the license made the first time, without reading the records again.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time
 from uuid import UUID
 
@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import errors
+from app.catalog.loader import LicenseType
 from app.i18n import N_
 from app.identity.enterprise_models import Enterprise
 from app.identity.models import Person
@@ -125,6 +126,11 @@ class LicenseImportService:
         self._db = db
         self._records = records
         self._wallet = wallet
+
+    @property
+    def license_types(self) -> Mapping[str, LicenseType]:
+        """The catalog's license types (what each importable one is called)."""
+        return self._wallet.license_types
 
     async def import_from(
         self, person: Person, source: str, *, enterprise_id: UUID | None, label: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from app.catalog.loader import default_catalog, department_names
+from app.catalog.loader import catalog_at, department_names
 from app.config import Settings
 from app.db import create_engine
 from app.identity.registry import protector_for
@@ -36,7 +36,9 @@ async def expire_licenses(settings: Settings) -> int:
     try:
         async with async_sessionmaker(engine, expire_on_commit=False)() as db:
             wallet = WalletService(
-                db, protector=protector_for(settings), license_types=default_catalog().licenses
+                db,
+                protector=protector_for(settings),
+                license_types=catalog_at(settings.catalog_dir).licenses,
             )
             count = await wallet.expire_due()
             await db.commit()

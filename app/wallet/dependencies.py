@@ -9,7 +9,6 @@ from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import errors
-from app.catalog.loader import default_catalog
 from app.identity.access import acting_enterprise, signed_in_person
 from app.runtime import Runtime
 from app.wallet.service import Holder, WalletService
@@ -21,7 +20,7 @@ def provide_wallet(
 ) -> WalletService:
     """The wallet service on the request's database session."""
     return WalletService(
-        db_session, protector=runtime.protector, license_types=default_catalog().licenses
+        db_session, protector=runtime.protector, license_types=runtime.catalog.licenses
     )
 
 
@@ -30,7 +29,7 @@ def provide_verifier(
 ) -> VerifierService:
     """The public verifier on the request's database session."""
     return VerifierService(
-        db_session, protector=runtime.protector, license_types=default_catalog().licenses
+        db_session, protector=runtime.protector, license_types=runtime.catalog.licenses
     )
 
 

@@ -88,6 +88,11 @@ class WalletService:
         self._types = license_types
         self.keys = KeyService(db, protector=protector)
 
+    @property
+    def license_types(self) -> Mapping[str, LicenseType]:
+        """The catalog's license types this wallet issues and shows."""
+        return self._types
+
     async def issue(
         self,
         holder: Holder,
