@@ -125,8 +125,14 @@ async def test_a_bundle_goes_from_questions_to_a_complete_form_through_the_api(
     assert done.status_code == 200, done.text
     draft = (await client.get(base, headers=auth)).json()
     assert draft["stage"] == "materials"
-    log = await client.get("/mp/v1/drafts", headers={"Authorization": auth["Authorization"]})
-    assert log.status_code == 200
+    # The draft is listed where it was started: under the enterprise acted for, else the person.
+    listed = (await client.get("/mp/v1/drafts", headers=auth)).json()["drafts"]
+    assert [d["stage"] for d in listed if d["id"] == started.json()["id"]] == ["materials"]
+    if "X-Acting-For" in auth:
+        personal = await client.get(
+            "/mp/v1/drafts", headers={"Authorization": auth["Authorization"]}
+        )
+        assert started.json()["id"] not in {d["id"] for d in personal.json()["drafts"]}
 
 
 async def test_acting_for_an_enterprise_one_is_not_a_member_of_is_404(
