@@ -23,7 +23,7 @@ from app.db import create_engine, database_config
 from app.identity.access import enforce_access
 from app.logging import configure_logging
 from app.problems import handle_exception
-from app.requests import DeclaredBodyLimitMiddleware, RequestIdMiddleware
+from app.requests import BoundedRequest, DeclaredBodyLimitMiddleware, RequestIdMiddleware
 from app.routes.account import AccountController
 from app.routes.applications import ApplicationController
 from app.routes.authorizations import AuthorizationController
@@ -179,6 +179,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         guards=[enforce_access],
         before_request=count_unread,
         request_max_body_size=settings.max_request_body_bytes,
+        request_class=BoundedRequest,
         middleware=[DeclaredBodyLimitMiddleware(settings.max_request_body_bytes)],
         openapi_config=_openapi(),
         debug=False,

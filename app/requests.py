@@ -12,7 +12,7 @@ import structlog
 from litestar import Request
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
-from litestar.exceptions import HTTPException
+from litestar.exceptions import ClientException, HTTPException
 from litestar.middleware import ASGIMiddleware
 from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -71,6 +71,21 @@ class DeclaredBodyLimitMiddleware(ASGIMiddleware):
         if declared.isdigit() and int(declared) > self.limit:
             raise HTTPException(status_code=HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         await next_app(scope, receive, send)
+
+
+class BoundedRequest(Request[Any, Any, Any]):
+    """A request whose JSON body nested past the decoder's recursion limit is a 400.
+
+    msgspec raises ``RecursionError`` (not a ``DecodeError``) for a body like ``[[[[…]]]]``
+    a hundred thousand levels deep; Litestar passes it on and it would answer 500.
+    """
+
+    async def json(self) -> Any:
+        """The decoded body; a body nested too deeply is the caller's error."""
+        try:
+            return await super().json()
+        except RecursionError as exc:
+            raise ClientException(detail="JSON nested too deeply") from exc
 
 
 def client_ip(request: Request[Any, Any, Any]) -> str:

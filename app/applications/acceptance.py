@@ -20,6 +20,7 @@ from app.applications.history import move
 from app.applications.states import Action, Actor, ApplicationState, IllegalTransition
 from app.errors import NotFound, RuleViolation
 from app.i18n import N_
+from app.text_input import INVISIBLE, has_invisible
 
 REASONS_NEEDED = N_("Say what is wrong or missing, so the applicant can put it right.")
 MISSING_NEEDS_COMMITMENT = N_(
@@ -34,6 +35,8 @@ def check_reasons(reasons: str) -> str:
     reasons = reasons.strip()
     if not 0 < len(reasons) <= MAX_REASONS:
         raise RuleViolation(fields={"reasons": REASONS_NEEDED})
+    if has_invisible(reasons, multiline=True):
+        raise RuleViolation(fields={"reasons": INVISIBLE})
     return reasons
 
 

@@ -18,6 +18,7 @@ from app.applications.history import record
 from app.applications.states import Action, Actor, ApplicationState, IllegalTransition
 from app.errors import Conflict, NotFound, RuleViolation
 from app.i18n import N_
+from app.text_input import INVISIBLE, has_invisible
 
 POOR = 2  # 1 非常不满意, 2 不满意: a complaint opens
 TAGS = {
@@ -63,6 +64,8 @@ class Ratings:
             problems["tags"] = UNKNOWN_TAG
         if len(comment.strip()) > 500:
             problems["comment"] = COMMENT_TOO_LONG
+        elif has_invisible(comment, multiline=True):
+            problems["comment"] = INVISIBLE
         if problems:
             raise RuleViolation(fields=problems)
         if (await self.of(application))[0] is not None:

@@ -19,6 +19,7 @@ from app.i18n import N_
 from app.identity.numbers import validate_credit_code, validate_id_number
 from app.identity.phones import validate_phone
 from app.records.sources import SOURCES
+from app.text_input import INVISIBLE, has_invisible
 
 TOO_LONG = N_("This is too long for this field.")
 NOT_A_NUMBER = N_("Enter a number, such as 42.")
@@ -38,6 +39,8 @@ def check_value(field: FieldDef, raw: str) -> str:
     value = unicodedata.normalize("NFKC", raw).strip()
     if not value:
         return ""
+    if has_invisible(value, multiline=field.kind is FieldKind.TEXTAREA):
+        _fail(field, INVISIBLE)
     if len(value) > field.max_length:
         _fail(field, TOO_LONG)
     checker = _CHECKERS.get(field.kind)

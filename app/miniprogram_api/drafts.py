@@ -54,11 +54,18 @@ class DraftStart(msgspec.Struct, kw_only=True, rename="camel"):
     bundle_code: str
 
 
+# Far more than any bundle's questions or merged form has (the largest form has ~60 fields):
+# a body with more keys is refused whole instead of being walked.
+MAX_KEYS = 500
+
+
 class AnswersBody(msgspec.Struct, kw_only=True, rename="camel"):
     """Questionnaire answers (several values for multiple choice) and matters left out."""
 
-    answers: dict[str, list[str]]
-    deselected: list[str] = msgspec.field(default_factory=list)
+    answers: Annotated[dict[str, list[str]], msgspec.Meta(max_length=MAX_KEYS)]
+    deselected: Annotated[list[str], msgspec.Meta(max_length=MAX_KEYS)] = msgspec.field(
+        default_factory=list
+    )
 
 
 class MaterialBody(msgspec.Struct, kw_only=True, rename="camel"):
@@ -159,7 +166,7 @@ class FormBody(msgspec.Struct, kw_only=True, rename="camel"):
 class ValuesBody(msgspec.Struct, kw_only=True, rename="camel"):
     """Typed values; ``complete`` also checks that nothing is left empty."""
 
-    values: dict[str, str]
+    values: Annotated[dict[str, str], msgspec.Meta(max_length=MAX_KEYS)]
     complete: bool = False
 
 

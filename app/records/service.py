@@ -41,6 +41,7 @@ from app.records.models import (
 )
 from app.records.schemas import FieldRequest, Purpose, RecordRead, by_source
 from app.records.sources import SOURCES, SubjectKind
+from app.text_input import INVISIBLE, has_invisible
 
 # Purpose and FieldRequest live in app.records.schemas; callers may import them from here.
 __all__ = ["FieldRequest", "Purpose", "RecordRead", "RecordsService"]
@@ -234,6 +235,8 @@ class RecordsService:
             raise RuleViolation(fields={"note": NOTE_REQUIRED})
         if len(clean_note) > NOTE_MAX_LENGTH:
             raise RuleViolation(fields={"note": NOTE_TOO_LONG})
+        if has_invisible(clean_note, multiline=True):
+            raise RuleViolation(fields={"note": INVISIBLE})
         subjects = await self._subjects(person, grouped, enterprise)
         kind = SOURCES[source].subject
         correction = RecordCorrection(

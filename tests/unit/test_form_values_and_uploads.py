@@ -28,6 +28,7 @@ from app.catalog.values import (
     missing_fields,
 )
 from app.errors import RuleViolation
+from app.text_input import has_invisible
 
 
 def _field(kind: FieldKind, **extra: object) -> FieldDef:
@@ -143,3 +144,24 @@ def test_a_file_over_the_size_limit_is_refused_and_a_pdf_is_kept_as_sent() -> No
     assert caught.value.fields == {"m": TOO_BIG}
     pdf = b"%PDF-1.7\n%%EOF\n"
     assert clean_upload(pdf, max_bytes=100, max_pixels=1, field="m").data == pdf
+
+
+@pytest.mark.parametrize(
+    ("text", "multiline", "refused"),
+    [
+        ("张三", False, False),
+        ("第一行\n第二行\t完", True, False),
+        ("第一行\n第二行", False, True),
+        ("👨\u200d👩\u200d👧", False, False),  # joiners build one emoji
+        ("abc\u202egpj.exe", True, True),  # right-to-left override
+        ("a\u2066b", False, True),  # isolate
+        ("\ufeffabc", False, True),  # byte order mark
+        ("a\x00b", True, True),
+        ("a\x1b[31m", True, True),
+        ("a\ue000", False, True),  # private use
+    ],
+)
+def test_invisible_characters_are_refused_in_typed_text(
+    text: str, multiline: bool, refused: bool
+) -> None:
+    assert has_invisible(text, multiline=multiline) is refused
