@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from app.config import Environment, Settings
 from app.db import database_config
 from app.main import create_app
+from tests.pii_scan import scan_files, scan_redis, scan_texts
 
 T = TypeVar("T")
 
@@ -103,7 +104,7 @@ def migrate(settings: Settings, revision: str = "head", *, down: bool = False) -
 @pytest.fixture(scope="session")
 def migrated_database_url(
     fresh_database_url: object, tmp_path_factory: pytest.TempPathFactory
-) -> str:
+) -> Iterator[str]:
     """One migrated database with the demo data, shared by the session's app tests."""
     from app.demo import load_demo_data
 
@@ -111,7 +112,32 @@ def migrated_database_url(
     settings = make_settings(tmp_path_factory.mktemp("migrate"), url)
     migrate(settings)
     asyncio.run(load_demo_data(settings))
-    return url
+    yield url
+    # A dump of the database the whole session wrote holds no personal number in clear
+    # (SQLite files are searched with the other files at the end of the session).
+    if _postgres_admin_url():
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            found = pool.submit(asyncio.run, _scan_postgres(url)).result()
+        assert not found, "personal numbers in clear in PostgreSQL:\n" + "\n".join(found[:50])
+
+
+async def _scan_postgres(url: str) -> list[str]:
+    """Every row of every table, as PostgreSQL prints it."""
+    import asyncpg
+
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = await asyncpg.connect(dsn)
+    try:
+        tables = await connection.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+        )
+        items = []
+        for (table,) in tables:
+            rows = await connection.fetch(f'SELECT t::text FROM "{table}" t')  # noqa: S608
+            items += [(f"postgres {table}", row[0]) for row in rows]
+        return scan_texts(items)
+    finally:
+        await connection.close()
 
 
 @pytest.fixture
@@ -139,10 +165,17 @@ async def in_app(
 
 @pytest.fixture
 async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    """A started app (lifespan: Redis, worker) and an HTTP client for it."""
+    """A started app (lifespan: Redis, worker) and an HTTP client for it.
+
+    Afterwards the app's own (embedded) Redis is searched for personal numbers in clear; a
+    shared ``REDIS_URL`` is searched once, at the end of the session.
+    """
     async with AsyncTestClient(app=app, base_url="http://127.0.0.1:8000") as test_client:
         await in_app(test_client, _forget_rate_limits, test_client.app.state.runtime.redis)
         yield test_client
+        if not os.environ.get("REDIS_URL"):
+            found = await in_app(test_client, scan_redis, test_client.app.state.runtime.redis)
+            assert not found, "personal numbers in clear in Redis:\n" + "\n".join(found)
 
 
 async def _forget_rate_limits(redis: Any) -> None:
@@ -198,3 +231,52 @@ async def forget_code_cooldown(client: AsyncTestClient[Litestar], phone: str) ->
     runtime = client.app.state.runtime
     index = runtime.protector.blind_index(phone, SensitiveKind.PHONE)
     await in_app(client, runtime.redis.delete, f"onething:otp:cooldown:{index}")
+
+
+# Personal-data hygiene (tests/pii_scan.py): what every test printed and logged is searched
+# as it finishes; the files and databases the session leaves, when it ends.
+_PERSONAL_NUMBERS: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Search what the test printed and logged (captured stdout, stderr and log records).
+
+    The teardown report carries the sections of all three phases.
+    """
+    if report.when == "teardown":
+        _PERSONAL_NUMBERS.extend(
+            scan_texts((f"{report.nodeid} {title}", text) for title, text in report.sections)
+        )
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Search every file under the session's temporary directory, and shared services."""
+    if not hasattr(session.config, "_tmp_path_factory") or session.config.option.collectonly:
+        return
+    found = list(_PERSONAL_NUMBERS)
+    found += scan_files(session.config._tmp_path_factory.getbasetemp())
+    found += _scan_shared_services()
+    if found:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_sep("=", "personal numbers in clear", red=True)
+            for line in found[:50]:
+                reporter.write_line(line)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _scan_shared_services() -> list[str]:
+    """The shared REDIS_URL database and the PostgreSQL test databases, when set."""
+    found: list[str] = []
+    if url := os.environ.get("REDIS_URL"):
+        from redis.asyncio import Redis
+
+        async def redis_scan() -> list[str]:
+            client = Redis.from_url(url)
+            try:
+                return await scan_redis(client)
+            finally:
+                await client.aclose()
+
+        found += asyncio.run(redis_scan())
+    return found

@@ -91,6 +91,6 @@ def _token_in_card_image(page: Page) -> str:
     assert href is not None
     png = page.request.get(href)
     assert png.ok
-    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.body()), formats=QR_ONLY))
+    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.body())), formats=QR_ONLY)
     assert found, "the card image holds a QR code"
     return found[0].text.rsplit("/v/", 1)[1]

@@ -164,7 +164,7 @@ async def _world(client: Client, tmp_path: Any) -> World:
     made: dict[str, Any] = await in_app(client, objects)
     enterprise_id, _, _ = await enterprise_of(client, owner_phone)
     other_enterprise, _, _ = await enterprise_of(client, agent_phone)
-    license_ = await issue(client, Holder.person(made["person"]), source_ref=f"m:{owner_phone}")
+    license_ = await issue(client, Holder.person(made["person"]), source_ref=f"m:{uuid4()}")
     ids = {k: v for k, v in made.items() if isinstance(v, UUID)}
     ids |= {"license_id": license_.id, "enterprise_id": enterprise_id,
             "person_id": made["person"]}  # fmt: skip

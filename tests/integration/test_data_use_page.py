@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from uuid import UUID
 
@@ -59,7 +60,7 @@ async def _read(
             if staff_department:
                 created = await StaffService(db, keyring=runtime.protector.keyring).create(
                     StaffCreate(
-                        username=f"reviewer-{new_phone()}",
+                        username=f"reviewer-{uuid.uuid4().hex[:8]}",
                         display_name="钱审核",
                         role="reviewer",
                         department_code=staff_department,
