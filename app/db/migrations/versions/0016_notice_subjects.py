@@ -34,8 +34,26 @@ def upgrade() -> None:
         batch_op.create_foreign_key(batch_op.f('fk_notice_license_id_wallet_license'), 'wallet_license', ['license_id'], ['id'])
         batch_op.create_foreign_key(batch_op.f('fk_notice_offer_id_benefit_offer'), 'benefit_offer', ['offer_id'], ['id'])
 
+    with op.batch_alter_table('benefit_offer', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('dispute_outcome', sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column('dispute_answer', sa.String(length=500), nullable=True))
+        batch_op.add_column(sa.Column('dispute_answered_at', sa.DateTimeUTC(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('dispute_answered_by_id', sa.GUID(length=16), nullable=True))
+        batch_op.create_index('ix_benefit_offer_status', ['status', 'department_code'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_benefit_offer_dispute_answered_by_id_staff'), 'staff', ['dispute_answered_by_id'], ['id'])
+
 
 def downgrade() -> None:
+    # The older schema knows no answers to objections: a withdrawn offer reads as disputed.
+    op.execute("UPDATE benefit_offer SET status = 'disputed' WHERE status = 'withdrawn'")
+    with op.batch_alter_table('benefit_offer', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_benefit_offer_dispute_answered_by_id_staff'), type_='foreignkey')
+        batch_op.drop_index('ix_benefit_offer_status')
+        batch_op.drop_column('dispute_answered_by_id')
+        batch_op.drop_column('dispute_answered_at')
+        batch_op.drop_column('dispute_answer')
+        batch_op.drop_column('dispute_outcome')
+
     # Notices about no application cannot exist in the older schema: they go, deliveries first.
     op.execute(
         'DELETE FROM notice_delivery WHERE notice_id IN (SELECT id FROM notice WHERE event_id IS NULL)'
