@@ -7,6 +7,7 @@ import os
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from uuid import UUID
 
 import pytest
@@ -20,8 +21,8 @@ from app.runtime import Runtime
 from app.wallet.models import LicenseStatus
 from app.wallet.reminders import remind_expiring, reminder_key
 from app.wallet.service import Holder
-from app.worker import remind_expiring_licenses
-from tests.conftest import csrf_token, in_app, sign_in_as
+from app.worker import remind_expiring_licenses, worker_options
+from tests.conftest import csrf_token, in_app, make_settings, sign_in_as
 from tests.integration.notice_support import deliveries_of
 from tests.integration.wallet_support import (
     change_license,
@@ -246,3 +247,11 @@ async def test_a_rolled_back_run_leaves_no_notice_and_no_delivery(client: Client
     assert await _notices_about(client, license_.id) == []
     # The next run still sends it: nothing was marked as done.
     assert await _run_job(client, start) == 1
+
+
+def test_the_worker_reminds_once_a_day() -> None:
+    options = worker_options(make_settings(Path("/tmp")), engine=None)  # type: ignore[arg-type]
+    assert remind_expiring_licenses in options["functions"]
+    [job] = [j for j in options["cron_jobs"] if j.coroutine is remind_expiring_licenses]
+    assert job.hour == {9}
+    assert job.unique
