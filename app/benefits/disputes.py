@@ -51,15 +51,15 @@ class DisputeDesk:
         )
         return rows.all()
 
-    async def get(self, staff: Staff, offer_id: UUID) -> BenefitOffer:
+    async def get(self, staff: Staff, offer_id: UUID, *, for_update: bool = False) -> BenefitOffer:
         """A disputed or answered offer ``staff`` may see; ``NotFound`` for any other."""
-        offer = await self._db.scalar(
-            select(BenefitOffer).where(
-                BenefitOffer.id == offer_id,
-                BenefitOffer.dispute_note.is_not(None),
-                await self._visible(staff),
-            )
+        query = select(BenefitOffer).where(
+            BenefitOffer.id == offer_id,
+            BenefitOffer.dispute_note.is_not(None),
+            await self._visible(staff),
         )
+        # Two members of staff answering at once: the second waits, then sees it answered.
+        offer = await self._db.scalar(query.with_for_update() if for_update else query)
         if offer is None:
             raise errors.NotFound
         return offer
@@ -68,7 +68,7 @@ class DisputeDesk:
         self, staff: Staff, offer_id: UUID, outcome: str, reasons: str
     ) -> BenefitOffer:
         """Uphold or reject the objection, with reasons, once; the person is told."""
-        offer = await self.get(staff, offer_id)
+        offer = await self.get(staff, offer_id, for_update=True)
         chosen = {o.value: o for o in DisputeOutcome}.get(outcome)
         if chosen is None:
             raise errors.RuleViolation(fields={"outcome": UNKNOWN_OUTCOME})
