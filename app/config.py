@@ -116,6 +116,14 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     deferred_material_days: int = 5
     complaint_answer_days: int = 5
     holidays_file: Path | None = None
+    # Licenses (证照): days before ``valid_until`` that a holder is reminded, comma-separated;
+    # each license gets each reminder once (the daily job). Empty: no reminders.
+    license_reminder_days: str = "30,7"
+
+    @property
+    def license_reminder_offsets(self) -> tuple[int, ...]:
+        """``license_reminder_days`` as numbers of days, largest first."""
+        return _reminder_offsets(self.license_reminder_days)
 
     @property
     def effective_database_url(self) -> str:
@@ -140,6 +148,11 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     def is_sqlite(self) -> bool:
         """True when the database is SQLite (embedded default or a sqlite URL)."""
         return self.effective_database_url.startswith("sqlite")
+
+
+def _reminder_offsets(text: str) -> tuple[int, ...]:
+    days = {int(part) for part in text.replace(" ", "").split(",") if part}
+    return tuple(sorted(days, reverse=True))
 
 
 def _async_database_url(url: str) -> str:
@@ -203,6 +216,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "ONETHING_DEFERRED_MATERIAL_DAYS": "deferred_material_days",
     "ONETHING_COMPLAINT_ANSWER_DAYS": "complaint_answer_days",
     "ONETHING_HOLIDAYS_FILE": "holidays_file",
+    "ONETHING_LICENSE_REMINDER_DAYS": "license_reminder_days",
 }
 
 
@@ -221,6 +235,15 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(f"{name}: {exc}. Fix or unset it.") from exc
     if not 0 < settings.time_limit_yellow_share < 1:
         raise SettingsError("ONETHING_TIME_LIMIT_YELLOW_SHARE must be between 0 and 1, e.g. 0.8.")
+    try:
+        offsets = settings.license_reminder_offsets
+    except ValueError:
+        offsets = (0,)
+    if any(days <= 0 for days in offsets):
+        raise SettingsError(
+            "ONETHING_LICENSE_REMINDER_DAYS must be whole days above 0 separated by commas, "
+            "e.g. 30,7."
+        )
     return _refuse_unsafe_production(_with_secret(settings))
 
 

@@ -47,6 +47,7 @@ from app.routes.sign_in import SignInController
 from app.routes.spaces import SpacesController
 from app.routes.staff import StaffSignInController
 from app.routes.staff_admin import StaffAdminController
+from app.routes.staff_benefits import BenefitDisputeController
 from app.routes.staff_cases import ReviewController, SupervisionController, WindowController
 from app.routes.verify import license_jwks, verify_json, verify_page
 from app.routes.wallet import WalletController
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SpacesController,
             LicenseImportController,
             BenefitController,
+            BenefitDisputeController,
             license_jwks,
             verify_page,
             verify_json,

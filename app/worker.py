@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -84,6 +85,19 @@ async def expire_licenses(ctx: dict[str, Any]) -> int:
     if count:
         log.info("licenses expired", count=count)
     return count
+
+
+async def remind_expiring_licenses(ctx: dict[str, Any], *, now: datetime | None = None) -> int:
+    """Daily: 证照到期提醒, the configured days ahead (idempotent: each reminder once).
+
+    ``now`` is for tests and manual runs; the cron leaves it to the clock.
+    """
+    from app.wallet.reminders import run_reminders
+
+    made = await run_reminders(ctx["settings"], ctx["sessionmaker"], now)
+    if made:
+        log.info("license reminders written", count=made)
+    return made
 
 
 async def sweep_applications(ctx: dict[str, Any]) -> dict[str, int]:
@@ -165,6 +179,7 @@ class WorkerSettings:
         heartbeat,
         purge_stale_drafts,
         expire_licenses,
+        remind_expiring_licenses,
         sweep_applications,
         deliver_notice,
         sweep_notices,
@@ -196,6 +211,8 @@ def worker_options(
             # Nightly, at 03:17 server time: quiet hours, off the round minute other jobs use.
             cron(purge_stale_drafts, hour={3}, minute={17}, unique=True),
             cron(expire_licenses, minute={7}, second={0}, unique=True),
+            # Once a day, in the morning (server time), so a push does not wake anyone.
+            cron(remind_expiring_licenses, hour={9}, minute={13}, unique=True),
             # Cards and commitments change by the day: every five minutes is ample.
             cron(sweep_applications, minute=set(range(0, 60, 5)), second=30, unique=True),
             # Pending deliveries past their grace period: every minute, so none waits long.

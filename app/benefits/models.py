@@ -20,6 +20,14 @@ class OfferStatus(StrEnum):
     ACCEPTED = "accepted"
     DECLINED = "declined"
     DISPUTED = "disputed"  # the person says the record behind it is wrong
+    WITHDRAWN = "withdrawn"  # staff upheld the objection: the record was wrong, no offer
+
+
+class DisputeOutcome(StrEnum):
+    """How staff answered an objection (异议处理), always with the reasons."""
+
+    UPHELD = "upheld"  # the person is right: the offer is withdrawn, the record corrected
+    REJECTED = "rejected"  # the record stands: the offer is open again to accept or decline
 
 
 class BenefitOffer(UUIDv7AuditBase):
@@ -35,6 +43,7 @@ class BenefitOffer(UUIDv7AuditBase):
     __table_args__ = (
         UniqueConstraint("benefit_code", "subject", name="uq_benefit_offer_subject"),
         Index("ix_benefit_offer_person", "person_id", "offered_at"),
+        Index("ix_benefit_offer_status", "status", "department_code"),
     )
 
     benefit_code: Mapped[str] = mapped_column(String(64))
@@ -51,3 +60,12 @@ class BenefitOffer(UUIDv7AuditBase):
     offered_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     answered_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     dispute_note: Mapped[str | None] = mapped_column(String(500), default=None)
+    # Staff's answer to the objection: who, when, which way and why (shown to the person).
+    dispute_outcome: Mapped[DisputeOutcome | None] = mapped_column(String(16), default=None)
+    dispute_answer: Mapped[str | None] = mapped_column(String(500), default=None)
+    dispute_answered_at: Mapped[datetime | None] = mapped_column(
+        DateTimeUTC(timezone=True), default=None
+    )
+    dispute_answered_by_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("staff.id"), default=None
+    )

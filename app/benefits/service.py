@@ -39,6 +39,9 @@ NOTE_MAX = 500
 ALREADY_ANSWERED = N_("This offer has already been answered.")
 DISPUTE_NOTE = N_("Say what is wrong with the record (at most 500 characters).")
 UNKNOWN_DECISION = N_("Choose accept, decline or dispute.")
+ALREADY_DISPUTED = N_("Your objection to this offer was already answered: accept or decline it.")
+# What a person may answer an open offer with.
+_ANSWERS = (OfferStatus.ACCEPTED, OfferStatus.DECLINED, OfferStatus.DISPUTED)
 
 
 class BenefitService:
@@ -87,17 +90,21 @@ class BenefitService:
         offer = await self._db.get(BenefitOffer, offer_id)
         if offer is None or offer.subject != _subject(person, enterprise):
             raise errors.NotFound
-        chosen = {s.value: s for s in OfferStatus if s is not OfferStatus.OFFERED}.get(decision)
+        chosen = {s.value: s for s in _ANSWERS}.get(decision)
         if chosen is None:
             raise errors.RuleViolation(fields={"decision": UNKNOWN_DECISION})
         if offer.status != OfferStatus.OFFERED:
             raise errors.Conflict(ALREADY_ANSWERED)
+        if chosen is OfferStatus.DISPUTED and offer.dispute_outcome is not None:
+            # Staff already answered an objection to this offer: accept or decline it now.
+            raise errors.Conflict(ALREADY_DISPUTED)
         clean = note.strip()
         if chosen is OfferStatus.DISPUTED and not 0 < len(clean) <= NOTE_MAX:
             raise errors.RuleViolation(fields={"note": DISPUTE_NOTE})
         offer.status = chosen
         offer.answered_at = datetime.now(UTC)
-        offer.dispute_note = clean if chosen is OfferStatus.DISPUTED else None
+        if chosen is OfferStatus.DISPUTED:
+            offer.dispute_note = clean
         await self._db.flush()
         return offer
 

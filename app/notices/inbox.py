@@ -57,6 +57,17 @@ class Inbox:
         )
 
 
+def link_of(notice: Notice) -> str:
+    """Where opening the notice leads: its application, license or offer, else the inbox."""
+    if notice.application_id is not None:
+        return f"/me/applications/{notice.application_id}"
+    if notice.license_id is not None:
+        return f"/me/licenses/{notice.license_id}"
+    if notice.offer_id is not None:
+        return f"/me/benefits#offer-{notice.offer_id}"
+    return "/messages"
+
+
 def title_of(notice: Notice) -> str:
     """The notice's title in the current language."""
     return render(notice.title_id, notice.params, current_locale())

@@ -1,5 +1,10 @@
 """Notice tables: one notice per (event, recipient), and its deliveries per channel.
 
+A notice comes from an application event (``event_id``, ``application_id``) or stands alone
+with a ``subject_key`` naming what it is about once per recipient (a license's expiry
+reminder, its revocation: ``license_id``; an answered objection to a benefit offer:
+``offer_id``); exactly one of the two origins is set.
+
 A notice holds message ids and parameters, never rendered text, so each reader sees it in
 their own language. A delivery's status only moves forward (``DeliveryStatus.can_become``).
 """
@@ -12,7 +17,7 @@ from uuid import UUID
 
 from advanced_alchemy.base import UUIDv7AuditBase
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.applications.case_models import ApplicationEvent
@@ -41,26 +46,38 @@ class DeliveryStatus(StrEnum):
 
 
 class Notice(UUIDv7AuditBase):
-    """One message to one person about one application event (站内信)."""
+    """One message to one person about an application event, a license or an offer (站内信)."""
 
     __tablename__ = "notice"
     __table_args__ = (
         # Exactly once in the inbox, however often the writing code runs.
         UniqueConstraint("event_id", "person_id", name="uq_notice_event_recipient"),
+        UniqueConstraint("subject_key", "person_id", name="uq_notice_subject_recipient"),
+        CheckConstraint("(event_id IS NULL) <> (subject_key IS NULL)", name="one_origin"),
         Index("ix_notice_inbox", "person_id", "created_at"),
     )
 
-    event_id: Mapped[int] = mapped_column(ForeignKey("application_event.id"))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("application_event.id"), default=None)
+    # What a notice without an event is about, e.g. "license:<id>:expiring:30".
+    subject_key: Mapped[str | None] = mapped_column(String(120), default=None)
     person_id: Mapped[UUID] = mapped_column(ForeignKey("person.id"))
     enterprise_id: Mapped[UUID | None] = mapped_column(ForeignKey("enterprise.id"), default=None)
-    application_id: Mapped[UUID] = mapped_column(ForeignKey("application.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(32))  # the event's action
+    application_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("application.id"), index=True, default=None
+    )
+    license_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("wallet_license.id"), index=True, default=None
+    )
+    offer_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("benefit_offer.id"), index=True, default=None
+    )
+    kind: Mapped[str] = mapped_column(String(32))  # the event's action, or a NoticeKind
     title_id: Mapped[str] = mapped_column(Text)  # an English msgid, translated when shown
     body_id: Mapped[str] = mapped_column(Text)
     params: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     read_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
 
-    event: Mapped[ApplicationEvent] = relationship(lazy="raise")
+    event: Mapped[ApplicationEvent | None] = relationship(lazy="raise")
     deliveries: Mapped[list[Delivery]] = relationship(back_populates="notice", lazy="raise")
 
 

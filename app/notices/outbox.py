@@ -4,7 +4,9 @@
 exactly when its change of state does. The ids of new deliveries (and of the applications
 that changed) are staged on the session; after the outermost commit, the session's
 ``NoticeDispatcher`` (found in ``Session.info``) enqueues one job per delivery and tells the
-live-progress channel. A rollback drops what was staged. Nothing here needs the enqueue to
+live-progress channel. A rollback drops what was staged. ``write_for_subject`` does the same
+for a notice that comes from no event (a license's expiry reminder or revocation), once per
+subject key and recipient. Nothing here needs the enqueue to
 succeed: a crash or a lost Redis leaves deliveries pending, and the sweep re-queues them.
 """
 
@@ -26,7 +28,7 @@ from uuid_utils.compat import uuid7
 
 from app.applications.case_models import Application, ApplicationEvent
 from app.notices.models import Delivery, DeliveryChannel, DeliveryStatus, Notice
-from app.notices.texts import text_for
+from app.notices.texts import SUBJECT_TEXTS, NoticeKind, text_for
 
 log = structlog.get_logger(__name__)
 
@@ -55,7 +57,6 @@ def write_for_event(
     text = text_for(event_row.action)
     if text is None:
         return None
-    now = datetime.now(UTC)
     notice = Notice(
         id=uuid7(),
         event=event_row,
@@ -67,6 +68,45 @@ def write_for_event(
         body_id=text.body,
         params={"number": application.number},
     )
+    _add_with_deliveries(db, notice)
+    return notice
+
+
+def write_for_subject(
+    db: AsyncSession,
+    kind: NoticeKind,
+    *,
+    subject_key: str,
+    person_id: UUID,
+    params: dict[str, str],
+    enterprise_id: UUID | None = None,
+    license_id: UUID | None = None,
+    offer_id: UUID | None = None,
+) -> Notice:
+    """Add a notice of ``kind`` about ``subject_key`` to one person, with its deliveries.
+
+    The caller makes sure it is the first for this key and person (the unique constraint
+    ``uq_notice_subject_recipient`` refuses a second at commit).
+    """
+    text = SUBJECT_TEXTS[kind]
+    notice = Notice(
+        id=uuid7(),
+        subject_key=subject_key,
+        person_id=person_id,
+        enterprise_id=enterprise_id,
+        license_id=license_id,
+        offer_id=offer_id,
+        kind=str(kind),
+        title_id=text.title,
+        body_id=text.body,
+        params=params,
+    )
+    _add_with_deliveries(db, notice)
+    return notice
+
+
+def _add_with_deliveries(db: AsyncSession, notice: Notice) -> None:
+    now = datetime.now(UTC)
     # The inbox row is the in-app message itself: delivered the moment it commits.
     in_app = _delivery(notice, DeliveryChannel.IN_APP)
     in_app.status, in_app.finished_at = DeliveryStatus.SENT, now
@@ -74,7 +114,6 @@ def write_for_event(
     db.add(notice)
     db.add_all([in_app, *pushes])
     _stage(db, _STAGED_DELIVERIES, [d.id for d in pushes])
-    return notice
 
 
 def _delivery(notice: Notice, channel: DeliveryChannel) -> Delivery:

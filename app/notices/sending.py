@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from enum import StrEnum
 from typing import Final
-from uuid import UUID
 
 import msgspec
 import structlog
@@ -101,7 +100,7 @@ class Senders:
         await self._wechat.send_subscribe_message(
             openid=to.wechat_openid,
             template_id=self._wechat_template,
-            page=mini_program_page(notice.application_id),
+            page=mini_program_page(notice),
             data=template_fields(notice, to.locale),
             lang="en_US" if to.locale == "en" else "zh_CN",
         )
@@ -115,7 +114,7 @@ class Senders:
         await self._alipay.send_template_message(
             to_user_id=to.alipay_user_id,
             template_id=self._alipay_template,
-            page=mini_program_page(notice.application_id),
+            page=mini_program_page(notice),
             data=template_fields(notice, to.locale),
         )
         return Attempt(Outcome.SENT)
@@ -128,9 +127,14 @@ class Senders:
         return Attempt(Outcome.SENT)
 
 
-def mini_program_page(application_id: UUID) -> str:
-    """The mini-program page a push opens: the application, by id (no personal data)."""
-    return f"pages/applications/detail?id={application_id}"
+def mini_program_page(notice: Notice) -> str:
+    """The mini-program page a push opens: what the notice is about, by id (no personal data).
+
+    A notice about no application opens the mini-program's inbox.
+    """
+    if notice.application_id is not None:
+        return f"pages/applications/detail?id={notice.application_id}"
+    return "pages/messages/index"
 
 
 def template_fields(notice: Notice, locale: str) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Which application events the applicant hears about, and in what words.
+"""Which application events the applicant hears about, what else is told, and in what words.
 
 Texts are English msgids (``N_``) stored on the notice with their parameters and translated
 when read: in the reader's language on a page, in the recipient's language in a push.
@@ -6,6 +6,7 @@ when read: in the reader's language on a page, in the recipient's language in a 
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Final
 
 import msgspec
@@ -94,10 +95,44 @@ TEXTS: Final[dict[Action, NoticeText]] = {
 }
 
 
-def text_for(action: str) -> NoticeText | None:
-    """The words for an event, or ``None`` when the applicant is not told of it."""
+class NoticeKind(StrEnum):
+    """Notices that come from no application event (``Notice.subject_key`` set)."""
+
+    LICENSE_EXPIRING = "license_expiring"  # 证照到期提醒, ahead of ``valid_until``
+    LICENSE_REVOKED = "license_revoked"  # 注销/吊销 by the issuing department
+    OFFER_DISPUTE_ANSWERED = "offer_dispute_answered"  # 免申即享: staff answered an objection
+
+
+# Parameters: ``number`` (the license number, or the offer's benefit code), ``until`` (a
+# date), ``days`` (whole days left). Never a name or an ID number: SMS carries the body.
+SUBJECT_TEXTS: Final[dict[NoticeKind, NoticeText]] = {
+    NoticeKind.LICENSE_EXPIRING: NoticeText(
+        N_("A license expires soon"),
+        N_("License %(number)s expires on %(until)s, in %(days)s days. Apply to renew it in time."),
+        N_("Due soon"),
+    ),
+    NoticeKind.LICENSE_REVOKED: NoticeText(
+        N_("A license was revoked"),
+        N_(
+            "License %(number)s has been revoked by the issuing department and no longer "
+            "verifies. Open it to see why."
+        ),
+        N_("Revoked"),
+    ),
+    NoticeKind.OFFER_DISPUTE_ANSWERED: NoticeText(
+        N_("Your objection was answered"),
+        N_("Staff have answered your objection to a benefit offer. Open it to see the answer."),
+        N_("Answered"),
+    ),
+}
+
+
+def text_for(kind: str) -> NoticeText | None:
+    """The words for an event or a notice kind, or ``None`` when nobody is told of it."""
+    if kind in SUBJECT_TEXTS:
+        return SUBJECT_TEXTS[NoticeKind(kind)]
     try:
-        return TEXTS.get(Action(action))
+        return TEXTS.get(Action(kind))
     except ValueError:
         return None
 

@@ -43,6 +43,10 @@ class OfferView:
         departments = department_names()
         self.id = offer.id
         self.status = offer.status
+        self.dispute_note = offer.dispute_note
+        self.dispute_outcome = offer.dispute_outcome
+        self.dispute_answer = offer.dispute_answer
+        self.dispute_answered_at = offer.dispute_answered_at
         self.title = benefit.name(locale) if benefit else offer.benefit_code
         self.department = _department(departments, offer.department_code, locale)
         self.reasons = []

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.applications.applicant import ApplicantCases
 from app.applications.dependencies import provide_applicant_cases, provide_case_context
 from app.identity.access import Access, signed_in_person
-from app.notices.inbox import Inbox
+from app.notices.inbox import Inbox, link_of
 from app.notices.live import changes
 from app.routes.applications import MINE
 from app.routes.drafts import applicant
@@ -42,10 +42,14 @@ class NoticeController(Controller):
         self, request: Request[Any, Any, Any], notice_id: FromPath[UUID],
         inbox: NamedDependency[Inbox],
     ) -> Redirect:  # fmt: skip
-        """Mark the notice read and open its application."""
-        person, _ = await applicant(request)
+        """Mark the notice read and open what it is about (its application, license, offer)."""
+        person, acting_for = await applicant(request)
         notice = await inbox.mark_read(person.id, notice_id)
-        return Redirect(f"{MINE}/{notice.application_id}", status_code=303)
+        target = link_of(notice)
+        if notice.application_id is None and notice.enterprise_id not in (None, acting_for):
+            # An enterprise's license or offer shows only while acting for it: choose it first.
+            target = "/me/enterprises"
+        return Redirect(target, status_code=303)
 
     @post("/me/notices/read", status_code=303)
     async def read_all(

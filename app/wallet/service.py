@@ -32,6 +32,7 @@ from app.wallet import presentation
 from app.wallet.fields import NUMBER_FIELD, protect_fields, shown_value, signed_value
 from app.wallet.keys import ALGORITHM, KeyService
 from app.wallet.models import CardVerification, License, LicenseStatus
+from app.wallet.reminders import notify_revoked
 
 CHINA = ZoneInfo("Asia/Shanghai")
 UNKNOWN_TYPE = N_("There is no such kind of license.")
@@ -153,7 +154,10 @@ class WalletService:
         return license_
 
     async def revoke(self, license_: License, reason: str) -> License:
-        """Revoke a license (注销/吊销): it stops verifying at once; the reason is kept."""
+        """Revoke a license (注销/吊销): it stops verifying at once; the reason is kept.
+
+        The holder is told by a notice written in the same transaction.
+        """
         if not reason.strip() or len(reason) > 500:
             raise errors.RuleViolation(fields={"reason": REASON_REQUIRED})
         if license_.status == LicenseStatus.REVOKED:
@@ -161,6 +165,8 @@ class WalletService:
         license_.status = LicenseStatus.REVOKED
         license_.revoked_at = datetime.now(UTC)
         license_.revocation_reason = reason.strip()
+        # Same transaction: the holder hears of it exactly when the revocation commits.
+        await notify_revoked(self._db, license_)
         await self._db.flush()
         return license_
 

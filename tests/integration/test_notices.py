@@ -5,14 +5,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from uuid import uuid4
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from app.applications.acceptance import WindowDesk
 from app.applications.case_models import Application
 from app.applications.context import Clock
 from app.applications.states import Actor
+from app.catalog.loader import default_catalog
 from app.config import Settings
 from app.db import create_engine
 from app.identity.models import Person
@@ -22,6 +25,8 @@ from app.notices.delivery import LEASE, Deliverer, due_deliveries
 from app.notices.models import DeliveryChannel, DeliveryStatus, Notice
 from app.notices.sending import Senders
 from app.protection import DataProtector, load_protection_keys
+from app.wallet.reminders import remind_expiring
+from app.wallet.service import Holder, WalletService
 from tests.fakes.alipay_server import FakeAlipayGateway, new_rsa_key, private_pem, public_pem
 from tests.fakes.sms_gateway import FakeSmsGateway
 from tests.fakes.wechat_server import FakeClock, FakeWeChat
@@ -283,3 +288,38 @@ async def test_alipay_sends_a_template_message_once_and_a_refusal_is_final(
         assert message["to_user_id"] == "2088000000000001"
         assert first_app.number in message["data"]
         assert refused_app.number not in str(gateway.messages)
+
+
+async def test_a_license_reminder_pushes_its_number_and_opens_the_inbox_page(
+    desk: Desk,
+    sms: FakeSmsGateway,
+    wechat: FakeWeChat,
+    wechat_clock: FakeClock,
+    http: httpx.AsyncClient,
+) -> None:
+    person = await desk.person()
+    now = datetime.now(UTC)
+    async with desk.sessionmaker() as db, db.begin():
+        wallet = WalletService(
+            db, protector=desk.protector, license_types=default_catalog().licenses
+        )
+        license_ = await wallet.issue(
+            Holder.person(person.id), "household-register", {"name": "陈静", "relation": "户主"},
+            source_ref=f"test:{uuid4()}", valid_until=now + timedelta(days=6),
+        )  # fmt: skip
+        assert await remind_expiring(db, days=(30, 7), now=now) == 1
+    async with desk.sessionmaker() as db:
+        notice = await db.scalar(select(Notice).where(Notice.license_id == license_.id))
+    assert notice is not None
+    await link_wechat(desk.sessionmaker, person, "o-user-license")
+    wechat.subscribe("o-user-license", TEMPLATE)
+    delivery = (await deliveries_of(desk.sessionmaker, notice.id))[DeliveryChannel.WECHAT]
+    deliverer = deliverer_on(
+        desk.sessionmaker, desk.protector, http, sms=sms, wechat=wechat, clock=wechat_clock
+    )
+
+    assert (await deliverer.deliver(delivery.id)).status == DeliveryStatus.SENT
+    [message] = wechat.messages
+    assert message["data"]["character_string2"]["value"] == license_.number
+    assert message["data"]["phrase3"]["value"] == "即将到期"
+    assert message["page"] == "pages/messages/index"

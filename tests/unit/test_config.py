@@ -156,3 +156,12 @@ def test_every_environment_variable_names_a_setting_and_is_documented() -> None:
     for name, field in ENVIRONMENT_VARIABLES.items():
         assert field in Settings.__struct_fields__
         assert f"`{name}`" in readme, f"{name} is not documented in README.md"
+
+
+def test_license_reminder_days_are_read_as_whole_days_largest_first(tmp_path: Path) -> None:
+    env = {"ONETHING_VAR_DIR": str(tmp_path), "ONETHING_LICENSE_REMINDER_DAYS": "7, 60,30"}
+    assert load_settings(env).license_reminder_offsets == (60, 30, 7)
+    assert load_settings({"ONETHING_VAR_DIR": str(tmp_path)}).license_reminder_offsets == (30, 7)
+    for bad in ("thirty", "30,-1", "0"):
+        with pytest.raises(SettingsError, match="ONETHING_LICENSE_REMINDER_DAYS"):
+            load_settings({**env, "ONETHING_LICENSE_REMINDER_DAYS": bad})
