@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -124,7 +125,9 @@ async def sweep_notices(ctx: dict[str, Any]) -> int:
     """Queue again the deliveries a crash, a lost Redis or a failed enqueue left pending."""
     from app.notices.delivery import sweep
 
-    count = await sweep(ctx["sessionmaker"], ctx["redis"])
+    settings: Settings = ctx["settings"]
+    grace = timedelta(seconds=settings.notice_sweep_grace_seconds)
+    count = await sweep(ctx["sessionmaker"], ctx["redis"], grace=grace)
     if count:
         log.info("notice deliveries re-queued", count=count)
     return count
