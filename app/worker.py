@@ -201,8 +201,9 @@ def worker_options(
             cron(expire_licenses, minute={7}, second={0}, unique=True),
             # Cards and commitments change by the day: every five minutes is ample.
             cron(sweep_applications, minute=set(range(0, 60, 5)), second=30, unique=True),
-            # Pending deliveries past their grace period: every minute, so none waits long.
-            cron(sweep_notices, second={45}, unique=True),
+            # Pending deliveries past their grace period: every minute (by default), so none
+            # waits long.
+            cron(sweep_notices, second=_sweep_seconds(settings), unique=True),
             # Records change by the day: once a night, after the drafts' purge.
             cron(check_benefits, hour={4}, minute={23}, unique=True),
         ],
@@ -225,6 +226,12 @@ def worker_options(
             **(extra_ctx or {}),
         },
     }
+
+
+def _sweep_seconds(settings: Settings) -> set[int]:
+    # Off the round second other jobs use; several times a minute when configured so.
+    step = settings.notice_sweep_seconds
+    return {45} if step >= 60 else {(45 + s) % 60 for s in range(0, 60, step)}
 
 
 def redis_settings(url: str) -> RedisSettings:
