@@ -23,6 +23,7 @@ class FakeSmsGateway:
         self.delay = 0.0  # seconds each message takes, so a test can kill a sender mid-send
         self.requests = 0
         self.answered = 0  # requests that have had their reply
+        self.arrivals: dict[str, float] = {}  # key -> time.perf_counter() of its first request
         self._sent: dict[str, dict[str, Any]] = {}  # idempotency key -> message
         self._lock = threading.Lock()
         self.server = LocalServer(self._handle)
@@ -63,5 +64,6 @@ class FakeSmsGateway:
                 return Reply(400, "application/json", b'{"error":"bad request"}')
             key = request.headers.get("Idempotency-Key") or f"unkeyed-{self.requests}"
             self._sent.setdefault(key, message)
+            self.arrivals.setdefault(key, time.perf_counter())
             self.answered += 1
             return Reply(202, "application/json", json.dumps({"id": key}).encode())
