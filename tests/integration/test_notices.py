@@ -377,3 +377,36 @@ async def test_transient_errors_retry_the_same_channel_and_giving_up_hands_over(
     [message] = wechat.messages
     assert message["touser"] == "o-user-4"
     assert sms.sent == []
+
+
+async def test_the_next_channels_job_is_queued_when_the_hand_over_commits(
+    desk: Desk, sms: FakeSmsGateway, wechat: FakeWeChat, http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from app.embedded_redis import EmbeddedRedis
+    from app.notices.outbox import NoticeDispatcher, job_id
+    from app.worker import WorkerSettings, create_job_pool
+
+    _, notice, person = await _accepted_for(desk)
+    await link_wechat(desk.sessionmaker, person, "o-user-5")  # never subscribed: 43101
+    server = EmbeddedRedis(tmp_path / "redis")  # a Redis of this test's own
+    pool = await create_job_pool(server.start())
+    try:
+        dispatcher = NoticeDispatcher()
+        dispatcher.bind(pool)
+        dispatching = async_sessionmaker(
+            desk.sessionmaker.kw["bind"], expire_on_commit=False, info=dispatcher.session_info()
+        )
+        deliverer = deliverer_on(dispatching, desk.protector, http, sms=sms, wechat=wechat)
+
+        result = await deliverer.deliver((await push_of(desk.sessionmaker, notice.id)).id)
+        await dispatcher.drain()
+
+        assert result.status == DeliveryStatus.FAILED
+        assert result.next_delivery is not None
+        queued = await pool.zrange(WorkerSettings.queue_name, 0, -1)
+        assert [j.decode() for j in queued] == [job_id(result.next_delivery, 0)]
+    finally:
+        await pool.aclose()
+        server.stop()
