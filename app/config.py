@@ -79,6 +79,13 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     alipay_notice_template_id: str | None = None
     # Tries per push delivery (WeChat, Alipay, SMS) before it gives up; backoff doubles.
     notice_max_attempts: Annotated[int, msgspec.Meta(ge=1, le=20)] = 5
+    # A job owns its delivery this long (longer than any one send); a killed job's claim
+    # lapses after it and the sweep queues the delivery again.
+    notice_lease_seconds: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 90.0
+    # The sweep leaves deliveries younger than this to the job queued after their commit.
+    notice_sweep_grace_seconds: Annotated[float, msgspec.Meta(ge=0, le=3600)] = 30.0
+    # How often the sweep runs (seconds, a divisor of 60 works best; 60: once a minute).
+    notice_sweep_seconds: Annotated[int, msgspec.Meta(ge=1, le=60)] = 60
     # A live-progress stream (SSE) ends after this long; the browser reconnects by itself.
     live_stream_seconds: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 300.0
     # ID-token signing keys of the OpenID provider: a JWK Set (JSON) of EC P-256 private keys,
@@ -199,6 +206,9 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "ONETHING_WECHAT_NOTICE_TEMPLATE_ID": "wechat_notice_template_id",
     "ONETHING_ALIPAY_NOTICE_TEMPLATE_ID": "alipay_notice_template_id",
     "ONETHING_NOTICE_MAX_ATTEMPTS": "notice_max_attempts",
+    "ONETHING_NOTICE_LEASE_SECONDS": "notice_lease_seconds",
+    "ONETHING_NOTICE_SWEEP_GRACE_SECONDS": "notice_sweep_grace_seconds",
+    "ONETHING_NOTICE_SWEEP_SECONDS": "notice_sweep_seconds",
     "ONETHING_LIVE_STREAM_SECONDS": "live_stream_seconds",
     "ONETHING_OIDC_SIGNING_KEYS": "oidc_signing_keys",
     "ONETHING_PASSKEY_ORIGIN": "passkey_origin",

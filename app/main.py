@@ -37,6 +37,7 @@ from app.routes.field_drafts import FieldDraftController
 from app.routes.guide import GuideController
 from app.routes.health import healthz, readyz
 from app.routes.license_import import LicenseImportController
+from app.routes.notice_preferences import NoticePreferenceController
 from app.routes.notices import NoticeController, count_unread
 from app.routes.oidc import ConnectedAppsController, OidcController
 from app.routes.passkeys import PasskeyController
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ShellController,
             SignInController,
             AccountController,
+            NoticePreferenceController,
             RealNameController,
             OidcController,
             ConnectedAppsController,

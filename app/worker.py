@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -138,7 +138,9 @@ async def sweep_notices(ctx: dict[str, Any]) -> int:
     """Queue again the deliveries a crash, a lost Redis or a failed enqueue left pending."""
     from app.notices.delivery import sweep
 
-    count = await sweep(ctx["sessionmaker"], ctx["redis"])
+    settings: Settings = ctx["settings"]
+    grace = timedelta(seconds=settings.notice_sweep_grace_seconds)
+    count = await sweep(ctx["sessionmaker"], ctx["redis"], grace=grace)
     if count:
         log.info("notice deliveries re-queued", count=count)
     return count
@@ -215,8 +217,9 @@ def worker_options(
             cron(remind_expiring_licenses, hour={9}, minute={13}, unique=True),
             # Cards and commitments change by the day: every five minutes is ample.
             cron(sweep_applications, minute=set(range(0, 60, 5)), second=30, unique=True),
-            # Pending deliveries past their grace period: every minute, so none waits long.
-            cron(sweep_notices, second={45}, unique=True),
+            # Pending deliveries past their grace period: every minute (by default), so none
+            # waits long.
+            cron(sweep_notices, second=_sweep_seconds(settings), unique=True),
             # Records change by the day: once a night, after the drafts' purge.
             cron(check_benefits, hour={4}, minute={23}, unique=True),
         ],
@@ -239,6 +242,12 @@ def worker_options(
             **(extra_ctx or {}),
         },
     }
+
+
+def _sweep_seconds(settings: Settings) -> set[int]:
+    # Off the round second other jobs use; several times a minute when configured so.
+    step = settings.notice_sweep_seconds
+    return {45} if step >= 60 else {(45 + s) % 60 for s in range(0, 60, step)}
 
 
 def redis_settings(url: str) -> RedisSettings:

@@ -8,7 +8,15 @@ import sys
 from collections.abc import Callable, Sequence
 from types import FrameType
 
-from bench import bench_auth, bench_form, bench_pg, bench_server, bench_submit, bench_wallet
+from bench import (
+    bench_auth,
+    bench_form,
+    bench_notices,
+    bench_pg,
+    bench_server,
+    bench_submit,
+    bench_wallet,
+)
 from bench.config import BenchConfig, BenchConfigError, load_config
 
 BENCHMARKS: dict[str, Callable[[BenchConfig], int]] = {
@@ -18,6 +26,7 @@ BENCHMARKS: dict[str, Callable[[BenchConfig], int]] = {
     "form": bench_form.main,
     "wallet": bench_wallet.main,
     "submit": bench_submit.main,
+    "notices": bench_notices.main,
 }
 
 

@@ -16,6 +16,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "BENCH_MAX_REQUESTS": "max_requests",
     "BENCH_STARTUP_TIMEOUT": "startup_timeout",
     "BENCH_PG_CONNECTIONS": "pg_connections",
+    "BENCH_NOTICE_RATE": "notice_rate",
 }
 
 
@@ -35,6 +36,7 @@ class BenchConfig:
     max_requests: int = 2_000_000  # hard cap per run, on top of the time limit
     startup_timeout: int = 60  # seconds a server may take to answer its first request
     pg_connections: int = 8  # concurrent asyncpg connections for the PostgreSQL anchor
+    notice_rate: int = 10  # state changes a second in bench_notices' steady phase
 
 
 def _positive_int(name: str, raw: str) -> int:

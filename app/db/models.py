@@ -18,6 +18,7 @@ from app.identity.oidc.models import OidcClient, OidcConsent
 from app.identity.passkey_models import Passkey
 from app.identity.staff_models import Staff
 from app.notices.models import Delivery, Notice
+from app.notices.preference_models import NoticePreference
 from app.records.models import DataAccess, RecordConsent, RecordCorrection
 from app.wallet.models import CardVerification, License, SigningKey
 
@@ -42,6 +43,7 @@ __all__ = [
     "HomeVisit",
     "License",
     "Notice",
+    "NoticePreference",
     "OidcClient",
     "OidcConsent",
     "Passkey",

@@ -18,6 +18,7 @@ from app.miniprogram_api.auth import AuthController, me
 from app.miniprogram_api.catalog import CatalogApi
 from app.miniprogram_api.drafts import DraftApi
 from app.miniprogram_api.enterprises import EnterpriseApi
+from app.miniprogram_api.notices import NoticeApi, NoticePreferenceApi
 from app.navigation import Tab, tab_bar
 
 
@@ -61,5 +62,7 @@ def create_router() -> Router:
             CatalogApi,
             DraftApi,
             ApplicationApi,
+            NoticeApi,
+            NoticePreferenceApi,
         ],
     )

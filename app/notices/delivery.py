@@ -24,8 +24,9 @@ from sqlalchemy.orm import selectinload
 
 from app.i18n import DEFAULT_LOCALE
 from app.identity.models import PERSON_PHONE, ExternalAccount, Person, Provider
-from app.notices.models import Delivery, DeliveryStatus
-from app.notices.outbox import DELIVER_JOB, job_id
+from app.notices.models import Delivery, DeliveryChannel, DeliveryStatus
+from app.notices.outbox import DELIVER_JOB, job_id, pending_delivery, stage_deliveries
+from app.notices.preferences import NoticePreferences, route
 from app.notices.sending import Attempt, Outcome, Recipient, Senders
 from app.protection import DataProtector
 
@@ -37,6 +38,8 @@ BACKOFF_CAP_SECONDS: Final = 3600
 # The sweep leaves fresh deliveries to the job queued after their commit.
 SWEEP_GRACE: Final = timedelta(seconds=30)
 SWEEP_BATCH: Final = 500
+# A channel that will not take the message hands over to the person's next one.
+_HAND_OVER: Final = frozenset({DeliveryStatus.FAILED, DeliveryStatus.GAVE_UP})
 
 
 class Result(msgspec.Struct, frozen=True):
@@ -45,6 +48,7 @@ class Result(msgspec.Struct, frozen=True):
     status: DeliveryStatus
     attempts: int
     retry_in: timedelta | None = None
+    next_delivery: UUID | None = None  # the next channel's delivery, after a final failure
 
 
 def _utc_now() -> datetime:
@@ -68,8 +72,10 @@ class Deliverer:
         protector: DataProtector,
         *,
         max_attempts: int = 5,
+        lease: timedelta = LEASE,
         now: Callable[[], datetime] = _utc_now,
     ) -> None:
+        self._lease = lease
         self._sessionmaker = sessionmaker
         self._senders = senders
         self._protector = protector
@@ -81,11 +87,19 @@ class Deliverer:
         moment = now or self._now()
         if not await self._claim(delivery_id, moment):
             return await self._status(delivery_id)
-        delivery, recipient = await self._load(delivery_id)
+        target = await self._load(delivery_id)
+        delivery, recipient = target.delivery, target.recipient
+        if delivery.channel == DeliveryChannel.PUSH:
+            channel = route(target.order, target.reachable, target.tried)
+            if channel is None:  # no channel left that can reach the person: the inbox only
+                return await self._finish(target, Attempt(Outcome.PERMANENT, "no_channel"), moment)
+            if not await self._route(delivery.id, channel):
+                return await self._status(delivery_id)
+            delivery.channel = channel
         attempt = await self._senders.send(
             delivery.channel, delivery.notice, recipient, idempotency_key=delivery.idempotency_key
         )
-        return await self._finish(delivery, attempt, moment)
+        return await self._finish(target, attempt, moment)
 
     async def _claim(self, delivery_id: UUID, now: datetime) -> bool:
         async with self._sessionmaker() as db, db.begin():
@@ -97,7 +111,7 @@ class Deliverer:
                     or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
                     or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
                 )
-                .values(attempts=Delivery.attempts + 1, claimed_until=now + LEASE)
+                .values(attempts=Delivery.attempts + 1, claimed_until=now + self._lease)
                 .execution_options(synchronize_session=False)
             )
             return bool(getattr(result, "rowcount", 0))
@@ -113,7 +127,18 @@ class Deliverer:
             return Result(DeliveryStatus.FAILED, 0)
         return Result(DeliveryStatus(row[0]), row[1])
 
-    async def _load(self, delivery_id: UUID) -> tuple[Delivery, Recipient]:
+    async def _route(self, delivery_id: UUID, channel: DeliveryChannel) -> bool:
+        """Fix the channel of a claimed push delivery before sending on it."""
+        async with self._sessionmaker() as db, db.begin():
+            result = await db.execute(
+                update(Delivery)
+                .where(Delivery.id == delivery_id, Delivery.status == DeliveryStatus.PENDING)
+                .values(channel=channel)
+                .execution_options(synchronize_session=False)
+            )
+            return bool(getattr(result, "rowcount", 0))
+
+    async def _load(self, delivery_id: UUID) -> _Target:
         async with self._sessionmaker() as db:
             delivery = await db.scalar(
                 select(Delivery)
@@ -129,15 +154,30 @@ class Deliverer:
                     .where(ExternalAccount.person_id == person.id)
                 )).tuples().all()
             )  # fmt: skip
+            tried = set(
+                (await db.scalars(
+                    select(Delivery.channel).where(
+                        Delivery.notice_id == delivery.notice_id, Delivery.id != delivery.id
+                    )
+                )).all()
+            )  # fmt: skip
+            order = await NoticePreferences(db).order(person.id)
         recipient = Recipient(
             locale=person.locale or DEFAULT_LOCALE,
             phone=self._protector.reveal(person.phone_ciphertext, PERSON_PHONE),
             wechat_openid=accounts.get(Provider.WECHAT),
             alipay_user_id=accounts.get(Provider.ALIPAY),
         )
-        return delivery, recipient
+        return _Target(
+            delivery=delivery,
+            recipient=recipient,
+            order=order,
+            tried={DeliveryChannel(c) for c in tried},
+            reachable=lambda channel: self._senders.reachable(channel, recipient),
+        )
 
-    async def _finish(self, delivery: Delivery, attempt: Attempt, now: datetime) -> Result:
+    async def _finish(self, target: _Target, attempt: Attempt, now: datetime) -> Result:
+        delivery = target.delivery
         retry_in: timedelta | None = None
         values: dict[str, Any] = {"claimed_until": None, "last_error": attempt.reason or None}
         if attempt.outcome is Outcome.SENT:
@@ -151,13 +191,21 @@ class Deliverer:
             values["next_attempt_at"] = now + retry_in
         if status is not DeliveryStatus.PENDING:
             values.update(status=status, finished_at=now)
+        next_id: UUID | None = None
         async with self._sessionmaker() as db, db.begin():
-            await db.execute(
+            result = await db.execute(
                 update(Delivery)
                 .where(Delivery.id == delivery.id, Delivery.status == DeliveryStatus.PENDING)
                 .values(**values)
                 .execution_options(synchronize_session=False)
             )
+            # Only the job that ended the delivery hands over, and only if a channel is left.
+            ended = bool(getattr(result, "rowcount", 0))
+            if status in _HAND_OVER and ended and target.has_next():
+                fallback = pending_delivery(delivery.notice_id, DeliveryChannel.PUSH)
+                db.add(fallback)
+                stage_deliveries(db, [fallback.id])  # its job is queued after this commit
+                next_id = fallback.id
         log.info(
             "notice delivery attempt",
             delivery_id=str(delivery.id),
@@ -165,11 +213,29 @@ class Deliverer:
             attempt=delivery.attempts,
             status=str(status),
             reason=attempt.reason,
+            fallback=str(next_id) if next_id else None,
         )
-        return Result(status, delivery.attempts, retry_in)
+        return Result(status, delivery.attempts, retry_in, next_id)
 
 
-async def due_deliveries(db: AsyncSession, now: datetime) -> list[tuple[UUID, int]]:
+class _Target(msgspec.Struct, kw_only=True):
+    """A claimed delivery, its recipient, and where else the notice could go."""
+
+    delivery: Delivery
+    recipient: Recipient
+    order: list[DeliveryChannel]
+    tried: set[DeliveryChannel]
+    reachable: Callable[[DeliveryChannel], bool]
+
+    def has_next(self) -> bool:
+        """Whether a channel after this delivery's one could still reach the person."""
+        tried = self.tried | {DeliveryChannel(self.delivery.channel)}
+        return route(self.order, self.reachable, tried) is not None
+
+
+async def due_deliveries(
+    db: AsyncSession, now: datetime, grace: timedelta = SWEEP_GRACE
+) -> list[tuple[UUID, int]]:
     """Pending deliveries no live job holds and whose time has come (oldest first).
 
     On PostgreSQL rows another sweep is reading are skipped (``FOR UPDATE SKIP LOCKED``), so
@@ -181,7 +247,7 @@ async def due_deliveries(db: AsyncSession, now: datetime) -> list[tuple[UUID, in
             Delivery.status == DeliveryStatus.PENDING,
             or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
             or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
-            Delivery.created_at < now - SWEEP_GRACE,
+            Delivery.created_at < now - grace,
         )
         .order_by(Delivery.created_at)
         .limit(SWEEP_BATCH)
@@ -192,12 +258,16 @@ async def due_deliveries(db: AsyncSession, now: datetime) -> list[tuple[UUID, in
 
 
 async def sweep(
-    sessionmaker: async_sessionmaker[AsyncSession], jobs: ArqRedis, *, now: datetime | None = None
+    sessionmaker: async_sessionmaker[AsyncSession],
+    jobs: ArqRedis,
+    *,
+    now: datetime | None = None,
+    grace: timedelta = SWEEP_GRACE,
 ) -> int:
     """Queue every due pending delivery again; arq's job id keeps one job per attempt."""
     moment = now or _utc_now()
     async with sessionmaker() as db, db.begin():
-        due = await due_deliveries(db, moment)
+        due = await due_deliveries(db, moment, grace)
         for delivery_id, attempts in due:
             await jobs.enqueue_job(
                 DELIVER_JOB, delivery_id=str(delivery_id), _job_id=job_id(delivery_id, attempts)

@@ -30,6 +30,9 @@ class DeliveryChannel(StrEnum):
     WECHAT = "wechat"  # subscribeMessage.send
     ALIPAY = "alipay"  # alipay.open.app.mini.templatemessage.send
     SMS = "sms"
+    # A push delivery whose channel is chosen when it is sent: the person's first preferred
+    # channel they can be reached on and this notice has not tried yet (``preferences.route``).
+    PUSH = "push"
 
 
 class DeliveryStatus(StrEnum):

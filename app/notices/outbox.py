@@ -35,7 +35,6 @@ log = structlog.get_logger(__name__)
 DISPATCHER_KEY: Final = "notice_dispatcher"
 _STAGED_DELIVERIES: Final = "notices:staged_deliveries"
 _STAGED_APPLICATIONS: Final = "notices:staged_applications"
-PUSH_CHANNELS: Final = (DeliveryChannel.WECHAT, DeliveryChannel.ALIPAY, DeliveryChannel.SMS)
 DELIVER_JOB: Final = "deliver_notice"
 
 
@@ -110,22 +109,36 @@ def _add_with_deliveries(db: AsyncSession, notice: Notice) -> None:
     # The inbox row is the in-app message itself: delivered the moment it commits.
     in_app = _delivery(notice, DeliveryChannel.IN_APP)
     in_app.status, in_app.finished_at = DeliveryStatus.SENT, now
-    pushes = [_delivery(notice, channel) for channel in PUSH_CHANNELS]
+    # One push, to the channel the person prefers; the job picks it (``preferences.route``)
+    # and a channel that fails for good hands over to the next (``Deliverer``).
+    push = _delivery(notice, DeliveryChannel.PUSH)
     db.add(notice)
-    db.add_all([in_app, *pushes])
-    _stage(db, _STAGED_DELIVERIES, [d.id for d in pushes])
+    db.add_all([in_app, push])
+    stage_deliveries(db, [push.id])
 
 
 def _delivery(notice: Notice, channel: DeliveryChannel) -> Delivery:
+    delivery = pending_delivery(notice.id, channel)
+    delivery.notice = notice
+    return delivery
+
+
+def pending_delivery(notice_id: UUID, channel: DeliveryChannel) -> Delivery:
+    """A new pending delivery of the notice on ``channel``, its id its idempotency key."""
     delivery_id = uuid7()
     return Delivery(
         id=delivery_id,
-        notice=notice,
+        notice_id=notice_id,
         channel=channel,
         status=DeliveryStatus.PENDING,
         attempts=0,
         idempotency_key=str(delivery_id),
     )
+
+
+def stage_deliveries(db: AsyncSession, ids: Iterable[UUID]) -> None:
+    """Queue these deliveries' jobs once ``db``'s transaction commits (none if it rolls back)."""
+    _stage(db, _STAGED_DELIVERIES, ids)
 
 
 def _stage(db: AsyncSession, key: str, ids: Iterable[UUID]) -> None:

@@ -71,6 +71,14 @@ class Senders:
         self._alipay = alipay if alipay_template_id else None
         self._alipay_template = alipay_template_id or ""
 
+    def reachable(self, channel: DeliveryChannel, to: Recipient) -> bool:
+        """Whether ``channel`` is on and the person has an address there."""
+        if channel is DeliveryChannel.WECHAT:
+            return self._wechat is not None and to.wechat_openid is not None
+        if channel is DeliveryChannel.ALIPAY:
+            return self._alipay is not None and to.alipay_user_id is not None
+        return channel is DeliveryChannel.SMS and to.phone is not None
+
     async def send(
         self, channel: DeliveryChannel, notice: Notice, to: Recipient, *, idempotency_key: str
     ) -> Attempt:

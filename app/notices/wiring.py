@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -39,7 +41,13 @@ def deliverer(
     protector: DataProtector,
 ) -> Deliverer:
     """The deliverer jobs use."""
-    return Deliverer(sessionmaker, channels, protector, max_attempts=settings.notice_max_attempts)
+    return Deliverer(
+        sessionmaker,
+        channels,
+        protector,
+        max_attempts=settings.notice_max_attempts,
+        lease=timedelta(seconds=settings.notice_lease_seconds),
+    )
 
 
 def standalone_deliverer(

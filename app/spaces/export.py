@@ -51,6 +51,7 @@ from app.identity.oidc.models import OidcConsent
 from app.identity.passkey_models import Passkey
 from app.identity.sessions import SessionStore
 from app.notices.models import Delivery, Notice
+from app.notices.preference_models import NoticePreference
 from app.privacy import mask_id_number, mask_phone, redact
 from app.protection import DataProtector
 from app.records.models import DataAccess, RecordConsent, RecordCorrection
@@ -276,7 +277,8 @@ class ExportService:
         }
 
     async def _services(self, person_id: UUID) -> dict[str, list[dict[str, Any]]]:
-        """Results of their applications, notices to them, authorizations and home visits."""
+        """Results of their applications, notices to them and their notice preferences,
+        authorizations and home visits."""
         application_ids = select(Application.id).where(Application.person_id == person_id)
         notices = await self._all(select(Notice).where(Notice.person_id == person_id))
         authorizations = await self._all(
@@ -292,6 +294,11 @@ class ExportService:
             "notice_delivery": _rows(
                 await self._all(
                     select(Delivery).where(Delivery.notice_id.in_([n.id for n in notices]))
+                )
+            ),
+            "notice_preference": _rows(
+                await self._all(
+                    select(NoticePreference).where(NoticePreference.person_id == person_id)
                 )
             ),
             "assist_authorization": _rows(authorizations),

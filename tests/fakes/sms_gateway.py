@@ -1,13 +1,15 @@
 """A local SMS gateway: ``POST /messages`` JSON, one message per ``Idempotency-Key``.
 
 Counts what a phone would receive, so tests can say "sent once". ``fail_next`` makes the
-next requests answer the given HTTP statuses (503 busy, 400 refused …).
+next requests answer the given HTTP statuses (503 busy, 400 refused …); ``delay`` makes each
+message slow (a sender killed meanwhile leaves it taken but unrecorded).
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from typing import Any, Self
 
 from tests.fakes._http import LocalServer, Reply, Request
@@ -18,7 +20,10 @@ class FakeSmsGateway:
 
     def __init__(self) -> None:
         self.fail_next: list[int] = []
+        self.delay = 0.0  # seconds each message takes, so a test can kill a sender mid-send
         self.requests = 0
+        self.answered = 0  # requests that have had their reply
+        self.arrivals: dict[str, float] = {}  # key -> time.perf_counter() of its first request
         self._sent: dict[str, dict[str, Any]] = {}  # idempotency key -> message
         self._lock = threading.Lock()
         self.server = LocalServer(self._handle)
@@ -46,6 +51,9 @@ class FakeSmsGateway:
             return Reply(404, "text/plain", b"not found")
         with self._lock:
             self.requests += 1
+        if self.delay:
+            time.sleep(self.delay)  # the server's own thread: other requests go on
+        with self._lock:
             if self.fail_next:
                 return Reply(self.fail_next.pop(0), "application/json", b'{"error":"failed"}')
             try:
@@ -56,4 +64,6 @@ class FakeSmsGateway:
                 return Reply(400, "application/json", b'{"error":"bad request"}')
             key = request.headers.get("Idempotency-Key") or f"unkeyed-{self.requests}"
             self._sent.setdefault(key, message)
+            self.arrivals.setdefault(key, time.perf_counter())
+            self.answered += 1
             return Reply(202, "application/json", json.dumps({"id": key}).encode())

@@ -13,6 +13,7 @@ from app.identity.providers.wechat import WeChatClient, WeChatConfig
 from app.identity.sms import HttpSmsGateway
 from app.notices.delivery import Deliverer
 from app.notices.models import Delivery, DeliveryChannel, Notice
+from app.notices.preferences import NoticePreferences
 from app.notices.sending import Senders
 from app.protection import DataProtector
 from tests.fakes.sms_gateway import FakeSmsGateway
@@ -65,6 +66,25 @@ async def deliveries_of(
     async with sessionmaker() as db:
         rows = await db.scalars(select(Delivery).where(Delivery.notice_id == notice_id))
         return {DeliveryChannel(d.channel): d for d in rows}
+
+
+async def push_of(sessionmaker: async_sessionmaker[AsyncSession], notice_id: UUID) -> Delivery:
+    """The notice's latest push delivery (after a hand-over: the next channel's)."""
+    async with sessionmaker() as db:
+        rows = await db.scalars(
+            select(Delivery)
+            .where(Delivery.notice_id == notice_id, Delivery.channel != DeliveryChannel.IN_APP)
+            .order_by(Delivery.id.desc())  # uuid7: the newest last written
+        )
+        return rows.first()  # type: ignore[return-value]
+
+
+async def prefer(
+    sessionmaker: async_sessionmaker[AsyncSession], person: Person, *channels: str
+) -> None:
+    """Save the person's push channels in this order."""
+    async with sessionmaker() as db, db.begin():
+        await NoticePreferences(db).save(person.id, channels)
 
 
 async def link_wechat(

@@ -40,6 +40,8 @@ from tests.integration.notice_support import (
     link_alipay,
     link_wechat,
     notices_of,
+    prefer,
+    push_of,
 )
 
 MONDAY = date(2026, 9, 28)
@@ -89,9 +91,7 @@ async def _accepted_for(desk: Desk) -> tuple[Application, Notice, Person]:
     return application, notice, person
 
 
-async def test_acceptance_writes_one_inbox_notice_and_one_delivery_per_channel(
-    desk: Desk,
-) -> None:
+async def test_acceptance_writes_one_inbox_notice_and_one_push_delivery(desk: Desk) -> None:
     application, notice = await _accepted(desk)
 
     assert notice.kind == "accept"
@@ -99,11 +99,11 @@ async def test_acceptance_writes_one_inbox_notice_and_one_delivery_per_channel(
     assert notice.params == {"number": application.number}
     assert notice.read_at is None
     deliveries = await deliveries_of(desk.sessionmaker, notice.id)
-    assert set(deliveries) == set(DeliveryChannel)
+    assert set(deliveries) == {DeliveryChannel.IN_APP, DeliveryChannel.PUSH}
     assert deliveries[DeliveryChannel.IN_APP].status == DeliveryStatus.SENT
-    for channel in (DeliveryChannel.WECHAT, DeliveryChannel.ALIPAY, DeliveryChannel.SMS):
-        assert deliveries[channel].status == DeliveryStatus.PENDING
-        assert deliveries[channel].idempotency_key == str(deliveries[channel].id)
+    push = deliveries[DeliveryChannel.PUSH]  # its channel is chosen when it is sent
+    assert push.status == DeliveryStatus.PENDING
+    assert push.idempotency_key == str(push.id)
 
 
 async def test_a_rolled_back_change_leaves_no_notice_and_queues_nothing(desk: Desk) -> None:
@@ -128,7 +128,7 @@ async def test_a_rolled_back_change_leaves_no_notice_and_queues_nothing(desk: De
     with pytest.raises(Abort):
         await return_then_fail()
 
-    assert len(staged) == 3  # written in the transaction, then rolled back with it
+    assert len(staged) == 1  # written in the transaction, then rolled back with it
     assert await notices_of(desk.sessionmaker, application.id) == []
 
 
@@ -136,7 +136,7 @@ async def test_running_the_delivery_job_twice_sends_one_sms(
     desk: Desk, sms: FakeSmsGateway, http: httpx.AsyncClient
 ) -> None:
     _, notice = await _accepted(desk)
-    delivery = (await deliveries_of(desk.sessionmaker, notice.id))[DeliveryChannel.SMS]
+    delivery = await push_of(desk.sessionmaker, notice.id)
     deliverer = deliverer_on(desk.sessionmaker, desk.protector, http, sms=sms)
 
     first = await deliverer.deliver(delivery.id)
@@ -153,7 +153,7 @@ async def test_the_sweep_finds_a_delivery_whose_job_died_mid_send_and_it_is_sent
     desk: Desk, sms: FakeSmsGateway, http: httpx.AsyncClient
 ) -> None:
     _, notice = await _accepted(desk)
-    delivery = (await deliveries_of(desk.sessionmaker, notice.id))[DeliveryChannel.SMS]
+    delivery = await push_of(desk.sessionmaker, notice.id)
     deliverer = deliverer_on(desk.sessionmaker, desk.protector, http, sms=sms)
     # A worker claimed it, reached the gateway, and was killed before recording "sent".
     now = datetime.now(UTC)
@@ -172,12 +172,12 @@ async def test_the_sweep_finds_a_delivery_whose_job_died_mid_send_and_it_is_sent
     assert len(sms.sent) == 1  # the gateway de-duplicated on the delivery's key
 
 
-async def test_wechat_43101_fails_the_delivery_for_good_without_retrying(
+async def test_wechat_43101_fails_that_channel_for_good_and_the_next_one_takes_over(
     desk: Desk, sms: FakeSmsGateway, wechat: FakeWeChat, http: httpx.AsyncClient
 ) -> None:
     _, notice, person = await _accepted_for(desk)
-    await link_wechat(desk.sessionmaker, person, "o-user-1")
-    delivery = (await deliveries_of(desk.sessionmaker, notice.id))[DeliveryChannel.WECHAT]
+    await link_wechat(desk.sessionmaker, person, "o-user-1")  # bound, but never subscribed
+    delivery = await push_of(desk.sessionmaker, notice.id)
     deliverer = deliverer_on(desk.sessionmaker, desk.protector, http, sms=sms, wechat=wechat)
 
     result = await deliverer.deliver(delivery.id)
@@ -187,6 +187,17 @@ async def test_wechat_43101_fails_the_delivery_for_good_without_retrying(
     assert wechat.messages == []
     stored = (await deliveries_of(desk.sessionmaker, notice.id))[DeliveryChannel.WECHAT]
     assert stored.last_error == "SubscriptionRefused"
+    # Default order: WeChat, Alipay (off here), then a text message.
+    assert result.next_delivery is not None
+    fallback = await deliverer.deliver(result.next_delivery)
+    assert fallback.status == DeliveryStatus.SENT
+    assert fallback.next_delivery is None
+    assert len(sms.sent) == 1
+    final = await deliveries_of(desk.sessionmaker, notice.id)
+    assert set(final) == {DeliveryChannel.IN_APP, DeliveryChannel.WECHAT, DeliveryChannel.SMS}
+    # Forward only: the failed WeChat delivery is never tried again.
+    assert (await deliverer.deliver(stored.id)).status == DeliveryStatus.FAILED
+    assert wechat.messages == []
 
 
 async def test_wechat_sends_within_the_field_limits_and_refreshes_an_expired_token(
@@ -199,7 +210,7 @@ async def test_wechat_sends_within_the_field_limits_and_refreshes_an_expired_tok
     application, notice, person = await _accepted_for(desk)
     await link_wechat(desk.sessionmaker, person, "o-user-2")
     wechat.subscribe("o-user-2", TEMPLATE)
-    delivery = (await deliveries_of(desk.sessionmaker, notice.id))[DeliveryChannel.WECHAT]
+    delivery = await push_of(desk.sessionmaker, notice.id)
     deliverer = deliverer_on(
         desk.sessionmaker, desk.protector, http, sms=sms, wechat=wechat, clock=wechat_clock
     )
@@ -222,7 +233,7 @@ async def test_a_busy_gateway_is_retried_with_backoff_and_then_given_up(
     desk: Desk, sms: FakeSmsGateway, http: httpx.AsyncClient
 ) -> None:
     _, notice = await _accepted(desk)
-    delivery = (await deliveries_of(desk.sessionmaker, notice.id))[DeliveryChannel.SMS]
+    delivery = await push_of(desk.sessionmaker, notice.id)
     deliverer = deliverer_on(desk.sessionmaker, desk.protector, http, sms=sms, max_attempts=2)
     sms.fail_next = [503, 503]
 
@@ -278,10 +289,10 @@ async def test_alipay_sends_a_template_message_once_and_a_refusal_is_final(
         refused_app, refused, other = await _accepted_for(desk)
         await link_alipay(desk.sessionmaker, other, "2088000000000002")  # never subscribed
 
-        sent = (await deliveries_of(desk.sessionmaker, first.id))[DeliveryChannel.ALIPAY]
+        sent = await push_of(desk.sessionmaker, first.id)
         assert (await deliverer.deliver(sent.id)).status == DeliveryStatus.SENT
         assert (await deliverer.deliver(sent.id)).status == DeliveryStatus.SENT
-        no = (await deliveries_of(desk.sessionmaker, refused.id))[DeliveryChannel.ALIPAY]
+        no = await push_of(desk.sessionmaker, refused.id)
         assert (await deliverer.deliver(no.id)).status == DeliveryStatus.FAILED
 
         [message] = gateway.messages
@@ -313,7 +324,7 @@ async def test_a_license_reminder_pushes_its_number_and_opens_the_inbox_page(
     assert notice is not None
     await link_wechat(desk.sessionmaker, person, "o-user-license")
     wechat.subscribe("o-user-license", TEMPLATE)
-    delivery = (await deliveries_of(desk.sessionmaker, notice.id))[DeliveryChannel.WECHAT]
+    delivery = await push_of(desk.sessionmaker, notice.id)  # WeChat first, by default
     deliverer = deliverer_on(
         desk.sessionmaker, desk.protector, http, sms=sms, wechat=wechat, clock=wechat_clock
     )
@@ -323,3 +334,119 @@ async def test_a_license_reminder_pushes_its_number_and_opens_the_inbox_page(
     assert message["data"]["character_string2"]["value"] == license_.number
     assert message["data"]["phrase3"]["value"] == "即将到期"
     assert message["page"] == "pages/messages/index"
+
+
+async def test_a_delivery_goes_to_the_first_channel_the_person_prefers(
+    desk: Desk, sms: FakeSmsGateway, wechat: FakeWeChat, http: httpx.AsyncClient
+) -> None:
+    _, notice, person = await _accepted_for(desk)
+    await link_wechat(desk.sessionmaker, person, "o-user-3")
+    wechat.subscribe("o-user-3", TEMPLATE)
+    await prefer(desk.sessionmaker, person, "sms", "wechat")
+    delivery = await push_of(desk.sessionmaker, notice.id)
+    deliverer = deliverer_on(desk.sessionmaker, desk.protector, http, sms=sms, wechat=wechat)
+
+    result = await deliverer.deliver(delivery.id)
+
+    assert result.status == DeliveryStatus.SENT
+    assert result.next_delivery is None  # sent: nothing hands over
+    assert len(sms.sent) == 1
+    assert wechat.messages == []
+    stored = await deliveries_of(desk.sessionmaker, notice.id)
+    assert set(stored) == {DeliveryChannel.IN_APP, DeliveryChannel.SMS}
+
+
+async def test_a_channel_the_person_cannot_be_reached_on_is_skipped(
+    desk: Desk, sms: FakeSmsGateway, wechat: FakeWeChat, http: httpx.AsyncClient
+) -> None:
+    _, notice, person = await _accepted_for(desk)  # no WeChat account bound
+    await prefer(desk.sessionmaker, person, "wechat", "sms")
+    delivery = await push_of(desk.sessionmaker, notice.id)
+    deliverer = deliverer_on(desk.sessionmaker, desk.protector, http, sms=sms, wechat=wechat)
+
+    assert (await deliverer.deliver(delivery.id)).status == DeliveryStatus.SENT
+
+    assert wechat.messages == []
+    assert wechat.token_requests == 0  # WeChat was never asked
+    assert set(await deliveries_of(desk.sessionmaker, notice.id)) == {
+        DeliveryChannel.IN_APP,
+        DeliveryChannel.SMS,
+    }
+
+
+async def test_a_person_who_turned_every_push_off_gets_the_inbox_only(
+    desk: Desk, sms: FakeSmsGateway, http: httpx.AsyncClient
+) -> None:
+    _, notice, person = await _accepted_for(desk)
+    await prefer(desk.sessionmaker, person)
+    delivery = await push_of(desk.sessionmaker, notice.id)
+    deliverer = deliverer_on(desk.sessionmaker, desk.protector, http, sms=sms)
+
+    result = await deliverer.deliver(delivery.id)
+
+    assert (result.status, result.next_delivery) == (DeliveryStatus.FAILED, None)
+    assert sms.requests == 0
+    stored = await push_of(desk.sessionmaker, notice.id)
+    assert (stored.channel, stored.last_error) == (DeliveryChannel.PUSH, "no_channel")
+    [inbox] = await notices_of(desk.sessionmaker, notice.application_id)
+    assert inbox.id == notice.id
+
+
+async def test_transient_errors_retry_the_same_channel_and_giving_up_hands_over(
+    desk: Desk, sms: FakeSmsGateway, wechat: FakeWeChat, http: httpx.AsyncClient
+) -> None:
+    _, notice, person = await _accepted_for(desk)
+    await link_wechat(desk.sessionmaker, person, "o-user-4")
+    wechat.subscribe("o-user-4", TEMPLATE)
+    await prefer(desk.sessionmaker, person, "sms", "wechat")
+    deliverer = deliverer_on(
+        desk.sessionmaker, desk.protector, http, sms=sms, wechat=wechat, max_attempts=2
+    )
+    sms.fail_next = [503, 503]
+    delivery = await push_of(desk.sessionmaker, notice.id)
+
+    first = await deliverer.deliver(delivery.id)
+    assert (first.status, first.next_delivery) == (DeliveryStatus.PENDING, None)
+    second = await deliverer.deliver(delivery.id, datetime.now(UTC) + timedelta(seconds=31))
+    assert second.status == DeliveryStatus.GAVE_UP
+    stored = (await deliveries_of(desk.sessionmaker, notice.id))[DeliveryChannel.SMS]
+    assert stored.attempts == 2  # both tries on the same channel
+
+    assert second.next_delivery is not None
+    assert (await deliverer.deliver(second.next_delivery)).status == DeliveryStatus.SENT
+    [message] = wechat.messages
+    assert message["touser"] == "o-user-4"
+    assert sms.sent == []
+
+
+async def test_the_next_channels_job_is_queued_when_the_hand_over_commits(
+    desk: Desk, sms: FakeSmsGateway, wechat: FakeWeChat, http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from app.embedded_redis import EmbeddedRedis
+    from app.notices.outbox import NoticeDispatcher, job_id
+    from app.worker import WorkerSettings, create_job_pool
+
+    _, notice, person = await _accepted_for(desk)
+    await link_wechat(desk.sessionmaker, person, "o-user-5")  # never subscribed: 43101
+    server = EmbeddedRedis(tmp_path / "redis")  # a Redis of this test's own
+    pool = await create_job_pool(server.start())
+    try:
+        dispatcher = NoticeDispatcher()
+        dispatcher.bind(pool)
+        dispatching = async_sessionmaker(
+            desk.sessionmaker.kw["bind"], expire_on_commit=False, info=dispatcher.session_info()
+        )
+        deliverer = deliverer_on(dispatching, desk.protector, http, sms=sms, wechat=wechat)
+
+        result = await deliverer.deliver((await push_of(desk.sessionmaker, notice.id)).id)
+        await dispatcher.drain()
+
+        assert result.status == DeliveryStatus.FAILED
+        assert result.next_delivery is not None
+        queued = await pool.zrange(WorkerSettings.queue_name, 0, -1)
+        assert [j.decode() for j in queued] == [job_id(result.next_delivery, 0)]
+    finally:
+        await pool.aclose()
+        server.stop()
