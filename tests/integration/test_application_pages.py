@@ -245,3 +245,40 @@ async def test_the_api_submits_once_per_idempotency_key(apps: AsyncTestClient[Li
         "card",
     }
     assert await _count(apps, draft) == 1
+
+
+_STAR_ROW = re.compile(r'<tr><th scope="row">([1-5])</th><td>(\d+)</td></tr>')
+_WEEK_TOTAL = re.compile(r'<tr><th scope="row">(\d{4}-\d\d-\d\d)</th>(?:<td>\d+</td>)*<td>(\d+)</td></tr>')
+
+
+async def test_the_supervision_page_draws_the_figures_as_svg_with_their_tables(
+    apps: AsyncTestClient[Litestar],
+) -> None:
+    _, draft = await _resident_with_draft(apps)
+    await _submit(apps, draft)
+    runtime: Runtime = apps.app.state.runtime
+
+    async def current() -> Any:
+        from app.applications.context import CaseContext
+        from app.applications.dashboard import figures
+
+        async with runtime.sessionmaker() as db:
+            ctx = CaseContext(db=db, catalog=runtime.catalog.catalog, protector=runtime.protector,
+                              calendar=runtime.calendar, storage=runtime.storage)  # fmt: skip
+            return await figures(ctx, 4)
+
+    supervisor = await create_staff(apps, role="supervisor")
+    await sign_in_staff(apps, supervisor.username)
+    page = await apps.get("/staff/supervision", params={"weeks": "4"})
+    assert page.status_code == 200
+    expected = await in_app(apps, current)
+    for chart in ("chart-volumes", "chart-stars"):
+        assert f'<svg class="chart" role="img" aria-labelledby="{chart}-title {chart}-desc"' in page.text
+        assert f'<title id="{chart}-title">' in page.text
+    weeks = dict(_WEEK_TOTAL.findall(page.text))
+    assert weeks == {v.start.isoformat(): str(v.total) for v in expected.volumes}
+    assert int(weeks[expected.volumes[-1].start.isoformat()]) >= 1  # the one just submitted
+    stars_table = page.text.split('id="table-stars"', 1)[1].split("</table>", 1)[0]
+    assert [int(n) for _, n in _STAR_ROW.findall(stars_table)] == expected.stars
+    assert '<option value="4" selected>' in page.text
+    assert page.text.count("<svg class=\"chart\"") == 2 + (expected.handling != []) + (expected.on_time != [])
