@@ -21,7 +21,14 @@ from app.applications.dispatch import sub_cases_of
 from app.applications.drafts import DraftValues
 from app.applications.history import move, move_sub_case, record
 from app.applications.models import DraftUpload
-from app.applications.states import Action, Actor, ApplicationState, IllegalTransition
+from app.applications.states import (
+    Action,
+    Actor,
+    ApplicationState,
+    IllegalTransition,
+    SubCaseState,
+)
+from app.applications.supervision import SUSPENDED_NOTE
 from app.applications.uploads import clean_upload
 from app.errors import NotFound, RuleViolation
 from app.i18n import N_
@@ -167,6 +174,10 @@ class ApplicantCases:
         if set(application.deferred_materials) <= present:
             application.commitment_fulfilled_at = self._ctx.clock.now()
             record(self._ctx.db, application, Action.COMMITMENT_FULFILLED, actor)
+            # Items the lapse suspended resume now; a reviewer's own requests stay asked.
+            for sub_case in await self.sub_cases(application):
+                if sub_case.state == SubCaseState.SUPPLEMENT and sub_case.reasons == SUSPENDED_NOTE:
+                    self._resume(application, sub_case, actor)
             await self._ctx.db.flush()
 
     async def resubmit(self, application: Application, actor: Actor) -> None:
@@ -189,10 +200,15 @@ class ApplicantCases:
             raise NotFound
         if sub_case.state != "supplement":
             raise IllegalTransition
+        self._resume(application, sub_case, actor, note.strip()[:1000])
+        await self._ctx.db.flush()
+
+    def _resume(
+        self, application: Application, sub_case: SubCase, actor: Actor, note: str = ""
+    ) -> None:
         ctx = self._ctx
-        move_sub_case(ctx.db, application, sub_case, Action.SUPPLEMENT, actor, note.strip()[:1000])
+        move_sub_case(ctx.db, application, sub_case, Action.SUPPLEMENT, actor, note)
         sub_case.due_on = ctx.calendar.add_working_days(
             ctx.clock.today(), sub_case.days_left_when_paused or 0
         )
         sub_case.days_left_when_paused = None
-        await ctx.db.flush()

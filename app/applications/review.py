@@ -30,6 +30,29 @@ WAITING_FOR_MATERIAL = N_(
 )
 
 
+def needs_deferred_material(ctx: CaseContext, sub_case: SubCase, application: Application) -> bool:
+    """Whether the sub-case's matter asks for a material accepted as missing (容缺).
+
+    A matter the catalog no longer lists cannot say: it is taken to need them.
+    """
+    matter = ctx.catalog.matters.get(sub_case.matter_code)
+    if matter is None:
+        return bool(application.deferred_materials)
+    return bool({m.code for m in matter.materials} & set(application.deferred_materials))
+
+
+def pause_for_supplement(
+    ctx: CaseContext, application: Application, sub_case: SubCase, actor: Actor, reasons: str
+) -> None:
+    """Move a sub-case in review to 补正: its clock stops with the working days left."""
+    move_sub_case(ctx.db, application, sub_case, Action.ASK_SUPPLEMENT, actor, reasons)
+    today = ctx.clock.today()
+    left = ctx.calendar.working_days_between(today, sub_case.due_on or today)
+    sub_case.days_left_when_paused = max(left, 0)
+    sub_case.reasons = reasons
+    sub_case.card = Card.NONE
+
+
 class ReviewDesk:
     """Sub-cases of one reviewer's department."""
 
@@ -94,23 +117,15 @@ class ReviewDesk:
         """Ask the applicant for more; the clock stops with the working days left."""
         reasons = check_reasons(reasons)
         self._require(sub_case, SubCaseState.IN_REVIEW)
-        move_sub_case(self._ctx.db, application, sub_case, Action.ASK_SUPPLEMENT, actor, reasons)
-        ctx = self._ctx
-        left = ctx.calendar.working_days_between(
-            ctx.clock.today(), sub_case.due_on or ctx.clock.today()
-        )
-        sub_case.days_left_when_paused = max(left, 0)
-        sub_case.reasons = reasons
-        sub_case.card = Card.NONE
-        await ctx.db.flush()
+        pause_for_supplement(self._ctx, application, sub_case, actor, reasons)
+        await self._ctx.db.flush()
 
     async def _end(self, sub_case: SubCase, application: Application, actor: Actor) -> None:
         sub_case.finished_at = self._ctx.clock.now()
         await after_sub_case_ended(self._ctx, application, sub_case, actor)
 
     def _needs_deferred(self, sub_case: SubCase, application: Application) -> bool:
-        materials = self._ctx.catalog.matters[sub_case.matter_code].materials
-        return bool({m.code for m in materials} & set(application.deferred_materials))
+        return needs_deferred_material(self._ctx, sub_case, application)
 
     @staticmethod
     def _require(sub_case: SubCase, state: SubCaseState) -> None:

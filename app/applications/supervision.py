@@ -1,8 +1,9 @@
 """电子监察: time-limit cards, lapsed commitments, and what supervisors see.
 
 The sweeps are idempotent: a card only ever moves up (none → yellow → red) and each is
-recorded once; a commitment is reminded once and escalated once. On PostgreSQL rows are
-claimed with ``FOR UPDATE SKIP LOCKED``, so two workers sweeping at once share the work.
+recorded once; a commitment is reminded once and escalated once; an item whose promised
+materials are overdue is suspended once (it is then no longer in review). On PostgreSQL rows
+are claimed with ``FOR UPDATE SKIP LOCKED``, so two workers sweeping at once share the work.
 """
 
 from __future__ import annotations
@@ -16,12 +17,17 @@ from sqlalchemy import select
 from app.applications.case_models import Application, Card, Complaint, ComplaintState, SubCase
 from app.applications.context import CaseContext
 from app.applications.history import record
+from app.applications.review import needs_deferred_material, pause_for_supplement
 from app.applications.states import Action, Actor, ApplicationState, SubCaseState
 from app.i18n import N_
 
 _ORDER = {Card.NONE: 0, Card.YELLOW: 1, Card.RED: 2}
 REMINDER_NOTE = N_("The materials promised are due within one working day.")
 LAPSED_NOTE = N_("The materials promised did not arrive in time: escalated to supervisors.")
+SUSPENDED_NOTE = N_(
+    "Suspended: the materials promised on acceptance (容缺) did not arrive in time. "
+    "Hand them in and this item resumes with the working days it had left."
+)
 
 
 def card_for(ctx: CaseContext, sub_case: SubCase) -> Card:
@@ -44,6 +50,7 @@ class SweepResult(msgspec.Struct, kw_only=True):
     red: int = 0
     reminded: int = 0
     lapsed: int = 0
+    suspended: int = 0
 
 
 async def sweep_time_limits(ctx: CaseContext, result: SweepResult | None = None) -> SweepResult:
@@ -103,10 +110,49 @@ async def sweep_commitments(ctx: CaseContext, result: SweepResult | None = None)
     return result
 
 
+async def suspend_for_lapsed_commitments(
+    ctx: CaseContext, result: SweepResult | None = None
+) -> SweepResult:
+    """What a lapse does: each item in review that needs a missing material is suspended.
+
+    Rule chosen (容缺受理, 逾期未补齐): the seeds ask offices to publish which
+    matters may be accepted with materials missing (依法依规编制并公布
+    可容缺受理的政务服务事项清单: Changsha's 2023 work plan for 一件事一次办,
+    三(二)2 优化业务办理流程) but name no consequence of a lapse; local rules
+    either terminate the case (终止办理) or suspend it (中止办理) until the
+    materials arrive. We suspend: it is the reversible one, it is the existing
+    legal transition in review -> supplement (the clock stops with the working days
+    left, a notice tells the applicant), and a reviewer who judges the case lost can
+    still reject it with reasons. Items that need nothing missing go on; an item
+    that starts later, or is resumed while the materials are still missing, is
+    suspended by the next sweep. The materials' arrival fulfils the commitment and
+    resumes what was suspended (``ApplicantCases.upload``).
+    """
+    result = result or SweepResult()
+    query = (
+        select(SubCase, Application)
+        .join(Application, Application.id == SubCase.application_id)
+        .where(
+            Application.state == ApplicationState.ACCEPTED,
+            Application.commitment_lapsed_at.is_not(None),
+            Application.commitment_fulfilled_at.is_(None),
+            SubCase.state == SubCaseState.IN_REVIEW,
+        )
+        .with_for_update(skip_locked=True, of=SubCase)
+    )
+    for sub_case, application in (await ctx.db.execute(query)).all():
+        if needs_deferred_material(ctx, sub_case, application):
+            pause_for_supplement(ctx, application, sub_case, Actor.system(), SUSPENDED_NOTE)
+            result.suspended += 1
+    await ctx.db.flush()
+    return result
+
+
 async def sweep(ctx: CaseContext) -> SweepResult:
-    """Both sweeps, in the caller's transaction."""
+    """Every sweep, in the caller's transaction."""
     result = await sweep_time_limits(ctx)
-    return await sweep_commitments(ctx, result)
+    result = await sweep_commitments(ctx, result)
+    return await suspend_for_lapsed_commitments(ctx, result)
 
 
 class Board(msgspec.Struct, kw_only=True):

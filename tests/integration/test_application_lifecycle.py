@@ -31,12 +31,13 @@ from app.applications.states import (
     SubCaseState,
 )
 from app.applications.submission import COMMIT_NEEDED, KEY_REUSED
-from app.applications.supervision import board, sweep
+from app.applications.supervision import SUSPENDED_NOTE, board, sweep
 from app.applications.sweeps import run_sweep
 from app.config import Settings
 from app.db import create_engine
 from app.errors import Conflict, RuleViolation
 from app.identity.staff import StaffCreate, StaffService
+from app.notices.models import Notice
 from app.protection import DataProtector, load_protection_keys
 from tests.integration.application_support import PDF, Desk, at, engine_sessionmaker
 
@@ -339,6 +340,48 @@ async def test_the_worker_sweep_runs_in_its_own_transaction_and_reports_what_cha
     first = await run_sweep(settings, desk.sessionmaker, far)
     again = await run_sweep(settings, desk.sessionmaker, far)
     assert first["red"] >= 2  # this application's two running items, at least
-    assert again == {"yellow": 0, "red": 0, "reminded": 0, "lapsed": 0}
+    assert again == {"yellow": 0, "red": 0, "reminded": 0, "lapsed": 0, "suspended": 0}
     _, cases = await _state(desk, application.id)
     assert cases["insurance"].card == Card.RED
+
+
+async def test_a_lapse_suspends_the_items_that_need_the_missing_material_until_it_arrives(
+    desk: Desk,
+) -> None:
+    person = await desk.person()
+    application = await desk.submit(
+        person, await desk.draft(person, uploads=("birth-proof",)), commitment=True
+    )
+    async with desk.context() as ctx:
+        window = WindowDesk(ctx)
+        await window.accept_on_commitment(await window.get(application.id), CLERK)
+    desk.clock.fixed = at(date(2026, 10, 9))  # the reminder's day: nothing suspended yet
+    async with desk.context() as ctx:
+        assert (await sweep(ctx)).suspended == 0
+
+    desk.clock.fixed = at(date(2026, 10, 12))  # due 10 Oct: lapsed
+    async with desk.context() as ctx:
+        first = await sweep(ctx)
+        again = await sweep(ctx)  # twice: suspended once
+    assert (first.lapsed, first.suspended) == (1, 1)
+    assert (again.lapsed, again.suspended) == (0, 0)
+    _, cases = await _state(desk, application.id)
+    assert cases["insurance"].state == SubCaseState.SUPPLEMENT  # needs the photo
+    assert cases["insurance"].reasons == SUSPENDED_NOTE
+    assert cases["certificate"].state == SubCaseState.IN_REVIEW  # needs nothing missing
+    async with desk.context() as ctx:
+        suspended = await ctx.db.scalars(
+            select(Notice.kind).where(Notice.application_id == application.id)
+        )
+        assert list(suspended).count(Action.ASK_SUPPLEMENT) == 1  # the applicant is told
+
+    desk.clock.fixed = at(date(2026, 10, 13))
+    async with desk.context() as ctx:
+        cases_service = ApplicantCases(ctx, max_bytes=10**6, max_pixels=10**6)
+        mine = await cases_service.get(person.id, application.id, enterprise_id=None)
+        await cases_service.upload(mine, "photo", "photo.pdf", PDF, Actor.applicant(person.id))
+    application, cases = await _state(desk, application.id)
+    assert application.commitment_fulfilled_at is not None
+    assert cases["insurance"].state == SubCaseState.IN_REVIEW  # resumed by the materials
+    async with desk.context() as ctx:
+        assert (await sweep(ctx)).suspended == 0
