@@ -183,6 +183,8 @@ class Complaint(UUIDv7AuditBase):
     answer: Mapped[str | None] = mapped_column(Text, default=None)
     answered_by_id: Mapped[UUID | None] = mapped_column(ForeignKey("staff.id"), default=None)
     answered_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    # Set once by the sweep when the due day passed without an answer (督办: overdue).
+    overdue_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
 
 
 class ResultKind(StrEnum):

@@ -62,6 +62,7 @@ class Action(StrEnum):
     WARNING_RED = "warning_red"
     RATED = "rated"
     COMPLAINT_ANSWERED = "complaint_answered"
+    COMPLAINT_OVERDUE = "complaint_overdue"  # its answer is late: supervisors are alerted
 
 
 APPLICATION_TRANSITIONS: dict[tuple[ApplicationState | None, Action], ApplicationState] = {

@@ -51,6 +51,7 @@ class SweepResult(msgspec.Struct, kw_only=True):
     reminded: int = 0
     lapsed: int = 0
     suspended: int = 0
+    complaints_overdue: int = 0
 
 
 async def sweep_time_limits(ctx: CaseContext, result: SweepResult | None = None) -> SweepResult:
@@ -148,11 +149,37 @@ async def suspend_for_lapsed_commitments(
     return result
 
 
+async def sweep_complaints(ctx: CaseContext, result: SweepResult | None = None) -> SweepResult:
+    """Mark once each open complaint whose due day passed without an answer.
+
+    The event tells the applicant (a notice) that the answer is late; supervisors see the
+    complaint flagged at the top of their page (staff have no inbox of their own).
+    """
+    result = result or SweepResult()
+    query = (
+        select(Complaint, Application)
+        .join(Application, Application.id == Complaint.application_id)
+        .where(
+            Complaint.state == ComplaintState.OPEN,
+            Complaint.overdue_at.is_(None),
+            Complaint.due_on < ctx.clock.today(),
+        )
+        .with_for_update(skip_locked=True, of=Complaint)
+    )
+    for complaint, application in (await ctx.db.execute(query)).all():
+        complaint.overdue_at = ctx.clock.now()
+        record(ctx.db, application, Action.COMPLAINT_OVERDUE, Actor.system())
+        result.complaints_overdue += 1
+    await ctx.db.flush()
+    return result
+
+
 async def sweep(ctx: CaseContext) -> SweepResult:
     """Every sweep, in the caller's transaction."""
     result = await sweep_time_limits(ctx)
     result = await sweep_commitments(ctx, result)
-    return await suspend_for_lapsed_commitments(ctx, result)
+    result = await suspend_for_lapsed_commitments(ctx, result)
+    return await sweep_complaints(ctx, result)
 
 
 class Board(msgspec.Struct, kw_only=True):
@@ -161,6 +188,11 @@ class Board(msgspec.Struct, kw_only=True):
     cards: list[tuple[SubCase, Application]]
     lapsed: list[Application]
     complaints: list[tuple[Complaint, Application]]
+
+    @property
+    def overdue_complaints(self) -> int:
+        """Open complaints the sweep found overdue."""
+        return sum(1 for complaint, _ in self.complaints if complaint.overdue_at is not None)
 
 
 async def board(ctx: CaseContext) -> Board:
@@ -182,7 +214,7 @@ async def board(ctx: CaseContext) -> Board:
         select(Complaint, Application)
         .join(Application, Application.id == Complaint.application_id)
         .where(Complaint.state == ComplaintState.OPEN)
-        .order_by(Complaint.due_on)
+        .order_by(Complaint.due_on)  # the overdue ones first
     )
     cards: Sequence[tuple[SubCase, Application]] = [
         (r[0], r[1]) for r in (await ctx.db.execute(cards_query)).all()

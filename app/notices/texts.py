@@ -91,6 +91,14 @@ TEXTS: Final[dict[Action, NoticeText]] = {
         N_("A supervisor has answered your complaint about application %(number)s."),
         N_("Answered"),
     ),
+    Action.COMPLAINT_OVERDUE: NoticeText(
+        N_("The answer to your complaint is late"),
+        N_(
+            "The answer to your complaint about application %(number)s is overdue. "
+            "Supervisors have been alerted and will answer as soon as possible."
+        ),
+        N_("Overdue"),
+    ),
 }
 
 

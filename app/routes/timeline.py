@@ -49,6 +49,7 @@ ACTION_LABELS = {
     "warning_red": N_("Red card: overdue"),
     "rated": N_("Rated"),
     "complaint_answered": N_("Complaint answered"),
+    "complaint_overdue": N_("The answer to the complaint is overdue"),
 }
 DELIVERY_LABELS = {
     "electronic": N_("Delivered electronically"),

@@ -340,7 +340,8 @@ async def test_the_worker_sweep_runs_in_its_own_transaction_and_reports_what_cha
     first = await run_sweep(settings, desk.sessionmaker, far)
     again = await run_sweep(settings, desk.sessionmaker, far)
     assert first["red"] >= 2  # this application's two running items, at least
-    assert again == {"yellow": 0, "red": 0, "reminded": 0, "lapsed": 0, "suspended": 0}
+    assert again == {"yellow": 0, "red": 0, "reminded": 0, "lapsed": 0, "suspended": 0,
+                     "complaints_overdue": 0}  # fmt: skip
     _, cases = await _state(desk, application.id)
     assert cases["insurance"].card == Card.RED
 
@@ -385,3 +386,48 @@ async def test_a_lapse_suspends_the_items_that_need_the_missing_material_until_i
     assert cases["insurance"].state == SubCaseState.IN_REVIEW  # resumed by the materials
     async with desk.context() as ctx:
         assert (await sweep(ctx)).suspended == 0
+
+
+async def test_a_complaint_left_unanswered_past_its_day_is_marked_overdue_once(
+    desk: Desk,
+) -> None:
+    person = await desk.person()
+    application = await desk.submit(person, await desk.draft(person, leave_out=("card",)))
+    for matter in ("certificate", "household", "insurance"):
+        await _review(desk, application.id, matter, "approve")
+    async with desk.context() as ctx:
+        finished = await ctx.db.get(Application, application.id)
+        assert finished is not None
+        await Ratings(ctx).rate(finished, person.id, 2, ["slow"], "")
+        _, complaint = await Ratings(ctx).of(finished)
+    assert complaint is not None
+    assert complaint.due_on == date(2026, 10, 10)
+
+    for day, overdue in [(date(2026, 10, 10), False), (date(2026, 10, 11), True)]:
+        desk.clock.fixed = at(day)
+        async with desk.context() as ctx:
+            first = await sweep(ctx)
+            again = await sweep(ctx)
+            _, now = await Ratings(ctx).of(finished)
+            assert now is not None
+            assert (now.overdue_at is not None) is overdue, day
+        assert again.complaints_overdue == 0
+    assert first.complaints_overdue >= 1  # this one, and any other test's left open
+
+    async with desk.context() as ctx:
+        kinds = list(
+            await ctx.db.scalars(select(Notice.kind).where(Notice.application_id == application.id))
+        )
+        on_board = {c.id: c for c, _ in (await board(ctx)).complaints}
+        assert (await board(ctx)).overdue_complaints >= 1
+    assert kinds.count(Action.COMPLAINT_OVERDUE) == 1  # the applicant is told, once
+    assert on_board[complaint.id].overdue_at is not None
+    async with desk.context() as ctx:  # late, but still answerable
+        supervisor = await StaffService(ctx.db, keyring=desk.protector.keyring).create(
+            StaffCreate(username=f"sup-{uuid4().hex[:8]}", display_name="督办", role="supervisor",
+                        password="correct horse battery staple"), actor="test",
+        )  # fmt: skip
+        answered = await Ratings(ctx).answer(
+            complaint.id, Actor.staff(supervisor.staff.id), "已处理"
+        )
+    assert answered.state == ComplaintState.ANSWERED

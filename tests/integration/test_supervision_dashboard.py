@@ -51,7 +51,8 @@ async def _approve(desk: Desk, application_id: UUID, matter: str, day: date) -> 
             select(SubCase).where(SubCase.application_id == application_id,
                                   SubCase.matter_code == matter)
         )  # fmt: skip
-        assert application is not None and case is not None
+        assert application is not None
+        assert case is not None
         await ReviewDesk(ctx).approve(case, application, REVIEWER)
 
 
@@ -79,10 +80,12 @@ async def test_an_empty_period_has_zero_counts_and_no_averages(desk: Desk) -> No
         empty = await figures(ctx, 4)
     assert [v.total for v in empty.volumes] == [0, 0, 0, 0]
     assert empty.since == date(2026, 9, 21)
-    assert empty.handling == [] and empty.on_time == []
+    assert empty.handling == []
+    assert empty.on_time == []
     assert empty.handling_overall == Average(key="", count=0, value=None)
     assert empty.on_time_overall == Share(key="", count=0, part=0, rate=None)
-    assert empty.stars == [0, 0, 0, 0, 0] and empty.stars_average is None
+    assert empty.stars == [0, 0, 0, 0, 0]
+    assert empty.stars_average is None
 
 
 async def test_the_figures_count_volumes_working_days_punctuality_and_stars(desk: Desk) -> None:
@@ -120,5 +123,7 @@ async def test_the_figures_count_volumes_working_days_punctuality_and_stars(desk
         Share(key="public-security", count=2, part=1, rate=0.5),
     ]
     assert shown.on_time_overall == Share(key="", count=6, part=4, rate=4 / 6)
-    assert shown.stars == [1, 0, 0, 0, 1] and shown.stars_average == 3.0
-    assert older.weeks == 12 and sum(v.total for v in older.volumes) == 2
+    assert shown.stars == [1, 0, 0, 0, 1]
+    assert shown.stars_average == 3.0
+    assert older.weeks == 12
+    assert sum(v.total for v in older.volumes) == 2
