@@ -154,7 +154,7 @@ async def _on_time(ctx: CaseContext, start: datetime, end: datetime) -> tuple[li
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for department_code, due_on, finished_at in await ctx.db.execute(query):
         counts[department_code][0] += 1
-        counts[department_code][1] += china_today(finished_at) <= due_on
+        counts[department_code][1] += due_on is not None and china_today(finished_at) <= due_on
     by_department = [
         Share(key=code, count=n, part=ok, rate=_ratio(ok, n))
         for code, (n, ok) in sorted(counts.items())
