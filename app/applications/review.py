@@ -42,10 +42,12 @@ def needs_deferred_material(ctx: CaseContext, sub_case: SubCase, application: Ap
 
 
 def pause_for_supplement(
-    ctx: CaseContext, application: Application, sub_case: SubCase, actor: Actor, reasons: str
-) -> None:
-    """Move a sub-case in review to 补正: its clock stops with the working days left."""
-    move_sub_case(ctx.db, application, sub_case, Action.ASK_SUPPLEMENT, actor, reasons)
+    ctx: CaseContext, application: Application, sub_case: SubCase, actor: Actor, reasons: str,
+    action: Action = Action.ASK_SUPPLEMENT,
+) -> None:  # fmt: skip
+    """Move a sub-case in review to 补正 (or 中止, ``Action.SUSPEND``): its clock stops with
+    the working days left."""
+    move_sub_case(ctx.db, application, sub_case, action, actor, reasons)
     today = ctx.clock.today()
     left = ctx.calendar.working_days_between(today, sub_case.due_on or today)
     sub_case.days_left_when_paused = max(left, 0)

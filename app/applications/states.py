@@ -52,6 +52,7 @@ class Action(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"
     ASK_SUPPLEMENT = "ask_supplement"
+    SUSPEND = "suspend"  # 中止: the materials promised on acceptance (容缺) are overdue
     SUPPLEMENT = "supplement"
     CANCEL = "cancel"
     # Events without a change of state:
@@ -84,6 +85,8 @@ SUB_CASE_TRANSITIONS: dict[tuple[SubCaseState | None, Action], SubCaseState] = {
     (SubCaseState.IN_REVIEW, Action.APPROVE): SubCaseState.APPROVED,
     (SubCaseState.IN_REVIEW, Action.REJECT): SubCaseState.REJECTED,
     (SubCaseState.IN_REVIEW, Action.ASK_SUPPLEMENT): SubCaseState.SUPPLEMENT,
+    # Suspended items wait, clock stopped, as for a supplement; the materials resume them.
+    (SubCaseState.IN_REVIEW, Action.SUSPEND): SubCaseState.SUPPLEMENT,
     (SubCaseState.SUPPLEMENT, Action.SUPPLEMENT): SubCaseState.IN_REVIEW,
 }
 

@@ -122,8 +122,8 @@ async def suspend_for_lapsed_commitments(
     三(二)2 优化业务办理流程) but name no consequence of a lapse; local rules
     either terminate the case (终止办理) or suspend it (中止办理) until the
     materials arrive. We suspend: it is the reversible one, it is the existing
-    legal transition in review -> supplement (the clock stops with the working days
-    left, a notice tells the applicant), and a reviewer who judges the case lost can
+    transition in review -> supplement by ``Action.SUSPEND`` (the clock stops with the
+    working days left, a notice tells the applicant), and a reviewer who judges the case lost can
     still reject it with reasons. Items that need nothing missing go on; an item
     that starts later, or is resumed while the materials are still missing, is
     suspended by the next sweep. The materials' arrival fulfils the commitment and
@@ -143,7 +143,9 @@ async def suspend_for_lapsed_commitments(
     )
     for sub_case, application in (await ctx.db.execute(query)).all():
         if needs_deferred_material(ctx, sub_case, application):
-            pause_for_supplement(ctx, application, sub_case, Actor.system(), SUSPENDED_NOTE)
+            pause_for_supplement(
+                ctx, application, sub_case, Actor.system(), SUSPENDED_NOTE, Action.SUSPEND
+            )
             result.suspended += 1
     await ctx.db.flush()
     return result

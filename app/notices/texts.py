@@ -48,6 +48,14 @@ TEXTS: Final[dict[Action, NoticeText]] = {
         N_("A department reviewing application %(number)s asks you to supplement materials."),
         N_("Supplement"),
     ),
+    Action.SUSPEND: NoticeText(
+        N_("An item is suspended"),
+        N_(
+            "An item of your application %(number)s is suspended: the materials you promised "
+            "have not arrived. Hand them in and it resumes."
+        ),
+        N_("Suspended"),
+    ),
     Action.APPROVE: NoticeText(
         N_("An item was approved"),
         N_("An item of your application %(number)s has been approved."),

@@ -40,6 +40,7 @@ ACTION_LABELS = {
     "approve": N_("Approved"),
     "reject": N_("Rejected"),
     "ask_supplement": N_("Supplement asked for"),
+    "suspend": N_("Suspended: the promised materials are overdue"),
     "supplement": N_("Supplement sent"),
     "cancel": N_("Cancelled"),
     "commitment_reminded": N_("Reminder: promised materials are due"),
