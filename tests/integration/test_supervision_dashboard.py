@@ -7,20 +7,30 @@ from datetime import date
 from pathlib import Path
 from uuid import UUID
 
+import msgspec
 import pytest
+from jinja2 import Environment, FileSystemLoader
 from sqlalchemy import select, update
 
 from app.applications.case_models import Application, Rating, SubCase
 from app.applications.context import Clock
-from app.applications.dashboard import Average, Share, figures
+from app.applications.dashboard import PERIODS, Average, Figures, Share, figures
 from app.applications.ratings import Ratings
 from app.applications.review import ReviewDesk
 from app.applications.states import Actor
 from app.config import Settings
 from app.db import create_engine
+from app.i18n import set_locale
 from app.protection import DataProtector, load_protection_keys
+from app.web import configure_jinja
 from tests.conftest import make_settings, migrate
-from tests.integration.application_support import Desk, at, engine_sessionmaker
+from tests.integration.application_support import (
+    CATALOG,
+    Desk,
+    at,
+    engine_sessionmaker,
+    loaded_catalog,
+)
 
 REVIEWER = Actor.staff(UUID(int=2))
 TODAY = date(2026, 10, 12)  # a Monday; the period of 4 weeks starts on 21 September
@@ -127,3 +137,41 @@ async def test_the_figures_count_volumes_working_days_punctuality_and_stars(desk
     assert shown.stars_average == 3.0
     assert older.weeks == 12
     assert sum(v.total for v in older.volumes) == 2
+
+
+def _render(shown: Figures, locale: str) -> str:
+    """The dashboard's part of the page, as the app's Jinja environment draws it."""
+    env = Environment(loader=FileSystemLoader("app/templates"), autoescape=True)
+    configure_jinja(env, loaded_catalog())
+    set_locale(locale)
+    try:
+        return env.get_template("staff/_dashboard.html").render(
+            figures=shown, periods=PERIODS, catalog=CATALOG
+        )
+    finally:
+        set_locale("zh_Hans")
+
+
+async def test_the_charts_draw_an_empty_period_and_known_figures_in_both_languages(
+    desk: Desk,
+) -> None:
+    async with desk.context() as ctx:
+        empty = await figures(ctx, 4)
+    for locale, no_rating in (("en", "No rating in the period."), ("zh_Hans", "期间内没有评价。")):
+        page = _render(empty, locale)
+        assert page.count('<svg class="chart" role="img"') == 2  # weeks and stars: no rows
+        assert no_rating in page
+        assert 'height="0.0"' in page  # every bar flat, none divided by zero
+
+    shown = msgspec.structs.replace(
+        empty,
+        stars=[1, 0, 0, 0, 3],
+        stars_average=4.0,
+        on_time=[Share(key="health", count=4, part=3, rate=0.75)],
+        on_time_overall=Share(key="", count=4, part=3, rate=0.75),
+    )
+    page = _render(shown, "en")
+    assert page.count('<svg class="chart" role="img"') == 3
+    assert '<desc id="chart-stars-desc">4 ratings, 4.0 stars on average.</desc>' in page
+    assert "<td>3</td><td>75%</td>" in page
+    assert "75% of 4 ended items ended within their time limit." in page
