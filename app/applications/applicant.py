@@ -26,15 +26,16 @@ from app.applications.states import (
     Actor,
     ApplicationState,
     IllegalTransition,
-    SubCaseState,
 )
-from app.applications.supervision import SUSPENDED_NOTE
 from app.applications.uploads import clean_upload
 from app.errors import NotFound, RuleViolation
 from app.i18n import N_
 
 NOT_ASKED = N_("This material is not asked for now.")
 MAX_FILES = 10
+RESUMES_WITH_MATERIALS = N_(
+    "This item resumes by itself once the materials you promised are uploaded."
+)
 
 
 class ApplicantCases:
@@ -176,7 +177,7 @@ class ApplicantCases:
             record(self._ctx.db, application, Action.COMMITMENT_FULFILLED, actor)
             # Items the lapse suspended resume now; a reviewer's own requests stay asked.
             for sub_case in await self.sub_cases(application):
-                if sub_case.state == SubCaseState.SUPPLEMENT and sub_case.reasons == SUSPENDED_NOTE:
+                if sub_case.suspended:
                     self._resume(application, sub_case, actor)
             await self._ctx.db.flush()
 
@@ -200,6 +201,8 @@ class ApplicantCases:
             raise NotFound
         if sub_case.state != "supplement":
             raise IllegalTransition
+        if sub_case.suspended and application.commitment_open:
+            raise RuleViolation(RESUMES_WITH_MATERIALS)
         self._resume(application, sub_case, actor, note.strip()[:1000])
         await self._ctx.db.flush()
 

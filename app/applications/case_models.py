@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.applications.states import ApplicationState, SubCaseState
+from app.applications.states import SUSPENDED_NOTE, ApplicationState, SubCaseState
 from app.db.base import UUIDv7AuditBase
 
 
@@ -127,6 +127,11 @@ class SubCase(UUIDv7AuditBase):
     card: Mapped[Card] = mapped_column(String(8), default=Card.NONE)
     reasons: Mapped[str | None] = mapped_column(Text, default=None)
     finished_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+    @property
+    def suspended(self) -> bool:
+        """Suspended because promised materials (容缺) are overdue: their arrival resumes it."""
+        return self.state == SubCaseState.SUPPLEMENT and self.reasons == SUSPENDED_NOTE
 
 
 class ApplicationEvent(BigIntAuditBase):

@@ -90,6 +90,12 @@ SUB_CASE_TRANSITIONS: dict[tuple[SubCaseState | None, Action], SubCaseState] = {
     (SubCaseState.SUPPLEMENT, Action.SUPPLEMENT): SubCaseState.IN_REVIEW,
 }
 
+# The reason a suspended item gives; it also tells a suspension from a reviewer's request.
+SUSPENDED_NOTE = N_(
+    "Suspended: the materials promised on acceptance (容缺) did not arrive in time. "
+    "Hand them in and this item resumes with the working days it had left."
+)
+
 ENDED_SUB_CASE = frozenset({SubCaseState.APPROVED, SubCaseState.REJECTED, SubCaseState.CANCELLED})
 CLOCK_RUNS = frozenset({SubCaseState.IN_REVIEW})
 

@@ -18,16 +18,18 @@ from app.applications.case_models import Application, Card, Complaint, Complaint
 from app.applications.context import CaseContext
 from app.applications.history import record
 from app.applications.review import needs_deferred_material, pause_for_supplement
-from app.applications.states import Action, Actor, ApplicationState, SubCaseState
+from app.applications.states import (
+    SUSPENDED_NOTE,
+    Action,
+    Actor,
+    ApplicationState,
+    SubCaseState,
+)
 from app.i18n import N_
 
 _ORDER = {Card.NONE: 0, Card.YELLOW: 1, Card.RED: 2}
 REMINDER_NOTE = N_("The materials promised are due within one working day.")
 LAPSED_NOTE = N_("The materials promised did not arrive in time: escalated to supervisors.")
-SUSPENDED_NOTE = N_(
-    "Suspended: the materials promised on acceptance (容缺) did not arrive in time. "
-    "Hand them in and this item resumes with the working days it had left."
-)
 
 
 def card_for(ctx: CaseContext, sub_case: SubCase) -> Card:

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.applications.acceptance import WindowDesk
-from app.applications.applicant import ApplicantCases
+from app.applications.applicant import RESUMES_WITH_MATERIALS, ApplicantCases
 from app.applications.case_models import (
     Application,
     ApplicationEvent,
@@ -24,6 +24,7 @@ from app.applications.context import CaseContext, Clock
 from app.applications.ratings import Ratings
 from app.applications.review import WAITING_FOR_MATERIAL, ReviewDesk
 from app.applications.states import (
+    SUSPENDED_NOTE,
     Action,
     Actor,
     ApplicationState,
@@ -31,7 +32,7 @@ from app.applications.states import (
     SubCaseState,
 )
 from app.applications.submission import COMMIT_NEEDED, KEY_REUSED
-from app.applications.supervision import SUSPENDED_NOTE, board, sweep
+from app.applications.supervision import board, sweep
 from app.applications.sweeps import run_sweep
 from app.config import Settings
 from app.db import create_engine
@@ -377,6 +378,13 @@ async def test_a_lapse_suspends_the_items_that_need_the_missing_material_until_i
         assert list(suspended).count(Action.SUSPEND) == 1  # the applicant is told
 
     desk.clock.fixed = at(date(2026, 10, 13))
+    async with desk.context() as ctx:
+        cases_service = ApplicantCases(ctx, max_bytes=10**6, max_pixels=10**6)
+        mine = await cases_service.get(person.id, application.id, enterprise_id=None)
+        with pytest.raises(RuleViolation, match=RESUMES_WITH_MATERIALS):  # not without them
+            await cases_service.send_supplement(
+                mine, cases["insurance"].id, Actor.applicant(person.id)
+            )
     async with desk.context() as ctx:
         cases_service = ApplicantCases(ctx, max_bytes=10**6, max_pixels=10**6)
         mine = await cases_service.get(person.id, application.id, enterprise_id=None)

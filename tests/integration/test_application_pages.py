@@ -348,3 +348,39 @@ async def test_an_overdue_complaint_is_flagged_to_supervisors_and_shown_to_the_a
     number = await in_app(apps, _number_of, runtime, application_id)
     flagged = page.text.split(number, 1)[0].rsplit("<form", 1)[1]
     assert 'class="overdue"' in flagged
+
+
+async def test_an_item_suspended_by_a_lapse_tells_the_applicant_it_resumes_with_the_materials(
+    apps: AsyncTestClient[Litestar],
+) -> None:
+    from datetime import date
+
+    from app.applications.acceptance import WindowDesk
+    from app.applications.context import CaseContext
+    from app.applications.states import Actor
+    from tests.integration.application_support import CATALOG, at
+
+    _, draft = await _resident_with_draft(apps, uploads=("birth-proof",))
+    done, _ = await _submit(apps, draft, commitment="yes")
+    application_id = UUID(done.headers["location"][-36:])
+    runtime: Runtime = apps.app.state.runtime
+
+    async def accept_then_lapse() -> None:
+        for clock in (Clock(), Clock(at(date(2027, 6, 1)))):
+            async with runtime.sessionmaker() as db, db.begin():
+                ctx = CaseContext(db=db, catalog=CATALOG, protector=runtime.protector,
+                                  calendar=runtime.calendar, storage=runtime.storage,
+                                  rules=runtime.rules, clock=clock)  # fmt: skip
+                if clock.fixed is None:
+                    window = WindowDesk(ctx)
+                    application = await window.get(application_id)
+                    await window.accept_on_commitment(application, Actor.staff(UUID(int=1)))
+                else:
+                    await sweep(ctx)
+
+    await in_app(apps, accept_then_lapse)
+    page = await apps.get(f"/me/applications/{application_id}")
+    assert page.status_code == 200
+    assert "补交后本事项将按剩余工作日继续办理" in page.text  # the suspension's reason
+    assert "承诺的材料上传后，本事项将自动恢复办理" in page.text
+    assert page.text.count("/supplement") == 0  # no "send the supplement" for it
