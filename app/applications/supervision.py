@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from uuid import UUID
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.applications.case_models import Application, Card, Complaint, ComplaintState, SubCase
 from app.applications.context import CaseContext
@@ -191,6 +192,7 @@ class Board(msgspec.Struct, kw_only=True):
 
     cards: list[tuple[SubCase, Application]]
     lapsed: list[Application]
+    suspended: dict[UUID, int]  # lapsed application id -> items suspended for it
     complaints: list[tuple[Complaint, Application]]
 
     @property
@@ -214,6 +216,11 @@ async def board(ctx: CaseContext) -> Board:
         .where(Application.commitment_fulfilled_at.is_(None))
         .order_by(Application.commitment_due_on)
     )
+    suspended_query = (
+        select(SubCase.application_id, func.count())
+        .where(SubCase.state == SubCaseState.SUPPLEMENT, SubCase.reasons == SUSPENDED_NOTE)
+        .group_by(SubCase.application_id)
+    )
     complaints_query = (
         select(Complaint, Application)
         .join(Application, Application.id == Complaint.application_id)
@@ -226,5 +233,6 @@ async def board(ctx: CaseContext) -> Board:
     return Board(
         cards=list(cards),
         lapsed=list((await ctx.db.scalars(lapsed_query)).all()),
+        suspended={row[0]: int(row[1]) for row in await ctx.db.execute(suspended_query)},
         complaints=[(r[0], r[1]) for r in (await ctx.db.execute(complaints_query)).all()],
     )

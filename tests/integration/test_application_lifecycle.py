@@ -376,6 +376,7 @@ async def test_a_lapse_suspends_the_items_that_need_the_missing_material_until_i
             select(Notice.kind).where(Notice.application_id == application.id)
         )
         assert list(suspended).count(Action.SUSPEND) == 1  # the applicant is told
+        assert (await board(ctx)).suspended[application.id] == 1  # supervisors see it
 
     desk.clock.fixed = at(date(2026, 10, 13))
     async with desk.context() as ctx:
