@@ -21,12 +21,7 @@ from app.applications.dispatch import sub_cases_of
 from app.applications.drafts import DraftValues
 from app.applications.history import move, move_sub_case, record
 from app.applications.models import DraftUpload
-from app.applications.states import (
-    Action,
-    Actor,
-    ApplicationState,
-    IllegalTransition,
-)
+from app.applications.states import Action, Actor, ApplicationState, IllegalTransition
 from app.applications.uploads import clean_upload
 from app.errors import NotFound, RuleViolation
 from app.i18n import N_

@@ -106,9 +106,11 @@ class ReviewDesk:
     async def reject(
         self, sub_case: SubCase, application: Application, actor: Actor, reasons: str
     ) -> None:
-        """Reject with reasons; matters that depend on this one are cancelled."""
+        """Reject with reasons (also an item suspended for a lapse); what depends on it is
+        cancelled."""
         reasons = check_reasons(reasons)
-        self._require(sub_case, SubCaseState.IN_REVIEW)
+        if not sub_case.suspended:  # a suspended item (容缺 lapsed) may be ended as it is
+            self._require(sub_case, SubCaseState.IN_REVIEW)
         move_sub_case(self._ctx.db, application, sub_case, Action.REJECT, actor, reasons)
         sub_case.reasons = reasons
         await self._end(sub_case, application, actor)

@@ -87,6 +87,9 @@ SUB_CASE_TRANSITIONS: dict[tuple[SubCaseState | None, Action], SubCaseState] = {
     (SubCaseState.IN_REVIEW, Action.ASK_SUPPLEMENT): SubCaseState.SUPPLEMENT,
     # Suspended items wait, clock stopped, as for a supplement; the materials resume them.
     (SubCaseState.IN_REVIEW, Action.SUSPEND): SubCaseState.SUPPLEMENT,
+    # A reviewer may end (终止) an item suspended for a lapse; ``ReviewDesk.reject`` allows
+    # it for suspended items only, never while a supplement the reviewer asked for is due.
+    (SubCaseState.SUPPLEMENT, Action.REJECT): SubCaseState.REJECTED,
     (SubCaseState.SUPPLEMENT, Action.SUPPLEMENT): SubCaseState.IN_REVIEW,
 }
 

@@ -124,13 +124,14 @@ async def suspend_for_lapsed_commitments(
     可容缺受理的政务服务事项清单: Changsha's 2023 work plan for 一件事一次办,
     三(二)2 优化业务办理流程) but name no consequence of a lapse; local rules
     either terminate the case (终止办理) or suspend it (中止办理) until the
-    materials arrive. We suspend: it is the reversible one, it is the existing
-    transition in review -> supplement by ``Action.SUSPEND`` (the clock stops with the
-    working days left, a notice tells the applicant), and a reviewer who judges the case lost can
-    still reject it with reasons. Items that need nothing missing go on; an item
-    that starts later, or is resumed while the materials are still missing, is
-    suspended by the next sweep. The materials' arrival fulfils the commitment and
-    resumes what was suspended (``ApplicantCases.upload``).
+    materials arrive. We suspend: it is the reversible one; it is a transition of the
+    state table, in review -> supplement by ``Action.SUSPEND`` (the clock stops with
+    the working days left, a notice tells the applicant); and a reviewer who judges
+    the case lost can still end it, rejecting the suspended item with reasons. Items
+    that need nothing missing go on; an item that starts later, or is resumed while
+    the materials are still missing, is suspended by the next sweep. The materials'
+    arrival fulfils the commitment and resumes what was suspended
+    (``ApplicantCases.upload``).
     """
     result = result or SweepResult()
     query = (

@@ -440,3 +440,30 @@ async def test_a_complaint_left_unanswered_past_its_day_is_marked_overdue_once(
             complaint.id, Actor.staff(supervisor.staff.id), "已处理"
         )
     assert answered.state == ComplaintState.ANSWERED
+
+
+async def test_a_reviewer_may_end_an_item_suspended_for_a_lapse_but_not_one_asked_to_supplement(
+    desk: Desk,
+) -> None:
+    person = await desk.person()
+    lapsed = await desk.submit(
+        person, await desk.draft(person, uploads=("birth-proof",), leave_out=("card",)),
+        commitment=True,
+    )  # fmt: skip
+    async with desk.context() as ctx:
+        window = WindowDesk(ctx)
+        await window.accept_on_commitment(await window.get(lapsed.id), CLERK)
+    desk.clock.fixed = at(date(2026, 10, 12))
+    async with desk.context() as ctx:
+        await sweep(ctx)
+    await _review(desk, lapsed.id, "insurance", "reject", "承诺材料逾期未补齐，终止办理")
+    await _review(desk, lapsed.id, "certificate", "approve")
+    await _review(desk, lapsed.id, "household", "approve")
+    application, cases = await _state(desk, lapsed.id)
+    assert cases["insurance"].state == SubCaseState.REJECTED
+    assert application.state == ApplicationState.FINISHED  # a lapse cannot hold it forever
+
+    other = await desk.submit(person, await desk.draft(person))
+    await _review(desk, other.id, "insurance", "supplement", "照片不清晰")
+    with pytest.raises(IllegalTransition):  # the applicant's supplement is awaited
+        await _review(desk, other.id, "insurance", "reject", "不予办理")

@@ -384,3 +384,22 @@ async def test_an_item_suspended_by_a_lapse_tells_the_applicant_it_resumes_with_
     assert "补交后本事项将按剩余工作日继续办理" in page.text  # the suspension's reason
     assert "承诺的材料上传后，本事项将自动恢复办理" in page.text
     assert page.text.count("/supplement") == 0  # no "send the supplement" for it
+
+    async def insurance_case() -> UUID:
+        from app.applications.case_models import SubCase
+
+        async with runtime.sessionmaker() as db:
+            case = await db.scalar(
+                select(SubCase).where(SubCase.application_id == application_id,
+                                      SubCase.matter_code == "insurance")
+            )  # fmt: skip
+            assert case is not None
+            return case.id
+
+    reviewer = await create_staff(apps, role="reviewer", department_code="medical-insurance")
+    await sign_in_staff(apps, reviewer.username)
+    case_id = await in_app(apps, insurance_case)
+    review = await apps.get(f"/staff/review/{case_id}")
+    assert review.status_code == 200
+    assert f'action="/staff/review/{case_id}/reject"' in review.text  # it may be ended
+    assert f"/staff/review/{case_id}/approve" not in review.text
