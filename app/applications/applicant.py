@@ -28,6 +28,9 @@ from app.i18n import N_
 
 NOT_ASKED = N_("This material is not asked for now.")
 MAX_FILES = 10
+RESUMES_WITH_MATERIALS = N_(
+    "This item resumes by itself once the materials you promised are uploaded."
+)
 
 
 class ApplicantCases:
@@ -167,6 +170,10 @@ class ApplicantCases:
         if set(application.deferred_materials) <= present:
             application.commitment_fulfilled_at = self._ctx.clock.now()
             record(self._ctx.db, application, Action.COMMITMENT_FULFILLED, actor)
+            # Items the lapse suspended resume now; a reviewer's own requests stay asked.
+            for sub_case in await self.sub_cases(application):
+                if sub_case.suspended:
+                    self._resume(application, sub_case, actor)
             await self._ctx.db.flush()
 
     async def resubmit(self, application: Application, actor: Actor) -> None:
@@ -189,10 +196,17 @@ class ApplicantCases:
             raise NotFound
         if sub_case.state != "supplement":
             raise IllegalTransition
+        if sub_case.suspended and application.commitment_open:
+            raise RuleViolation(RESUMES_WITH_MATERIALS)
+        self._resume(application, sub_case, actor, note.strip()[:1000])
+        await self._ctx.db.flush()
+
+    def _resume(
+        self, application: Application, sub_case: SubCase, actor: Actor, note: str = ""
+    ) -> None:
         ctx = self._ctx
-        move_sub_case(ctx.db, application, sub_case, Action.SUPPLEMENT, actor, note.strip()[:1000])
+        move_sub_case(ctx.db, application, sub_case, Action.SUPPLEMENT, actor, note)
         sub_case.due_on = ctx.calendar.add_working_days(
             ctx.clock.today(), sub_case.days_left_when_paused or 0
         )
         sub_case.days_left_when_paused = None
-        await ctx.db.flush()

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.applications.states import ApplicationState, SubCaseState
+from app.applications.states import SUSPENDED_NOTE, ApplicationState, SubCaseState
 from app.db.base import UUIDv7AuditBase
 
 
@@ -128,6 +128,11 @@ class SubCase(UUIDv7AuditBase):
     reasons: Mapped[str | None] = mapped_column(Text, default=None)
     finished_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
 
+    @property
+    def suspended(self) -> bool:
+        """Suspended because promised materials (容缺) are overdue: their arrival resumes it."""
+        return self.state == SubCaseState.SUPPLEMENT and self.reasons == SUSPENDED_NOTE
+
 
 class ApplicationEvent(BigIntAuditBase):
     """One entry of an application's append-only history: a transition or a notable event.
@@ -183,6 +188,8 @@ class Complaint(UUIDv7AuditBase):
     answer: Mapped[str | None] = mapped_column(Text, default=None)
     answered_by_id: Mapped[UUID | None] = mapped_column(ForeignKey("staff.id"), default=None)
     answered_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    # Set once by the sweep when the due day passed without an answer (督办: overdue).
+    overdue_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
 
 
 class ResultKind(StrEnum):

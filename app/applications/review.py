@@ -30,6 +30,31 @@ WAITING_FOR_MATERIAL = N_(
 )
 
 
+def needs_deferred_material(ctx: CaseContext, sub_case: SubCase, application: Application) -> bool:
+    """Whether the sub-case's matter asks for a material accepted as missing (容缺).
+
+    A matter the catalog no longer lists cannot say: it is taken to need them.
+    """
+    matter = ctx.catalog.matters.get(sub_case.matter_code)
+    if matter is None:
+        return bool(application.deferred_materials)
+    return bool({m.code for m in matter.materials} & set(application.deferred_materials))
+
+
+def pause_for_supplement(
+    ctx: CaseContext, application: Application, sub_case: SubCase, actor: Actor, reasons: str,
+    action: Action = Action.ASK_SUPPLEMENT,
+) -> None:  # fmt: skip
+    """Move a sub-case in review to 补正 (or 中止, ``Action.SUSPEND``): its clock stops with
+    the working days left."""
+    move_sub_case(ctx.db, application, sub_case, action, actor, reasons)
+    today = ctx.clock.today()
+    left = ctx.calendar.working_days_between(today, sub_case.due_on or today)
+    sub_case.days_left_when_paused = max(left, 0)
+    sub_case.reasons = reasons
+    sub_case.card = Card.NONE
+
+
 class ReviewDesk:
     """Sub-cases of one reviewer's department."""
 
@@ -81,9 +106,11 @@ class ReviewDesk:
     async def reject(
         self, sub_case: SubCase, application: Application, actor: Actor, reasons: str
     ) -> None:
-        """Reject with reasons; matters that depend on this one are cancelled."""
+        """Reject with reasons (also an item suspended for a lapse); what depends on it is
+        cancelled."""
         reasons = check_reasons(reasons)
-        self._require(sub_case, SubCaseState.IN_REVIEW)
+        if not sub_case.suspended:  # a suspended item (容缺 lapsed) may be ended as it is
+            self._require(sub_case, SubCaseState.IN_REVIEW)
         move_sub_case(self._ctx.db, application, sub_case, Action.REJECT, actor, reasons)
         sub_case.reasons = reasons
         await self._end(sub_case, application, actor)
@@ -94,23 +121,15 @@ class ReviewDesk:
         """Ask the applicant for more; the clock stops with the working days left."""
         reasons = check_reasons(reasons)
         self._require(sub_case, SubCaseState.IN_REVIEW)
-        move_sub_case(self._ctx.db, application, sub_case, Action.ASK_SUPPLEMENT, actor, reasons)
-        ctx = self._ctx
-        left = ctx.calendar.working_days_between(
-            ctx.clock.today(), sub_case.due_on or ctx.clock.today()
-        )
-        sub_case.days_left_when_paused = max(left, 0)
-        sub_case.reasons = reasons
-        sub_case.card = Card.NONE
-        await ctx.db.flush()
+        pause_for_supplement(self._ctx, application, sub_case, actor, reasons)
+        await self._ctx.db.flush()
 
     async def _end(self, sub_case: SubCase, application: Application, actor: Actor) -> None:
         sub_case.finished_at = self._ctx.clock.now()
         await after_sub_case_ended(self._ctx, application, sub_case, actor)
 
     def _needs_deferred(self, sub_case: SubCase, application: Application) -> bool:
-        materials = self._ctx.catalog.matters[sub_case.matter_code].materials
-        return bool({m.code for m in materials} & set(application.deferred_materials))
+        return needs_deferred_material(self._ctx, sub_case, application)
 
     @staticmethod
     def _require(sub_case: SubCase, state: SubCaseState) -> None:

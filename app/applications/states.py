@@ -52,6 +52,7 @@ class Action(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"
     ASK_SUPPLEMENT = "ask_supplement"
+    SUSPEND = "suspend"  # 中止: the materials promised on acceptance (容缺) are overdue
     SUPPLEMENT = "supplement"
     CANCEL = "cancel"
     # Events without a change of state:
@@ -62,6 +63,7 @@ class Action(StrEnum):
     WARNING_RED = "warning_red"
     RATED = "rated"
     COMPLAINT_ANSWERED = "complaint_answered"
+    COMPLAINT_OVERDUE = "complaint_overdue"  # its answer is late: supervisors are alerted
 
 
 APPLICATION_TRANSITIONS: dict[tuple[ApplicationState | None, Action], ApplicationState] = {
@@ -83,8 +85,19 @@ SUB_CASE_TRANSITIONS: dict[tuple[SubCaseState | None, Action], SubCaseState] = {
     (SubCaseState.IN_REVIEW, Action.APPROVE): SubCaseState.APPROVED,
     (SubCaseState.IN_REVIEW, Action.REJECT): SubCaseState.REJECTED,
     (SubCaseState.IN_REVIEW, Action.ASK_SUPPLEMENT): SubCaseState.SUPPLEMENT,
+    # Suspended items wait, clock stopped, as for a supplement; the materials resume them.
+    (SubCaseState.IN_REVIEW, Action.SUSPEND): SubCaseState.SUPPLEMENT,
+    # A reviewer may end (终止) an item suspended for a lapse; ``ReviewDesk.reject`` allows
+    # it for suspended items only, never while a supplement the reviewer asked for is due.
+    (SubCaseState.SUPPLEMENT, Action.REJECT): SubCaseState.REJECTED,
     (SubCaseState.SUPPLEMENT, Action.SUPPLEMENT): SubCaseState.IN_REVIEW,
 }
+
+# The reason a suspended item gives; it also tells a suspension from a reviewer's request.
+SUSPENDED_NOTE = N_(
+    "Suspended: the materials promised on acceptance (容缺) did not arrive in time. "
+    "Hand them in and this item resumes with the working days it had left."
+)
 
 ENDED_SUB_CASE = frozenset({SubCaseState.APPROVED, SubCaseState.REJECTED, SubCaseState.CANCELLED})
 CLOCK_RUNS = frozenset({SubCaseState.IN_REVIEW})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from app.applications.calendar import default_calendar, load_calendar
@@ -40,5 +41,4 @@ async def run_sweep(
             clock=clock or Clock(),
         )
         result = await sweep(ctx)
-    return {"yellow": result.yellow, "red": result.red, "reminded": result.reminded,
-            "lapsed": result.lapsed}  # fmt: skip
+    return msgspec.structs.asdict(result)

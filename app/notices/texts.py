@@ -49,6 +49,14 @@ TEXTS: Final[dict[Action, NoticeText]] = {
         N_("A department reviewing application %(number)s asks you to supplement materials."),
         N_("Supplement"),
     ),
+    Action.SUSPEND: NoticeText(
+        N_("An item is suspended"),
+        N_(
+            "An item of your application %(number)s is suspended: the materials you promised "
+            "have not arrived. Hand them in and it resumes."
+        ),
+        N_("Suspended"),
+    ),
     Action.APPROVE: NoticeText(
         N_("An item was approved"),
         N_("An item of your application %(number)s has been approved."),
@@ -91,6 +99,14 @@ TEXTS: Final[dict[Action, NoticeText]] = {
         N_("Your complaint was answered"),
         N_("A supervisor has answered your complaint about application %(number)s."),
         N_("Answered"),
+    ),
+    Action.COMPLAINT_OVERDUE: NoticeText(
+        N_("The answer to your complaint is late"),
+        N_(
+            "The answer to your complaint about application %(number)s is overdue. "
+            "Supervisors have been alerted and will answer as soon as possible."
+        ),
+        N_("Overdue"),
     ),
 }
 

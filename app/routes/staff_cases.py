@@ -8,7 +8,7 @@ from uuid import UUID
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
 from app import errors
@@ -16,6 +16,7 @@ from app.applications.acceptance import WindowDesk
 from app.applications.applicant import ApplicantCases
 from app.applications.case_models import Application
 from app.applications.context import CaseContext
+from app.applications.dashboard import PERIODS, figures
 from app.applications.dependencies import provide_applicant_cases, provide_case_context
 from app.applications.ratings import Ratings
 from app.applications.review import ReviewDesk
@@ -54,6 +55,13 @@ async def _case_page(
 
 async def _reasons(request: Request[Any, Any, Any]) -> str:
     return str((await request.form()).get("reasons", ""))
+
+
+async def _supervision(
+    cases: CaseContext, weeks: int | None, status: int = 200, **context: Any
+) -> Template:
+    return _page("supervision", status, board=await board(cases), catalog=cases.catalog,
+                 figures=await figures(cases, weeks or 0), periods=PERIODS, **context)  # fmt: skip
 
 
 class WindowController(Controller):
@@ -184,9 +192,11 @@ class SupervisionController(Controller):
     dependencies = CASE_DEPENDENCIES
 
     @get(SUPERVISION)
-    async def overview(self, cases: NamedDependency[CaseContext]) -> Template:
-        """What needs a supervisor's eye."""
-        return _page("supervision", board=await board(cases), catalog=cases.catalog)
+    async def overview(
+        self, cases: NamedDependency[CaseContext], weeks: FromQuery[int | None] = None
+    ) -> Template:
+        """What needs a supervisor's eye, and the figures of the last ``weeks`` weeks."""
+        return await _supervision(cases, weeks)
 
     @post(f"{SUPERVISION}/complaints/{{complaint_id:uuid}}", status_code=303)
     async def answer(
@@ -199,6 +209,5 @@ class SupervisionController(Controller):
             await Ratings(cases).answer(complaint_id, actor, await _reasons(request))
         except errors.RuleViolation as exc:
             problem = {str(complaint_id): exc.fields.get("reasons", exc.message)}
-            overview = await board(cases)
-            return _page("supervision", 422, board=overview, catalog=cases.catalog, errors=problem)
+            return await _supervision(cases, None, 422, errors=problem)
         return Redirect(SUPERVISION, status_code=303)

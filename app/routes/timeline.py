@@ -40,6 +40,7 @@ ACTION_LABELS = {
     "approve": N_("Approved"),
     "reject": N_("Rejected"),
     "ask_supplement": N_("Supplement asked for"),
+    "suspend": N_("Suspended: the promised materials are overdue"),
     "supplement": N_("Supplement sent"),
     "cancel": N_("Cancelled"),
     "commitment_reminded": N_("Reminder: promised materials are due"),
@@ -49,6 +50,7 @@ ACTION_LABELS = {
     "warning_red": N_("Red card: overdue"),
     "rated": N_("Rated"),
     "complaint_answered": N_("Complaint answered"),
+    "complaint_overdue": N_("The answer to the complaint is overdue"),
 }
 DELIVERY_LABELS = {
     "electronic": N_("Delivered electronically"),

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.applications.acceptance import WindowDesk
-from app.applications.applicant import ApplicantCases
+from app.applications.applicant import RESUMES_WITH_MATERIALS, ApplicantCases
 from app.applications.case_models import (
     Application,
     ApplicationEvent,
@@ -24,6 +24,7 @@ from app.applications.context import CaseContext, Clock
 from app.applications.ratings import Ratings
 from app.applications.review import WAITING_FOR_MATERIAL, ReviewDesk
 from app.applications.states import (
+    SUSPENDED_NOTE,
     Action,
     Actor,
     ApplicationState,
@@ -37,6 +38,7 @@ from app.config import Settings
 from app.db import create_engine
 from app.errors import Conflict, RuleViolation
 from app.identity.staff import StaffCreate, StaffService
+from app.notices.models import Notice
 from app.protection import DataProtector, load_protection_keys
 from tests.integration.application_support import PDF, Desk, at, engine_sessionmaker
 
@@ -339,6 +341,129 @@ async def test_the_worker_sweep_runs_in_its_own_transaction_and_reports_what_cha
     first = await run_sweep(settings, desk.sessionmaker, far)
     again = await run_sweep(settings, desk.sessionmaker, far)
     assert first["red"] >= 2  # this application's two running items, at least
-    assert again == {"yellow": 0, "red": 0, "reminded": 0, "lapsed": 0}
+    assert again == {"yellow": 0, "red": 0, "reminded": 0, "lapsed": 0, "suspended": 0,
+                     "complaints_overdue": 0}  # fmt: skip
     _, cases = await _state(desk, application.id)
     assert cases["insurance"].card == Card.RED
+
+
+async def test_a_lapse_suspends_the_items_that_need_the_missing_material_until_it_arrives(
+    desk: Desk,
+) -> None:
+    person = await desk.person()
+    application = await desk.submit(
+        person, await desk.draft(person, uploads=("birth-proof",)), commitment=True
+    )
+    async with desk.context() as ctx:
+        window = WindowDesk(ctx)
+        await window.accept_on_commitment(await window.get(application.id), CLERK)
+    desk.clock.fixed = at(date(2026, 10, 9))  # the reminder's day: nothing suspended yet
+    async with desk.context() as ctx:
+        assert (await sweep(ctx)).suspended == 0
+
+    desk.clock.fixed = at(date(2026, 10, 12))  # due 10 Oct: lapsed
+    async with desk.context() as ctx:
+        first = await sweep(ctx)
+        again = await sweep(ctx)  # twice: suspended once
+    assert (first.lapsed, first.suspended) == (1, 1)
+    assert (again.lapsed, again.suspended) == (0, 0)
+    _, cases = await _state(desk, application.id)
+    assert cases["insurance"].state == SubCaseState.SUPPLEMENT  # needs the photo
+    assert cases["insurance"].reasons == SUSPENDED_NOTE
+    assert cases["certificate"].state == SubCaseState.IN_REVIEW  # needs nothing missing
+    async with desk.context() as ctx:
+        suspended = await ctx.db.scalars(
+            select(Notice.kind).where(Notice.application_id == application.id)
+        )
+        assert list(suspended).count(Action.SUSPEND) == 1  # the applicant is told
+        assert (await board(ctx)).suspended[application.id] == 1  # supervisors see it
+
+    desk.clock.fixed = at(date(2026, 10, 13))
+    async with desk.context() as ctx:
+        cases_service = ApplicantCases(ctx, max_bytes=10**6, max_pixels=10**6)
+        mine = await cases_service.get(person.id, application.id, enterprise_id=None)
+        with pytest.raises(RuleViolation, match=RESUMES_WITH_MATERIALS):  # not without them
+            await cases_service.send_supplement(
+                mine, cases["insurance"].id, Actor.applicant(person.id)
+            )
+    async with desk.context() as ctx:
+        cases_service = ApplicantCases(ctx, max_bytes=10**6, max_pixels=10**6)
+        mine = await cases_service.get(person.id, application.id, enterprise_id=None)
+        await cases_service.upload(mine, "photo", "photo.pdf", PDF, Actor.applicant(person.id))
+    application, cases = await _state(desk, application.id)
+    assert application.commitment_fulfilled_at is not None
+    assert cases["insurance"].state == SubCaseState.IN_REVIEW  # resumed by the materials
+    async with desk.context() as ctx:
+        assert (await sweep(ctx)).suspended == 0
+
+
+async def test_a_complaint_left_unanswered_past_its_day_is_marked_overdue_once(
+    desk: Desk,
+) -> None:
+    person = await desk.person()
+    application = await desk.submit(person, await desk.draft(person, leave_out=("card",)))
+    for matter in ("certificate", "household", "insurance"):
+        await _review(desk, application.id, matter, "approve")
+    async with desk.context() as ctx:
+        finished = await ctx.db.get(Application, application.id)
+        assert finished is not None
+        await Ratings(ctx).rate(finished, person.id, 2, ["slow"], "")
+        _, complaint = await Ratings(ctx).of(finished)
+    assert complaint is not None
+    assert complaint.due_on == date(2026, 10, 10)
+
+    for day, overdue in [(date(2026, 10, 10), False), (date(2026, 10, 11), True)]:
+        desk.clock.fixed = at(day)
+        async with desk.context() as ctx:
+            first = await sweep(ctx)
+            again = await sweep(ctx)
+            _, now = await Ratings(ctx).of(finished)
+            assert now is not None
+            assert (now.overdue_at is not None) is overdue, day
+        assert again.complaints_overdue == 0
+    assert first.complaints_overdue >= 1  # this one, and any other test's left open
+
+    async with desk.context() as ctx:
+        kinds = list(
+            await ctx.db.scalars(select(Notice.kind).where(Notice.application_id == application.id))
+        )
+        on_board = {c.id: c for c, _ in (await board(ctx)).complaints}
+        assert (await board(ctx)).overdue_complaints >= 1
+    assert kinds.count(Action.COMPLAINT_OVERDUE) == 1  # the applicant is told, once
+    assert on_board[complaint.id].overdue_at is not None
+    async with desk.context() as ctx:  # late, but still answerable
+        supervisor = await StaffService(ctx.db, keyring=desk.protector.keyring).create(
+            StaffCreate(username=f"sup-{uuid4().hex[:8]}", display_name="督办", role="supervisor",
+                        password="correct horse battery staple"), actor="test",
+        )  # fmt: skip
+        answered = await Ratings(ctx).answer(
+            complaint.id, Actor.staff(supervisor.staff.id), "已处理"
+        )
+    assert answered.state == ComplaintState.ANSWERED
+
+
+async def test_a_reviewer_may_end_an_item_suspended_for_a_lapse_but_not_one_asked_to_supplement(
+    desk: Desk,
+) -> None:
+    person = await desk.person()
+    lapsed = await desk.submit(
+        person, await desk.draft(person, uploads=("birth-proof",), leave_out=("card",)),
+        commitment=True,
+    )  # fmt: skip
+    async with desk.context() as ctx:
+        window = WindowDesk(ctx)
+        await window.accept_on_commitment(await window.get(lapsed.id), CLERK)
+    desk.clock.fixed = at(date(2026, 10, 12))
+    async with desk.context() as ctx:
+        await sweep(ctx)
+    await _review(desk, lapsed.id, "insurance", "reject", "承诺材料逾期未补齐，终止办理")
+    await _review(desk, lapsed.id, "certificate", "approve")
+    await _review(desk, lapsed.id, "household", "approve")
+    application, cases = await _state(desk, lapsed.id)
+    assert cases["insurance"].state == SubCaseState.REJECTED
+    assert application.state == ApplicationState.FINISHED  # a lapse cannot hold it forever
+
+    other = await desk.submit(person, await desk.draft(person))
+    await _review(desk, other.id, "insurance", "supplement", "照片不清晰")
+    with pytest.raises(IllegalTransition):  # the applicant's supplement is awaited
+        await _review(desk, other.id, "insurance", "reject", "不予办理")

@@ -245,3 +245,161 @@ async def test_the_api_submits_once_per_idempotency_key(apps: AsyncTestClient[Li
         "card",
     }
     assert await _count(apps, draft) == 1
+
+
+_STAR_ROW = re.compile(r'<tr><th scope="row">([1-5])</th><td>(\d+)</td></tr>')
+_WEEK_TOTAL = re.compile(
+    r'<tr><th scope="row">(\d{4}-\d\d-\d\d)</th>(?:<td>\d+</td>)*<td>(\d+)</td></tr>'
+)
+
+
+async def test_the_supervision_page_draws_the_figures_as_svg_with_their_tables(
+    apps: AsyncTestClient[Litestar],
+) -> None:
+    _, draft = await _resident_with_draft(apps)
+    await _submit(apps, draft)
+    runtime: Runtime = apps.app.state.runtime
+
+    async def current() -> Any:
+        from app.applications.context import CaseContext
+        from app.applications.dashboard import figures
+
+        async with runtime.sessionmaker() as db:
+            ctx = CaseContext(db=db, catalog=runtime.catalog.catalog, protector=runtime.protector,
+                              calendar=runtime.calendar, storage=runtime.storage)  # fmt: skip
+            return await figures(ctx, 4)
+
+    supervisor = await create_staff(apps, role="supervisor")
+    await sign_in_staff(apps, supervisor.username)
+    page = await apps.get("/staff/supervision", params={"weeks": "4"})
+    assert page.status_code == 200
+    expected = await in_app(apps, current)
+    for chart in ("chart-volumes", "chart-stars"):
+        assert (
+            f'<svg class="chart" role="img" aria-labelledby="{chart}-title {chart}-desc"'
+            in page.text
+        )
+        assert f'<title id="{chart}-title">' in page.text
+    weeks = dict(_WEEK_TOTAL.findall(page.text))
+    assert weeks == {v.start.isoformat(): str(v.total) for v in expected.volumes}
+    assert int(weeks[expected.volumes[-1].start.isoformat()]) >= 1  # the one just submitted
+    stars_table = page.text.split('id="table-stars"', 1)[1].split("</table>", 1)[0]
+    assert [int(n) for _, n in _STAR_ROW.findall(stars_table)] == expected.stars
+    assert '<option value="4" selected>' in page.text
+    assert page.text.count('<svg class="chart"') == 2 + (expected.handling != []) + (
+        expected.on_time != []
+    )
+
+
+async def test_an_overdue_complaint_is_flagged_to_supervisors_and_shown_to_the_applicant(
+    apps: AsyncTestClient[Litestar],
+) -> None:
+    from datetime import date
+
+    from app.applications.case_models import SubCase
+    from app.applications.context import CaseContext
+    from app.applications.ratings import Ratings
+    from app.applications.review import ReviewDesk
+    from app.applications.states import Actor
+    from app.applications.supervision import board
+    from tests.integration.application_support import CATALOG, at
+
+    _phone, draft = await _resident_with_draft(apps)
+    done, _ = await _submit(apps, draft)
+    application_id = UUID(done.headers["location"][-36:])
+    runtime: Runtime = apps.app.state.runtime
+
+    def context(db: Any, day: date | None = None) -> CaseContext:
+        return CaseContext(db=db, catalog=CATALOG, protector=runtime.protector,
+                           calendar=runtime.calendar, storage=runtime.storage, rules=runtime.rules,
+                           clock=Clock(at(day)) if day else Clock(),
+                           license_types=runtime.catalog.licenses)  # fmt: skip
+
+    async def finish_rate_and_sweep_later() -> None:
+        for matter in ("certificate", "household", "insurance", "card"):
+            async with runtime.sessionmaker() as db, db.begin():
+                ctx = context(db)
+                application = await db.get(Application, application_id)
+                case = await db.scalar(
+                    select(SubCase).where(SubCase.application_id == application_id,
+                                          SubCase.matter_code == matter)
+                )  # fmt: skip
+                if case is not None and case.state == "in_review":
+                    await ReviewDesk(ctx).approve(case, application, Actor.staff(UUID(int=2)))
+        async with runtime.sessionmaker() as db, db.begin():
+            application = await db.get(Application, application_id)
+            assert application is not None
+            assert application.state == "finished"
+            await Ratings(context(db)).rate(application, application.person_id, 1, [], "")
+        async with runtime.sessionmaker() as db, db.begin():
+            await sweep(context(db, date(2027, 6, 1)))
+            assert (await board(context(db))).overdue_complaints >= 1
+
+    await in_app(apps, finish_rate_and_sweep_later)
+    mine = await apps.get(f"/me/applications/{application_id}")
+    assert mine.status_code == 200
+    assert "督办人员已收到提醒" in mine.text or "supervisors have been alerted" in mine.text
+
+    supervisor = await create_staff(apps, role="supervisor")
+    await sign_in_staff(apps, supervisor.username)
+    page = await apps.get("/staff/supervision")
+    assert page.status_code == 200
+    assert 'class="notice overdue" role="status"' in page.text
+    number = await in_app(apps, _number_of, runtime, application_id)
+    flagged = page.text.split(number, 1)[0].rsplit("<form", 1)[1]
+    assert 'class="overdue"' in flagged
+
+
+async def test_an_item_suspended_by_a_lapse_tells_the_applicant_it_resumes_with_the_materials(
+    apps: AsyncTestClient[Litestar],
+) -> None:
+    from datetime import date
+
+    from app.applications.acceptance import WindowDesk
+    from app.applications.context import CaseContext
+    from app.applications.states import Actor
+    from tests.integration.application_support import CATALOG, at
+
+    _, draft = await _resident_with_draft(apps, uploads=("birth-proof",))
+    done, _ = await _submit(apps, draft, commitment="yes")
+    application_id = UUID(done.headers["location"][-36:])
+    runtime: Runtime = apps.app.state.runtime
+
+    async def accept_then_lapse() -> None:
+        for clock in (Clock(), Clock(at(date(2027, 6, 1)))):
+            async with runtime.sessionmaker() as db, db.begin():
+                ctx = CaseContext(db=db, catalog=CATALOG, protector=runtime.protector,
+                                  calendar=runtime.calendar, storage=runtime.storage,
+                                  rules=runtime.rules, clock=clock)  # fmt: skip
+                if clock.fixed is None:
+                    window = WindowDesk(ctx)
+                    application = await window.get(application_id)
+                    await window.accept_on_commitment(application, Actor.staff(UUID(int=1)))
+                else:
+                    await sweep(ctx)
+
+    await in_app(apps, accept_then_lapse)
+    page = await apps.get(f"/me/applications/{application_id}")
+    assert page.status_code == 200
+    assert "补交后本事项将按剩余工作日继续办理" in page.text  # the suspension's reason
+    assert "承诺的材料上传后，本事项将自动恢复办理" in page.text
+    assert page.text.count("/supplement") == 0  # no "send the supplement" for it
+
+    async def insurance_case() -> UUID:
+        from app.applications.case_models import SubCase
+
+        async with runtime.sessionmaker() as db:
+            case = await db.scalar(
+                select(SubCase).where(SubCase.application_id == application_id,
+                                      SubCase.matter_code == "insurance")
+            )  # fmt: skip
+            assert case is not None
+            return case.id
+
+    reviewer = await create_staff(apps, role="reviewer", department_code="medical-insurance")
+    await sign_in_staff(apps, reviewer.username)
+    case_id = await in_app(apps, insurance_case)
+    review = await apps.get(f"/staff/review/{case_id}")
+    assert review.status_code == 200
+    assert f'action="/staff/review/{case_id}/reject"' in review.text  # it may be ended
+    assert f"/staff/review/{case_id}/approve" not in review.text
