@@ -16,6 +16,7 @@ from typing import Annotated
 import msgspec
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MIN_AUDIT_RETENTION_DAYS = 180
 
 
 class Environment(StrEnum):
@@ -116,6 +117,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     deferred_material_days: int = 5
     complaint_answer_days: int = 5
     holidays_file: Path | None = None
+    # The audit log (docs/SECURITY.md): events older than this are purged, leaving an anchor.
+    # At least 180 days (网络安全法 art. 21: network logs kept no less than six months).
+    audit_retention_days: int = 365
 
     @property
     def effective_database_url(self) -> str:
@@ -203,6 +207,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "ONETHING_DEFERRED_MATERIAL_DAYS": "deferred_material_days",
     "ONETHING_COMPLAINT_ANSWER_DAYS": "complaint_answer_days",
     "ONETHING_HOLIDAYS_FILE": "holidays_file",
+    "ONETHING_AUDIT_RETENTION_DAYS": "audit_retention_days",
 }
 
 
@@ -221,6 +226,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(f"{name}: {exc}. Fix or unset it.") from exc
     if not 0 < settings.time_limit_yellow_share < 1:
         raise SettingsError("ONETHING_TIME_LIMIT_YELLOW_SHARE must be between 0 and 1, e.g. 0.8.")
+    if settings.audit_retention_days < MIN_AUDIT_RETENTION_DAYS:
+        raise SettingsError(
+            f"ONETHING_AUDIT_RETENTION_DAYS must be at least {MIN_AUDIT_RETENTION_DAYS}: the law"
+            " asks for security logs to be kept six months or more. Raise it or unset it (365)."
+        )
     return _refuse_unsafe_production(_with_secret(settings))
 
 

@@ -10,6 +10,7 @@ from app.applications.case_models import (
     SubCase,
 )
 from app.applications.models import Draft, DraftUpload
+from app.audit.models import AuditEvent, AuditHead
 from app.assist.models import Authorization, AuthorizationEvent, HomeVisit
 from app.benefits.models import BenefitOffer
 from app.identity.enterprise_models import Enterprise, EnterpriseMember
@@ -25,6 +26,8 @@ __all__ = [
     "Application",
     "ApplicationEvent",
     "ApplicationSerial",
+    "AuditEvent",
+    "AuditHead",
     "Authorization",
     "AuthorizationEvent",
     "BenefitOffer",
