@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import msgspec
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -21,8 +21,8 @@ from app.audit.chain import Detail, Link, clean_detail, link_hash
 from app.audit.models import GENESIS_HASH, HEAD_ID, AuditEvent, AuditHead, AuditKind
 
 PAGE = 1000
-_EVENT = AuditEvent.__table__
-_HEAD = AuditHead.__table__
+_EVENT = cast("Table", AuditEvent.__table__)
+_HEAD = cast("Table", AuditHead.__table__)
 
 
 def append_on(
@@ -124,11 +124,8 @@ async def verify(db: AsyncSession) -> Verdict:
     if older is not None:
         return broken(older, "is older than the purge anchor: it was inserted or restored")
     while True:
-        page = (
-            await db.scalars(
-                select(AuditEvent).where(AuditEvent.id > prev_id).order_by(AuditEvent.id).limit(PAGE)
-            )
-        ).all()
+        after = select(AuditEvent).where(AuditEvent.id > prev_id)
+        page = (await db.scalars(after.order_by(AuditEvent.id).limit(PAGE))).all()
         for event in page:
             if event.id != prev_id + 1:
                 return broken(prev_id + 1, f"is missing (the chain jumps to event {event.id})")

@@ -10,8 +10,8 @@ from app.applications.case_models import (
     SubCase,
 )
 from app.applications.models import Draft, DraftUpload
-from app.audit.models import AuditEvent, AuditHead
 from app.assist.models import Authorization, AuthorizationEvent, HomeVisit
+from app.audit.models import AuditEvent, AuditHead
 from app.benefits.models import BenefitOffer
 from app.identity.enterprise_models import Enterprise, EnterpriseMember
 from app.identity.models import Department, ExternalAccount, Person, SecurityEvent

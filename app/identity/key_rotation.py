@@ -74,10 +74,9 @@ async def reencrypt_person_numbers(
 
 
 async def _audit(db: AsyncSession, protector: DataProtector, changed: int) -> None:
-    detail = {"active_key": protector.keyring.active_key_id, "changed": changed}
     await audit.record(
         db, AuditKind.KEYS_REENCRYPTED, actor="operator:command-line", subject="data-keys",
-        detail=detail,
+        detail={"active_key": protector.keyring.active_key_id, "changed": changed},
     )  # fmt: skip
 
 

@@ -36,9 +36,9 @@ from app.applications.case_models import (
     SubCase,
 )
 from app.applications.models import Draft, DraftUpload
+from app.assist.models import Authorization, AuthorizationEvent, HomeVisit
 from app.audit import service as audit
 from app.audit.models import AuditEvent, AuditKind
-from app.assist.models import Authorization, AuthorizationEvent, HomeVisit
 from app.benefits.models import BenefitOffer
 from app.identity.account import FullNumbers
 from app.identity.enterprise_models import Enterprise, EnterpriseMember

@@ -138,10 +138,14 @@ async def test_an_inserted_event_is_found_even_with_a_right_hash(sessions: Sessi
 
 async def test_a_rolled_back_transaction_leaves_no_event(sessions: Sessions) -> None:
     await _append(sessions, 1)
-    async with sessions() as db:
-        async with db.begin():
+
+    async def failing_action() -> None:
+        async with sessions() as db, db.begin():
             await audit.record(db, AuditKind.DATA_EXPORTED, actor=PERSON, subject=PERSON)
-            await db.rollback()
+            raise RuntimeError("the action failed")  # after its event was appended
+
+    with pytest.raises(RuntimeError, match="the action failed"):
+        await failing_action()
     async with sessions() as db:
         ids = (await db.scalars(select(AuditEvent.id))).all()
         head = await db.get_one(AuditHead, 1)

@@ -1,4 +1,4 @@
-"""What the app writes into the audit chain: sign-ins, refused staff sign-ins, exports.
+"""What the app writes into the audit chain: sign-ins, staff sign-ins, exports, agents' acts.
 
 These run on the suite's shared database: they read its chain, they never alter it.
 """
@@ -6,18 +6,26 @@ These run on the suite's shared database: they read its chain, they never alter 
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
 from app.audit import service as audit
 from app.audit.models import AuditEvent
+from app.config import Settings
+from app.db import create_engine
 from app.identity.models import Person
+from app.identity.registry import protector_for
 from app.protection import SensitiveKind
 from app.runtime import Runtime
 from tests.conftest import in_app, sign_in_as
+from tests.integration.application_support import engine_sessionmaker
+from tests.integration.assist_support import BUNDLE, AssistWorld
 from tests.integration.records_support import new_phone
 from tests.integration.staff_support import create_staff, submit_password
 
@@ -93,3 +101,38 @@ async def test_a_refused_staff_sign_in_is_an_audit_event(client: Client) -> None
 
 def _as_dict(event: AuditEvent) -> dict[str, Any]:
     return {column: getattr(event, column) for column in ("kind", "actor", "subject", "detail")}
+
+
+@pytest.fixture
+async def world(settings: Settings, tmp_path: Path) -> AsyncIterator[AssistWorld]:
+    engine = create_engine(settings)
+    yield AssistWorld(engine_sessionmaker(engine), protector_for(settings), tmp_path)
+    await engine.dispose()
+
+
+async def test_an_agents_authorization_and_actions_for_a_resident_are_audit_events(
+    world: AssistWorld,
+) -> None:
+    person, _ = await world.resident()
+    worker = await world.staff()
+    visit_id = await world.visit(worker, person)
+    authorization = await world.authorize(worker, person)
+    async with world.desk(worker) as desk:
+        await desk.start(visit_id, BUNDLE)
+    async with world.context() as ctx:
+        events = (
+            await ctx.db.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.subject == f"person:{person.id}")
+                .order_by(AuditEvent.id)
+            )
+        ).all()
+        verdict = await audit.verify(ctx.db)
+    kinds = [event.kind for event in events]
+    assert kinds[:2] == ["authorization_proposed", "authorization_confirmed"]
+    acted = [event for event in events if event.kind == "on_behalf"]
+    assert acted, kinds
+    assert {event.actor for event in acted} == {f"staff:{worker.id}"}
+    assert acted[0].detail["authorization"] == str(authorization.id)
+    assert acted[0].detail["scope"] == "prepare"
+    assert verdict.ok, f"event {verdict.broken_at} {verdict.reason}"
