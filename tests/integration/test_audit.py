@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import msgspec
 import pytest
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -229,3 +230,21 @@ class _Args:
 def _link(event: AuditEvent) -> Link:
     return Link(id=event.id, at=event.at, kind=event.kind, actor=event.actor,
                 subject=event.subject, detail=dict(event.detail))  # fmt: skip
+
+
+async def test_the_nightly_job_purges_by_the_setting_and_twice_is_once(
+    audit_settings: Settings, sessions: Sessions
+) -> None:
+    from app.worker import purge_audit_log
+
+    await _append(sessions, 3, at=datetime.now(UTC) - timedelta(days=200))
+    await _append(sessions, 1)
+    ctx = {
+        "settings": msgspec.structs.replace(audit_settings, audit_retention_days=180),
+        "sessionmaker": sessions,
+    }
+    assert await purge_audit_log(ctx) == 3
+    assert await purge_audit_log(ctx) == 0
+    verdict = await _verify(sessions)
+    assert verdict.ok, verdict.reason
+    assert (verdict.checked, verdict.head_id) == (2, 5)
