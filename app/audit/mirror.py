@@ -19,6 +19,7 @@ from app.assist.models import Authorization, AuthorizationEvent, AuthorizationEv
 from app.audit.models import AuditKind
 from app.audit.service import append_on
 from app.identity.models import SecurityEvent
+from app.identity.staff_models import Staff
 from app.records.models import DataAccess
 
 _AUTHORIZATION_KINDS = {
@@ -53,7 +54,7 @@ def _security_event(_mapper: Mapper[Any], connection: Connection, target: Securi
     else:
         actor = "unknown"  # a refused sign-in for a number or session nobody holds
     if target.kind in {"staff_created", "staff_disabled"}:
-        actor = _by(target.detail)
+        actor = _by(connection, target.detail)
     if target.enterprise_id is not None:
         subject = f"enterprise:{target.enterprise_id}"
     elif target.staff_id is not None:
@@ -63,10 +64,12 @@ def _security_event(_mapper: Mapper[Any], connection: Connection, target: Securi
     append_on(connection, AuditKind(target.kind), actor=actor, subject=subject, detail=detail)
 
 
-def _by(note: str) -> str:
-    # StaffService writes "by staff <username>" or "by command line".
+def _by(connection: Connection, note: str) -> str:
+    # StaffService writes "by staff <username>" (an administrator) or "by command line".
     if note.startswith("by staff "):
-        return f"staff:{note.removeprefix('by staff ')}"
+        username = note.removeprefix("by staff ")
+        found = connection.execute(select(Staff.id).where(Staff.username == username)).scalar()
+        return f"staff:{found}" if found else "unknown"
     return "operator:command-line" if note == "by command line" else "unknown"
 
 

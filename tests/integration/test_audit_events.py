@@ -23,11 +23,11 @@ from app.identity.models import Person
 from app.identity.registry import protector_for
 from app.protection import SensitiveKind
 from app.runtime import Runtime
-from tests.conftest import in_app, sign_in_as
+from tests.conftest import csrf_token, in_app, sign_in_as
 from tests.integration.application_support import engine_sessionmaker
 from tests.integration.assist_support import BUNDLE, AssistWorld
 from tests.integration.records_support import new_phone
-from tests.integration.staff_support import create_staff, submit_password
+from tests.integration.staff_support import create_staff, sign_in_staff, submit_password
 
 Client = AsyncTestClient[Litestar]
 
@@ -136,3 +136,21 @@ async def test_an_agents_authorization_and_actions_for_a_resident_are_audit_even
     assert acted[0].detail["authorization"] == str(authorization.id)
     assert acted[0].detail["scope"] == "prepare"
     assert verdict.ok, f"event {verdict.broken_at} {verdict.reason}"
+
+
+async def test_an_administrator_disabling_an_account_is_an_audit_event_naming_both(
+    client: Client,
+) -> None:
+    admin = await create_staff(client, role="administrator")
+    clerk = await create_staff(client)
+    await sign_in_staff(client, admin.username)
+    done = await client.post(
+        f"/staff/admin/staff/{clerk.username}/disable",
+        data={"_csrf_token": await csrf_token(client)},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    [disabled] = [
+        e for e in await _events(client, f"staff:{clerk.id}") if e.kind == "staff_disabled"
+    ]
+    assert disabled.actor == f"staff:{admin.id}"
