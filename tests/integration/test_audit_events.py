@@ -15,6 +15,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
+from app.assist.models import Scope
 from app.audit import service as audit
 from app.audit.models import AuditEvent
 from app.config import Settings
@@ -118,7 +119,14 @@ async def test_an_agents_authorization_and_actions_for_a_resident_are_audit_even
     visit_id = await world.visit(worker, person)
     authorization = await world.authorize(worker, person)
     async with world.desk(worker) as desk:
-        await desk.start(visit_id, BUNDLE)
+        draft_id = (await desk.start(visit_id, BUNDLE)).id
+    async with world.desk(worker) as desk:
+        _, draft = await desk.draft(visit_id, draft_id, Scope.PREPARE)
+        await desk.drafts.answer(draft, {}, [])
+        await desk.drafts.acknowledge_notice(draft)
+    async with world.desk(worker) as desk:  # consenting reads the resident's records
+        resident, draft = await desk.draft(visit_id, draft_id, Scope.CONSENT)
+        assert await desk.drafts.grant_consent(draft, resident) == []
     async with world.context() as ctx:
         events = (
             await ctx.db.scalars(
@@ -135,6 +143,9 @@ async def test_an_agents_authorization_and_actions_for_a_resident_are_audit_even
     assert {event.actor for event in acted} == {f"staff:{worker.id}"}
     assert acted[0].detail["authorization"] == str(authorization.id)
     assert acted[0].detail["scope"] == "prepare"
+    reads = [event for event in acted if "data_access" in event.detail]
+    assert reads, "each record read for the resident is an on-behalf event"
+    assert {event.detail["outcome"] for event in reads} <= {"found", "not_found", "unavailable"}
     assert verdict.ok, f"event {verdict.broken_at} {verdict.reason}"
 
 
