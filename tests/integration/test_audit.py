@@ -93,6 +93,14 @@ async def test_an_edited_detail_is_found_and_named(sessions: Sessions) -> None:
     assert "altered" in verdict.reason
 
 
+async def test_a_detail_rewritten_into_another_json_shape_is_found(sessions: Sessions) -> None:
+    await _append(sessions, 2)
+    await _change(sessions, update(AuditEvent).where(AuditEvent.id == 1).values(detail=[1, 2]))
+    verdict = await _verify(sessions)
+    assert verdict.broken_at == 1
+    assert "altered" in verdict.reason
+
+
 async def test_an_edit_with_its_hash_recomputed_breaks_the_next_link(sessions: Sessions) -> None:
     await _append(sessions, 3)
     async with sessions() as db, db.begin():
