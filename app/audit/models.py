@@ -48,6 +48,7 @@ class AuditKind(StrEnum):
     STAFF_DISABLED = "staff_disabled"
     REAL_NAME_VERIFIED = "real_name_verified"
     REAL_NAME_REFUSED = "real_name_refused"
+    SECURITY_EVENT = "security_event"  # a security-log kind not listed here yet (detail says)
     # 代办: a resident's authorization of a field worker, and what the worker did under it.
     AUTHORIZATION_PROPOSED = "authorization_proposed"
     AUTHORIZATION_CONFIRMED = "authorization_confirmed"

@@ -20,7 +20,7 @@ from app.audit import service as audit
 from app.audit.models import AuditEvent
 from app.config import Settings
 from app.db import create_engine
-from app.identity.models import Person
+from app.identity.models import Person, SecurityEvent
 from app.identity.registry import protector_for
 from app.protection import SensitiveKind
 from app.runtime import Runtime
@@ -165,3 +165,25 @@ async def test_an_administrator_disabling_an_account_is_an_audit_event_naming_bo
         e for e in await _events(client, f"staff:{clerk.id}") if e.kind == "staff_disabled"
     ]
     assert disabled.actor == f"staff:{admin.id}"
+
+
+async def test_a_security_log_kind_the_audit_log_does_not_list_yet_is_still_recorded(
+    client: Client,
+) -> None:
+    runtime: Runtime = client.app.state.runtime
+
+    async def write() -> int:
+        async with runtime.sessionmaker() as db, db.begin():
+            event = SecurityEvent(kind="added_by_another_branch", detail="")  # type: ignore[arg-type]
+            db.add(event)
+            await db.flush()
+            return event.id
+
+    security_event_id = await in_app(client, write)
+    [recorded] = [
+        event
+        for event in await _events(client, "unknown")
+        if event.detail.get("security_event") == security_event_id
+    ]
+    assert recorded.kind == "security_event"
+    assert recorded.detail["security_kind"] == "added_by_another_branch"
