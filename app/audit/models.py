@@ -56,7 +56,8 @@ class AuditKind(StrEnum):
     AUTHORIZATION_EXPIRED = "authorization_expired"
     ON_BEHALF = "on_behalf"  # an agent (staff or enterprise member) acted for a principal
     # The platform's own operations.
-    KEYS_REENCRYPTED = "keys_reencrypted"
+    KEY_ROTATED = "key_rotated"  # a department's license-signing key
+    KEYS_REENCRYPTED = "keys_reencrypted"  # personal numbers moved to the newest data key
     DATA_EXPORTED = "data_exported"
     AUDIT_PURGED = "audit_purged"
 

@@ -5,6 +5,7 @@ These run on the suite's shared database: they read its chain, they never alter 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -24,6 +25,7 @@ from app.identity.models import Person, SecurityEvent
 from app.identity.registry import protector_for
 from app.protection import SensitiveKind
 from app.runtime import Runtime
+from app.wallet.commands import rotate_key
 from tests.conftest import csrf_token, in_app, sign_in_as
 from tests.integration.application_support import engine_sessionmaker
 from tests.integration.assist_support import BUNDLE, AssistWorld
@@ -187,3 +189,17 @@ async def test_a_security_log_kind_the_audit_log_does_not_list_yet_is_still_reco
     ]
     assert recorded.kind == "security_event"
     assert recorded.detail["security_kind"] == "added_by_another_branch"
+
+
+async def test_rotating_a_license_signing_key_is_an_audit_event(
+    client: Client, settings: Settings
+) -> None:
+    retired, current = await asyncio.to_thread(asyncio.run, rotate_key(settings, "health"))
+    [rotated] = [
+        event
+        for event in await _events(client, "department:health")
+        if event.detail.get("new") == current
+    ]
+    assert rotated.kind == "key_rotated"
+    assert rotated.actor == "operator:command-line"
+    assert rotated.detail["retired"] == retired
