@@ -7,6 +7,8 @@ only the audit tables: tampering with the suite's shared database would break it
 from __future__ import annotations
 
 import asyncio
+import base64
+import secrets
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -256,3 +258,35 @@ async def test_the_nightly_job_purges_by_the_setting_and_twice_is_once(
     verdict = await _verify(sessions)
     assert verdict.ok, verdict.reason
     assert (verdict.checked, verdict.head_id) == (2, 5)
+
+
+async def test_re_encrypting_numbers_is_an_audit_event_per_batch_that_changed(
+    tmp_path: Path, fresh_database_url: Callable[[str], str]
+) -> None:
+    from app.identity.key_rotation import reencrypt_person_numbers
+    from app.identity.persons import find_or_create_by_phone
+    from app.identity.registry import protector_for
+    from tests.conftest import migrate
+
+    k1, k2, index = (base64.b64encode(secrets.token_bytes(32)).decode() for _ in range(3))
+    before = make_settings(
+        tmp_path / "var", fresh_database_url("keys"), data_keys=f"k1:{k1},index:{index}"
+    )
+    await asyncio.to_thread(migrate, before)  # Alembic runs its own event loop
+    engine = create_engine(before)
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    async with sessions() as db, db.begin():
+        await find_or_create_by_phone(db, protector_for(before), "13912345678")
+    after = msgspec.structs.replace(before, data_keys=f"k2:{k2},k1:{k1},index:{index}")
+    await reencrypt_person_numbers(after)
+    await reencrypt_person_numbers(after)  # nothing left to change: no second event
+    async with sessions() as db:
+        events = (
+            await db.scalars(select(AuditEvent).where(AuditEvent.kind == "keys_reencrypted"))
+        ).all()
+        verdict = await audit.verify(db)
+    await engine.dispose()
+    assert [(event.detail["active_key"], event.detail["changed"]) for event in events] == [
+        ("k2", 1)
+    ]
+    assert verdict.ok, verdict.reason
