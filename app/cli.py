@@ -1,4 +1,5 @@
-"""``python -m app``: serve, migrate, demo data, the worker, staff, OIDC clients, enterprises, keys.
+"""``python -m app``: serve, migrate, demo data, the worker, staff, OIDC clients, enterprises, keys,
+audit.
 
 Each command loads settings once and passes them on.
 """
@@ -11,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from app.audit.commands import add_audit_command, run_audit
 from app.config import Settings, SettingsError, load_settings
 from app.logging import configure_logging
 
@@ -276,6 +278,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub.add_parser("catalog-check", help="check the catalog files (exit 2 naming what is wrong)")
     _add_oidc_commands(sub)
     _add_keys_command(sub)
+    add_audit_command(sub)
     enterprise = sub.add_parser("enterprise", help="enterprises (until the registry feed exists)")
     enterprise_sub = enterprise.add_subparsers(dest="action", required=True)
     create = enterprise_sub.add_parser("create", help="record an enterprise from the registry")
@@ -324,5 +327,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         "keys": _keys,
         "person": _person,
         "wallet": _wallet,
+        "audit": run_audit,
     }
     return handlers[args.command](settings, args) or 0

@@ -16,6 +16,7 @@ from typing import Annotated
 import msgspec
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MIN_AUDIT_RETENTION_DAYS = 180
 
 
 class Environment(StrEnum):
@@ -132,6 +133,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
         """``license_reminder_days`` as numbers of days, largest first."""
         return _reminder_offsets(self.license_reminder_days)
 
+    # The audit log (docs/SECURITY.md): events older than this are purged, leaving an anchor.
+    # At least 180 days (网络安全法 art. 21: network logs kept no less than six months).
+    audit_retention_days: int = 365
+
     @property
     def effective_database_url(self) -> str:
         """The SQLAlchemy async URL: the configured one, or SQLite under ``var_dir``."""
@@ -227,6 +232,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "ONETHING_COMPLAINT_ANSWER_DAYS": "complaint_answer_days",
     "ONETHING_HOLIDAYS_FILE": "holidays_file",
     "ONETHING_LICENSE_REMINDER_DAYS": "license_reminder_days",
+    "ONETHING_AUDIT_RETENTION_DAYS": "audit_retention_days",
 }
 
 
@@ -253,6 +259,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(
             "ONETHING_LICENSE_REMINDER_DAYS must be whole days above 0 separated by commas, "
             "e.g. 30,7."
+        )
+    if settings.audit_retention_days < MIN_AUDIT_RETENTION_DAYS:
+        raise SettingsError(
+            f"ONETHING_AUDIT_RETENTION_DAYS must be at least {MIN_AUDIT_RETENTION_DAYS}: the law"
+            " asks for security logs to be kept six months or more. Raise it or unset it (365)."
         )
     return _refuse_unsafe_production(_with_secret(settings))
 

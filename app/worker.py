@@ -77,6 +77,18 @@ async def purge_stale_drafts(ctx: dict[str, Any]) -> int:
     return purged
 
 
+async def purge_audit_log(ctx: dict[str, Any]) -> int:
+    """Delete audit events past ``audit_retention_days``, anchoring the chain (idempotent)."""
+    from app.audit.service import purge
+
+    settings: Settings = ctx["settings"]
+    async with ctx["sessionmaker"]() as db, db.begin():
+        purged = await purge(db, retention_days=settings.audit_retention_days)
+    if purged.deleted:
+        log.info("audit events purged", count=purged.deleted, anchor_id=purged.anchor_id)
+    return purged.deleted
+
+
 async def expire_licenses(ctx: dict[str, Any]) -> int:
     """Hourly: licenses past their validity become expired (idempotent; reads check dates too)."""
     from app.wallet.commands import expire_licenses as sweep
@@ -180,6 +192,7 @@ class WorkerSettings:
     functions = (
         heartbeat,
         purge_stale_drafts,
+        purge_audit_log,
         expire_licenses,
         remind_expiring_licenses,
         sweep_applications,
@@ -212,6 +225,7 @@ def worker_options(
             cron(heartbeat, second=set(range(0, 60, interval)), run_at_startup=True, unique=True),
             # Nightly, at 03:17 server time: quiet hours, off the round minute other jobs use.
             cron(purge_stale_drafts, hour={3}, minute={17}, unique=True),
+            cron(purge_audit_log, hour={3}, minute={41}, unique=True),
             cron(expire_licenses, minute={7}, second={0}, unique=True),
             # Once a day, in the morning (server time), so a push does not wake anyone.
             cron(remind_expiring_licenses, hour={9}, minute={13}, unique=True),

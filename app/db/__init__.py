@@ -19,7 +19,14 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
-    """The app's engine. SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+    """The app's engine. SQLite gets WAL, foreign keys and a busy timeout on every connection.
+
+    Every engine is for a process that may write audited records: their audit hooks go on
+    here, once, rather than at some module's import.
+    """
+    from app.audit.mirror import install  # here: the models import app.db
+
+    install()
     url = settings.effective_database_url
     if url.startswith("sqlite"):
         settings.var_dir.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ from app.applications.case_models import (
 )
 from app.applications.models import Draft, DraftUpload
 from app.assist.models import Authorization, AuthorizationEvent, HomeVisit
+from app.audit.models import AuditEvent, AuditHead
 from app.benefits.models import BenefitOffer
 from app.identity.enterprise_models import Enterprise, EnterpriseMember
 from app.identity.models import Department, ExternalAccount, Person, SecurityEvent
@@ -26,6 +27,8 @@ __all__ = [
     "Application",
     "ApplicationEvent",
     "ApplicationSerial",
+    "AuditEvent",
+    "AuditHead",
     "Authorization",
     "AuthorizationEvent",
     "BenefitOffer",

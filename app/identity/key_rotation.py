@@ -14,8 +14,10 @@ from uuid import UUID
 import msgspec
 import structlog
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.audit import service as audit
+from app.audit.models import AuditKind
 from app.config import Settings
 from app.db import create_engine
 from app.identity.models import PERSON_ID_NUMBER, PERSON_PHONE, Person
@@ -55,10 +57,12 @@ async def reencrypt_person_numbers(
                 if last_id is not None:
                     query = query.where(Person.id > last_id)
                 persons = (await db.scalars(query)).all()
-                for person in persons:
-                    person_changed, person_unreadable = _reencrypt(person, protector)
-                    changed += person_changed
-                    unreadable += person_unreadable
+                batch = [_reencrypt(person, protector) for person in persons]
+                batch_changed = sum(done for done, _ in batch)
+                changed += batch_changed
+                unreadable += sum(failed for _, failed in batch)
+                if batch_changed:  # in the batch's transaction: both commit or neither
+                    await _audit(db, protector, batch_changed)
             if len(persons) < batch_size:
                 break
             last_id = persons[-1].id
@@ -67,6 +71,13 @@ async def reencrypt_person_numbers(
     return RotationReport(
         active_key_id=protector.keyring.active_key_id, changed=changed, unreadable=unreadable
     )
+
+
+async def _audit(db: AsyncSession, protector: DataProtector, changed: int) -> None:
+    await audit.record(
+        db, AuditKind.KEYS_REENCRYPTED, actor="operator:command-line", subject="data-keys",
+        detail={"active_key": protector.keyring.active_key_id, "changed": changed},
+    )  # fmt: skip
 
 
 def _reencrypt(person: Person, protector: DataProtector) -> tuple[int, int]:

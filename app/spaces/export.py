@@ -37,6 +37,8 @@ from app.applications.case_models import (
 )
 from app.applications.models import Draft, DraftUpload
 from app.assist.models import Authorization, AuthorizationEvent, HomeVisit
+from app.audit import service as audit
+from app.audit.models import AuditEvent, AuditKind
 from app.benefits.models import BenefitOffer
 from app.identity.account import FullNumbers
 from app.identity.enterprise_models import Enterprise, EnterpriseMember
@@ -115,6 +117,11 @@ class ExportService:
     async def export(self, person: Person, full: FullNumbers | None) -> Export:
         """The export file: JSON, or a zip of the JSON and the uploaded files when there are any."""
         document = await self.document(person, full)
+        # In the request's transaction: the download and its record commit together.
+        await audit.record(
+            self._db, AuditKind.DATA_EXPORTED, actor=f"person:{person.id}",
+            subject=f"person:{person.id}", detail={"numbers_in_full": full is not None},
+        )  # fmt: skip
         data = msgspec.json.format(msgspec.json.encode(document))
         stamp = f"{datetime.now(UTC):%Y%m%d}"
         uploads = document["tables"]["draft_upload"]
@@ -166,6 +173,18 @@ class ExportService:
                     select(SecurityEvent)
                     .where(SecurityEvent.person_id == person_id)
                     .order_by(SecurityEvent.created_at)
+                )
+            ),
+            # The audit log's events about the person or done by them (sign-ins, reveals,
+            # authorizations, what an agent did for them): ids and codes, no numbers.
+            "audit_event": _rows(
+                await self._all(
+                    select(AuditEvent)
+                    .where(
+                        (AuditEvent.subject == f"person:{person_id}")
+                        | (AuditEvent.actor == f"person:{person_id}")
+                    )
+                    .order_by(AuditEvent.id)
                 )
             ),
             "passkey": _rows(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from app.audit import service as audit
+from app.audit.models import AuditKind
 from app.catalog.loader import catalog_at, department_names
 from app.config import Settings
 from app.db import create_engine
@@ -24,6 +26,11 @@ async def rotate_key(settings: Settings, department_code: str) -> tuple[str | No
     try:
         async with async_sessionmaker(engine, expire_on_commit=False)() as db:
             kids = await KeyService(db, protector=protector_for(settings)).rotate(department_code)
+            await audit.record(
+                db, AuditKind.KEY_ROTATED, actor="operator:command-line",
+                subject=f"department:{department_code}",
+                detail={"key": "license-signing", "retired": kids[0], "new": kids[1]},
+            )  # fmt: skip
             await db.commit()
     finally:
         await engine.dispose()

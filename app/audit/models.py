@@ -1,0 +1,100 @@
+"""The audit log's two tables: the events, and the one-row head that serializes appends."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from advanced_alchemy.base import AdvancedDeclarativeBase, CommonTableAttributes
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import JSON, BigInteger, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+GENESIS_HASH = "0" * 64
+HEAD_ID = 1
+
+
+class AuditKind(StrEnum):
+    """What an audit event records.
+
+    Every security-log kind (``SecurityEventKind``) is mirrored under its own value; the
+    rest are actions for someone else and operations on the platform's keys and data.
+    """
+
+    CODE_SENT = "code_sent"
+    CODE_REFUSED = "code_refused"
+    SIGN_IN = "sign_in"
+    SIGN_IN_FAILED = "sign_in_failed"
+    SIGN_OUT = "sign_out"
+    SIGN_OUT_EVERYWHERE = "sign_out_everywhere"
+    ACCOUNT_DISABLED = "account_disabled"
+    ACCOUNT_UNBOUND = "account_unbound"
+    NUMBERS_REVEALED = "numbers_revealed"
+    REVEAL_REFUSED = "reveal_refused"
+    ACTING_AS_CHANGED = "acting_as_changed"
+    MEMBER_ADDED = "member_added"
+    MEMBER_REMOVED = "member_removed"
+    MEMBER_ROLE_CHANGED = "member_role_changed"
+    PASSKEY_ADDED = "passkey_added"
+    PASSKEY_REMOVED = "passkey_removed"
+    PASSKEY_SIGN_IN = "passkey_sign_in"
+    PASSKEY_SIGN_IN_FAILED = "passkey_sign_in_failed"
+    STAFF_SIGN_IN = "staff_sign_in"
+    STAFF_SIGN_IN_FAILED = "staff_sign_in_failed"
+    STAFF_LOCKED = "staff_locked"
+    STAFF_SIGN_OUT = "staff_sign_out"
+    STAFF_CREATED = "staff_created"
+    STAFF_DISABLED = "staff_disabled"
+    REAL_NAME_VERIFIED = "real_name_verified"
+    REAL_NAME_REFUSED = "real_name_refused"
+    SECURITY_EVENT = "security_event"  # a security-log kind not listed here yet (detail says)
+    # 代办: a resident's authorization of a field worker, and what the worker did under it.
+    AUTHORIZATION_PROPOSED = "authorization_proposed"
+    AUTHORIZATION_CONFIRMED = "authorization_confirmed"
+    AUTHORIZATION_REVOKED = "authorization_revoked"
+    AUTHORIZATION_EXPIRED = "authorization_expired"
+    ON_BEHALF = "on_behalf"  # an agent (staff or enterprise member) acted for a principal
+    # The platform's own operations.
+    KEY_ROTATED = "key_rotated"  # a department's license-signing key
+    KEYS_REENCRYPTED = "keys_reencrypted"  # personal numbers moved to the newest data key
+    DATA_EXPORTED = "data_exported"
+    AUDIT_PURGED = "audit_purged"
+
+
+class AuditEvent(CommonTableAttributes, AdvancedDeclarativeBase):
+    """One link of the chain. Append-only: ids are given by the head, one after another.
+
+    ``hash`` is SHA-256 over ``prev_hash`` and the canonical encoding of the other columns
+    (``app.audit.chain``). ``detail`` holds ids and codes only, never a number in clear.
+    """
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_at", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    kind: Mapped[str] = mapped_column(String(32))  # AuditKind
+    actor: Mapped[str] = mapped_column(String(80))  # "person:<uuid>", "staff:<uuid>", "system"
+    subject: Mapped[str] = mapped_column(String(80), index=True)  # "person:<uuid>", …
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(CommonTableAttributes, AdvancedDeclarativeBase):
+    """The chain's one-row head: its newest link, and the anchor left by the last purge.
+
+    Appends lock this row (``SELECT … FOR UPDATE`` on PostgreSQL), so two transactions can
+    never both extend the chain from the same link. The anchor is the id and hash of the
+    newest purged event: verification starts from it.
+    """
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)
+    anchor_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    anchor_hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)
+    anchored_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
