@@ -5,7 +5,8 @@ job, due): on SQLite and PostgreSQL alike only one job wins, and a delivery that
 sent is never sent again. The claim is a lease: a job killed mid-send leaves a claim that
 lapses, and the sweep queues the delivery again (at-least-once; the provider's idempotency
 key, the delivery id, keeps SMS and Alipay from repeating it). Statuses only move forward:
-every final write is guarded by ``status = 'pending'``.
+every final write is guarded by ``status = 'pending'``, and an SMS receipt's by
+``status = 'sent'`` (``apply_receipt``).
 """
 
 from __future__ import annotations

@@ -281,3 +281,21 @@ async def _openids(desk: Desk, notice: Notice) -> list[str]:
                 select(ExternalAccount.subject).where(ExternalAccount.person_id == notice.person_id)
             )
         )
+
+
+async def test_too_many_receipts_from_one_address_are_told_to_wait(
+    client: AsyncTestClient[Litestar], desk: Desk, sms: FakeSmsGateway,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    from app.routes import sms_receipts
+
+    _, delivery, _ = await _sms_sent(client, desk)
+    monkeypatch.setattr(sms_receipts, "RECEIPTS_PER_MINUTE", 2)
+    answers = [
+        await _post(client, sms.receipt(str(delivery.id), "delivered", secret=SECRET))
+        for _ in range(3)
+    ]
+    assert answers == [204, 204, 429]
+    limited = await client.post(PATH, content=b"{}", headers={"X-Sms-Timestamp": "1"})
+    assert limited.status_code == 429  # counted before the signature is even checked
+    assert int(limited.headers["retry-after"]) >= 1
