@@ -59,6 +59,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # SMS one-time codes. No gateway URL means the developer outbox (refused in production).
     sms_gateway_url: str | None = None
     sms_code_ttl_seconds: int = 300
+    # Shared with the SMS gateway: it signs its delivery receipts (回执) with it (HMAC-SHA256).
+    # Unset: receipts are not taken (their route answers 404).
+    sms_receipt_secret: str | None = None
     # How long a call to an outside party (SMS gateway, WeChat, Alipay …) may take.
     outbound_timeout_seconds: float = 5.0
     # Keys for personal data at rest: "k2:<base64 32 bytes>,k1:<…>,index:<…>" (the first
@@ -199,6 +202,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "ONETHING_SESSION_ABSOLUTE_HOURS": "session_absolute_hours",
     "ONETHING_SMS_GATEWAY_URL": "sms_gateway_url",
     "ONETHING_SMS_CODE_TTL_SECONDS": "sms_code_ttl_seconds",
+    "ONETHING_SMS_RECEIPT_SECRET": "sms_receipt_secret",
     "ONETHING_OUTBOUND_TIMEOUT_SECONDS": "outbound_timeout_seconds",
     "ONETHING_DATA_KEYS": "data_keys",
     "ONETHING_WECHAT_APP_ID": "wechat_app_id",

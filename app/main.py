@@ -45,6 +45,7 @@ from app.routes.real_name import RealNameController
 from app.routes.records import DataUseController
 from app.routes.shell import ShellController, not_found_page
 from app.routes.sign_in import SignInController
+from app.routes.sms_receipts import sms_receipt
 from app.routes.spaces import SpacesController
 from app.routes.staff import StaffSignInController
 from app.routes.staff_admin import StaffAdminController
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ApplicationController,
             NoticeController,
             sms_outbox,
+            sms_receipt,
             not_found_page,
             healthz,
             readyz,
@@ -177,6 +179,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "^/oidc/userinfo$",
                 # Other systems post cards to the verifier; it reads no cookies, changes no state.
                 "^/verify$",
+                # The SMS gateway posts delivery receipts, signed; the route reads no cookies.
+                "^/hooks/sms/receipts$",
             ],
         ),
         exception_handlers={Exception: handle_exception},

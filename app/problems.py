@@ -22,7 +22,9 @@ from app.identity.access import access_of, sign_in_path_for
 
 log = structlog.get_logger(__name__)
 
-JSON_PREFIXES = ("/mp/", "/healthz", "/readyz", "/schema", "/verify", "/.well-known/")
+JSON_PREFIXES = (
+    "/mp/", "/healthz", "/readyz", "/schema", "/verify", "/.well-known/", "/hooks/",
+)  # fmt: skip
 PROBLEM_JSON = "application/problem+json"
 
 _DOMAIN_STATUS: dict[type[errors.DomainError], int] = {

@@ -93,7 +93,11 @@ class DevOutbox:
 
 
 class HttpSmsGateway:
-    """A gateway speaking JSON: ``POST {base}/messages`` with the template and its values."""
+    """A gateway speaking JSON: ``POST {base}/messages`` with the template and its values.
+
+    For a notice it later posts a signed delivery receipt naming the ``Idempotency-Key``
+    (``app/notices/receipts.py``, docs/notices.md).
+    """
 
     def __init__(self, base_url: str, client: httpx.AsyncClient) -> None:
         self._url = base_url.rstrip("/") + "/messages"

@@ -5,7 +5,8 @@ job, due): on SQLite and PostgreSQL alike only one job wins, and a delivery that
 sent is never sent again. The claim is a lease: a job killed mid-send leaves a claim that
 lapses, and the sweep queues the delivery again (at-least-once; the provider's idempotency
 key, the delivery id, keeps SMS and Alipay from repeating it). Statuses only move forward:
-every final write is guarded by ``status = 'pending'``.
+every final write is guarded by ``status = 'pending'``, and an SMS receipt's by
+``status = 'sent'`` (``apply_receipt``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
-from app.i18n import DEFAULT_LOCALE
+from app.errors import Conflict, NotFound
+from app.i18n import DEFAULT_LOCALE, N_
 from app.identity.models import PERSON_PHONE, ExternalAccount, Person, Provider
 from app.notices.models import Delivery, DeliveryChannel, DeliveryStatus
 from app.notices.outbox import DELIVER_JOB, job_id, pending_delivery, stage_deliveries
@@ -40,6 +42,7 @@ SWEEP_GRACE: Final = timedelta(seconds=30)
 SWEEP_BATCH: Final = 500
 # A channel that will not take the message hands over to the person's next one.
 _HAND_OVER: Final = frozenset({DeliveryStatus.FAILED, DeliveryStatus.GAVE_UP})
+NOT_SENT_YET = N_("This message is still being sent. Send the receipt again later.")
 
 
 class Result(msgspec.Struct, frozen=True):
@@ -200,12 +203,8 @@ class Deliverer:
                 .execution_options(synchronize_session=False)
             )
             # Only the job that ended the delivery hands over, and only if a channel is left.
-            ended = bool(getattr(result, "rowcount", 0))
-            if status in _HAND_OVER and ended and target.has_next():
-                fallback = pending_delivery(delivery.notice_id, DeliveryChannel.PUSH)
-                db.add(fallback)
-                stage_deliveries(db, [fallback.id])  # its job is queued after this commit
-                next_id = fallback.id
+            if status in _HAND_OVER and bool(getattr(result, "rowcount", 0)):
+                next_id = _hand_over(db, target)
         log.info(
             "notice delivery attempt",
             delivery_id=str(delivery.id),
@@ -216,6 +215,67 @@ class Deliverer:
             fallback=str(next_id) if next_id else None,
         )
         return Result(status, delivery.attempts, retry_in, next_id)
+
+    async def apply_receipt(
+        self, delivery_id: UUID, status: DeliveryStatus, *, reason: str, at: datetime
+    ) -> Result:
+        """Apply the gateway's receipt for a sent SMS: ``delivered``, or ``failed`` (``reason``).
+
+        Forward only and idempotent: a receipt for a delivery already past ``sent`` (the same
+        receipt again, ``delivered`` after ``failed``) changes nothing. An undelivered message
+        hands over to the person's next channel, as a permanent error does; only the
+        transaction whose update moved the row adds that fallback. ``NotFound`` for anything
+        but an SMS delivery; ``Conflict`` while it is still pending (the gateway retries).
+        """
+        async with self._sessionmaker() as db:
+            row = (
+                await db.execute(
+                    select(Delivery.status, Delivery.channel, Delivery.attempts).where(
+                        Delivery.id == delivery_id
+                    )
+                )
+            ).first()
+        if row is None or row[1] != DeliveryChannel.SMS:
+            raise NotFound
+        current = DeliveryStatus(row[0])
+        if current is DeliveryStatus.PENDING:
+            raise Conflict(NOT_SENT_YET)
+        if not current.can_become(status):
+            return Result(current, row[2])
+        target = await self._load(delivery_id) if status in _HAND_OVER else None
+        values: dict[str, Any] = {"status": status, "finished_at": at}
+        if status is DeliveryStatus.FAILED:
+            values["last_error"] = reason
+        next_id: UUID | None = None
+        async with self._sessionmaker() as db, db.begin():
+            result = await db.execute(
+                update(Delivery)
+                .where(Delivery.id == delivery_id, Delivery.status == current)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            changed = bool(getattr(result, "rowcount", 0))
+            if target is not None and changed:
+                next_id = _hand_over(db, target)
+        log.info(
+            "notice delivery receipt",
+            delivery_id=str(delivery_id),
+            status=str(status) if changed else str(current),
+            changed=changed,
+            reason=reason or None,
+            fallback=str(next_id) if next_id else None,
+        )
+        return Result(status, row[2], None, next_id) if changed else await self._status(delivery_id)
+
+
+def _hand_over(db: AsyncSession, target: _Target) -> UUID | None:
+    """Add the notice's next push delivery when a channel is left; queued after the commit."""
+    if not target.has_next():
+        return None
+    fallback = pending_delivery(target.delivery.notice_id, DeliveryChannel.PUSH)
+    db.add(fallback)
+    stage_deliveries(db, [fallback.id])  # its job is queued after this commit
+    return fallback.id
 
 
 class _Target(msgspec.Struct, kw_only=True):

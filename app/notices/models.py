@@ -36,16 +36,33 @@ class DeliveryChannel(StrEnum):
 
 
 class DeliveryStatus(StrEnum):
-    """A forward-only state machine: pending, then exactly one final status."""
+    """A forward-only state machine.
+
+    ``pending`` ends once: ``sent``, ``failed`` or ``gave_up``. A ``sent`` SMS may move once
+    more, when the gateway's delivery receipt (回执) comes: ``delivered``, or ``failed`` when
+    the phone never got it. ``delivered``, ``failed`` and ``gave_up`` are final.
+    """
 
     PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed"  # permanent: the provider will never take it (43101, no address)
+    SENT = "sent"  # the provider took it
+    DELIVERED = "delivered"  # the provider's receipt: the phone has it
+    FAILED = "failed"  # permanent: refused (43101, no address) or reported undelivered
     GAVE_UP = "gave_up"  # transient errors until the attempts ran out
 
     def can_become(self, other: DeliveryStatus) -> bool:
-        """Only pending moves, and only to a final status."""
-        return self is DeliveryStatus.PENDING and other is not DeliveryStatus.PENDING
+        """Whether a delivery in this status may move to ``other`` (never back, never twice)."""
+        return other in _NEXT[self]
+
+
+_NEXT: dict[DeliveryStatus, frozenset[DeliveryStatus]] = {
+    DeliveryStatus.PENDING: frozenset(
+        {DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.GAVE_UP}
+    ),
+    DeliveryStatus.SENT: frozenset({DeliveryStatus.DELIVERED, DeliveryStatus.FAILED}),
+    DeliveryStatus.DELIVERED: frozenset(),
+    DeliveryStatus.FAILED: frozenset(),
+    DeliveryStatus.GAVE_UP: frozenset(),
+}
 
 
 class Notice(UUIDv7AuditBase):

@@ -3,13 +3,21 @@
 Counts what a phone would receive, so tests can say "sent once". ``fail_next`` makes the
 next requests answer the given HTTP statuses (503 busy, 400 refused …); ``delay`` makes each
 message slow (a sender killed meanwhile leaves it taken but unrecorded).
+
+``receipt`` writes the delivery receipt (回执) the gateway posts back for a message it took,
+signed as docs/notices.md describes (written here from the documentation, not with the
+app's code, so a test fails when the two disagree).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import threading
 import time
+from datetime import UTC, datetime
 from typing import Any, Self
 
 from tests.fakes._http import LocalServer, Reply, Request
@@ -45,6 +53,34 @@ class FakeSmsGateway:
         """The messages phones received (a repeated key is one message)."""
         with self._lock:
             return list(self._sent.values())
+
+    def receipt(
+        self, key: str, status: str, *, secret: str, code: str = "",
+        timestamp: int | None = None, taken: bool = True,
+    ) -> tuple[bytes, dict[str, str]]:  # fmt: skip
+        """The body and headers of the receipt for the message under ``key``.
+
+        ``taken=False`` allows a key the gateway never saw (a receipt for an unknown message).
+        """
+        if taken:
+            with self._lock:
+                assert key in self._sent, f"the gateway took no message under {key}"
+        moment = int(time.time()) if timestamp is None else timestamp
+        report: dict[str, str] = {
+            "key": key, "status": status, "at": datetime.fromtimestamp(moment, UTC).isoformat()
+        }  # fmt: skip
+        if code:
+            report["code"] = code
+        body = json.dumps(report).encode()
+        digest = hashlib.sha256(body).hexdigest()
+        signed = f"POST\n/hooks/sms/receipts\n{moment}\n{digest}".encode()
+        signature = base64.b64encode(hmac.new(secret.encode(), signed, "sha256").digest())
+        headers = {
+            "Content-Type": "application/json",
+            "X-Sms-Timestamp": str(moment),
+            "X-Sms-Signature": signature.decode(),
+        }
+        return body, headers
 
     def _handle(self, request: Request) -> Reply:
         if request.path != "/messages" or request.method != "POST":
