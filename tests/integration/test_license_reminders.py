@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
-import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
@@ -159,10 +157,6 @@ async def test_the_reminder_is_shown_in_the_inbox_and_opens_the_license_in_the_w
     assert (await client.get(opened.headers["location"])).status_code == 200
 
 
-@pytest.mark.skipif(
-    bool(os.environ.get("REDIS_URL")),
-    reason="quarantined: the developer SMS outbox is shared on a shared REDIS_URL (open defect)",
-)
 async def test_the_reminder_goes_out_through_the_outbox_like_any_notice(client: Client) -> None:
     start = datetime.now(UTC).replace(microsecond=0)
     holder = await _signed_in_holder(client)
