@@ -78,7 +78,7 @@ self.addEventListener("message", function (event) {
   var urls = data.urls.filter(function (url) {
     return new URL(url, self.location.origin).pathname.indexOf(SCOPE) === 0;
   });
-  event.waitUntil(Promise.all(urls.concat([OFFLINE_PAGE]).map(function (url) {
+  event.waitUntil(Promise.all(urls.concat([SCOPE, OFFLINE_PAGE]).map(function (url) {
     return fetchAndKeep(new Request(url, { credentials: "same-origin" }))
       .catch(function () { return undefined; });
   })));

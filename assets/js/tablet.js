@@ -29,7 +29,6 @@
       .then(function () { return navigator.serviceWorker.ready; })
       .then(function (registration) {
         var urls = (root.getAttribute("data-keep") || "").split(" ").filter(Boolean);
-        urls.push(window.location.pathname);
         if (registration.active) {
           registration.active.postMessage({ type: "keep", urls: urls });
         }
