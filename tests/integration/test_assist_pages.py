@@ -230,3 +230,31 @@ async def test_a_key_still_in_use_answers_409_and_a_finished_one_its_stored_answ
     assert await in_app(apps, keys.claim, scope, "replay-0001", "body") == "/staff/visits"
     with pytest.raises(BadRequest):
         await in_app(apps, keys.claim, scope, "", "body")
+
+
+async def test_the_tablet_keeps_todays_visits_and_their_drafts_for_offline_use(
+    apps: Client,
+) -> None:
+    worker_script = await apps.get("/staff/tablet-sw.js")  # public: the browser asks alone
+    assert worker_script.status_code == 200
+    assert worker_script.headers["content-type"].startswith("text/javascript")
+    assert worker_script.headers["cache-control"] == "no-cache"
+    assert 'addEventListener("fetch"' in worker_script.text
+    jars, visit, _ = await _visit_with_worker(apps)
+    authorization = await _propose(apps, visit, "prepare")
+    jars.keep("worker")
+    jars.be("resident")
+    await _post(apps, f"/me/authorizations/{authorization}/confirm")
+    jars.be("worker")
+    started = await _post(apps, f"{visit}/drafts", bundle=BUNDLE)
+    draft = started.headers["location"]  # type: ignore[attr-defined]
+    today = await apps.get("/staff/visits")
+    keep = re.search(r'data-keep="([^"]*)"', today.text)
+    assert keep, today.text
+    assert keep.group(1).split() == [visit, draft]
+    assert 'data-worker="/staff/tablet-sw.js"' in today.text
+    assert (await apps.get("/staff/visits/offline")).status_code == 200
+    page = await apps.get(draft)
+    assert '<div class="tablet" hx-boost="false">' in page.text  # whole pages, kept offline
+    jars.be("resident")
+    assert (await apps.get("/staff/visits/offline", follow_redirects=False)).status_code != 200
