@@ -13,8 +13,9 @@ from uuid import UUID
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
+from markupsafe import Markup
 
 from app import errors
 from app.applications.context import CaseContext
@@ -25,11 +26,14 @@ from app.assist.dependencies import provide_assisted_desk, provide_confirmation_
 from app.assist.models import Scope, VisitReason
 from app.assist.visits import PAST_DAY, VisitRequest, VisitService
 from app.config import PROJECT_ROOT
+from app.i18n import gettext as _
 from app.identity.access import Access
 from app.records.sources import SubjectKind
 from app.requests import client_ip
 from app.routes.staff import NO_STORE, current_staff
 from app.runtime import Runtime
+from app.wallet.dependencies import public_base_url
+from app.wallet.rendering import qr_svg
 
 VISITS = "/staff/visits"
 TABLET_WORKER = PROJECT_ROOT / "assets" / "js" / "tablet-sw.js"
@@ -120,10 +124,24 @@ class FieldVisitController(Controller):
 
     @get(f"{VISITS}/{{visit_id:uuid}}")
     async def visit(
-        self, visit_id: FromPath[UUID], desk: NamedDependency[AssistedDesk]
-    ) -> Template:
-        """One visit."""
-        return await visit_page(desk, visit_id)
+        self, request: Request[Any, Any, Any], visit_id: FromPath[UUID],
+        desk: NamedDependency[AssistedDesk], runtime: NamedDependency[Runtime],
+        submitted: FromQuery[str] = "",
+    ) -> Template:  # fmt: skip
+        """One visit; after a submission (``?submitted=<number>``) the resident's receipt.
+
+        The receipt's QR opens the application in the resident's own space (their sign-in;
+        anyone else gets 404). Only an application the worker may follow is shown.
+        """
+        receipt: dict[str, Any] | None = None
+        if submitted:
+            found = [a for a in await desk.applications(visit_id) if a.number == submitted]
+            if found:
+                url = f"{public_base_url(request, runtime)}/me/applications/{found[0].id}"
+                label = _("QR code: the application in the resident's space")
+                receipt = {"application": found[0], "url": url,
+                           "qr": Markup(qr_svg(url, label=label, size=220))}  # noqa: S704 (built from escaped parts)  # fmt: skip
+        return await visit_page(desk, visit_id, receipt=receipt)
 
     @post(f"{VISITS}/{{visit_id:uuid}}/authorizations", status_code=303)
     async def propose(

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import pyotp
 import pytest
+import zxingcpp
 from PIL import Image
 from playwright.sync_api import Page, Route, expect
 
@@ -220,7 +221,15 @@ def test_a_whole_visit_on_a_tablet_submits_offline_and_replays_into_one_applicat
     expect(tablet).to_have_url(re.compile(r"\?submitted="))
     submitted = tablet.locator("section[aria-labelledby=apps] li")
     expect(submitted).to_have_count(1)
-    _check(tablet, "8-visit-submitted")
+    receipt = tablet.locator("section.receipt")
+    expect(receipt.get_by_role("img", name="二维码：居民空间中的这件申请")).to_be_visible()
+    number = receipt.locator(".number").inner_text().strip()
+    assert number in submitted.inner_text()
+    _check(tablet, "8-visit-receipt")
+    scanned = zxingcpp.read_barcodes(Image.open(io.BytesIO(receipt.locator("svg").screenshot())))
+    assert len(scanned) == 1
+    opens = re.sub(r"^https?://[^/]+", "", scanned[0].text)
+    assert re.fullmatch(r"/me/applications/[0-9a-f-]{36}", opens), scanned[0].text
     assert tablet.url.startswith(visit_url)
 
     # The resident sees what was done for them, and the one application.
@@ -229,3 +238,5 @@ def test_a_whole_visit_on_a_tablet_submits_offline_and_replays_into_one_applicat
     _check(resident, "9-resident-authorizations")
     resident.goto("/me/applications")
     expect(resident.get_by_text(BUNDLE_NAME)).to_have_count(1)
+    resident.goto(opens)  # what the receipt's QR opens on the resident's phone
+    expect(resident.get_by_text(number).first).to_be_visible()

@@ -147,6 +147,11 @@ async def test_a_full_visit_through_the_pages_ends_in_one_application_marked_on_
     again = await _post(apps, f"{draft}/submit", **data)  # the tablet replays after a lost line
     assert first.status_code == again.status_code == 303  # type: ignore[attr-defined]
     assert first.headers["location"] == again.headers["location"]  # type: ignore[attr-defined]
+    receipt = await apps.get(first.headers["location"])  # type: ignore[attr-defined]
+    assert 'class="card receipt"' in receipt.text
+    assert re.search(r'<svg[^>]+role="img"', receipt.text), "the QR for the resident"
+    elsewhere = await apps.get(f"{visit}?submitted=YJS-19990101-000001")
+    assert 'class="card receipt"' not in elsewhere.text
 
     runtime: Runtime = apps.app.state.runtime
 
