@@ -235,6 +235,8 @@ def test_a_whole_visit_on_a_tablet_submits_offline_and_replays_into_one_applicat
     # The resident sees what was done for them, and the one application.
     resident.goto("/me/authorizations")
     expect(resident.get_by_text("已使用").first).to_be_visible()
+    for act in ("回答了问题", "填写了表单", "上传了材料照片", "提交了申请"):
+        expect(resident.get_by_text(act).first).to_be_visible()
     _check(resident, "9-resident-authorizations")
     resident.goto("/me/applications")
     expect(resident.get_by_text(BUNDLE_NAME)).to_have_count(1)

@@ -178,7 +178,8 @@ async def test_a_full_visit_through_the_pages_ends_in_one_application_marked_on_
     assert mine.status_code == 200
     assert "Test Clerk" in mine.text
     draft_id = draft.rsplit("/", 1)[1]
-    assert f"submit: draft {draft_id} submit" in mine.text  # what was done, in the history
+    assert draft_id not in mine.text  # what was done, in words, not as the log's notes
+    assert "提交了申请" in mine.text, mine.text
     revoked = await _post(apps, f"/me/authorizations/{authorization}/revoke")
     assert revoked.status_code == 303  # type: ignore[attr-defined]
     jars.be("worker")
