@@ -32,7 +32,11 @@ from app.routes.dev import sms_outbox
 from app.routes.draft_form import DraftFormController
 from app.routes.drafts import DraftController
 from app.routes.enterprises import EnterpriseController
-from app.routes.field import FieldVisitController, VisitScheduleController
+from app.routes.field import (
+    FieldVisitController,
+    VisitScheduleController,
+    tablet_service_worker,
+)
 from app.routes.field_drafts import FieldDraftController
 from app.routes.guide import GuideController
 from app.routes.health import healthz, readyz
@@ -120,6 +124,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             WindowController,
             VisitScheduleController,
             FieldVisitController,
+            tablet_service_worker,
             FieldDraftController,
             ReviewController,
             SupervisionController,

@@ -13,8 +13,9 @@ from uuid import UUID
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath
-from litestar.response import Redirect, Template
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Response, Template
+from markupsafe import Markup
 
 from app import errors
 from app.applications.context import CaseContext
@@ -24,13 +25,18 @@ from app.assist.authorizations import AuthorizationRequest, ConfirmationCodes
 from app.assist.dependencies import provide_assisted_desk, provide_confirmation_codes
 from app.assist.models import Scope, VisitReason
 from app.assist.visits import PAST_DAY, VisitRequest, VisitService
+from app.config import PROJECT_ROOT
+from app.i18n import gettext as _
 from app.identity.access import Access
 from app.records.sources import SubjectKind
 from app.requests import client_ip
 from app.routes.staff import NO_STORE, current_staff
 from app.runtime import Runtime
+from app.wallet.dependencies import public_base_url
+from app.wallet.rendering import qr_svg
 
 VISITS = "/staff/visits"
+TABLET_WORKER = PROJECT_ROOT / "assets" / "js" / "tablet-sw.js"
 FIELD_DEPENDENCIES = {
     "cases": Provide(provide_case_context, sync_to_thread=False),
     "desk": Provide(provide_assisted_desk),
@@ -58,19 +64,34 @@ async def visit_page(
     """The visit: the resident, the worker's authorizations, and what they allow now."""
     visit, person = await desk.resident(visit_id)
     catalog = desk.drafts.catalog
+    drafts = await desk.open_drafts(visit_id)
     return _page(
         "visit", status,
         card=await desk.visits.card(visit),
         authorizations=await desk.authorizations.of_agent(desk.agent, person.id),
         now=desk.authorizations.now(),
         preparable=sorted(await desk.allowed_bundles(person, Scope.PREPARE)),
-        drafts=await desk.open_drafts(visit_id),
+        drafts=drafts,
+        keep=[f"{visit_url(visit_id)}/drafts/{d.id}" for d in drafts],
         applications=await desk.applications(visit_id),
         bundles=[b for b in catalog.bundles.values()
                  if b.modelled and b.audience is SubjectKind.PERSON],
         scopes=[str(s) for s in Scope],
         catalog=catalog,
         **context,
+    )  # fmt: skip
+
+
+@get("/staff/tablet-sw.js", opt={"access": Access.PUBLIC}, include_in_schema=False)
+async def tablet_service_worker() -> Response[bytes]:
+    """The tablet's service worker, from our origin so that its scope covers ``/staff/visits``.
+
+    Public (a browser fetches it without asking anyone), and never cached by HTTP: a new
+    version must reach the tablets on their next visit.
+    """
+    return Response(
+        TABLET_WORKER.read_bytes(), media_type="text/javascript",
+        headers={"Cache-Control": "no-cache"},
     )  # fmt: skip
 
 
@@ -83,15 +104,44 @@ class FieldVisitController(Controller):
 
     @get(VISITS)
     async def today(self, desk: NamedDependency[AssistedDesk]) -> Template:
-        """Today's visits, in the order they were scheduled."""
-        return _page("today", visits=await desk.visits.today(desk.agent), staff=desk.agent)
+        """Today's visits, in the order they were scheduled.
+
+        ``keep``: the pages the tablet's service worker fetches now to have them offline
+        (each visit, and the drafts an active authorization lets the worker prepare).
+        """
+        visits = await desk.visits.today(desk.agent)
+        keep: list[str] = []
+        for card in visits:
+            keep.append(visit_url(card.visit.id))
+            keep.extend(f"{visit_url(card.visit.id)}/drafts/{d.id}"
+                        for d in await desk.open_drafts(card.visit.id))  # fmt: skip
+        return _page("today", visits=visits, staff=desk.agent, keep=keep)
+
+    @get(f"{VISITS}/offline")
+    async def offline(self) -> Template:
+        """What the tablet shows for a page it did not keep, without a connection."""
+        return _page("offline")
 
     @get(f"{VISITS}/{{visit_id:uuid}}")
     async def visit(
-        self, visit_id: FromPath[UUID], desk: NamedDependency[AssistedDesk]
-    ) -> Template:
-        """One visit."""
-        return await visit_page(desk, visit_id)
+        self, request: Request[Any, Any, Any], visit_id: FromPath[UUID],
+        desk: NamedDependency[AssistedDesk], runtime: NamedDependency[Runtime],
+        submitted: FromQuery[str] = "",
+    ) -> Template:  # fmt: skip
+        """One visit; after a submission (``?submitted=<number>``) the resident's receipt.
+
+        The receipt's QR opens the application in the resident's own space (their sign-in;
+        anyone else gets 404). Only an application the worker may follow is shown.
+        """
+        receipt: dict[str, Any] | None = None
+        if submitted:
+            found = [a for a in await desk.applications(visit_id) if a.number == submitted]
+            if found:
+                url = f"{public_base_url(request, runtime)}/me/applications/{found[0].id}"
+                label = _("QR code: the application in the resident's space")
+                receipt = {"application": found[0], "url": url,
+                           "qr": Markup(qr_svg(url, label=label, size=220))}  # noqa: S704 (built from escaped parts)  # fmt: skip
+        return await visit_page(desk, visit_id, receipt=receipt)
 
     @post(f"{VISITS}/{{visit_id:uuid}}/authorizations", status_code=303)
     async def propose(

@@ -139,7 +139,9 @@ class FieldDraftController(Controller):
         try:
             await desk.drafts.answer(draft, answers, deselect)
         except errors.RuleViolation as exc:
-            return await draft_page(desk, visit_id, draft, 422, errors=exc.fields,
+            # The answers as given, so that the follow-up questions they open are shown
+            # (the tablet has no live re-rendering of the questionnaire).
+            return await draft_page(desk, visit_id, draft, 422, errors=exc.fields, answers=answers,
                                     message=None if exc.fields else exc.message)  # fmt: skip
         return Redirect(draft_url(visit_id, draft), status_code=303)
 

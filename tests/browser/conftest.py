@@ -129,7 +129,8 @@ class PageProblems:
 
     def _request_failed(self, request: Request) -> None:
         # ERR_ABORTED: the page moved on before a request (the favicon, say) finished.
-        if request.failure != "net::ERR_ABORTED":
+        # ERR_INTERNET_DISCONNECTED: the test took the context offline on purpose.
+        if request.failure not in ("net::ERR_ABORTED", "net::ERR_INTERNET_DISCONNECTED"):
             self.entries.append(f"{request.failure} for {request.resource_type} {request.url}")
 
     def _response(self, response: Response) -> None:

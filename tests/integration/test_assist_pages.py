@@ -147,6 +147,11 @@ async def test_a_full_visit_through_the_pages_ends_in_one_application_marked_on_
     again = await _post(apps, f"{draft}/submit", **data)  # the tablet replays after a lost line
     assert first.status_code == again.status_code == 303  # type: ignore[attr-defined]
     assert first.headers["location"] == again.headers["location"]  # type: ignore[attr-defined]
+    receipt = await apps.get(first.headers["location"])  # type: ignore[attr-defined]
+    assert 'class="card receipt"' in receipt.text
+    assert re.search(r'<svg[^>]+role="img"', receipt.text), "the QR for the resident"
+    elsewhere = await apps.get(f"{visit}?submitted=YJS-19990101-000001")
+    assert 'class="card receipt"' not in elsewhere.text
 
     runtime: Runtime = apps.app.state.runtime
 
@@ -173,7 +178,8 @@ async def test_a_full_visit_through_the_pages_ends_in_one_application_marked_on_
     assert mine.status_code == 200
     assert "Test Clerk" in mine.text
     draft_id = draft.rsplit("/", 1)[1]
-    assert f"submit: draft {draft_id} submit" in mine.text  # what was done, in the history
+    assert draft_id not in mine.text  # what was done, in words, not as the log's notes
+    assert "提交了申请" in mine.text, mine.text
     revoked = await _post(apps, f"/me/authorizations/{authorization}/revoke")
     assert revoked.status_code == 303  # type: ignore[attr-defined]
     jars.be("worker")
@@ -230,3 +236,31 @@ async def test_a_key_still_in_use_answers_409_and_a_finished_one_its_stored_answ
     assert await in_app(apps, keys.claim, scope, "replay-0001", "body") == "/staff/visits"
     with pytest.raises(BadRequest):
         await in_app(apps, keys.claim, scope, "", "body")
+
+
+async def test_the_tablet_keeps_todays_visits_and_their_drafts_for_offline_use(
+    apps: Client,
+) -> None:
+    worker_script = await apps.get("/staff/tablet-sw.js")  # public: the browser asks alone
+    assert worker_script.status_code == 200
+    assert worker_script.headers["content-type"].startswith("text/javascript")
+    assert worker_script.headers["cache-control"] == "no-cache"
+    assert 'addEventListener("fetch"' in worker_script.text
+    jars, visit, _ = await _visit_with_worker(apps)
+    authorization = await _propose(apps, visit, "prepare")
+    jars.keep("worker")
+    jars.be("resident")
+    await _post(apps, f"/me/authorizations/{authorization}/confirm")
+    jars.be("worker")
+    started = await _post(apps, f"{visit}/drafts", bundle=BUNDLE)
+    draft = started.headers["location"]  # type: ignore[attr-defined]
+    today = await apps.get("/staff/visits")
+    keep = re.search(r'data-keep="([^"]*)"', today.text)
+    assert keep, today.text
+    assert keep.group(1).split() == [visit, draft]
+    assert 'data-worker="/staff/tablet-sw.js"' in today.text
+    assert (await apps.get("/staff/visits/offline")).status_code == 200
+    page = await apps.get(draft)
+    assert '<div class="tablet" hx-boost="false">' in page.text  # whole pages, kept offline
+    jars.be("resident")
+    assert (await apps.get("/staff/visits/offline", follow_redirects=False)).status_code != 200
