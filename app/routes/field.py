@@ -31,6 +31,7 @@ from app.identity.access import Access
 from app.records.sources import SubjectKind
 from app.requests import client_ip
 from app.routes.staff import NO_STORE, current_staff
+from app.routes.timeline import state_label
 from app.runtime import Runtime
 from app.wallet.dependencies import public_base_url
 from app.wallet.rendering import qr_svg
@@ -52,7 +53,7 @@ def visit_url(visit_id: UUID) -> str:
 def _page(name: str, status: int = 200, **context: Any) -> Template:
     return Template(
         template_name=f"assist/{name}.html",
-        context={"errors": {}, "message": None, **context},
+        context={"errors": {}, "message": None, "state_label": state_label, **context},
         status_code=status,
         headers=NO_STORE,
     )
