@@ -65,23 +65,24 @@ async def scan_redis(redis: Any) -> list[str]:
     """Every key and value in the Redis database ``redis`` uses."""
     items: list[tuple[str, bytes]] = []
     async for key in redis.scan_iter(count=500):
-        kind = (await redis.type(key)).decode()
-        if kind == "string":
-            values = [await redis.get(key) or b""]
-        elif kind == "list":
-            values = await redis.lrange(key, 0, -1)
-        elif kind == "hash":
-            values = [k + b"=" + v for k, v in (await redis.hgetall(key)).items()]
-        elif kind in ("set",):
-            values = list(await redis.smembers(key))
-        elif kind == "zset":
-            values = [member for member, _ in await redis.zrange(key, 0, -1, withscores=True)]
-        else:
-            values = []
-        items += [(f"redis {key.decode(errors='replace')}", key), *(
-            (f"redis {key.decode(errors='replace')}", value) for value in values
-        )]  # fmt: skip
+        where = f"redis {key.decode(errors='replace')}"
+        items += [(where, key)] + [(where, value) for value in await _values(redis, key)]
     return scan_texts(items)
+
+
+async def _values(redis: Any, key: bytes) -> list[bytes]:
+    kind = (await redis.type(key)).decode()
+    if kind == "string":
+        return [await redis.get(key) or b""]
+    if kind == "list":
+        return list(await redis.lrange(key, 0, -1))
+    if kind == "hash":
+        return [k + b"=" + v for k, v in (await redis.hgetall(key)).items()]
+    if kind == "set":
+        return list(await redis.smembers(key))
+    if kind == "zset":
+        return list(await redis.zrange(key, 0, -1))
+    return []  # streams and modules' types: none of ours
 
 
 def mask(number: str) -> str:

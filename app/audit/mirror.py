@@ -30,8 +30,6 @@ _AUTHORIZATION_KINDS = {
     AuthorizationEventKind.USED: AuditKind.ON_BEHALF,
 }
 
-_SECURITY_KINDS = frozenset(kind.value for kind in AuditKind)
-
 
 def install() -> None:
     """Hook the mirrors on their models (idempotent; called when an engine is made)."""
@@ -63,11 +61,8 @@ def _security_event(_mapper: Mapper[Any], connection: Connection, target: Securi
         subject = f"staff:{target.staff_id}"
     else:
         subject = actor
-    if target.kind in _SECURITY_KINDS:
-        kind = AuditKind(target.kind)
-    else:  # a kind added to the security log but not yet here: recorded, and named
-        kind, detail["security_kind"] = AuditKind.SECURITY_EVENT, str(target.kind)
-    append_on(connection, kind, actor=actor, subject=subject, detail=detail)
+    # Under the security log's own kind: a kind added there is recorded as it is.
+    append_on(connection, str(target.kind), actor=actor, subject=subject, detail=detail)
 
 
 def _by(connection: Connection, note: str) -> str:

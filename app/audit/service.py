@@ -27,7 +27,7 @@ _HEAD = cast("Table", AuditHead.__table__)
 
 def append_on(
     connection: Connection,
-    kind: AuditKind,
+    kind: str,  # an AuditKind, or a mirrored security event's own SecurityEventKind
     *,
     actor: str,
     subject: str,
@@ -55,7 +55,7 @@ def append_on(
 
 async def record(
     db: AsyncSession,
-    kind: AuditKind,
+    kind: str,  # an AuditKind, or a mirrored security event's own SecurityEventKind
     *,
     actor: str,
     subject: str,

@@ -6,7 +6,6 @@ import re
 from typing import Any
 from uuid import UUID
 
-import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
@@ -17,18 +16,10 @@ from app.applications.models import Draft
 from app.applications.supervision import sweep
 from app.runtime import Runtime
 from tests.conftest import csrf_token, forget_code_cooldown, in_app, latest_code, sign_in_as
-from tests.integration.application_support import Desk, loaded_catalog, new_phone
+from tests.integration.application_support import Desk, new_phone
 from tests.integration.staff_support import create_staff, sign_in_staff
 
 _KEY = re.compile(r'name="idempotency_key" value="([0-9a-f]+)"')
-
-
-@pytest.fixture
-def apps(client: AsyncTestClient[Litestar]) -> AsyncTestClient[Litestar]:
-    """The app with the test catalog of application_support."""
-    runtime: Runtime = client.app.state.runtime
-    runtime.catalog = loaded_catalog()
-    return client
 
 
 def _desk(client: AsyncTestClient[Litestar]) -> Desk:

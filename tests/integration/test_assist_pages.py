@@ -18,19 +18,11 @@ from app.assist.idempotency import IdempotencyKeys
 from app.errors import BadRequest, Conflict, RuleViolation
 from app.runtime import Runtime
 from tests.conftest import csrf_token, forget_code_cooldown, in_app, latest_code, sign_in_as
-from tests.integration.application_support import BUNDLE, PDF, loaded_catalog, new_phone
+from tests.integration.application_support import BUNDLE, PDF, new_phone
 from tests.integration.staff_support import create_staff, sign_in_staff
 
 Client = AsyncTestClient[Litestar]
 _UUID = "[0-9a-f-]{36}"
-
-
-@pytest.fixture
-def apps(client: Client) -> Client:
-    """The app with the small test catalog (one field, two materials)."""
-    runtime: Runtime = client.app.state.runtime
-    runtime.catalog = loaded_catalog()
-    return client
 
 
 class Jars:

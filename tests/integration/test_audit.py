@@ -24,6 +24,7 @@ from app.audit.commands import run_audit
 from app.audit.models import AuditEvent, AuditHead, AuditKind
 from app.config import Settings
 from app.db import create_engine
+from app.identity.models import SecurityEventKind
 from tests.conftest import make_settings
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -58,7 +59,7 @@ async def _append(sessions: Sessions, count: int, *, at: datetime | None = None)
 
             await db.run_sync(
                 lambda s, n=n, clock=_at: audit.append_on(
-                    s.connection(), AuditKind.SIGN_IN, actor=PERSON, subject=PERSON,
+                    s.connection(), SecurityEventKind.SIGN_IN, actor=PERSON, subject=PERSON,
                     detail={"n": n}, clock=clock,
                 )
             )  # fmt: skip

@@ -31,7 +31,7 @@ from app.notices.models import Notice
 from app.runtime import Runtime
 from app.wallet.service import Holder
 from tests.conftest import csrf_token, forget_code_cooldown, in_app, sign_in_as
-from tests.integration.application_support import Desk, loaded_catalog
+from tests.integration.application_support import Desk
 from tests.integration.assist_support import AssistWorld
 from tests.integration.staff_support import create_staff, sign_in_staff
 from tests.integration.test_mp_drafts import bearer
@@ -126,7 +126,6 @@ def _difference(real: str, absent: str) -> list[str]:
 
 async def _world(client: Client, tmp_path: Any) -> World:
     runtime: Runtime = client.app.state.runtime
-    runtime.catalog = loaded_catalog()
     desk = Desk(runtime.sessionmaker, runtime.protector, runtime.settings.var_dir / "files",
                 Clock())  # fmt: skip
     assist = AssistWorld(runtime.sessionmaker, runtime.protector, tmp_path)
@@ -249,8 +248,9 @@ async def _world(client: Client, tmp_path: Any) -> World:
 
 
 async def test_only_the_owner_tells_a_real_object_from_a_missing_one(
-    client: Client, tmp_path: Any
+    apps: Client, tmp_path: Any
 ) -> None:
+    client = apps  # the test catalog's bundle
     routes = _routes(client.app)
     unknown = {p for _, path, _ in routes for p in _params(path)} - set(NOT_BUILT)
     world = await _world(client, tmp_path)

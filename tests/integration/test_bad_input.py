@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from app.applications.models import DraftUpload
 from app.runtime import Runtime
 from tests.conftest import csrf_token, in_app
-from tests.integration.application_support import PDF, loaded_catalog
+from tests.integration.application_support import PDF
 from tests.integration.test_application_pages import _resident_with_draft
 from tests.integration.test_mp_drafts import bearer
 from tests.integration.wallet_support import new_phone
@@ -184,11 +184,3 @@ async def _uploads(client: Client, draft_id: Any) -> int:
 
 def _all_files(root: Path) -> set[Path]:
     return {path.resolve() for path in root.rglob("*") if path.is_file()}
-
-
-@pytest.fixture
-def apps(client: Client) -> Client:
-    """The app with the test catalog (its bundle's materials are plain uploads)."""
-    runtime: Runtime = client.app.state.runtime
-    runtime.catalog = loaded_catalog()
-    return client

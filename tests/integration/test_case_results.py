@@ -27,7 +27,6 @@ from tests.integration.application_support import (
     Desk,
     at,
     engine_sessionmaker,
-    loaded_catalog,
     new_phone,
 )
 from tests.integration.test_application_lifecycle import MONDAY
@@ -114,13 +113,6 @@ async def test_other_results_are_documents_delivered_as_the_applicant_chose(desk
     assert results["insurance"].license_id is None
     assert results["insurance"].delivery == "mail"
     assert results["insurance"].delivered_at == at(MONDAY)
-
-
-@pytest.fixture
-def apps(client: AsyncTestClient[Litestar]) -> AsyncTestClient[Litestar]:
-    runtime: Runtime = client.app.state.runtime
-    runtime.catalog = loaded_catalog()
-    return client
 
 
 async def test_a_finished_applications_license_is_in_the_holders_wallet_and_only_theirs(

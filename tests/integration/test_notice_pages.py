@@ -25,7 +25,6 @@ from tests.conftest import csrf_token, in_app, make_settings, sign_in_as
 from tests.integration.application_support import (
     Desk,
     engine_sessionmaker,
-    loaded_catalog,
     new_phone,
 )
 from tests.integration.notice_support import deliveries_of, notices_of, push_of
@@ -38,13 +37,6 @@ _NOTICE_FORM = re.compile(r'action="/me/notices/([0-9a-f-]{36})/read"')
 def settings(tmp_path: Path, migrated_database_url: str) -> Settings:
     """Short live streams: the test client reads a response whole."""
     return make_settings(tmp_path / "var", migrated_database_url, live_stream_seconds=1.5)
-
-
-@pytest.fixture
-def apps(client: AsyncTestClient[Litestar]) -> AsyncTestClient[Litestar]:
-    runtime: Runtime = client.app.state.runtime
-    runtime.catalog = loaded_catalog()
-    return client
 
 
 async def _submitted(apps: AsyncTestClient[Litestar], **fields: str) -> UUID:

@@ -14,7 +14,7 @@ from app.notices.models import DeliveryChannel
 from app.notices.preferences import NoticePreferences
 from app.runtime import Runtime
 from tests.conftest import csrf_token, in_app, make_settings, sign_in_as
-from tests.integration.application_support import loaded_catalog, new_phone
+from tests.integration.application_support import new_phone
 from tests.integration.test_application_pages import _desk
 from tests.integration.test_mp_drafts import bearer
 
@@ -25,13 +25,6 @@ PAGE = "/me/notice-preferences"
 @pytest.fixture
 def settings(tmp_path: Path, migrated_database_url: str) -> Settings:
     return make_settings(tmp_path / "var", migrated_database_url)
-
-
-@pytest.fixture
-def apps(client: Client) -> Client:
-    runtime: Runtime = client.app.state.runtime
-    runtime.catalog = loaded_catalog()
-    return client
 
 
 async def _stored_order(client: Client, phone: str) -> list[DeliveryChannel]:
