@@ -1,4 +1,4 @@
-"""visit_requests: visit requests, relatives and guardians as agents (issue 8), if any
+"""visit_requests: visit requests, assignment and appointments (issue 8), if any
 
 Revision ID: 0022
 Revises: 0021
