@@ -50,6 +50,11 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     default_locale: str = "zh_Hans"
     max_request_body_bytes: int = 10 * 1024 * 1024
     readiness_timeout_seconds: float = 2.0
+    # PostgreSQL: connecting, or waiting for a free pooled connection, gives up after this
+    # long; a request's single statement after the second. Past either, the request answers
+    # 503 with Retry-After instead of hanging (docs/SECURITY.md, "Faults").
+    database_connect_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=300)] = 5.0
+    database_statement_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 10.0
     heartbeat_interval_seconds: int = 10
     heartbeat_stale_seconds: int = 45
     load_demo_data: bool = True
@@ -195,6 +200,8 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "ONETHING_DEFAULT_LOCALE": "default_locale",
     "ONETHING_MAX_REQUEST_BODY_BYTES": "max_request_body_bytes",
     "ONETHING_READINESS_TIMEOUT_SECONDS": "readiness_timeout_seconds",
+    "ONETHING_DATABASE_CONNECT_TIMEOUT_SECONDS": "database_connect_timeout_seconds",
+    "ONETHING_DATABASE_STATEMENT_TIMEOUT_SECONDS": "database_statement_timeout_seconds",
     "ONETHING_HEARTBEAT_INTERVAL_SECONDS": "heartbeat_interval_seconds",
     "ONETHING_HEARTBEAT_STALE_SECONDS": "heartbeat_stale_seconds",
     "ONETHING_LOAD_DEMO_DATA": "load_demo_data",

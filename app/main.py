@@ -103,7 +103,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     """Build the app from ``settings`` (read from the environment when not given)."""
     settings = settings or load_settings()
     configure_logging(settings.log_level, json=settings.log_json)
-    engine = create_engine(settings)
+    engine = create_engine(settings, serving=True)
     runtime = Runtime(settings, engine)
     return OneThing(
         default_locale=settings.default_locale,

@@ -17,6 +17,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE, HTTP_500_INTERNAL_SERVER_ERROR
 
 from app import errors
+from app.faults import backend_fault
 from app.i18n import gettext as _
 from app.identity.access import access_of, sign_in_path_for
 
@@ -97,8 +98,19 @@ def _sign_in_path(request: Request[Any, Any, Any]) -> str:
     return sign_in_path_for(access_of(handler) if handler is not None else None)
 
 
+def _as_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Exception:
+    """A database or Redis that is down or silent is a 503 (retry later), not a bug."""
+    backend = backend_fault(exc)
+    if backend is None:
+        return exc
+    log.warning("backend unavailable", backend=backend, error=type(exc).__name__,
+                path=request.url.path)  # fmt: skip
+    return errors.Unavailable()
+
+
 def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """The one exception handler of the app."""
+    exc = _as_unavailable(request, exc)
     status, fields = _status_and_fields(exc)
     if status >= 500 and not isinstance(exc, errors.Unavailable):
         log.exception("unhandled error", path=request.url.path)

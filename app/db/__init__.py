@@ -18,11 +18,15 @@ from app.config import Settings
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
+def create_engine(settings: Settings, *, serving: bool = False) -> AsyncEngine:
     """The app's engine. SQLite gets WAL, foreign keys and a busy timeout on every connection.
 
     Every engine is for a process that may write audited records: their audit hooks go on
-    here, once, rather than at some module's import.
+    here, once, rather than at some module's import. On PostgreSQL, connecting and waiting
+    for a pooled connection give up after ``database_connect_timeout_seconds``; a
+    ``serving`` engine (the web app's) also gives up on any one statement after
+    ``database_statement_timeout_seconds``, so a request never hangs on a server that
+    stopped answering (it answers 503). Commands and migrations may run longer statements.
     """
     from app.audit.mirror import install  # here: the models import app.db
 
@@ -33,7 +37,15 @@ def create_engine(settings: Settings) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 15})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    connect_args: dict[str, Any] = {"timeout": settings.database_connect_timeout_seconds}
+    if serving:
+        # asyncpg's client-side limit: it also ends a wait on a server that went silent
+        # (a cut cable, a blackholing firewall), which a server-side statement_timeout cannot.
+        connect_args["command_timeout"] = settings.database_statement_timeout_seconds
+    return create_async_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=10,
+        pool_timeout=settings.database_connect_timeout_seconds, connect_args=connect_args,
+    )  # fmt: skip
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -12,8 +12,10 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Self
 
@@ -115,9 +117,13 @@ class PrivatePostgres:
         self._bin, self._dir, self.port = bin_dir, directory, port
 
     @staticmethod
-    def unavailable() -> str | None:
-        """Why no private cluster can be made here, or ``None`` if one can."""
-        if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+    def unavailable(*, only_with_postgres_url: bool = True) -> str | None:
+        """Why no private cluster can be made here, or ``None`` if one can.
+
+        ``only_with_postgres_url``: only in a run on PostgreSQL (the notice tests); the
+        general fault tests need a cluster whatever the session's database is.
+        """
+        if only_with_postgres_url and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
             return "DATABASE_URL is not PostgreSQL: the database restart is a PostgreSQL test"
         if not list(PG_BIN.glob("*/bin/pg_ctl")):
             return "no PostgreSQL server binaries (pg_ctl) under /usr/lib/postgresql"
@@ -169,6 +175,27 @@ class PrivatePostgres:
         if os.geteuid() == 0:
             command = ["runuser", "-u", "postgres", "--", *command]
         subprocess.run(command, check=True, capture_output=True, timeout=180)
+
+
+@contextmanager
+def private_cluster(*, only_with_postgres_url: bool = True) -> Iterator[PrivatePostgres]:
+    """A started private cluster, stopped and deleted afterwards (skips if none can be made)."""
+    import pytest
+
+    reason = PrivatePostgres.unavailable(only_with_postgres_url=only_with_postgres_url)
+    if reason:
+        pytest.skip(reason)
+    # Not under pytest's tmp dir: the postgres user cannot enter root's.
+    directory = Path(tempfile.mkdtemp(prefix="onething-pg-"))
+    try:
+        cluster = PrivatePostgres.create(directory / "cluster")
+        cluster.start()
+        try:
+            yield cluster
+        finally:
+            cluster.stop()
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def _user() -> str:

@@ -11,8 +11,6 @@ keeps one message per idempotency key as a real gateway does.
 from __future__ import annotations
 
 import asyncio
-import shutil
-import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from uuid import UUID
@@ -32,7 +30,12 @@ from app.worker import WorkerSettings, create_job_pool
 from tests.conftest import make_settings, migrate
 from tests.fakes.sms_gateway import FakeSmsGateway
 from tests.integration.application_support import Desk, new_phone
-from tests.integration.notice_worker_support import PrivatePostgres, WorkerProcess, eventually
+from tests.integration.notice_worker_support import (
+    PrivatePostgres,
+    WorkerProcess,
+    eventually,
+    private_cluster,
+)
 
 PEOPLE = 4
 WAIT = 150.0  # seconds: a loaded 2-core machine starts Python slowly
@@ -202,18 +205,8 @@ async def test_deliveries_queued_before_redis_was_flushed_are_swept_and_sent_onc
 
 @pytest.fixture
 def private_postgres() -> Iterator[PrivatePostgres]:
-    reason = PrivatePostgres.unavailable()
-    if reason:
-        pytest.skip(reason)
-    # Not under pytest's tmp dir: the postgres user cannot enter root's.
-    directory = Path(tempfile.mkdtemp(prefix="onething-pg-"))
-    try:
-        cluster = PrivatePostgres.create(directory / "cluster")
-        cluster.start()
+    with private_cluster() as cluster:
         yield cluster
-        cluster.stop()
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
 
 
 async def test_deliveries_in_flight_when_the_database_goes_down_are_sent_once(
