@@ -28,10 +28,11 @@ class Mode(StrEnum):
 
 
 class FaultProxy:
-    """``127.0.0.1:<port>`` forwarding to ``target_host:target_port``."""
+    """``127.0.0.1:<port>`` forwarding to ``target_host:target_port``, or to a Unix socket."""
 
-    def __init__(self, target_host: str, target_port: int) -> None:
+    def __init__(self, target_host: str, target_port: int, *, unix_path: str = "") -> None:
         self._target = (target_host, target_port)
+        self._unix_path = unix_path
         self.mode = Mode.PASS
         self.latency = 0.0
         self.connections = 0  # accepted so far
@@ -43,6 +44,11 @@ class FaultProxy:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port: int = probe.getsockname()[1]
+
+    @classmethod
+    def to_unix_socket(cls, path: str) -> Self:
+        """A TCP proxy in front of a Unix socket (the embedded Redis listens on one)."""
+        return cls("", 0, unix_path=path)
 
     def __enter__(self) -> Self:
         self._thread.start()
@@ -106,7 +112,10 @@ class FaultProxy:
             _reset(writer)
             return
         try:
-            up_reader, up_writer = await asyncio.open_connection(*self._target)
+            if self._unix_path:
+                up_reader, up_writer = await asyncio.open_unix_connection(self._unix_path)
+            else:
+                up_reader, up_writer = await asyncio.open_connection(*self._target)
         except OSError:
             _reset(writer)
             return

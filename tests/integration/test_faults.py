@@ -8,6 +8,8 @@ blackhole the connections. The app is the real one, in-process behind the test c
 from __future__ import annotations
 
 import asyncio
+import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +26,8 @@ from app.applications.context import Clock
 from app.applications.models import Draft
 from app.config import Settings
 from app.db import create_engine
+from app.embedded_redis import EmbeddedRedis
+from app.main import create_app
 from app.runtime import Runtime
 from tests.conftest import _postgres, in_app, make_settings, migrate, sign_in_as
 from tests.faultproxy import FaultProxy
@@ -36,6 +40,7 @@ STATEMENT_TIMEOUT = 3.0
 # A correctness bound, not a speed test: the configured limits plus room for a loaded machine.
 FAIL_FAST = CONNECT_TIMEOUT + STATEMENT_TIMEOUT + 5.0
 BURST = 20
+BASE_URL = "http://127.0.0.1:8000"
 STAGGER = 0.1  # seconds between two submissions of the burst
 
 
@@ -226,3 +231,42 @@ async def _assert_whole_applications(cluster: Cluster, residents: list[Resident]
             assert await db.scalar(still_open) == 0
     finally:
         await engine.dispose()
+
+
+@pytest.fixture
+def redis_server() -> Iterator[EmbeddedRedis]:
+    """A Redis of this test's own; a short directory, as a Unix socket path must be."""
+    directory = Path(tempfile.mkdtemp(prefix="onething-redis-"))
+    server = EmbeddedRedis(directory)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+async def test_a_cut_or_silent_redis_answers_503_within_the_time_limit_then_recovers(
+    cluster: Cluster, redis_server: EmbeddedRedis, tmp_path: Path
+) -> None:
+    with FaultProxy.to_unix_socket(str(redis_server.socket_path)) as proxy:
+        settings = make_settings(
+            tmp_path / "var", cluster.url, redis_url=f"redis://127.0.0.1:{proxy.port}/0",
+            worker_in_process=False,  # a worker's own waits on Redis are not what this tests
+        )  # fmt: skip
+        async with AsyncTestClient(app=create_app(settings), base_url=BASE_URL) as client:
+            resident = await _resident(client)  # its bearer token lives in Redis
+            await sign_in_as(client, new_phone())  # and the page's session too
+            assert (await _mine(client, resident)).status_code == 200
+
+            proxy.cut()
+            _assert_unavailable(*await _timed(_mine(client, resident)))
+            proxy.heal()
+            await _eventually_ok(client, resident)
+
+            proxy.blackhole()
+            _assert_unavailable(*await _timed(_mine(client, resident)))
+            _assert_unavailable(*await _timed(_page(client)), page=True)
+            proxy.heal()
+            await _eventually_ok(client, resident)
+            assert (await _page(client)).status_code == 200
