@@ -336,6 +336,11 @@ async def run_worker(settings: Settings) -> None:
             "REDIS_URL is not set: with the embedded Redis the worker runs inside `make run`."
         )
 
+    # Every model, before any job: a job that loads only some (the application sweep writes
+    # notices, whose offer_id refers to benefit offers) fails its mapper set-up otherwise.
+    # The web process imports them all through its routes; a worker process did not.
+    import app.db.models  # noqa: F401
+
     engine = create_engine(settings)
     worker = Worker(
         **worker_options(settings, engine), redis_settings=redis_settings(settings.redis_url)
