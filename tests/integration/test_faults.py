@@ -30,9 +30,11 @@ from app.embedded_redis import EmbeddedRedis
 from app.main import create_app
 from app.runtime import Runtime
 from tests.conftest import _postgres, in_app, make_settings, migrate, sign_in_as
+from tests.fakes.sms_gateway import FakeSmsGateway
 from tests.faultproxy import FaultProxy
 from tests.integration.application_support import Desk, new_phone
 from tests.integration.notice_worker_support import PrivatePostgres, eventually, private_cluster
+from tests.integration.sweep_fault_support import Sweeping
 
 Client = AsyncTestClient[Litestar]
 CONNECT_TIMEOUT = 2.0
@@ -40,6 +42,7 @@ STATEMENT_TIMEOUT = 3.0
 # A correctness bound, not a speed test: the configured limits plus room for a loaded machine.
 FAIL_FAST = CONNECT_TIMEOUT + STATEMENT_TIMEOUT + 5.0
 BURST = 20
+WAIT = 150.0  # seconds: a loaded 2-core machine starts a worker's Python slowly
 BASE_URL = "http://127.0.0.1:8000"
 STAGGER = 0.1  # seconds between two submissions of the burst
 
@@ -270,3 +273,49 @@ async def test_a_cut_or_silent_redis_answers_503_within_the_time_limit_then_reco
             proxy.heal()
             await _eventually_ok(client, resident)
             assert (await _page(client)).status_code == 200
+
+
+async def test_a_sweep_killed_mid_transaction_writes_nothing_and_its_rerun_writes_once(
+    cluster: Cluster, redis_server: EmbeddedRedis, tmp_path: Path
+) -> None:
+    """SIGKILL while the application sweep waits inside its transaction, then run it again.
+
+    The test holds the applications' rows (``FOR UPDATE``), so the sweep's history insert
+    waits on them after the sub-cases' cards were changed in its transaction: the kill lands
+    mid-job, deterministically.
+    """
+    engine = create_engine(make_settings(tmp_path / "var", cluster.url))
+    sweeping = Sweeping(engine, tmp_path / "var", redis_server.url)
+    try:
+        await sweeping.overdue_applications(3)
+        with FakeSmsGateway() as sms:
+            async with engine.connect() as holder:
+                await holder.execute(
+                    select(Application.id).where(Application.id.in_(sweeping.ids)).with_for_update()
+                )
+                first = sweeping.worker(sms, "killed")
+                first.start()
+                try:
+                    await sweeping.enqueue()
+                    await eventually(
+                        sweeping.waiting_on_lock, timeout=WAIT, what="the sweep waiting mid-job"
+                    )
+                    first.kill()
+                finally:
+                    first.stop()
+                await holder.rollback()
+            assert await sweeping.red_events() == 0  # nothing of the killed job remains
+            assert await sweeping.red_cards() == 0
+
+            second = sweeping.worker(sms, "second")
+            second.start()
+            try:
+                await sweeping.enqueue()
+                await eventually(sweeping.all_red, timeout=WAIT, what="every card red",
+                                 log=second.log_tail())  # fmt: skip
+                assert await sweeping.run_once_more() == 0  # idempotent: nothing left to raise
+            finally:
+                second.stop()
+            assert await sweeping.red_events() == sweeping.sub_cases
+    finally:
+        await engine.dispose()
