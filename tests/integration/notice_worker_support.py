@@ -63,6 +63,10 @@ class WorkerProcess:
             cwd=PROJECT_ROOT, env=self._env, stdout=self._log, stderr=subprocess.STDOUT,
         )  # fmt: skip
 
+    def running(self) -> bool:
+        """Whether the process is still alive."""
+        return self._process is not None and self._process.poll() is None
+
     def kill(self) -> None:
         """SIGKILL: no shutdown, no cleanup, whatever it was doing stops mid-way."""
         assert self._process is not None

@@ -54,11 +54,17 @@ def fault_database_url(fresh_database_url: object, tmp_path_factory: pytest.Temp
 
 
 @pytest.fixture
-def redis_url(tmp_path: Path) -> Iterator[str]:
-    """A Redis of this test's own (FLUSHALL here flushes nobody else's jobs)."""
+def redis_server(tmp_path: Path) -> Iterator[EmbeddedRedis]:
+    """A Redis of this test's own (FLUSHALL or a restart here disturbs nobody else's jobs)."""
     server = EmbeddedRedis(tmp_path / "redis")
-    yield server.start()
+    server.start()
+    yield server
     server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: EmbeddedRedis) -> str:
+    return redis_server.url
 
 
 @pytest.fixture
@@ -201,6 +207,42 @@ async def test_deliveries_queued_before_redis_was_flushed_are_swept_and_sent_onc
 
     _assert_each_sent_once(scene, sms)
     assert sms.requests == PEOPLE  # nothing was sent twice, not even to the gateway
+
+
+async def test_deliveries_in_flight_when_redis_restarts_empty_are_sent_once(
+    scene: Scene, sms: FakeSmsGateway, redis_server: EmbeddedRedis
+) -> None:
+    """Redis restarts without persistence mid-send: its queue, results and locks are gone.
+
+    The worker loses its connection; if it exits, it is started again (as its service
+    manager would). The database still knows every pending delivery: the sweep queues
+    them again once their claims lapse.
+    """
+    sms.delay = 3.0
+    await scene.accept_applications(PEOPLE)
+    worker = scene.worker(scene.var_dir, sms, "redis-restart")
+    worker.start()
+    restarted: WorkerProcess | None = None
+    try:
+
+        async def in_flight() -> bool:
+            return sms.requests >= 1
+
+        await eventually(in_flight, timeout=WAIT, what="a send", log=worker.log_tail())
+        await asyncio.to_thread(redis_server.stop)  # SHUTDOWN NOSAVE: nothing survives
+        await asyncio.to_thread(redis_server.start)
+        await asyncio.sleep(2)  # long enough for a worker that lost Redis to have exited
+        if not worker.running():
+            restarted = scene.worker(scene.var_dir, sms, "after-redis-restart")
+            restarted.start()
+        await eventually(scene.all_sent, timeout=WAIT, what="every delivery sent",
+                         log=worker.log_tail())  # fmt: skip
+    finally:
+        worker.stop()
+        if restarted is not None:
+            restarted.stop()
+
+    _assert_each_sent_once(scene, sms)
 
 
 @pytest.fixture
