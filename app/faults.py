@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 # Raised by the drivers themselves, or by SQLAlchemy when the pool has nothing to give.
 _FAULTS: tuple[type[BaseException], ...] = (
-    OperationalError,  # the server refused, shut down or broke the connection
-    InterfaceError,  # the connection was closed under the driver
     PoolTimeoutError,  # no pooled connection freed up within the pool timeout
     RedisConnectionError,
     RedisTimeoutError,
@@ -28,11 +26,16 @@ _FAULTS: tuple[type[BaseException], ...] = (
 # (admin shutdown, crash shutdown, cannot connect now). asyncpg raises them as they are.
 _UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53", "57")
 _CHAIN_LIMIT = 8
+# SQLite says OperationalError for a busy database but also for a missing table (a bug, which
+# must stay a 500 with its stack trace): only the first is a fault.
+_SQLITE_BUSY = "database is locked"
 
 
 def backend_fault(exc: BaseException) -> str | None:
-    """``"database"`` or ``"redis"`` when ``exc`` (or what caused it) is such a fault.
+    """``"database"``, ``"redis"`` or ``"backend"`` when ``exc`` (or its cause) is such a fault.
 
+    ``"backend"``: a bare timeout or reset that does not say whose it is (asyncpg raises
+    the built-in ``TimeoutError`` for its statement limit).
     Causes are followed because layers wrap: advanced-alchemy's ``RepositoryError`` around
     SQLAlchemy's, SQLAlchemy's around asyncpg's. Errors of the data itself (a unique key,
     a check constraint) are not faults: they stay what they were.
@@ -47,6 +50,8 @@ def backend_fault(exc: BaseException) -> str | None:
             return "database"
         if str(getattr(seen, "sqlstate", "") or "")[:2] in _UNAVAILABLE_SQLSTATE_CLASSES:
             return "database"
+        if isinstance(seen, OperationalError) and _SQLITE_BUSY in str(seen.orig):
+            return "database"  # SQLite's writer lock outlasted the busy timeout
         if isinstance(seen, _FAULTS):
             return "database" if _from_database(seen) else "backend"
         seen = seen.__cause__ or seen.__context__

@@ -25,7 +25,8 @@ def _wrapped(cause: BaseException) -> DBAPIError:
 
 def test_a_server_shutting_down_is_a_database_fault_even_when_wrapped() -> None:
     assert backend_fault(_wrapped(_CannotConnectNow())) == "database"
-    assert backend_fault(OperationalError("SELECT 1", None, Exception("gone"))) == "database"
+    busy = OperationalError("INSERT", None, Exception("database is locked"))
+    assert backend_fault(busy) == "database"  # SQLite past its busy timeout
 
 
 def test_redis_connection_errors_and_timeouts_are_faults() -> None:
@@ -36,6 +37,7 @@ def test_redis_connection_errors_and_timeouts_are_faults() -> None:
 
 def test_errors_of_the_data_or_the_code_are_not_faults() -> None:
     assert backend_fault(IntegrityError("INSERT", None, Exception("duplicate key"))) is None
+    assert backend_fault(OperationalError("SELECT", None, Exception("no such table: x"))) is None
     assert backend_fault(ResponseError("WRONGTYPE")) is None
     assert backend_fault(KeyError("x")) is None
     assert backend_fault(Unavailable()) is None  # already a 503 of its own
