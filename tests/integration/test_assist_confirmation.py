@@ -4,6 +4,7 @@ ID card and a supervisor checks later."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 from pathlib import Path
@@ -23,7 +24,7 @@ from app.assist.models import (
 from app.audit.models import AuditEvent
 from app.notices.models import Notice
 from app.runtime import Runtime
-from tests.conftest import in_app, sign_in_as
+from tests.conftest import csrf_token, in_app, sign_in_as
 from tests.integration.application_support import BUNDLE, new_phone
 from tests.integration.staff_support import create_staff, sign_in_staff
 from tests.integration.test_assist_pages import _post, _propose, _visit_with_worker
@@ -51,8 +52,6 @@ def _jpeg(size: tuple[int, int] = (320, 200)) -> bytes:
 
 
 async def _in_person(apps: Client, url: str, **files: bytes) -> object:
-    from tests.conftest import csrf_token
-
     parts = {name: (f"{name}.bin", data, "application/octet-stream")
              for name, data in files.items()}  # fmt: skip
     return await apps.post(url, data={"_csrf_token": await csrf_token(apps)}, files=parts,
@@ -142,7 +141,15 @@ async def test_an_expired_qr_code_is_refused_and_another_workers_visit_cannot_sh
     found = _TOKEN.search(shown.text)  # type: ignore[attr-defined]
     assert found
     runtime: Runtime = apps.app.state.runtime
-    await in_app(apps, runtime.redis.delete, f"onething:assist-qr:{found.group(1)}")  # its TTL
+    key = f"onething:assist-qr:{found.group(1)}"
+
+    async def expire() -> int:
+        ttl = int(await runtime.redis.ttl(key))
+        await runtime.redis.pexpire(key, 1)  # as if its 10 minutes had passed
+        await asyncio.sleep(0.05)
+        return ttl
+
+    assert 0 < await in_app(apps, expire) <= 600
     jars.keep("worker")
     jars.be("resident")
     assert (await apps.get(f"/me/authorizations/scan/{found.group(1)}")).status_code == 404
