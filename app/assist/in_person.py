@@ -16,6 +16,7 @@ import io
 from typing import Literal
 from uuid import UUID, uuid4
 
+import anyio
 import msgspec
 from PIL import Image
 from sqlalchemy import select
@@ -82,10 +83,14 @@ class InPersonChecks:
         """Keep the signature and the ID photo, and confirm the authorization (check pending)."""
         authorization, person = await self._authorizations.pending_of_agent(agent, authorization_id)
         problems: dict[str, str] = {}
-        clean_signature = self._signature(signature, problems)
-        clean_photo = self._id_photo(id_photo, problems)
+        # Decoding and re-encoding a camera photo takes tens of milliseconds: off the event loop.
+        clean_signature = await anyio.to_thread.run_sync(self._signature, signature, problems)
+        clean_photo = await anyio.to_thread.run_sync(self._id_photo, id_photo, problems)
         if problems or clean_signature is None or clean_photo is None:
             raise RuleViolation(fields=problems)
+        # Confirmed first (it may still be refused: expired meanwhile), the files after: a
+        # failed write rolls the confirmation back with the request's transaction.
+        await self._authorizations.confirm_in_person(agent, authorization.id)
         signature_key, photo_key = f"evidence/{uuid4()}", f"evidence/{uuid4()}"
         await self._storage.put(signature_key, self._seal(signature_key, clean_signature.data))
         await self._storage.put(photo_key, self._seal(photo_key, clean_photo.data))
@@ -95,7 +100,7 @@ class InPersonChecks:
             id_photo_type=clean_photo.content_type,
         )  # fmt: skip
         self._db.add(confirmation)
-        await self._authorizations.confirm_in_person(agent, authorization.id)
+        await self._db.flush()
         return confirmation
 
     def _signature(self, data: bytes, problems: dict[str, str]) -> CleanFile | None:
