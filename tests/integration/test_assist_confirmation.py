@@ -101,7 +101,9 @@ async def test_the_qr_confirms_once_on_the_principals_own_phone_and_nobody_elses
     await sign_in_as(apps, new_phone())
     jars.keep("stranger")
     scan = f"/me/authorizations/scan/{token}"
-    assert (await apps.get(scan)).status_code == 404
+    refused = await apps.get(scan)
+    assert refused.status_code == 404
+    assert "此二维码无法使用" in refused.text  # what to do, not whether the code exists
     assert (await _post(apps, scan)).status_code == 404  # type: ignore[attr-defined]
     assert (await apps.get("/me/authorizations/scan/not-a-token")).status_code == 404
 
@@ -324,3 +326,27 @@ async def test_a_supervisor_confirms_an_in_person_confirmation_and_it_stays_acti
             return str(found)
 
     assert await in_app(apps, status) == CheckStatus.CONFIRMED
+
+
+async def test_a_qr_code_shown_before_another_confirmation_no_longer_confirms(
+    apps: Client,
+) -> None:
+    jars, visit, _ = await _visit_with_worker(apps)
+    authorization = await _propose(apps, visit, "prepare")
+    shown = await _post(apps, f"{visit}/authorizations/{authorization}/qr")
+    found = _TOKEN.search(shown.text)  # type: ignore[attr-defined]
+    assert found
+    jars.keep("worker")
+    jars.be("resident")
+    assert (await _post(apps, f"/me/authorizations/{authorization}/confirm")).status_code == 303  # type: ignore[attr-defined]
+    page = await apps.get(f"/me/authorizations/scan/{found.group(1)}")
+    assert page.status_code == 200
+    assert "确认此授权" not in page.text  # no longer waiting: nothing to press
+    late = await _post(apps, f"/me/authorizations/scan/{found.group(1)}")
+    assert late.status_code == 409  # type: ignore[attr-defined]
+    jars.be("worker")
+    again = await _post(apps, f"{visit}/authorizations/{authorization}/qr")
+    assert again.status_code == 409  # type: ignore[attr-defined]
+    stored, kinds = await _load(apps, authorization)
+    assert stored.confirmed_by == "signed_in"
+    assert kinds == ["granted", "confirmed"]
