@@ -144,9 +144,10 @@ def test_a_visit_confirms_by_qr_on_the_residents_phone_and_in_person_with_a_supe
     supervisor.locator("table a").first.click()
     signature = supervisor.get_by_role("img", name="居民在平板上书写的签名")
     expect(signature).to_be_visible()
-    assert signature.evaluate("img => img.complete && img.naturalWidth > 0")
+    # decode() waits for the image and fails on a broken one.
+    assert signature.evaluate("img => img.decode().then(() => img.naturalWidth)") > 0
     photo = supervisor.get_by_role("img", name="上门服务人员拍摄的居民身份证照片")
-    assert photo.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert photo.evaluate("img => img.decode().then(() => img.naturalWidth)") > 0
     _check(supervisor, "c7-check")
     supervisor.get_by_label("驳回理由（居民可见）").fill("签名与身份证照片无法对应")
     supervisor.get_by_role("button", name="驳回并终止授权").click()
