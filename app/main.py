@@ -26,6 +26,7 @@ from app.problems import handle_exception
 from app.requests import BoundedRequest, DeclaredBodyLimitMiddleware, RequestIdMiddleware
 from app.routes.account import AccountController
 from app.routes.applications import ApplicationController
+from app.routes.assist_checks import InPersonCheckController
 from app.routes.authorizations import AuthorizationController
 from app.routes.benefits import BenefitController
 from app.routes.dev import sms_outbox
@@ -37,6 +38,7 @@ from app.routes.field import (
     VisitScheduleController,
     tablet_service_worker,
 )
+from app.routes.field_confirm import FieldConfirmationController
 from app.routes.field_drafts import FieldDraftController
 from app.routes.guide import GuideController
 from app.routes.health import healthz, readyz
@@ -126,6 +128,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             FieldVisitController,
             tablet_service_worker,
             FieldDraftController,
+            FieldConfirmationController,
+            InPersonCheckController,
             ReviewController,
             SupervisionController,
             GuideController,

@@ -20,7 +20,9 @@ from app.assist.models import (
     Authorization,
     AuthorizationEvent,
     AuthorizationEventKind,
+    CheckStatus,
     Confirmation,
+    InPersonConfirmation,
     Scope,
 )
 from app.catalog.schema import Catalog
@@ -145,8 +147,35 @@ class AuthorizationService:
 
     async def confirm_signed_in(self, person: Person, authorization_id: UUID) -> Authorization:
         """The resident confirmed on their own device, signed in (no visit needed)."""
+        return await self.confirm_as_principal(person, authorization_id, Confirmation.SIGNED_IN)
+
+    async def confirm_as_principal(
+        self, person: Person, authorization_id: UUID, how: Confirmation
+    ) -> Authorization:
+        """The resident, signed in on their own device, confirmed (``how``: signed in or QR)."""
         authorization = await self._of_person(person, authorization_id)
-        return await self._confirm(authorization, Confirmation.SIGNED_IN, "person", person.id)
+        return await self._confirm(authorization, how, "person", person.id)
+
+    async def confirm_in_person(self, agent: Staff, authorization_id: UUID) -> Authorization:
+        """The resident signed on the agent's tablet (a supervisor checks the evidence later)."""
+        authorization, person = await self._pending_of_agent(agent, authorization_id)
+        del person  # the worker captured it; the resident signed on the tablet
+        return await self._confirm(authorization, Confirmation.IN_PERSON, "staff", agent.id)
+
+    async def pending_of_agent(
+        self, agent: Staff, authorization_id: UUID
+    ) -> tuple[Authorization, Person]:
+        """The agent's authorization still waiting for confirmation, and its principal."""
+        return await self._pending_of_agent(agent, authorization_id)
+
+    async def of_person(self, person: Person, authorization_id: UUID) -> Authorization:
+        """One of the resident's authorizations; ``NotFound`` for anyone else's."""
+        return await self._of_person(person, authorization_id)
+
+    async def agent_name(self, authorization: Authorization) -> str:
+        """The agent's display name."""
+        agent = await self._db.get(Staff, authorization.agent_staff_id)
+        return agent.display_name if agent else ""
 
     async def _confirm(
         self, authorization: Authorization, how: Confirmation, actor_kind: str, actor_id: UUID
@@ -213,6 +242,18 @@ class AuthorizationService:
         )
         return list(rows)
 
+    async def awaiting_check(self, authorization_ids: list[UUID]) -> set[UUID]:
+        """Those confirmed in person whose supervisor's check is still pending."""
+        if not authorization_ids:
+            return set()
+        rows = await self._db.scalars(
+            select(InPersonConfirmation.authorization_id).where(
+                InPersonConfirmation.authorization_id.in_(authorization_ids),
+                InPersonConfirmation.status == CheckStatus.PENDING,
+            )
+        )
+        return set(rows)
+
     async def require(
         self, agent_staff_id: UUID, person_id: UUID, scope: Scope, bundle_code: str | None,
         *, note: str = "",
@@ -264,6 +305,13 @@ class AuthorizationService:
         if authorization.confirmed_at is not None or authorization.revoked_at is not None:
             raise Conflict(NOT_PENDING)
         return authorization, person
+
+    def event(
+        self, authorization: Authorization, kind: AuthorizationEventKind, actor_kind: str,
+        actor_id: UUID | None, note: str = "",
+    ) -> None:  # fmt: skip
+        """Append one step to the authorization's history (flushed with the caller's changes)."""
+        self._event(authorization, kind, actor_kind, actor_id, note)
 
     def _event(
         self, authorization: Authorization, kind: AuthorizationEventKind, actor_kind: str,

@@ -12,6 +12,8 @@ from app import errors
 from app.applications.context import CaseContext
 from app.assist.acting import AssistedDesk
 from app.assist.authorizations import AuthorizationService, ConfirmationCodes
+from app.assist.in_person import InPersonChecks
+from app.assist.qr_confirmation import QrConfirmations
 from app.identity.access import signed_in_staff
 from app.records.service import RecordsService
 from app.runtime import Runtime
@@ -42,6 +44,25 @@ async def provide_assisted_desk(
         cases,
         agent=staff,
         records=RecordsService(cases.db, runtime.records, runtime.protector),
+        max_bytes=runtime.settings.max_upload_bytes,
+        max_pixels=runtime.settings.max_upload_pixels,
+    )
+
+
+def provide_qr_confirmations(runtime: NamedDependency[Runtime]) -> QrConfirmations:
+    """The single-use tokens behind the tablet's confirmation QR, in the app's Redis."""
+    return QrConfirmations(runtime.redis)
+
+
+def provide_in_person_checks(
+    cases: NamedDependency[CaseContext], runtime: NamedDependency[Runtime]
+) -> InPersonChecks:
+    """In-person confirmations (capture, supervisor's check) on the request's session."""
+    return InPersonChecks(
+        cases.db,
+        authorizations=AuthorizationService(cases.db, catalog=cases.catalog, clock=cases.clock),
+        storage=cases.storage,
+        protector=cases.protector,
         max_bytes=runtime.settings.max_upload_bytes,
         max_pixels=runtime.settings.max_upload_pixels,
     )

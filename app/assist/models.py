@@ -32,6 +32,8 @@ class Confirmation(StrEnum):
 
     SIGNED_IN = "signed_in"  # on their own device, signed in (the non-face path)
     SMS_CODE = "sms_code"  # at the visit, with a fresh code sent to their phone
+    QR = "qr"  # at the visit, scanning the tablet's QR with their own phone, signed in there
+    IN_PERSON = "in_person"  # signature on the tablet + ID-card photo; a supervisor checks later
 
 
 class AuthorizationEventKind(StrEnum):
@@ -42,6 +44,10 @@ class AuthorizationEventKind(StrEnum):
     USED = "used"  # the agent acted under it (the note says what)
     REVOKED = "revoked"
     EXPIRED = "expired"  # first noticed past its period
+    # An in-person confirmation's check by a supervisor, and each look at its evidence.
+    CHECKED = "checked"  # the supervisor found the signature and ID photo right
+    REJECTED = "rejected"  # the supervisor did not (the note is the reason): revoked at once
+    EVIDENCE_VIEWED = "evidence_viewed"  # a supervisor opened the signature or the ID photo
 
 
 class Authorization(UUIDv7AuditBase):
@@ -121,3 +127,35 @@ class HomeVisit(UUIDv7AuditBase):
     # The in-person identity check (L3): who checked, when.
     id_checked_by_id: Mapped[UUID | None] = mapped_column(ForeignKey("staff.id"), default=None)
     id_checked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+
+class CheckStatus(StrEnum):
+    """Where a supervisor's check of an in-person confirmation stands."""
+
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+
+class InPersonConfirmation(UUIDv7AuditBase):
+    """The evidence of an in-person confirmation and its supervisor's check (one per authorization).
+
+    The signature (PNG) and the ID-card photo are re-encoded, then stored encrypted under
+    opaque keys (``evidence/<uuid>``); only a supervisor opens them, and each look is an
+    ``evidence_viewed`` event in the authorization's history (and so in the audit chain).
+    """
+
+    __tablename__ = "assist_in_person_confirmation"
+
+    authorization_id: Mapped[UUID] = mapped_column(
+        ForeignKey("assist_authorization.id"), unique=True
+    )
+    person_id: Mapped[UUID] = mapped_column(ForeignKey("person.id"), index=True)
+    captured_by_id: Mapped[UUID] = mapped_column(ForeignKey("staff.id"))
+    signature_key: Mapped[str] = mapped_column(String(64))
+    id_photo_key: Mapped[str] = mapped_column(String(64))
+    id_photo_type: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default=CheckStatus.PENDING, index=True)
+    checked_by_id: Mapped[UUID | None] = mapped_column(ForeignKey("staff.id"), default=None)
+    checked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    reason: Mapped[str] = mapped_column(String(500), default="")

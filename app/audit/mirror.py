@@ -28,6 +28,9 @@ _AUTHORIZATION_KINDS = {
     AuthorizationEventKind.REVOKED: AuditKind.AUTHORIZATION_REVOKED,
     AuthorizationEventKind.EXPIRED: AuditKind.AUTHORIZATION_EXPIRED,
     AuthorizationEventKind.USED: AuditKind.ON_BEHALF,
+    AuthorizationEventKind.CHECKED: AuditKind.AUTHORIZATION_CHECKED,
+    AuthorizationEventKind.REJECTED: AuditKind.AUTHORIZATION_REJECTED,
+    AuthorizationEventKind.EVIDENCE_VIEWED: AuditKind.EVIDENCE_VIEWED,
 }
 
 
@@ -91,6 +94,8 @@ def _authorization_event(
     if kind is AuditKind.ON_BEHALF:
         # "scope: what was done" — the scope is a code; the rest stays in the assist history.
         detail["scope"] = target.note.split(":", 1)[0]
+    elif kind is AuditKind.EVIDENCE_VIEWED:
+        detail["evidence"] = target.note  # "signature" or "id_photo"
     append_on(connection, kind, actor=actor, subject=f"person:{principal}", detail=detail)
 
 

@@ -28,6 +28,9 @@ class AuditKind(StrEnum):
     AUTHORIZATION_CONFIRMED = "authorization_confirmed"
     AUTHORIZATION_REVOKED = "authorization_revoked"
     AUTHORIZATION_EXPIRED = "authorization_expired"
+    AUTHORIZATION_CHECKED = "authorization_checked"  # a supervisor confirmed an in-person one
+    AUTHORIZATION_REJECTED = "authorization_rejected"  # … or rejected it (and so revoked it)
+    EVIDENCE_VIEWED = "evidence_viewed"  # a supervisor opened a signature or an ID-card photo
     ON_BEHALF = "on_behalf"  # an agent (staff or enterprise member) acted for a principal
     # The platform's own operations.
     KEY_ROTATED = "key_rotated"  # a department's license-signing key

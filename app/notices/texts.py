@@ -117,6 +117,7 @@ class NoticeKind(StrEnum):
     LICENSE_EXPIRING = "license_expiring"  # 证照到期提醒, ahead of ``valid_until``
     LICENSE_REVOKED = "license_revoked"  # 注销/吊销 by the issuing department
     OFFER_DISPUTE_ANSWERED = "offer_dispute_answered"  # 免申即享: staff answered an objection
+    AUTHORIZATION_REJECTED = "authorization_rejected"  # 代办: an in-person confirmation refused
 
 
 # Parameters: ``number`` (the license number, or the offer's benefit code), ``until`` (a
@@ -139,6 +140,14 @@ SUBJECT_TEXTS: Final[dict[NoticeKind, NoticeText]] = {
         N_("Your objection was answered"),
         N_("Staff have answered your objection to a benefit offer. Open it to see the answer."),
         N_("Answered"),
+    ),
+    NoticeKind.AUTHORIZATION_REJECTED: NoticeText(
+        N_("An authorization was ended"),
+        N_(
+            "A supervisor could not confirm the authorization you signed for a field worker, "
+            "so it has ended and nothing more is done under it. Open My authorizations to see why."
+        ),
+        N_("Ended"),
     ),
 }
 

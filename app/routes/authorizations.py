@@ -7,11 +7,12 @@ from uuid import UUID
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from app.assist.authorizations import AuthorizationService
-from app.assist.dependencies import provide_authorizations
+from app.assist.dependencies import provide_authorizations, provide_qr_confirmations
+from app.assist.qr_confirmation import QrConfirmations
 from app.identity.access import Access
 from app.routes.sign_in import current_person
 
@@ -24,19 +25,22 @@ class AuthorizationController(Controller):
     include_in_schema = False
     opt = {"access": Access.PERSON}  # noqa: RUF012
     dependencies = {  # noqa: RUF012
-        "authorizations": Provide(provide_authorizations, sync_to_thread=False)
+        "authorizations": Provide(provide_authorizations, sync_to_thread=False),
+        "qr_tokens": Provide(provide_qr_confirmations, sync_to_thread=False),
     }
 
     @get(MINE)
     async def mine(
-        self, request: Request[Any, Any, Any], authorizations: NamedDependency[AuthorizationService]
-    ) -> Template:
+        self, request: Request[Any, Any, Any],
+        authorizations: NamedDependency[AuthorizationService], confirmed: FromQuery[str] = "",
+    ) -> Template:  # fmt: skip
         """Every authorization the resident gave, each with its history."""
         person = await current_person(request)
         return Template(
             template_name="assist/mine.html",
             context={"tab": "me", "views": await authorizations.mine(person),
-                     "catalog": authorizations.catalog, "now": authorizations.now()},
+                     "catalog": authorizations.catalog, "now": authorizations.now(),
+                     "confirmed": confirmed},
             headers={"Cache-Control": "no-store"},
         )  # fmt: skip
 
@@ -57,3 +61,37 @@ class AuthorizationController(Controller):
         """End it now: the agent's very next request is refused."""
         await authorizations.revoke(await current_person(request), authorization_id)
         return Redirect(MINE, status_code=303)
+
+    @get(f"{MINE}/scan/{{token:str}}")
+    async def scanned(
+        self, request: Request[Any, Any, Any], token: FromPath[str],
+        authorizations: NamedDependency[AuthorizationService],
+        qr_tokens: NamedDependency[QrConfirmations],
+    ) -> Template:  # fmt: skip
+        """The tablet's QR, opened on the resident's phone: the proposal in words, to confirm.
+
+        Only its principal gets here (signed in); anyone else, or a used or expired code,
+        gets the same refusal.
+        """
+        authorization = await qr_tokens.proposal(
+            authorizations, await current_person(request), token
+        )
+        return Template(
+            template_name="assist/scan.html",
+            context={"tab": "me", "authorization": authorization, "token": token,
+                     "agent_name": await authorizations.agent_name(authorization),
+                     "catalog": authorizations.catalog, "now": authorizations.now()},
+            headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+        )  # fmt: skip
+
+    @post(f"{MINE}/scan/{{token:str}}", status_code=303)
+    async def confirm_scanned(
+        self, request: Request[Any, Any, Any], token: FromPath[str],
+        authorizations: NamedDependency[AuthorizationService],
+        qr_tokens: NamedDependency[QrConfirmations],
+    ) -> Redirect:  # fmt: skip
+        """Confirm (the code works once); the tablet notices and moves on."""
+        authorization = await qr_tokens.confirm(
+            authorizations, await current_person(request), token
+        )
+        return Redirect(f"{MINE}?confirmed={authorization.id}", status_code=303)

@@ -66,10 +66,12 @@ async def visit_page(
     visit, person = await desk.resident(visit_id)
     catalog = desk.drafts.catalog
     drafts = await desk.open_drafts(visit_id)
+    authorizations = await desk.authorizations.of_agent(desk.agent, person.id)
     return _page(
         "visit", status,
         card=await desk.visits.card(visit),
-        authorizations=await desk.authorizations.of_agent(desk.agent, person.id),
+        authorizations=authorizations,
+        awaiting_check=await desk.authorizations.awaiting_check([a.id for a in authorizations]),
         now=desk.authorizations.now(),
         preparable=sorted(await desk.allowed_bundles(person, Scope.PREPARE)),
         drafts=drafts,

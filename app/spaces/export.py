@@ -36,7 +36,7 @@ from app.applications.case_models import (
     SubCase,
 )
 from app.applications.models import Draft, DraftUpload
-from app.assist.models import Authorization, AuthorizationEvent, HomeVisit
+from app.assist.models import Authorization, AuthorizationEvent, HomeVisit, InPersonConfirmation
 from app.audit import service as audit
 from app.audit.models import AuditEvent, AuditKind
 from app.benefits.models import BenefitOffer
@@ -330,6 +330,12 @@ class ExportService:
             ),
             "assist_home_visit": _rows(
                 await self._all(select(HomeVisit).where(HomeVisit.person_id == person_id))
+            ),
+            # The check's record; the signature and ID photo stay sealed in the file storage.
+            "assist_in_person_confirmation": _rows(
+                await self._all(
+                    select(InPersonConfirmation).where(InPersonConfirmation.person_id == person_id)
+                )
             ),
         }
 

@@ -114,6 +114,9 @@ self.addEventListener("fetch", function (event) {
   if (url.pathname !== SCOPE && url.pathname.indexOf(SCOPE + "/") !== 0) {
     return;
   }
+  if (request.headers.get("HX-Request")) {
+    return;  // a fragment polled by htmx (the QR's status): not a page to keep
+  }
   event.respondWith(dropOtherDays().then(function () {
     return fetchAndKeep(request).catch(function () {
       return caches.open(today()).then(function (cache) {

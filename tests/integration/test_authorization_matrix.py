@@ -48,6 +48,8 @@ NOT_BUILT = {
     "passkey_id": "test_passkeys.py (removing another person's passkey)",
     "offer_id": "test_benefits.py (another person's offer is 404)",
     "complaint_id": "supervisors answer every complaint: no owner to tell apart",
+    "confirmation_id": "supervisors check every in-person confirmation: no owner to tell apart"
+    " (other staff get 404: test_assist_confirmation.py)",
 }
 # Owner pages this check cannot open as they are: a stream that never ends (see
 # test_notice_pages.py) and a form that needs ?field= of a pre-filled value (test_drafts.py).
