@@ -322,11 +322,43 @@ class InProcessWorker:
             elif not self._task.cancelled() and self._task.exception() is not None:
                 # The loop had already died (Redis lost); say so rather than lose it.
                 log.warning("worker loop had stopped", error=type(self._task.exception()).__name__)
+        await self._settle_stragglers()
         try:
             await self._pool.delete(worker.health_check_key)
         except (RedisError, OSError) as exc:
             # Redis went first (a crash, or a test stopping it): nothing left to tidy there.
             log.warning("worker closed without redis", error=type(exc).__name__)
+
+    async def _settle_stragglers(self) -> None:
+        """Let the worker's tasks that outlive its loop end before the app closes the pool.
+
+        arq finishes each job in ``asyncio.shield(finish_job(...))``: cancelling the job leaves
+        that bookkeeping running as a task of its own, and jobs may outlive a loop that died.
+        Anything using the pool after the app has disconnected it opens a fresh connection
+        that nobody closes (redis-py reconnects a pooled connection on use), and the socket
+        leaks when the loop ends. So: wait for them within the grace period, then cancel.
+        """
+        current = asyncio.current_task()
+        worker = self._worker
+        stragglers = {
+            task
+            for task in asyncio.all_tasks()
+            if task is not current and not task.done() and _runs_for(task, worker)
+        }
+        stragglers |= {task for task in worker.job_tasks.values() if not task.done()}
+        if not stragglers:
+            return
+        _, pending = await asyncio.wait(stragglers, timeout=_STOP_GRACE_SECONDS)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+
+
+def _runs_for(task: asyncio.Task[Any], worker: Worker) -> bool:
+    """Whether ``task`` runs one of ``worker``'s own coroutines (a job, its bookkeeping)."""
+    frame = getattr(task.get_coro(), "cr_frame", None)
+    return frame is not None and frame.f_locals.get("self") is worker
 
 
 async def run_worker(settings: Settings) -> None:
