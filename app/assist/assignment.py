@@ -82,19 +82,25 @@ class Dispatch:
         if area:
             query = query.where(VisitRequest.area == area)
         rows = (await self._db.scalars(query.order_by(VisitRequest.created_at))).all()
-        return [await self.item(r) for r in rows]
+        return [await self.item(r, reveal=False) for r in rows]
 
-    async def item(self, request: VisitRequest) -> QueueItem:
-        """One request with what the supervisor needs to assign it."""
+    async def item(self, request: VisitRequest, *, reveal: bool = True) -> QueueItem:
+        """One request with what the supervisor needs to assign it.
+
+        The list (``reveal=False``) decrypts nothing: the phone and the address are read only
+        on the request's own page.
+        """
         person = await self._db.get(Person, request.person_id) if request.person_id else None
         if person is None:
             raise NotFound
-        phone = self.requests.protector.reveal(person.phone_ciphertext, PERSON_PHONE)
+        phone = (
+            self.requests.protector.reveal(person.phone_ciphertext, PERSON_PHONE) if reveal else ""
+        )
         visit = await self._db.get(HomeVisit, request.visit_id) if request.visit_id else None
         worker = await self._db.get(Staff, visit.field_worker_id) if visit else None
         return QueueItem(
             request=request, resident_name=person.real_name or "", masked_phone=mask_phone(phone),
-            address=self.requests.address_of(request), visit=visit,
+            address=self.requests.address_of(request) if reveal else "", visit=visit,
             worker_name=worker.display_name if worker else "",
         )  # fmt: skip
 

@@ -127,6 +127,7 @@ class VisitRequestController(Controller):
         try:
             await requests.ask_for_relative(person, parsed)
         except errors.RuleViolation as exc:
+            raw["resident_phone"] = ""  # never echoed back into the page
             return form_page(requests, "request_form", 422, for_other=True, form=raw,
                              errors=exc.fields, action=f"{MINE}/for-someone")  # fmt: skip
         return Redirect(f"{MINE}?sent=1", status_code=303)
