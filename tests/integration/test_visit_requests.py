@@ -471,3 +471,30 @@ async def test_demo_areas_go_to_area_less_workers_once(apps: Client) -> None:
     assert second == 0
     assert first >= 0
     assert areas == [OTHER_AREA]  # a worker with an area is left alone
+
+
+async def test_after_two_weeks_a_relative_sees_closed_for_declined_and_unknown_alike(
+    apps: Client,
+) -> None:
+    jars = Jars(apps)
+    phone, grandma = await _resident(apps, jars, "grandma", name="王奶奶")
+    _, relative = await _resident(apps, jars, "relative", name="王小明")
+    for number in (phone, new_phone()):
+        answer = await _post(apps, "/me/visit-requests/for-someone",
+                             **_form(resident_name="王奶奶", resident_phone=number))  # fmt: skip
+        assert answer.status_code == 303
+    matched, unknown = await _requests_about(apps, requester_id=relative.id)
+    jars.be("grandma")
+    assert (await _post(apps, f"/me/visit-requests/{matched.id}/decline")).status_code == 303
+
+    async def seen_later(db: Any, runtime: Runtime) -> list[str]:
+        clock = Clock()
+        clock.fixed = clock.now() + timedelta(days=15)
+        service = VisitRequestService(db, protector=runtime.protector,
+                                      catalog=runtime.catalog.catalog, clock=clock)  # fmt: skip
+        person = await db.get(Person, relative.id)
+        return [v.shown_status for v in await service.asked_by(person)]
+
+    assert await _run(apps, seen_later) == ["closed", "closed"]
+    assert grandma.id == matched.person_id
+    assert unknown.person_id is None
