@@ -215,6 +215,12 @@ def _staff(settings: Settings, args: argparse.Namespace) -> int:
     from app.identity.staff_commands import create_staff_account, disable_staff_account
 
     try:
+        if args.action == "areas":
+            from app.assist.worker_areas import set_worker_areas
+
+            asyncio.run(set_worker_areas(settings, args.username, args.areas))
+            print(f"{args.username} now serves: {', '.join(sorted(set(args.areas)))}")  # noqa: T201
+            return 0
         if args.action == "disable":
             at_once = asyncio.run(disable_staff_account(settings, args.username))
             when = "now" if at_once else "at their next request"
@@ -261,6 +267,9 @@ def _add_staff_commands(sub: Any) -> None:
     )
     disable = actions.add_parser("disable", help="disable an account and end its sessions")
     disable.add_argument("username")
+    areas = actions.add_parser("areas", help="set the areas a field worker serves")
+    areas.add_argument("username")
+    areas.add_argument("areas", nargs="+", help="area codes (app/assist/areas.py)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

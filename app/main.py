@@ -58,6 +58,8 @@ from app.routes.staff_admin import StaffAdminController
 from app.routes.staff_benefits import BenefitDisputeController
 from app.routes.staff_cases import ReviewController, SupervisionController, WindowController
 from app.routes.verify import license_jwks, verify_json, verify_page
+from app.routes.visit_dispatch import DispatchController
+from app.routes.visit_requests import StaffVisitRequestController, VisitRequestController
 from app.routes.wallet import WalletController
 from app.runtime import Runtime
 from app.web import LocaleMiddleware, configure_jinja
@@ -119,6 +121,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ConnectedAppsController,
             DataUseController,
             AuthorizationController,
+            VisitRequestController,
+            StaffVisitRequestController,
+            DispatchController,
             EnterpriseController,
             PasskeyController,
             StaffSignInController,

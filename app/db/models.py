@@ -11,6 +11,7 @@ from app.applications.case_models import (
 )
 from app.applications.models import Draft, DraftUpload
 from app.assist.models import Authorization, AuthorizationEvent, HomeVisit
+from app.assist.request_models import VisitRequest, VisitRequestEvent, WorkerArea
 from app.audit.models import AuditEvent, AuditHead
 from app.benefits.models import BenefitOffer
 from app.identity.enterprise_models import Enterprise, EnterpriseMember
@@ -58,4 +59,7 @@ __all__ = [
     "SigningKey",
     "Staff",
     "SubCase",
+    "VisitRequest",
+    "VisitRequestEvent",
+    "WorkerArea",
 ]

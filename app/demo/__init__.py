@@ -9,6 +9,7 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from app.assist.worker_areas import seed_demo_areas
 from app.config import Settings
 from app.db import create_engine
 from app.demo.enterprises import load_demo_enterprises
@@ -36,6 +37,7 @@ async def load_demo_data(settings: Settings) -> int:
             )
             await session.flush()
             licenses_added = await issue_demo_licenses(session, protector_for(settings))
+            areas_added = await seed_demo_areas(session)
             await session.commit()
     finally:
         await engine.dispose()
@@ -44,5 +46,6 @@ async def load_demo_data(settings: Settings) -> int:
         departments_added=len(added),
         enterprises_added=enterprises_added,
         licenses_added=licenses_added,
+        worker_areas_added=areas_added,
     )
-    return len(added) + enterprises_added + licenses_added
+    return len(added) + enterprises_added + licenses_added + areas_added

@@ -19,6 +19,7 @@ from app.miniprogram_api.catalog import CatalogApi
 from app.miniprogram_api.drafts import DraftApi
 from app.miniprogram_api.enterprises import EnterpriseApi
 from app.miniprogram_api.notices import NoticeApi, NoticePreferenceApi
+from app.miniprogram_api.visit_requests import VisitRequestApi
 from app.navigation import Tab, tab_bar
 
 
@@ -64,5 +65,6 @@ def create_router() -> Router:
             ApplicationApi,
             NoticeApi,
             NoticePreferenceApi,
+            VisitRequestApi,
         ],
     )

@@ -67,6 +67,8 @@ def link_of(notice: Notice) -> str:
         return f"/me/benefits#offer-{notice.offer_id}"
     if notice.subject_key and notice.subject_key.startswith("authorization:"):
         return "/me/authorizations"
+    if notice.subject_key is not None and notice.subject_key.startswith("visit-request:"):
+        return "/me/visit-requests"
     return "/messages"
 
 

@@ -118,6 +118,12 @@ class NoticeKind(StrEnum):
     LICENSE_REVOKED = "license_revoked"  # 注销/吊销 by the issuing department
     OFFER_DISPUTE_ANSWERED = "offer_dispute_answered"  # 免申即享: staff answered an objection
     AUTHORIZATION_REJECTED = "authorization_rejected"  # 代办: an in-person confirmation refused
+    # 上门办 / 帮代办 requests (``app.assist.request_notices``)
+    VISIT_REQUEST_TO_CONFIRM = "visit_request_to_confirm"  # a relative asked for the resident
+    VISIT_REQUEST_RECORDED = "visit_request_recorded"  # staff asked for the resident
+    VISIT_ASSIGNED = "visit_assigned"
+    VISIT_CHANGED = "visit_changed"
+    VISIT_CANCELLED = "visit_cancelled"
 
 
 # Parameters: ``number`` (the license number, or the offer's benefit code), ``until`` (a
@@ -148,6 +154,37 @@ SUBJECT_TEXTS: Final[dict[NoticeKind, NoticeText]] = {
             "so it has ended and nothing more is done under it. Open My authorizations to see why."
         ),
         N_("Ended"),
+    ),
+    NoticeKind.VISIT_REQUEST_TO_CONFIRM: NoticeText(
+        N_("Someone asked for a home visit for you"),
+        N_(
+            "Someone who gave your name and phone number asked for a field worker to visit "
+            "you (request %(number)s). Open Me, then Home visits, to accept or decline it."
+        ),
+        N_("Confirm"),
+    ),
+    NoticeKind.VISIT_REQUEST_RECORDED: NoticeText(
+        N_("A home visit was requested for you"),
+        N_(
+            "Staff recorded a request for a field worker to visit you (request %(number)s). "
+            "Open Me, then Home visits, to see or cancel it."
+        ),
+        N_("Requested"),
+    ),
+    NoticeKind.VISIT_ASSIGNED: NoticeText(
+        N_("Home visit appointment"),
+        N_("Request %(number)s: field worker %(worker)s will come on %(day)s, %(time)s."),
+        N_("Booked"),
+    ),
+    NoticeKind.VISIT_CHANGED: NoticeText(
+        N_("Home visit changed"),
+        N_("Request %(number)s: the visit is now on %(day)s, %(time)s, by %(worker)s."),
+        N_("Changed"),
+    ),
+    NoticeKind.VISIT_CANCELLED: NoticeText(
+        N_("Home visit cancelled"),
+        N_("Request %(number)s was cancelled by staff. Open Me, then Home visits, for details."),
+        N_("Cancelled"),
     ),
 }
 

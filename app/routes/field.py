@@ -21,9 +21,11 @@ from app import errors
 from app.applications.context import CaseContext
 from app.applications.dependencies import provide_case_context
 from app.assist.acting import AssistedDesk
+from app.assist.assignment import Dispatch
 from app.assist.authorizations import AuthorizationRequest, ConfirmationCodes
 from app.assist.dependencies import provide_assisted_desk, provide_confirmation_codes
 from app.assist.models import Scope, VisitReason
+from app.assist.requests import VisitRequestService
 from app.assist.visits import PAST_DAY, VisitRequest, VisitService
 from app.config import PROJECT_ROOT
 from app.i18n import gettext as _
@@ -106,7 +108,9 @@ class FieldVisitController(Controller):
     dependencies = FIELD_DEPENDENCIES
 
     @get(VISITS)
-    async def today(self, desk: NamedDependency[AssistedDesk]) -> Template:
+    async def today(
+        self, desk: NamedDependency[AssistedDesk], cases: NamedDependency[CaseContext]
+    ) -> Template:
         """Today's visits, in the order they were scheduled.
 
         ``keep``: the pages the tablet's service worker fetches now to have them offline
@@ -118,7 +122,13 @@ class FieldVisitController(Controller):
             keep.append(visit_url(card.visit.id))
             keep.extend(f"{visit_url(card.visit.id)}/drafts/{d.id}"
                         for d in await desk.open_drafts(card.visit.id))  # fmt: skip
-        return _page("today", visits=visits, staff=desk.agent, keep=keep)
+        # Visits that came from a request: their address (in clear, only here and for the
+        # supervisor) and the resident's special needs.
+        requests = VisitRequestService(cases.db, protector=cases.protector, catalog=cases.catalog)
+        asked = await Dispatch(requests).tablet_details([card.visit.id for card in visits])
+        addresses = {vid: requests.address_of(r) for vid, r in asked.items()}
+        return _page("today", visits=visits, staff=desk.agent, keep=keep, requests=asked,
+                     addresses=addresses)  # fmt: skip
 
     @get(f"{VISITS}/offline")
     async def offline(self) -> Template:

@@ -26,11 +26,13 @@ from sqlalchemy import select
 from app.applications.case_models import SubCase
 from app.applications.context import Clock
 from app.applications.models import DraftUpload
+from app.assist.requests import RequestForm, VisitRequestService
 from app.identity.access import Access, access_of
 from app.notices.models import Notice
 from app.runtime import Runtime
 from app.wallet.service import Holder
 from tests.conftest import csrf_token, forget_code_cooldown, in_app, sign_in_as
+from tests.integration.application_support import BUNDLE as DESK_BUNDLE
 from tests.integration.application_support import Desk
 from tests.integration.assist_support import AssistWorld
 from tests.integration.staff_support import create_staff, sign_in_staff
@@ -40,7 +42,8 @@ from tests.integration.wallet_support import enterprise_of, issue, new_phone
 Client = AsyncTestClient[Litestar]
 
 # Path parameters that are not object ids get one plausible value each.
-PLAIN_VALUES = {"code": "birth-proof", "decision": "approve"}
+PLAIN_VALUES = {"code": "birth-proof", "decision": "approve", "answer": "cancel",
+                "action": "cancel"}  # fmt: skip
 # Ids of objects this world does not build, and where their owner-only access is tested.
 NOT_BUILT = {
     "account_id": "test_wechat_alipay.py (unbinding another person's account is 404)",
@@ -141,6 +144,13 @@ async def _world(client: Client, tmp_path: Any) -> World:
         worker = await assist.staff()
         visit = await assist.visit(worker, person)
         authorization = await assist.authorize(worker, person)
+        async with runtime.sessionmaker() as db, db.begin():
+            asked = await VisitRequestService(
+                db, protector=runtime.protector, catalog=runtime.catalog.catalog
+            ).ask_for_self(person, RequestForm(
+                kind="home_visit", address="测试路一号三楼", area="yuelu-juzizhou",
+                bundle=DESK_BUNDLE, preferred=((Clock().today().isoformat(), "am"),),
+            ))  # fmt: skip
         async with runtime.sessionmaker() as db:
             upload = await db.scalar(select(DraftUpload.id).where(DraftUpload.draft_id == draft.id))
             filed = await db.scalar(
@@ -160,6 +170,7 @@ async def _world(client: Client, tmp_path: Any) -> World:
             "application_id": submitted.id, "sub_case_id": sub_case.id,
             "department": sub_case.department_code, "notice_id": notice, "visit_id": visit,
             "authorization_id": authorization.id, "worker": worker.username,
+            "request_id": asked.id,
         }  # type: ignore[dict-item]  # fmt: skip
 
     made: dict[str, Any] = await in_app(client, objects)
@@ -242,7 +253,9 @@ async def _world(client: Client, tmp_path: Any) -> World:
             Principal(
                 "window clerk", member_of_staff(staff["window_clerk"]), {Access.STAFF_WINDOW_CLERK}
             ),
-            Principal("supervisor", member_of_staff(staff["supervisor"])),
+            Principal(
+                "supervisor", member_of_staff(staff["supervisor"]), {Access.STAFF_SUPERVISOR}
+            ),
             Principal("administrator", member_of_staff(staff["administrator"])),
             Principal("anonymous", anonymous),
         ],
