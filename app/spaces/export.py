@@ -37,6 +37,8 @@ from app.applications.case_models import (
 )
 from app.applications.models import Draft, DraftUpload
 from app.assist.models import Authorization, AuthorizationEvent, HomeVisit, InPersonConfirmation
+from app.assist.request_models import VisitRequest, VisitRequestEvent
+from app.assist.requests import address_context
 from app.audit import service as audit
 from app.audit.models import AuditEvent, AuditKind
 from app.benefits.models import BenefitOffer
@@ -96,6 +98,7 @@ class ExportService:
         tables.update(await self._drafts(person.id, reveal=full is not None))
         tables.update(await self._applications(person.id, reveal=full is not None))
         tables.update(await self._licenses(person.id, reveal=full is not None))
+        tables.update(await self._visit_requests(person.id, reveal=full is not None))
         tables.update(await self._records(person.id))
         tables.update(await self._services(person.id))
         sessions = await self._sessions.list_for(person.id)
@@ -338,6 +341,36 @@ class ExportService:
                 )
             ),
         }
+
+    async def _visit_requests(
+        self, person_id: UUID, *, reveal: bool
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Visit requests for them, and those they made for someone else.
+
+        Of a request they made for someone else they get what they typed and its history,
+        never whom it named (``person_id``) nor its real status: the request flow tells a
+        relative nothing of the resident, and the export must not either.
+        """
+        about_me = await self._all(select(VisitRequest).where(VisitRequest.person_id == person_id))
+        by_me = await self._all(
+            select(VisitRequest).where(
+                VisitRequest.requester_person_id == person_id,
+                (VisitRequest.person_id != person_id) | VisitRequest.person_id.is_(None),
+            )
+        )
+        requests: list[dict[str, Any]] = []
+        for request, mine in [*((r, True) for r in about_me), *((r, False) for r in by_me)]:
+            found = row(request, leave_out=() if mine else ("person_id", "status", "visit_id"))
+            found["address"] = self._unseal(
+                request.address_ciphertext, address_context(request.id), reveal
+            )
+            requests.append(found)
+        events = await self._all(
+            select(VisitRequestEvent).where(
+                VisitRequestEvent.request_id.in_([r.id for r in about_me])
+            )
+        )
+        return {"assist_visit_request": requests, "assist_visit_request_event": _rows(events)}
 
     def _unseal(self, sealed: str | None, context: str, reveal: bool) -> Any:
         if sealed is None:
