@@ -19,6 +19,7 @@ from app import errors
 from app.i18n import N_
 from app.i18n import gettext as _
 from app.identity.access import Access
+from app.problems import problem_responses
 from app.wallet.dependencies import provide_verifier, provide_wallet
 from app.wallet.fields import label_of
 from app.wallet.models import Verdict
@@ -68,6 +69,8 @@ class VerifyResponse(msgspec.Struct, kw_only=True, rename="camel"):
     opt=_PUBLIC,
     dependencies=_DEPENDENCIES,
     name="wallet-jwks",
+    # RFC 7517 names the type; the document said application/json until the fuzzer compared.
+    media_type="application/jwk-set+json",
 )
 async def license_jwks(wallet: NamedDependency[WalletService]) -> Response[dict[str, Any]]:
     """The departments' license-signing keys, current and retired (not the OIDC keys)."""
@@ -95,7 +98,10 @@ async def verify_page(
     )
 
 
-@post("/verify", opt=_PUBLIC, dependencies=_DEPENDENCIES, status_code=200, name="verify")
+@post(
+    "/verify", opt=_PUBLIC, dependencies=_DEPENDENCIES, status_code=200, name="verify",
+    responses=problem_responses(400, 413, 422, 429),
+)  # fmt: skip
 async def verify_json(
     request: Request[Any, Any, Any],
     data: JSONBody[dict[str, Any]],
