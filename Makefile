@@ -56,7 +56,8 @@ FUZZ_EXAMPLES ?= 500
 fuzz: install ## the long fuzz: Schemathesis, all phases, $(FUZZ_EXAMPLES) examples per operation; Hypothesis' long profile
 	ONETHING_FUZZ_LONG=1 ONETHING_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) ONETHING_HYPOTHESIS_PROFILE=long \
 	  $(PY) -m pytest -p no:cacheprovider tests/integration/test_fuzz_openapi.py \
-	  tests/unit/test_properties_*.py tests/unit/test_identity_numbers.py $(PYTEST_ARGS)
+	  tests/integration/test_application_state_properties.py tests/unit/test_properties_*.py \
+	  tests/unit/test_identity_numbers.py $(PYTEST_ARGS)
 
 check: install ## ruff, mypy --strict and the message catalogs
 	$(VENV)/bin/ruff check .
