@@ -2,7 +2,7 @@
 
 The app runs in-process (Litestar's test client: lifespan, Redis, worker) on the session's
 database; requests carry a signed-in resident's bearer token, and path ids are half the time
-the resident's real draft, application and notice, so that authenticated operations are
+the resident's real draft, application, notice and enterprise, so that authenticated operations are
 exercised past the sign-in check and past "not found". Every answer must:
 
 - not be a server error;
@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
@@ -40,11 +40,12 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from app.applications.context import Clock
+from app.identity.enterprises import EnterpriseService
 from app.main import create_app
 from app.problems import PROBLEM_JSON
 from tests.conftest import make_settings
 from tests.integration.application_support import Desk, loaded_catalog
-from tests.integration.wallet_support import new_phone
+from tests.integration.wallet_support import new_credit_code, new_phone
 from tests.pii_scan import scan_redis
 
 EXAMPLES = int(os.environ.get("ONETHING_FUZZ_EXAMPLES", "25"))
@@ -94,7 +95,8 @@ def _sign_in(client: TestClient[Litestar], phone: str) -> dict[str, str]:
 def resident(
     migrated_database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Resident]:
-    """One started app for the module, and a resident with a draft, an application, a notice."""
+    """One started app for the module; a resident with a draft, an application, a notice and
+    an enterprise they represent."""
     var = tmp_path_factory.mktemp("fuzz") / "var"
     app = create_app(make_settings(var, migrated_database_url))
     with TestClient(app=app, base_url="http://127.0.0.1:8000") as client:
@@ -107,7 +109,17 @@ def resident(
             person = await desk.person(phone)
             application = await desk.submit(person, await desk.draft(person))
             draft = await desk.draft(person)
-            return {"draft_id": str(draft.id), "application_id": str(application.id)}
+            async with runtime.sessionmaker() as db, db.begin():
+                enterprises = EnterpriseService(db, protector=runtime.protector)
+                name = f"测试企业{uuid4().hex[:6]}"
+                enterprise = await enterprises.register_from_registry(
+                    new_credit_code(), name, phone
+                )
+            return {
+                "draft_id": str(draft.id),
+                "application_id": str(application.id),
+                "enterprise_id": str(enterprise.id),
+            }
 
         ids = client.blocking_portal.call(objects)
         headers = _sign_in(client, phone)
