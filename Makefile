@@ -9,7 +9,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export LITESTAR_APP := app.main:create_app
 
 .DEFAULT_GOAL := help
-.PHONY: help install run worker migrate demo-data test check lint format bench locales clean
+.PHONY: help install run worker migrate demo-data test fuzz check lint format bench locales clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s "$$(printf '\t')"
@@ -51,6 +51,13 @@ worker: install ## the arq worker as its own process (only with REDIS_URL)
 
 test: install ## the whole test suite (browser tests skip with a notice without Chromium)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+FUZZ_EXAMPLES ?= 500
+fuzz: install ## the long fuzz: Schemathesis, all phases, $(FUZZ_EXAMPLES) examples per operation; Hypothesis' long profile
+	ONETHING_FUZZ_LONG=1 ONETHING_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) ONETHING_HYPOTHESIS_PROFILE=long \
+	  $(PY) -m pytest -p no:cacheprovider tests/integration/test_fuzz_openapi.py \
+	  tests/integration/test_application_state_properties.py tests/unit/test_properties_*.py \
+	  tests/unit/test_identity_numbers.py $(PYTEST_ARGS)
 
 check: install ## ruff, mypy --strict and the message catalogs
 	$(VENV)/bin/ruff check .

@@ -10,9 +10,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+import msgspec
 import structlog
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi import ResponseSpec
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE, HTTP_500_INTERNAL_SERVER_ERROR
 
@@ -27,6 +29,45 @@ JSON_PREFIXES = (
     "/mp/", "/healthz", "/readyz", "/schema", "/verify", "/.well-known/", "/hooks/",
 )  # fmt: skip
 PROBLEM_JSON = "application/problem+json"
+
+
+class FieldProblem(msgspec.Struct, kw_only=True):
+    """One field of the request that was refused, and why."""
+
+    field: str
+    message: str
+
+
+class Problem(msgspec.Struct, kw_only=True, rename="camel"):
+    """RFC 9457 problem details, as every JSON error of the app is written."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    request_id: str
+    errors: list[FieldProblem] | None = None
+
+
+# What any operation of a JSON API may answer besides its success: a malformed request, no
+# or an expired token, someone else's or a missing object, a conflict with the object's state,
+# a rule of the service, a body too large, too many requests, a dependency down.
+API_PROBLEMS = (400, 401, 403, 404, 409, 413, 422, 429, 503)
+
+
+def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI response specs: each status answers ``application/problem+json``."""
+    return {
+        status: ResponseSpec(
+            data_container=Problem,
+            media_type=PROBLEM_JSON,
+            description=f"Problem details (RFC 9457), status {status}",
+            generate_examples=False,
+        )
+        for status in statuses
+    }
+
 
 _DOMAIN_STATUS: dict[type[errors.DomainError], int] = {
     errors.BadRequest: 400,

@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from app.config import Environment, Settings
 from app.db import database_config
 from app.main import create_app
+from tests import hypothesis_profiles  # noqa: F401  (loads the ci / long profile)
 from tests.pii_scan import scan_files, scan_redis, scan_texts
 
 T = TypeVar("T")

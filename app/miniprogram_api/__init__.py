@@ -10,7 +10,9 @@ from enum import StrEnum
 
 import msgspec
 from litestar import Router, get
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromQuery
+from litestar.routes import HTTPRoute
 
 from app import i18n
 from app.miniprogram_api.applications import ApplicationApi
@@ -21,6 +23,7 @@ from app.miniprogram_api.enterprises import EnterpriseApi
 from app.miniprogram_api.notices import NoticeApi, NoticePreferenceApi
 from app.miniprogram_api.visit_requests import VisitRequestApi
 from app.navigation import Tab, tab_bar
+from app.problems import API_PROBLEMS, problem_responses
 
 
 class Platform(StrEnum):
@@ -53,7 +56,7 @@ async def app_config(platform: FromQuery[Platform]) -> AppConfig:
 
 def create_router() -> Router:
     """The ``/mp/v1`` router."""
-    return Router(
+    router = Router(
         path="/mp/v1",
         route_handlers=[
             app_config,
@@ -68,3 +71,14 @@ def create_router() -> Router:
             VisitRequestApi,
         ],
     )
+    # Every operation answers its errors in one format (app/problems.py); the document says so
+    # once here, so that clients and the fuzzer (tests/integration/test_fuzz_openapi.py) know
+    # each status and its body. A handler's own specs win.
+    for route in router.routes:
+        for handler in route.route_handlers if isinstance(route, HTTPRoute) else ():
+            if isinstance(handler, HTTPRouteHandler):
+                handler.responses = {
+                    **problem_responses(*API_PROBLEMS),
+                    **(handler.responses or {}),
+                }
+    return router
