@@ -3,10 +3,11 @@
 Settings (environment): ``LOAD_DURATION`` (locust ``-t``, default ``15m``), ``LOAD_USERS``
 (40), ``LOAD_SPAWN_RATE`` (10 a second), ``LOAD_MAX_ERRORS`` (0: answers other than 429/503
 that fail), ``LOAD_DRAIN_SECONDS`` (60: how long the outbox may take to drain after the
-load), ``LOAD_OUT`` (a folder to keep locust's CSV and the summary; a temporary one if
-unset). The app runs on SQLite and embedded Redis in a fresh temporary folder, unless
-``DATABASE_URL`` names a PostgreSQL server (a scratch database is made on it and dropped)
-and ``REDIS_URL`` a Redis (give it a database number of its own).
+load), ``LOAD_OVERLOAD_SECONDS`` (30; 0 skips the overload phase) and
+``LOAD_OVERLOAD_USERS`` (200), ``LOAD_OUT`` (a folder to keep locust's CSV and the
+summary; a temporary one if unset). The app runs on SQLite and embedded Redis in a fresh
+temporary folder, unless ``DATABASE_URL`` names a PostgreSQL server (a scratch database is
+made on it and dropped) and ``REDIS_URL`` a Redis (give it a database number of its own).
 """
 
 from __future__ import annotations
@@ -75,19 +76,47 @@ def _app_env(environ: Mapping[str, str], var_dir: Path, database: str | None) ->
     return env
 
 
-def _locust(url: str, out: Path, environ: Mapping[str, str], sessions: Path) -> int:
+def _locust(
+    url: str, out: Path, environ: Mapping[str, str], *, users: int, rate: int, duration: str,
+    csv: str, classes: tuple[str, ...] = ("Applicant", "Visitor"),
+) -> int:  # fmt: skip
     """Run locust headless against ``url``; its exit status (1 when any request failed)."""
-    env = dict(environ) | {"LOAD_SESSIONS": str(sessions), "LOAD_LEDGER": str(out / "ledger.jsonl")}
+    env = dict(environ) | {
+        "LOAD_SESSIONS": str(out / "sessions.json"),
+        "LOAD_LEDGER": str(out / "ledger.jsonl"),
+    }
     command = [
         sys.executable, "-m", "locust", "-f", str(PROJECT_ROOT / "load" / "locustfile.py"),
-        "--headless", "--host", url.rstrip("/"),
-        "-u", str(_int(environ, "LOAD_USERS", 40)),
-        "-r", str(_int(environ, "LOAD_SPAWN_RATE", 10)),
-        "-t", environ.get("LOAD_DURATION", "").strip() or "15m",
-        "--stop-timeout", "10", "--csv", str(out / "locust"), "--only-summary",
-        "--loglevel", "WARNING",
+        "--headless", "--host", url.rstrip("/"), "-u", str(users), "-r", str(rate),
+        "-t", duration, "--stop-timeout", "10", "--csv", str(out / csv), "--only-summary",
+        "--loglevel", "WARNING", *classes,
     ]  # fmt: skip
     return subprocess.run(command, cwd=PROJECT_ROOT, env=env, check=False).returncode
+
+
+def _overload(url: str, out: Path, environ: Mapping[str, str]) -> dict[str, Any] | None:
+    """A flood with no pauses (``LOAD_OVERLOAD_USERS``, 200, for ``LOAD_OVERLOAD_SECONDS``)."""
+    seconds = _int(environ, "LOAD_OVERLOAD_SECONDS", 30)
+    if seconds <= 0:
+        return None
+    users = _int(environ, "LOAD_OVERLOAD_USERS", 200)
+    _locust(url, out, environ, users=users, rate=users, duration=f"{seconds}s",
+            csv="overload", classes=("Flood",))  # fmt: skip
+    rows = report.rows(out / "overload")
+    shed, other, messages = report.failures(out / "overload")
+    total = next((r for r in rows if r.name == "Aggregated"), None)
+    health = next((r for r in rows if r.name == "flood: healthz"), None)
+    return {
+        "users": users,
+        "seconds": seconds,
+        "requests": total.requests if total else 0,
+        "rps": total.rps if total else 0.0,
+        "shed_429_503": shed,
+        "errors": other,
+        "error_messages": messages,
+        "healthz_failures": health.failures if health else 0,
+        "table": report.table(rows),
+    }
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -160,7 +189,9 @@ def run(environ: Mapping[str, str]) -> int:
                 time.monotonic(),
                 os.getloadavg(),
             )
-            _locust(url, out, environ, out / "sessions.json")
+            _locust(url, out, environ, users=_int(environ, "LOAD_USERS", 40),
+                    rate=_int(environ, "LOAD_SPAWN_RATE", 10), csv="locust",
+                    duration=environ.get("LOAD_DURATION", "").strip() or "15m")  # fmt: skip
             cpu = _cpu_seconds(server_pid) - cpu_before
             wall = time.monotonic() - wall_before
             ledger = [
@@ -171,6 +202,7 @@ def run(environ: Mapping[str, str]) -> int:
             found = check(
                 load_settings(env), ledger, float(_int(environ, "LOAD_DRAIN_SECONDS", 60))
             )
+            overload = _overload(url, out, environ)
         machine = {
             "cpus": os.cpu_count(),
             "loadavg_before": [round(x, 2) for x in load_before],
@@ -179,7 +211,7 @@ def run(environ: Mapping[str, str]) -> int:
             "database": "postgresql" if database else "sqlite",
             "redis": "shared" if environ.get("REDIS_URL", "").strip() else "embedded",
         }
-        summary = _summary(out, found, machine, environ)
+        summary = _summary(out, found, machine, environ) | {"overload": overload}
         (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2))
         return _verdict(summary, _int(environ, "LOAD_MAX_ERRORS", 0), out)
 
@@ -215,6 +247,18 @@ def _verdict(summary: dict[str, Any], max_errors: int, out: Path) -> int:
     for message in summary["error_messages"]:
         print(f"  {message}")
     problems = []
+    overload = summary["overload"]
+    if overload:
+        print(
+            f"\noverload: {overload['users']} users without pauses for {overload['seconds']} s: "
+            f"{overload['requests']:,} requests at {overload['rps']:.1f}/s, shed (429/503) "
+            f"{overload['shed_429_503']}, other failures {overload['errors']}, /healthz "
+            f"failures {overload['healthz_failures']}\n{overload['table']}"
+        )
+        for message in overload["error_messages"]:
+            print(f"  {message}")
+        if overload["errors"] > max_errors:
+            problems.append(f"overload: {overload['errors']} failures other than 429/503")
     if summary["errors"] > max_errors:
         problems.append(f"{summary['errors']} failures other than 429/503 (allowed {max_errors})")
     if summary["wrong_submissions"]:

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from locust import HttpUser, between, task
+from locust import HttpUser, between, constant, task
 
 from load import journey
 from load.prepare import card_token
@@ -160,3 +160,39 @@ class Visitor(_Resident):
         if fresh:
             self.client.post("/verify", json={"token": random.choice(fresh)},
                              name="verify: card", cookies={})  # fmt: skip
+
+
+class Flood(HttpUser):
+    """The overload phase only (``python -m load`` names the classes of each phase).
+
+    Not part of the mix: locust runs it alone after the mix, to show that a flood gets
+    429/503 with Retry-After rather than errors or hangs.
+    """
+
+    wait_time = constant(0)
+
+    def on_start(self) -> None:
+        """Share a resident's session, round robin."""
+        self.session = _SESSIONS[next(_VISITORS) % len(_SESSIONS)]
+        self.client.cookies.set("sid", self.session["sid"])
+
+    @task(3)
+    def home(self) -> None:
+        """首页."""
+        self.client.get("/", name="flood: home", timeout=30)
+
+    @task(2)
+    def guide(self) -> None:
+        """A guide page."""
+        self.client.get(f"/guide/{self.session['bundle']}", name="flood: guide", timeout=30)
+
+    @task(2)
+    def progress(self) -> None:
+        """An application page."""
+        application = random.choice(self.session["applications"])
+        self.client.get(f"/me/applications/{application}", name="flood: progress", timeout=30)
+
+    @task(1)
+    def health(self) -> None:
+        """The liveness check must keep answering 200 (never shed)."""
+        self.client.get("/healthz", name="flood: healthz", timeout=30)
