@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,7 +68,7 @@ def percentile(values: list[float], share: float) -> float:
     """Nearest-rank percentile of sorted ``values`` (0 when empty)."""
     if not values:
         return 0.0
-    rank = max(0, min(len(values) - 1, round(share * len(values) + 0.5) - 1))
+    rank = max(0, min(len(values) - 1, math.ceil(share * len(values)) - 1))
     return values[rank]
 
 
