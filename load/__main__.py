@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import PROJECT_ROOT
-from bench.servers import ServerError, free_port, serving
+from bench.servers import ServerError, free_port, serving, stop
 from load import report
 from load.checks import Outcome, check
 from load.prepare import prepare
@@ -74,6 +74,24 @@ def _app_env(environ: Mapping[str, str], var_dir: Path, database: str | None) ->
     if environ.get("REDIS_URL", "").strip():
         env["REDIS_URL"] = environ["REDIS_URL"]
     return env
+
+
+@contextlib.contextmanager
+def _worker(env: Mapping[str, str], out: Path) -> Iterator[None]:
+    """With ``REDIS_URL`` the app runs no worker in process (``make worker``): start one."""
+    if not env.get("REDIS_URL"):
+        yield
+        return
+    with (out / "worker.log").open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "app", "worker"], cwd=PROJECT_ROOT, env=dict(env),
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    try:
+        yield
+    finally:
+        stop(proc)
 
 
 def _locust(
@@ -177,7 +195,10 @@ def run(environ: Mapping[str, str]) -> int:
         port = free_port()
         env |= {"ONETHING_HOST": "127.0.0.1", "ONETHING_PORT": str(port)}
         command = [sys.executable, "-m", "app", "serve"]
-        with serving(command, port, env, out / "server.log", _STARTUP_TIMEOUT) as url:
+        with (
+            _worker(env, out),
+            serving(command, port, env, out / "server.log", _STARTUP_TIMEOUT) as url,
+        ):
             sessions = prepare(url.rstrip("/"))
             if not sessions:
                 print("load: no resident could be prepared; see the notices above")
