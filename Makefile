@@ -9,7 +9,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export LITESTAR_APP := app.main:create_app
 
 .DEFAULT_GOAL := help
-.PHONY: help install run worker migrate demo-data test fuzz check lint format bench locales clean
+.PHONY: help install run worker migrate demo-data test fuzz check lint format bench load load-ci locales clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s "$$(printf '\t')"
@@ -71,6 +71,13 @@ format: install ## apply ruff's formatting and fixes
 
 bench: install ## benchmarks beside their anchors (see bench/README.md)
 	$(PY) -m bench
+
+LOAD_DURATION ?= 15m
+load: install ## the load run: a realistic mix on loopback for LOAD_DURATION (15m), then checks (docs/PERFORMANCE.md)
+	LOAD_DURATION=$(LOAD_DURATION) $(PY) -m load
+
+load-ci: install ## the load run's bounded form for CI (under 2 minutes): 60 s of the mix, 15 s of overload, the same checks
+	LOAD_DURATION=60s LOAD_OVERLOAD_SECONDS=15 $(PY) -m load
 
 locales: install ## re-extract messages and merge them into every catalog
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k gettext -k N_ -k ngettext:1,2 \

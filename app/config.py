@@ -49,6 +49,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     log_json: bool = True
     default_locale: str = "zh_Hans"
     max_request_body_bytes: int = 10 * 1024 * 1024
+    # Load shedding (app/shedding.py): requests in flight per process before the next ones
+    # get 503 with Retry-After at once; 0 turns it off.
+    max_in_flight_requests: Annotated[int, msgspec.Meta(ge=0)] = 64
     readiness_timeout_seconds: float = 2.0
     # PostgreSQL: connecting, or waiting for a free pooled connection, gives up after this
     # long; a request's single statement after the second. Past either, the request answers
@@ -199,6 +202,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "ONETHING_LOG_JSON": "log_json",
     "ONETHING_DEFAULT_LOCALE": "default_locale",
     "ONETHING_MAX_REQUEST_BODY_BYTES": "max_request_body_bytes",
+    "ONETHING_MAX_IN_FLIGHT_REQUESTS": "max_in_flight_requests",
     "ONETHING_READINESS_TIMEOUT_SECONDS": "readiness_timeout_seconds",
     "ONETHING_DATABASE_CONNECT_TIMEOUT_SECONDS": "database_connect_timeout_seconds",
     "ONETHING_DATABASE_STATEMENT_TIMEOUT_SECONDS": "database_statement_timeout_seconds",

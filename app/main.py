@@ -62,6 +62,7 @@ from app.routes.visit_dispatch import DispatchController
 from app.routes.visit_requests import StaffVisitRequestController, VisitRequestController
 from app.routes.wallet import WalletController
 from app.runtime import Runtime
+from app.shedding import LoadSheddingMiddleware
 from app.web import LocaleMiddleware, configure_jinja
 
 TEMPLATES_DIR = PROJECT_ROOT / "app" / "templates"
@@ -88,18 +89,23 @@ def _openapi() -> OpenAPIConfig:
 
 
 class OneThing(Litestar):
-    """Litestar with request ids and language negotiation outside routing.
+    """Litestar with request ids, language negotiation and load shedding outside routing.
 
     Litestar runs route middleware only for matched routes, so a 404 or 405 would
     otherwise get no request id and an error page in the default language.
     """
 
-    def __init__(self, *args: Any, default_locale: str, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, default_locale: str, max_in_flight: int = 0, **kwargs: Any
+    ) -> None:
         self._default_locale = default_locale
+        self.shedding = LoadSheddingMiddleware(max_in_flight)
         super().__init__(*args, **kwargs)
 
     def _create_asgi_handler(self) -> ASGIApp:
-        inner = super()._create_asgi_handler()
+        # Shedding sits inside the request id and language, so a 503 has both, and outside
+        # routing, so an overloaded process refuses before any session or database work.
+        inner = self.shedding(super()._create_asgi_handler())
         return RequestIdMiddleware()(LocaleMiddleware(self._default_locale)(inner))
 
 
@@ -111,6 +117,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     runtime = Runtime(settings, engine)
     return OneThing(
         default_locale=settings.default_locale,
+        max_in_flight=settings.max_in_flight_requests,
         route_handlers=[
             ShellController,
             SignInController,

@@ -41,11 +41,15 @@ class CodeForm(msgspec.Struct, kw_only=True):
     next: str = "/me"
 
 
-def _form(name: str, status: int = 200, **context: Any) -> Template:
+def _form(
+    name: str, status: int = 200, *, retry_after: int | None = None, **context: Any
+) -> Template:
     return Template(
         template_name=f"sign_in/{name}.html",
         context={"tab": "me", "errors": {}, "message": None, **context},
         status_code=status,
+        # A 429 says when to come back, on the page as on the API (RFC 6585, RFC 9110).
+        headers={"Retry-After": str(retry_after)} if retry_after else None,
     )
 
 
@@ -104,8 +108,9 @@ class SignInController(Controller):
             )
         except errors.RateLimited as exc:
             return _form(
-                "phone", 429, next=safe_next(data.next), phone=data.phone, message=exc.message
-            )
+                "phone", 429, retry_after=exc.retry_after, next=safe_next(data.next),
+                phone=data.phone, message=exc.message,
+            )  # fmt: skip
         return _form("code", next=safe_next(data.next), phone=data.phone, sent=sent)
 
     @post("/sign-in/verify", opt={"access": Access.PUBLIC}, status_code=303)
