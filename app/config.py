@@ -67,6 +67,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # SMS one-time codes. No gateway URL means the developer outbox (refused in production).
     sms_gateway_url: str | None = None
     sms_code_ttl_seconds: int = 300
+    # The wait before another code may be sent to the same phone (any purpose).
+    sms_code_resend_seconds: Annotated[int, msgspec.Meta(ge=1, le=3600)] = 60
     # Shared with the SMS gateway: it signs its delivery receipts (回执) with it (HMAC-SHA256).
     # Unset: receipts are not taken (their route answers 404).
     sms_receipt_secret: str | None = None
@@ -213,6 +215,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "ONETHING_SESSION_ABSOLUTE_HOURS": "session_absolute_hours",
     "ONETHING_SMS_GATEWAY_URL": "sms_gateway_url",
     "ONETHING_SMS_CODE_TTL_SECONDS": "sms_code_ttl_seconds",
+    "ONETHING_SMS_CODE_RESEND_SECONDS": "sms_code_resend_seconds",
     "ONETHING_SMS_RECEIPT_SECRET": "sms_receipt_secret",
     "ONETHING_OUTBOUND_TIMEOUT_SECONDS": "outbound_timeout_seconds",
     "ONETHING_DATA_KEYS": "data_keys",

@@ -99,6 +99,7 @@ class Runtime:
             limiter=self.limiter,
             secret=settings.secret_key,
             ttl_seconds=settings.sms_code_ttl_seconds,
+            resend_seconds=settings.sms_code_resend_seconds,
         )
         self.http = httpx.AsyncClient(timeout=settings.outbound_timeout_seconds)
         self.sms: SmsGateway = (

@@ -42,12 +42,19 @@ class CodeService:
     """Issues and checks codes for a (phone index, purpose) pair."""
 
     def __init__(
-        self, redis: Redis, *, limiter: RateLimiter, secret: str, ttl_seconds: int
+        self,
+        redis: Redis,
+        *,
+        limiter: RateLimiter,
+        secret: str,
+        ttl_seconds: int,
+        resend_seconds: int = RESEND_COOLDOWN_SECONDS,
     ) -> None:
         self._redis = redis
         self._limiter = limiter
         self._secret = secret.encode()
         self.ttl_seconds = ttl_seconds
+        self.resend_seconds = resend_seconds
 
     async def issue(self, phone_index: str, *, client_ip: str, purpose: str = "sign-in") -> str:
         """A new six-digit code replacing any earlier one; RateLimited when asked too often."""
@@ -71,7 +78,7 @@ class CodeService:
 
     async def _check_limits(self, phone_index: str, client_ip: str) -> None:
         cooldown = f"{_COOLDOWN}{phone_index}"
-        if not await self._redis.set(cooldown, 1, ex=RESEND_COOLDOWN_SECONDS, nx=True):
+        if not await self._redis.set(cooldown, 1, ex=self.resend_seconds, nx=True):
             wait = await self._redis.ttl(cooldown)
             raise RateLimited(
                 N_("A code was sent moments ago. Please wait before asking for another."),

@@ -51,6 +51,8 @@ def server_env(var_dir: Path, port: int, database_url: str | None) -> dict[str, 
         ONETHING_HOST="127.0.0.1",
         ONETHING_ENV="test",
         ONETHING_LOG_JSON="true",
+        # Journeys text a resident twice within a minute (sign-in, then the tablet's code).
+        ONETHING_SMS_CODE_RESEND_SECONDS="3",
         PYTHONUNBUFFERED="1",
     )
     return env

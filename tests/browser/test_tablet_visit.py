@@ -77,14 +77,14 @@ def _photo() -> bytes:
 
 def _confirm_with_code(tablet: Page, visit_url: str) -> None:
     masked = f"{AYGUL.phone[:3]}****{AYGUL.phone[-4:]}"
-    for _ in range(2):  # the resident signed in with a code less than a minute ago
+    for _ in range(2):  # the resident signed in with a code moments ago (3 s wait here)
         tablet.get_by_role("button", name="给居民发送验证码").click()
         sent = tablet.get_by_text("验证码已发送到居民手机。")
         cooling = tablet.get_by_text("验证码刚刚已发送")
         expect(sent.or_(cooling)).to_be_visible()
         if sent.count():
             break
-        tablet.wait_for_timeout(61_000)
+        tablet.wait_for_timeout(3_500)
         tablet.goto(visit_url)
     tablet.get_by_label("居民告诉您的验证码").fill(code_from_outbox(tablet, masked))
     tablet.get_by_role("button", name="确认", exact=True).click()
