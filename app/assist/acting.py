@@ -32,11 +32,17 @@ from app.records.service import FieldRequest, Purpose, RecordRead, RecordsServic
 
 
 class OnBehalfRecords:
-    """``RecordsService`` as drafts see it, with every read logged under the worker's id."""
+    """``RecordsService`` as drafts see it, with every read logged under the agent's id.
 
-    def __init__(self, records: RecordsService, staff_id: UUID) -> None:
+    The agent is a field worker (``staff_id``) or a relative or guardian (``person_id``).
+    """
+
+    def __init__(
+        self, records: RecordsService, staff_id: UUID | None, *, person_id: UUID | None = None
+    ) -> None:
         self._records = records
         self._staff_id = staff_id
+        self._person_id = person_id
 
     async def grant_consent(
         self, person: Person, purpose: Purpose, requests: Sequence[FieldRequest], *,
@@ -51,8 +57,9 @@ class OnBehalfRecords:
     ) -> RecordRead:  # fmt: skip
         """Read, with the worker named as accessor in the data-access log."""
         return await self._records.read_outcomes(
-            person, purpose, requests, enterprise=enterprise, accessor_staff_id=self._staff_id
-        )
+            person, purpose, requests, enterprise=enterprise, accessor_staff_id=self._staff_id,
+            accessor_person_id=self._person_id,
+        )  # fmt: skip
 
     async def report_error(
         self, person: Person, source: str, field: str, note: str, purpose: Purpose, *,

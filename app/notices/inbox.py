@@ -65,6 +65,8 @@ def link_of(notice: Notice) -> str:
         return f"/me/licenses/{notice.license_id}"
     if notice.offer_id is not None:
         return f"/me/benefits#offer-{notice.offer_id}"
+    if (notice.subject_key or "").startswith("authorization:"):
+        return "/me/authorizations"
     return "/messages"
 
 

@@ -117,6 +117,8 @@ class NoticeKind(StrEnum):
     LICENSE_EXPIRING = "license_expiring"  # 证照到期提醒, ahead of ``valid_until``
     LICENSE_REVOKED = "license_revoked"  # 注销/吊销 by the issuing department
     OFFER_DISPUTE_ANSWERED = "offer_dispute_answered"  # 免申即享: staff answered an objection
+    AUTHORIZATION_GIVEN = "authorization_given"  # a resident named this person their agent
+    AUTHORIZATION_ASKED = "authorization_asked"  # a relative asks to act for this person
 
 
 # Parameters: ``number`` (the license number, or the offer's benefit code), ``until`` (a
@@ -139,6 +141,22 @@ SUBJECT_TEXTS: Final[dict[NoticeKind, NoticeText]] = {
         N_("Your objection was answered"),
         N_("Staff have answered your objection to a benefit offer. Open it to see the answer."),
         N_("Answered"),
+    ),
+    NoticeKind.AUTHORIZATION_GIVEN: NoticeText(
+        N_("You may act for someone"),
+        N_(
+            "A resident authorized you to act for them. See who and what for under "
+            "Me → My authorizations."
+        ),
+        N_("Authorized"),
+    ),
+    NoticeKind.AUTHORIZATION_ASKED: NoticeText(
+        N_("Someone asks to act for you"),
+        N_(
+            "A relative asks to act for you. Nothing happens unless you confirm it under "
+            "Me → My authorizations."
+        ),
+        N_("To confirm"),
     ),
 }
 
