@@ -47,6 +47,7 @@ from app.routes.oidc import ConnectedAppsController, OidcController
 from app.routes.passkeys import PasskeyController
 from app.routes.real_name import RealNameController
 from app.routes.records import DataUseController
+from app.routes.relatives import RelativeController, StaffGuardianshipController
 from app.routes.shell import ShellController, not_found_page
 from app.routes.sign_in import SignInController
 from app.routes.sms_receipts import sms_receipt
@@ -117,6 +118,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ConnectedAppsController,
             DataUseController,
             AuthorizationController,
+            RelativeController,
+            StaffGuardianshipController,
             EnterpriseController,
             PasskeyController,
             StaffSignInController,

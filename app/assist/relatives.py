@@ -11,7 +11,7 @@ The relative, signed in, then acts for the principal (``app.assist.agency``) und
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 import msgspec
@@ -77,6 +77,10 @@ class Relatives:
         self._db = db
         self._authorizations = authorizations
         self._protector = protector
+
+    def now(self) -> datetime:
+        """The authorizations' clock."""
+        return self._authorizations.now()
 
     def _checked(self, request: RelativeRequest) -> AuthorizationRequest:
         scope = AuthorizationRequest(bundles=request.bundles, scopes=request.scopes,

@@ -7,12 +7,14 @@ from uuid import UUID
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from app.assist.authorizations import AuthorizationService
 from app.assist.dependencies import provide_authorizations
+from app.assist.models import Scope
 from app.identity.access import Access
+from app.records.sources import SubjectKind
 from app.routes.sign_in import current_person
 
 MINE = "/me/authorizations"
@@ -29,14 +31,20 @@ class AuthorizationController(Controller):
 
     @get(MINE)
     async def mine(
-        self, request: Request[Any, Any, Any], authorizations: NamedDependency[AuthorizationService]
-    ) -> Template:
-        """Every authorization the resident gave, each with its history."""
+        self, request: Request[Any, Any, Any],
+        authorizations: NamedDependency[AuthorizationService],
+        named: FromQuery[str] = "",
+    ) -> Template:  # fmt: skip
+        """Every authorization the resident gave, each with its history; naming a relative."""
         person = await current_person(request)
+        catalog = authorizations.catalog
         return Template(
             template_name="assist/mine.html",
             context={"tab": "me", "views": await authorizations.mine(person),
-                     "catalog": authorizations.catalog, "now": authorizations.now()},
+                     "catalog": catalog, "now": authorizations.now(),
+                     "bundles": [b for b in catalog.bundles.values()
+                                 if b.modelled and b.audience is SubjectKind.PERSON],
+                     "scopes": [str(s) for s in Scope], "errors": {}, "named": bool(named)},
             headers={"Cache-Control": "no-store"},
         )  # fmt: skip
 
