@@ -20,9 +20,8 @@ The ward cannot revoke a guardianship; the guardian gives it up, or staff end it
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, date, datetime, time, timedelta, timezone
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -154,7 +153,7 @@ class Guardianships:
         now = self._authorizations.now()
         authorization = self._new(ward, guardian, GuardianshipBasis.COURT_APPOINTED,
                                   now + timedelta(days=365 * COURT_YEARS))  # fmt: skip
-        key = f"guardianship/{hashlib.sha256(clean.data).hexdigest()}.{clean.extension}"
+        key = f"uploads/{uuid4()}"  # like every stored upload; the type is in the bytes
         await self._storage.put(key, clean.data)
         authorization.proof_upload_key = key
         authorization.proof_note = filename.rsplit(".", 1)[0][:80] or "document"
