@@ -7,8 +7,8 @@ expired, the choice is forgotten and the request is the agent's own. While it ho
 resident's own pages under ``/me/drafts`` and ``/me/applications`` work on the principal's
 drafts and applications, each step passing ``AuthorizationService.require_agent`` for its
 scope and bundle (404 otherwise): the same checklist as a field worker's ``AssistedDesk``.
-Other pages of the resident's space stay the agent's own; ``applicant()`` answers 404 on
-them while a principal is chosen, so nothing of the principal leaks through them.
+Other pages of the resident's space stay the agent's own (``applicant()`` answers the agent
+there), so nothing of the principal shows through them.
 """
 
 from __future__ import annotations

@@ -43,17 +43,17 @@ DRAFT_DEPENDENCIES = {
 async def applicant(request: Request[Any, Any, Any]) -> tuple[Person, UUID | None]:
     """The signed-in person and the enterprise they act for (None: as themself).
 
-    While a relative or guardian acts for a principal (``app.assist.agency``), the principal,
-    on the acted pages only (404 elsewhere); each step then checks its scope and bundle.
+    While a relative or guardian acts for a principal (``app.assist.agency``), the principal
+    on the acted pages (each step then checks its scope and bundle); the agent elsewhere.
     """
     person = await signed_in_person(request)
     if person is None:  # the guard requires one on these routes
         raise errors.Unauthenticated
     agency = await acting_principal(request)
-    if agency is not None:
-        if not request.url.path.startswith(ACTED_PATHS):
-            raise errors.NotFound
+    if agency is not None and request.url.path.startswith(ACTED_PATHS):
         return agency.principal, None
+    if agency is not None:  # elsewhere (their own notices …) the agent is themself
+        return person, None
     acting = await acting_enterprise(request)
     return person, acting.id if acting else None
 
