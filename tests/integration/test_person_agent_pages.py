@@ -18,7 +18,8 @@ from app.assist.models import Authorization
 from app.identity.models import Person
 from app.runtime import Runtime
 from tests.conftest import csrf_token, in_app, sign_in_as
-from tests.integration.application_support import BUNDLE, Desk, new_phone
+from tests.integration.application_support import BUNDLE, PDF, Desk, new_phone
+from tests.integration.staff_support import create_staff, sign_in_staff
 
 Client = AsyncTestClient[Litestar]
 _KEY = re.compile(r'name="idempotency_key" value="([0-9a-f]+)"')
@@ -172,3 +173,48 @@ async def test_a_relative_acts_for_a_resident_through_the_resident_pages(apps: C
     assert (await apps.get(f"/me/drafts/{second.id}/review")).status_code == 404
     assert str(second.id) not in (await apps.get("/me/drafts")).text
     assert stranger.id != relative.id
+
+
+async def test_court_documents_wait_for_a_clerk_and_other_roles_get_404(apps: Client) -> None:
+    jars = Jars(apps)
+    guardian_phone, ward_phone = new_phone(), new_phone()
+    await jars.sign_in("ward", ward_phone, "吴先生")
+    await jars.sign_in("guardian", guardian_phone, "吴监护")
+    token = await csrf_token(apps)
+    sent = await apps.post(
+        "/me/guardianships/court",
+        data={"_csrf_token": token, "phone": ward_phone, "name": "吴先生"},
+        files={"document": ("判决书.pdf", PDF, "application/pdf")},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303, sent.text
+    assert sent.headers["location"] == "/me/acting-for?done=court"
+    page = await apps.get("/me/acting-for?done=court")
+    assert "吴先生" in page.text  # listed, waiting for a check
+
+    apps.cookies.clear()
+    worker = await create_staff(apps, role="field_worker")
+    await sign_in_staff(apps, worker.username)
+    assert (await apps.get("/staff/guardianships")).status_code == 404
+    apps.cookies.clear()
+    clerk = await create_staff(apps, role="window_clerk")
+    await sign_in_staff(apps, clerk.username)
+    waiting = await apps.get("/staff/guardianships")
+    assert waiting.status_code == 200
+    found = re.search(r"/staff/guardianships/([0-9a-f-]{36})/document", waiting.text)
+    assert found, waiting.text
+    document = await apps.get(found.group(0))
+    assert document.status_code == 200
+    assert document.content.startswith(b"%PDF")
+    confirmed = await _post(apps, f"/staff/guardianships/{found.group(1)}/confirm")
+    assert confirmed.status_code == 303
+
+    jars.be("guardian")
+    chosen = await _post(apps, "/me/acting-for/switch", principal=str(
+        await _db(apps, lambda db: _ward_id(db, found.group(1)))))  # fmt: skip
+    assert chosen.status_code == 303
+
+
+async def _ward_id(db: Any, authorization_id: str) -> UUID:
+    found = await db.get(Authorization, UUID(authorization_id))
+    return UUID(str(found.person_id))
