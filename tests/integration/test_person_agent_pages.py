@@ -131,7 +131,9 @@ async def test_a_relative_acts_for_a_resident_through_the_resident_pages(apps: C
                             idempotency_key=key.group(1), delivery="electronic")  # fmt: skip
     assert submitted.status_code == 303, submitted.text
     url = submitted.headers["location"]
-    assert (await apps.get(url)).status_code == 200
+    shown = await apps.get(url)
+    assert shown.status_code == 200
+    assert "王小明" in shown.text  # the history names the agent who submitted for her
     application_id = UUID(url.rsplit("/", 1)[-1])
 
     async def stored(db: Any) -> tuple[str, UUID, str]:
