@@ -49,6 +49,7 @@ from app.routes.oidc import ConnectedAppsController, OidcController
 from app.routes.passkeys import PasskeyController
 from app.routes.real_name import RealNameController
 from app.routes.records import DataUseController
+from app.routes.relatives import RelativeController, StaffGuardianshipController
 from app.routes.shell import ShellController, not_found_page
 from app.routes.sign_in import SignInController
 from app.routes.sms_receipts import sms_receipt
@@ -131,6 +132,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             VisitRequestController,
             StaffVisitRequestController,
             DispatchController,
+            RelativeController,
+            StaffGuardianshipController,
             EnterpriseController,
             PasskeyController,
             StaffSignInController,

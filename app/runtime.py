@@ -93,6 +93,10 @@ class Runtime:
         )
         # The identity switcher's choice lives and expires with the web session.
         self.acting = ActingStore(self.redis, ttl_seconds=self.sessions.idle_seconds)
+        # The person a relative or guardian acts for (app.assist.agency), beside the session.
+        self.acting_person = ActingStore(
+            self.redis, ttl_seconds=self.sessions.idle_seconds, prefix="onething:acting-person:"
+        )
         self.limiter = RateLimiter(self.redis)
         self.codes = CodeService(
             self.redis,

@@ -14,6 +14,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
+from app.assist.agency import agency_so_far
 from app.catalog.loader import LoadedCatalog
 from app.catalog.schema import FieldDef, FieldKind
 from app.catalog.values import is_sensitive
@@ -83,6 +84,7 @@ def configure_jinja(env: Environment, catalog: LoadedCatalog) -> None:
         real_name_level_label=real_name_level_label,
         member_role_label=member_role_label,
         identity_so_far=identity_so_far,
+        agency_so_far=agency_so_far,
         staff_role_label=staff_role_label,
         t=localized,
         record_source=SOURCES.get,

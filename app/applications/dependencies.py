@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from litestar import Request
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,19 +13,30 @@ from app.applications.context import CaseContext
 from app.applications.draft_materials import DraftMaterials
 from app.applications.drafts import DraftService
 from app.applications.submission import Submissions
+from app.assist.acting import OnBehalfRecords
+from app.assist.agency import agency_so_far
 from app.records.service import RecordsService
 from app.runtime import Runtime
 
 
 def provide_drafts(
-    db_session: NamedDependency[AsyncSession], runtime: NamedDependency[Runtime]
+    request: Request[Any, Any, Any],
+    db_session: NamedDependency[AsyncSession],
+    runtime: NamedDependency[Runtime],
 ) -> DraftService:
-    """Drafts on the request's database session, reading records through the exchange."""
+    """Drafts on the request's database session, reading records through the exchange.
+
+    While a relative or guardian acts for a principal, record reads are logged as theirs.
+    """
+    records = RecordsService(db_session, runtime.records, runtime.protector)
+    agency = agency_so_far(request)
     return DraftService(
         db_session,
         catalog=runtime.catalog.catalog,
         protector=runtime.protector,
-        records=RecordsService(db_session, runtime.records, runtime.protector),
+        records=records
+        if agency is None
+        else OnBehalfRecords(records, None, person_id=agency.agent.id),
     )
 
 

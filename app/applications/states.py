@@ -131,6 +131,7 @@ class ActorKind(StrEnum):
     APPLICANT = "applicant"  # a signed-in person, for themself or for an enterprise
     STAFF = "staff"
     SYSTEM = "system"  # rules and sweeps
+    PERSON = "person"  # a relative or guardian acting for another person (issue 8)
 
 
 class Actor(msgspec.Struct, frozen=True, kw_only=True):
@@ -164,6 +165,14 @@ class Actor(msgspec.Struct, frozen=True, kw_only=True):
         return cls(
             kind=ActorKind.STAFF, id=staff_id, on_behalf_of_kind="person", on_behalf_of_id=person_id
         )
+
+    @classmethod
+    def person_for_person(cls, agent_person_id: UUID, person_id: UUID) -> Actor:
+        """A relative or guardian acting for a resident, inside an authorization."""
+        return cls(
+            kind=ActorKind.PERSON, id=agent_person_id, on_behalf_of_kind="person",
+            on_behalf_of_id=person_id,
+        )  # fmt: skip
 
     @classmethod
     def system(cls) -> Actor:

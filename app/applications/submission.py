@@ -66,9 +66,10 @@ def application_number(serial: int, ctx: CaseContext) -> str:
     return f"YJS-{ctx.clock.now().astimezone(CHINA):%Y%m%d}-{serial:06d}"
 
 
-def _acting(draft: Draft, agent_staff_id: UUID | None) -> str:
-    # self: the person; agent: a member for their enterprise; delegate: a field worker for them.
-    if agent_staff_id is not None:
+def _acting(draft: Draft, agent_id: UUID | None) -> str:
+    # self: the person; agent: a member for their enterprise; delegate: a field worker, a
+    # relative or a guardian for them (acted_by_kind says which kind of agent).
+    if agent_id is not None:
         return "delegate"
     return "agent" if draft.enterprise_id else "self"
 
@@ -83,17 +84,18 @@ class Submissions:
 
     async def submit(
         self, person_id: UUID, submission: Submission, *, enterprise_id: UUID | None, key: str,
-        agent_staff_id: UUID | None = None,
+        agent_staff_id: UUID | None = None, agent_person_id: UUID | None = None,
     ) -> Application:  # fmt: skip
         """The application for this submission: made now, or the one this key made before.
 
         With ``agent_staff_id``, a field worker submits for the person (inside an authorization
         the caller checked): the application and its history name the worker "on behalf of".
+        With ``agent_person_id``, a relative or guardian does, likewise.
         """
         if not KEY_PATTERN.fullmatch(key or ""):
             raise RuleViolation(BAD_KEY)
         fingerprint = submission.fingerprint(enterprise_id)
-        actor_id = agent_staff_id or person_id
+        actor_id = agent_staff_id or agent_person_id or person_id
         earlier = await self._by_key(actor_id, key, fingerprint)
         if earlier is not None:
             return earlier
@@ -102,7 +104,14 @@ class Submissions:
         try:
             async with self._ctx.db.begin_nested():
                 application = await self._write(
-                    draft, submission, deferred, person_id, key, fingerprint, agent_staff_id
+                    draft,
+                    submission,
+                    deferred,
+                    person_id,
+                    key,
+                    fingerprint,
+                    agent_staff_id,
+                    agent_person_id,
                 )
                 await self._ctx.db.flush()
         except IntegrityError:
@@ -112,11 +121,12 @@ class Submissions:
             if winner is None:
                 raise Conflict(ALREADY_SUBMITTED) from None
             return winner
-        actor = (
-            Actor.applicant(person_id, application.enterprise_id)
-            if agent_staff_id is None
-            else Actor.staff_for_person(agent_staff_id, person_id)
-        )
+        if agent_staff_id is not None:
+            actor = Actor.staff_for_person(agent_staff_id, person_id)
+        elif agent_person_id is not None:
+            actor = Actor.person_for_person(agent_person_id, person_id)
+        else:
+            actor = Actor.applicant(person_id, application.enterprise_id)
         record(self._ctx.db, application, Action.SUBMIT, actor, to_state=application.state)
         await accept_if_complete(self._ctx, application)
         return application
@@ -167,6 +177,7 @@ class Submissions:
     async def _write(
         self, draft: Draft, submission: Submission, deferred: list[str],
         person_id: UUID, key: str, fingerprint: str, agent_staff_id: UUID | None = None,
+        agent_person_id: UUID | None = None,
     ) -> Application:  # fmt: skip
         ctx = self._ctx
         serial = ApplicationSerial()
@@ -180,9 +191,15 @@ class Submissions:
             number=application_number(serial.id, ctx),
             person_id=person_id,
             enterprise_id=draft.enterprise_id,
-            acted_by_kind=str(ActorKind.APPLICANT if agent_staff_id is None else ActorKind.STAFF),
-            acted_by_id=agent_staff_id or person_id,
-            acting=_acting(draft, agent_staff_id),
+            acted_by_kind=str(
+                ActorKind.STAFF
+                if agent_staff_id
+                else ActorKind.PERSON
+                if agent_person_id
+                else ActorKind.APPLICANT
+            ),
+            acted_by_id=agent_staff_id or agent_person_id or person_id,
+            acting=_acting(draft, agent_staff_id or agent_person_id),
             bundle_code=draft.bundle_code,
             matter_codes=list(self._drafts.selection(draft).selected_codes),
             draft_id=draft.id,

@@ -21,7 +21,7 @@ from app.applications.draft_materials import DraftMaterials
 from app.applications.drafts import DraftService
 from app.applications.models import Draft
 from app.applications.submission import Submission, Submissions
-from app.assist.authorizations import AuthorizationService
+from app.assist.authorizations import Agent, AuthorizationService
 from app.assist.models import HomeVisit, Scope
 from app.assist.visits import VisitService
 from app.errors import NotFound
@@ -32,11 +32,17 @@ from app.records.service import FieldRequest, Purpose, RecordRead, RecordsServic
 
 
 class OnBehalfRecords:
-    """``RecordsService`` as drafts see it, with every read logged under the worker's id."""
+    """``RecordsService`` as drafts see it, with every read logged under the agent's id.
 
-    def __init__(self, records: RecordsService, staff_id: UUID) -> None:
+    The agent is a field worker (``staff_id``) or a relative or guardian (``person_id``).
+    """
+
+    def __init__(
+        self, records: RecordsService, staff_id: UUID | None, *, person_id: UUID | None = None
+    ) -> None:
         self._records = records
         self._staff_id = staff_id
+        self._person_id = person_id
 
     async def grant_consent(
         self, person: Person, purpose: Purpose, requests: Sequence[FieldRequest], *,
@@ -51,8 +57,9 @@ class OnBehalfRecords:
     ) -> RecordRead:  # fmt: skip
         """Read, with the worker named as accessor in the data-access log."""
         return await self._records.read_outcomes(
-            person, purpose, requests, enterprise=enterprise, accessor_staff_id=self._staff_id
-        )
+            person, purpose, requests, enterprise=enterprise, accessor_staff_id=self._staff_id,
+            accessor_person_id=self._person_id,
+        )  # fmt: skip
 
     async def report_error(
         self, person: Person, source: str, field: str, note: str, purpose: Purpose, *,
@@ -64,20 +71,27 @@ class OnBehalfRecords:
         )
 
 
-class AssistedDesk:
-    """A field worker's acts for the resident of one of their visits."""
+class AgentDesk:
+    """An agent's acts for a principal: a relative's or guardian's (a ``Person`` agent; the key
+    is the principal's id, and an active authorization naming the agent must exist), or, in
+    ``AssistedDesk``, a field worker's for the resident of one of their visits (the key is the
+    visit's id). Every call passes ``AuthorizationService.require_agent``.
+    """
 
     def __init__(
-        self, ctx: CaseContext, *, agent: Staff, records: RecordsService,
+        self, ctx: CaseContext, *, agent: Staff | Person, records: RecordsService,
         max_bytes: int, max_pixels: int,
     ) -> None:  # fmt: skip
         self._ctx = ctx
         self.agent = agent
+        staff = isinstance(agent, Staff)
+        self.who = Agent.staff(agent.id) if staff else Agent.person(agent.id)
         self.authorizations = AuthorizationService(ctx.db, catalog=ctx.catalog, clock=ctx.clock)
         self.visits = VisitService(ctx.db, protector=ctx.protector, clock=ctx.clock)
         self.drafts = DraftService(
             ctx.db, catalog=ctx.catalog, protector=ctx.protector,
-            records=OnBehalfRecords(records, agent.id),
+            records=OnBehalfRecords(records, agent.id if staff else None,
+                                    person_id=None if staff else agent.id),
         )  # fmt: skip
         self.materials = DraftMaterials(
             ctx.db, drafts=self.drafts, storage=ctx.storage, max_bytes=max_bytes,
@@ -88,19 +102,18 @@ class AssistedDesk:
         """Commit now (before a replay record says the work is done)."""
         await self._ctx.db.commit()
 
-    async def resident(self, visit_id: UUID) -> tuple[HomeVisit, Person]:
-        """The worker's visit and its resident (404 for another worker's visit)."""
-        visit = await self.visits.of_worker(self.agent, visit_id)
-        person = await self._ctx.db.get(Person, visit.person_id)
-        if person is None:
+    async def principal(self, key: UUID) -> Person:
+        """The person ``key``, while an authorization naming this agent holds (else 404)."""
+        person = await self._ctx.db.get(Person, key)
+        if person is None or not await self.authorizations.active_for(self.who, key):
             raise NotFound
-        return visit, person
+        return person
 
     async def start(self, visit_id: UUID, bundle_code: str) -> Draft:
         """The resident's open draft of the bundle, or a new one (scope: prepare)."""
-        _, person = await self.resident(visit_id)
-        await self.authorizations.require(
-            self.agent.id, person.id, Scope.PREPARE, bundle_code, note=f"start {bundle_code}"
+        person = await self.principal(visit_id)
+        await self.authorizations.require_agent(
+            self.who, person.id, Scope.PREPARE, bundle_code, note=f"start {bundle_code}"
         )
         return await self.drafts.start(person, bundle_code, enterprise_id=None)
 
@@ -108,27 +121,26 @@ class AssistedDesk:
         self, visit_id: UUID, draft_id: UUID, scope: Scope, *, note: str = ""
     ) -> tuple[Person, Draft]:
         """The resident's draft, once an authorization covers ``scope`` for its bundle."""
-        _, person = await self.resident(visit_id)
+        person = await self.principal(visit_id)
         draft = await self.drafts.get(person, draft_id, enterprise_id=None)
-        await self.authorizations.require(
-            self.agent.id, person.id, scope, draft.bundle_code,
+        await self.authorizations.require_agent(
+            self.who, person.id, scope, draft.bundle_code,
             note=f"draft {draft.id} {note}".strip(),
         )  # fmt: skip
         return person, draft
 
     async def open_drafts(self, visit_id: UUID) -> list[Draft]:
         """The resident's drafts of the bundles an active authorization lets the worker prepare."""
-        _, person = await self.resident(visit_id)
+        person = await self.principal(visit_id)
         allowed = await self.allowed_bundles(person, Scope.PREPARE)
         mine = await self.drafts.mine(person, enterprise_id=None)
         return [d for d in mine if d.bundle_code in allowed]
 
     async def allowed_bundles(self, person: Person, scope: Scope) -> set[str]:
         """Bundles for which an active authorization of this worker names ``scope`` now."""
-        now = self.authorizations.now()
         found: set[str] = set()
-        for authorization in await self.authorizations.of_agent(self.agent, person.id):
-            if authorization.is_active(now) and str(scope) in authorization.scopes:
+        for authorization in await self.authorizations.active_for(self.who, person.id):
+            if str(scope) in authorization.scopes:
                 found.update(authorization.bundles)
         return found
 
@@ -140,12 +152,12 @@ class AssistedDesk:
 
         A replay (same key) after the draft was submitted returns the same application.
         """
-        _, person = await self.resident(visit_id)
+        person = await self.principal(visit_id)
         draft = await self._ctx.db.get(Draft, draft_id)  # submitted or not: replays find it
         if draft is None or draft.person_id != person.id or draft.enterprise_id is not None:
             raise NotFound
-        await self.authorizations.require(
-            self.agent.id,
+        await self.authorizations.require_agent(
+            self.who,
             person.id,
             Scope.SUBMIT,
             draft.bundle_code,
@@ -153,16 +165,19 @@ class AssistedDesk:
         )
         submission = Submission(
             draft_id=draft.id, delivery=delivery, address=address, commitment=commitment,
-            channel=Channel.FIELD,
+            channel=Channel.FIELD if self.who.kind == "staff" else Channel.WEB,
         )  # fmt: skip
         submissions = Submissions(self._ctx, drafts=self.drafts, materials=self.materials)
+        staff = self.who.kind == "staff"
         return await submissions.submit(
-            person.id, submission, enterprise_id=None, key=key, agent_staff_id=self.agent.id
-        )
+            person.id, submission, enterprise_id=None, key=key,
+            agent_staff_id=self.agent.id if staff else None,
+            agent_person_id=None if staff else self.agent.id,
+        )  # fmt: skip
 
     async def applications(self, visit_id: UUID) -> list[Application]:
         """The resident's applications of bundles the worker may follow (scope: view_results)."""
-        _, person = await self.resident(visit_id)
+        person = await self.principal(visit_id)
         allowed = await self.allowed_bundles(person, Scope.VIEW_RESULTS)
         rows = await self._ctx.db.scalars(
             select(Application)
@@ -170,3 +185,28 @@ class AssistedDesk:
             .order_by(Application.submitted_at.desc())
         )
         return [a for a in rows if a.bundle_code in allowed]
+
+
+class AssistedDesk(AgentDesk):
+    """A field worker's acts for the resident of one of their visits."""
+
+    agent: Staff
+
+    def __init__(
+        self, ctx: CaseContext, *, agent: Staff, records: RecordsService,
+        max_bytes: int, max_pixels: int,
+    ) -> None:  # fmt: skip
+        super().__init__(ctx, agent=agent, records=records, max_bytes=max_bytes,
+                         max_pixels=max_pixels)  # fmt: skip
+
+    async def resident(self, visit_id: UUID) -> tuple[HomeVisit, Person]:
+        """The worker's visit and its resident (404 for another worker's visit)."""
+        visit = await self.visits.of_worker(self.agent, visit_id)
+        person = await self._ctx.db.get(Person, visit.person_id)
+        if person is None:
+            raise NotFound
+        return visit, person
+
+    async def principal(self, key: UUID) -> Person:
+        """The resident of the worker's visit ``key``."""
+        return (await self.resident(key))[1]

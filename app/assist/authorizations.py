@@ -40,6 +40,9 @@ CHOOSE_BUNDLES = N_("Choose at least one service the authorization covers.")
 CHOOSE_SCOPES = N_("Choose at least one thing the agent may do.")
 BAD_DAYS = N_("The authorization lasts from 1 to 90 days.")
 WRONG_CODE = N_("The code is wrong or has expired. Ask for a new one.")
+GUARDIANSHIP_STAYS = N_(
+    "A guardianship is ended by the guardian, or at a service window; not from here."
+)
 NOT_PENDING = N_("This authorization is no longer waiting for confirmation.")
 
 
@@ -58,6 +61,23 @@ class ConfirmationCodes:
     async def verify(self, phone_index: str, code: str) -> bool:
         """True once for the right code."""
         return await self._codes.verify(phone_index, code, purpose=CODE_PURPOSE)
+
+
+class Agent(msgspec.Struct, frozen=True):
+    """Who acts for the principal: a field worker (``staff``) or a ``person``."""
+
+    kind: str  # "staff" | "person"
+    id: UUID
+
+    @classmethod
+    def staff(cls, staff_id: UUID) -> Agent:
+        """A field worker."""
+        return cls("staff", staff_id)
+
+    @classmethod
+    def person(cls, person_id: UUID) -> Agent:
+        """A relative or a guardian."""
+        return cls("person", person_id)
 
 
 class AuthorizationRequest(msgspec.Struct, kw_only=True, frozen=True):
@@ -95,7 +115,7 @@ class AuthorizationService:
         """A new authorization for ``agent``, waiting for the resident to confirm it."""
         if agent.role != StaffRole.FIELD_WORKER:
             raise NotFound
-        problems = self._check(request)
+        problems = self.check(request)
         if problems:
             raise RuleViolation(fields=problems)
         if await self._db.get(Person, person_id) is None:
@@ -112,11 +132,11 @@ class AuthorizationService:
         )
         self._db.add(authorization)
         await self._db.flush()
-        self._event(authorization, AuthorizationEventKind.GRANTED, "staff", agent.id)
+        self.event(authorization, AuthorizationEventKind.GRANTED, "staff", agent.id)
         await self._db.flush()
         return authorization
 
-    def _check(self, request: AuthorizationRequest) -> dict[str, str]:
+    def check(self, request: AuthorizationRequest) -> dict[str, str]:
         problems: dict[str, str] = {}
         if not request.bundles or any(b not in self.catalog.bundles for b in request.bundles):
             problems["bundles"] = CHOOSE_BUNDLES
@@ -143,7 +163,7 @@ class AuthorizationService:
         authorization, person = await self._pending_of_agent(agent, authorization_id)
         if not await codes.verify(person.phone_index, code):
             raise RuleViolation(fields={"code": WRONG_CODE})
-        return await self._confirm(authorization, Confirmation.SMS_CODE, "person", person.id)
+        return await self.confirm_as(authorization, Confirmation.SMS_CODE, "person", person.id)
 
     async def confirm_signed_in(self, person: Person, authorization_id: UUID) -> Authorization:
         """The resident confirmed on their own device, signed in (no visit needed)."""
@@ -154,13 +174,15 @@ class AuthorizationService:
     ) -> Authorization:
         """The resident, signed in on their own device, confirmed (``how``: signed in or QR)."""
         authorization = await self._of_person(person, authorization_id)
-        return await self._confirm(authorization, how, "person", person.id)
+        if authorization.basis is not None:  # a guardianship's proof is checked by staff
+            raise Conflict(NOT_PENDING)
+        return await self.confirm_as(authorization, how, "person", person.id)
 
     async def confirm_in_person(self, agent: Staff, authorization_id: UUID) -> Authorization:
         """The resident signed on the agent's tablet (a supervisor checks the evidence later)."""
         authorization, person = await self._pending_of_agent(agent, authorization_id)
         del person  # the worker captured it; the resident signed on the tablet
-        return await self._confirm(authorization, Confirmation.IN_PERSON, "staff", agent.id)
+        return await self.confirm_as(authorization, Confirmation.IN_PERSON, "staff", agent.id)
 
     async def pending_of_agent(
         self, agent: Staff, authorization_id: UUID
@@ -172,12 +194,7 @@ class AuthorizationService:
         """One of the resident's authorizations; ``NotFound`` for anyone else's."""
         return await self._of_person(person, authorization_id)
 
-    async def agent_name(self, authorization: Authorization) -> str:
-        """The agent's display name."""
-        agent = await self._db.get(Staff, authorization.agent_staff_id)
-        return agent.display_name if agent else ""
-
-    async def _confirm(
+    async def confirm_as(
         self, authorization: Authorization, how: Confirmation, actor_kind: str, actor_id: UUID
     ) -> Authorization:
         now = self.now()
@@ -189,16 +206,18 @@ class AuthorizationService:
             raise Conflict(NOT_PENDING)
         authorization.confirmed_at = now
         authorization.confirmed_by = str(how)
-        self._event(authorization, AuthorizationEventKind.CONFIRMED, actor_kind, actor_id, how)
+        self.event(authorization, AuthorizationEventKind.CONFIRMED, actor_kind, actor_id, how)
         await self._db.flush()
         return authorization
 
     async def revoke(self, person: Person, authorization_id: UUID) -> Authorization:
         """End the authorization now (revoking twice changes nothing)."""
         authorization = await self._of_person(person, authorization_id)
+        if authorization.basis is not None:
+            raise Conflict(GUARDIANSHIP_STAYS)  # the guardian or a member of staff ends it
         if authorization.revoked_at is None:
             authorization.revoked_at = self.now()
-            self._event(authorization, AuthorizationEventKind.REVOKED, "person", person.id)
+            self.event(authorization, AuthorizationEventKind.REVOKED, "person", person.id)
             await self._db.flush()
         return authorization
 
@@ -213,16 +232,25 @@ class AuthorizationService:
         now = self.now()
         for authorization in found:
             await self._note_expiry(authorization, now)
-            agent = await self._db.get(Staff, authorization.agent_staff_id)
             views.append(
                 AuthorizationView(
                     authorization=authorization,
-                    agent_name=agent.display_name if agent else "",
+                    agent_name=await self.agent_name(authorization),
                     events=await self.events(authorization.id),
                     active=authorization.is_active(now),
                 )
             )
         return views
+
+    async def agent_name(self, authorization: Authorization) -> str:
+        """The agent's name as the principal knows them (a worker's, or a person's real name)."""
+        if authorization.agent_staff_id is not None:
+            staff = await self._db.get(Staff, authorization.agent_staff_id)
+            return staff.display_name if staff else ""
+        if authorization.agent_person_id is None:
+            return ""
+        person = await self._db.get(Person, authorization.agent_person_id)
+        return (person.real_name or "") if person else ""
 
     async def events(self, authorization_id: UUID) -> list[AuthorizationEvent]:
         """The authorization's history, oldest first."""
@@ -259,22 +287,44 @@ class AuthorizationService:
         *, note: str = "",
     ) -> Authorization:  # fmt: skip
         """The active authorization covering this act, recorded as used; ``NotFound`` if none."""
-        now = self.now()
-        rows = await self._db.scalars(
-            select(Authorization).where(
-                Authorization.agent_staff_id == agent_staff_id,
-                Authorization.person_id == person_id,
-            )
+        return await self.require_agent(
+            Agent.staff(agent_staff_id), person_id, scope, bundle_code, note=note
         )
-        for authorization in rows:
+
+    async def require_agent(
+        self, agent: Agent, person_id: UUID, scope: Scope, bundle_code: str | None,
+        *, note: str = "",
+    ) -> Authorization:  # fmt: skip
+        """``require`` for a field worker or a person (relative or guardian) as the agent."""
+        now = self.now()
+        for authorization in await self._of(agent, person_id):
             await self._note_expiry(authorization, now)
             if authorization.is_active(now) and authorization.covers(scope, bundle_code):
                 used = f"{scope}: {note}" if note else str(scope)
-                self._event(authorization, AuthorizationEventKind.USED, "staff", agent_staff_id,
+                self.event(authorization, AuthorizationEventKind.USED, agent.kind, agent.id,
                             used[:200])  # fmt: skip
                 await self._db.flush()
                 return authorization
         raise NotFound
+
+    async def active_for(self, agent: Agent, person_id: UUID) -> list[Authorization]:
+        """The agent's authorizations from this person that hold now (nothing recorded)."""
+        now = self.now()
+        found = []
+        for authorization in await self._of(agent, person_id):
+            await self._note_expiry(authorization, now)
+            if authorization.is_active(now):
+                found.append(authorization)
+        return found
+
+    async def _of(self, agent: Agent, person_id: UUID) -> list[Authorization]:
+        column = (
+            Authorization.agent_staff_id if agent.kind == "staff" else Authorization.agent_person_id
+        )
+        rows = await self._db.scalars(
+            select(Authorization).where(column == agent.id, Authorization.person_id == person_id)
+        )
+        return list(rows)
 
     async def _note_expiry(self, authorization: Authorization, now: datetime) -> None:
         # Expiry needs no job: the first look past the period writes it into the history.
@@ -284,7 +334,7 @@ class AuthorizationService:
             and now >= authorization.valid_until
         ):
             authorization.expired_noted = True
-            self._event(authorization, AuthorizationEventKind.EXPIRED, "system", None)
+            self.event(authorization, AuthorizationEventKind.EXPIRED, "system", None)
             await self._db.flush()
 
     async def _of_person(self, person: Person, authorization_id: UUID) -> Authorization:
@@ -307,13 +357,6 @@ class AuthorizationService:
         return authorization, person
 
     def event(
-        self, authorization: Authorization, kind: AuthorizationEventKind, actor_kind: str,
-        actor_id: UUID | None, note: str = "",
-    ) -> None:  # fmt: skip
-        """Append one step to the authorization's history (flushed with the caller's changes)."""
-        self._event(authorization, kind, actor_kind, actor_id, note)
-
-    def _event(
         self, authorization: Authorization, kind: AuthorizationEventKind, actor_kind: str,
         actor_id: UUID | None, note: str = "",
     ) -> None:  # fmt: skip

@@ -12,7 +12,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import JSON, Date, ForeignKey, Index, String
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import BigIntAuditBase, UUIDv7AuditBase
@@ -34,6 +34,16 @@ class Confirmation(StrEnum):
     SMS_CODE = "sms_code"  # at the visit, with a fresh code sent to their phone
     QR = "qr"  # at the visit, scanning the tablet's QR with their own phone, signed in there
     IN_PERSON = "in_person"  # signature on the tablet + ID-card photo; a supervisor checks later
+    # Guardianships (no confirmation by the ward): the proof stands in for it.
+    HOUSEHOLD_RECORD = "household_record"  # parent of a minor, per the household register
+    STAFF_CHECKED = "staff_checked"  # a court's appointment, checked by a member of staff
+
+
+class GuardianshipBasis(StrEnum):
+    """Why a guardian acts for their ward without the ward's confirmation."""
+
+    PARENT_OF_MINOR = "parent_of_minor"  # proven from the household register (户籍)
+    COURT_APPOINTED = "court_appointed"  # an adult without capacity; the court's document
 
 
 class AuthorizationEventKind(StrEnum):
@@ -51,13 +61,32 @@ class AuthorizationEventKind(StrEnum):
 
 
 class Authorization(UUIDv7AuditBase):
-    """A resident (principal) lets a field worker (agent) act for them, within a scope."""
+    """A resident (principal) lets an agent act for them, within a scope.
+
+    The agent is a field worker (``agent_staff_id``) or a person — a relative, or a guardian
+    (``agent_person_id``): exactly one of the two. A guardianship is an authorization with a
+    ``basis`` and a recorded proof instead of the principal's confirmation.
+    """
 
     __tablename__ = "assist_authorization"
-    __table_args__ = (Index("ix_assist_authorization_agent_person", "agent_staff_id", "person_id"),)
+    __table_args__ = (
+        Index("ix_assist_authorization_agent_person", "agent_staff_id", "person_id"),
+        Index("ix_assist_authorization_person_agent", "agent_person_id", "person_id"),
+        CheckConstraint("(agent_staff_id IS NULL) <> (agent_person_id IS NULL)", name="one_agent"),
+    )
 
     person_id: Mapped[UUID] = mapped_column(ForeignKey("person.id"), index=True)
-    agent_staff_id: Mapped[UUID] = mapped_column(ForeignKey("staff.id"))
+    agent_staff_id: Mapped[UUID | None] = mapped_column(ForeignKey("staff.id"), default=None)
+    agent_person_id: Mapped[UUID | None] = mapped_column(ForeignKey("person.id"), default=None)
+    # Guardianships only: the basis, and its proof — a record (source and date) or a
+    # document with the member of staff who checked it.
+    basis: Mapped[str | None] = mapped_column(String(24), default=None)  # GuardianshipBasis
+    proof_note: Mapped[str] = mapped_column(String(200), default="")
+    proof_on: Mapped[date | None] = mapped_column(Date, default=None)
+    proof_upload_key: Mapped[str | None] = mapped_column(String(200), default=None)
+    proof_checked_by_staff_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("staff.id"), default=None
+    )
     granted_by_staff_id: Mapped[UUID | None] = mapped_column(ForeignKey("staff.id"), default=None)
     bundles: Mapped[list[str]] = mapped_column(JSON)  # bundle codes, sorted
     scopes: Mapped[list[str]] = mapped_column(JSON)  # ``Scope`` values, sorted

@@ -118,12 +118,14 @@ def _application_event(
 
 
 def _data_access(_mapper: Mapper[Any], connection: Connection, target: DataAccess) -> None:
-    if target.staff_id is None:
+    if target.staff_id is None and target.agent_person_id is None:
         return  # the person read their own records: not an action for someone else
     append_on(
         connection,
         AuditKind.ON_BEHALF,
-        actor=f"staff:{target.staff_id}",
+        actor=f"staff:{target.staff_id}"
+        if target.staff_id is not None
+        else f"person:{target.agent_person_id}",
         subject=f"person:{target.person_id}",
         detail={
             "data_access": target.id,

@@ -99,6 +99,9 @@ async def enforce_access(
         raise errors.Unauthenticated
     if person is not None:
         await acting_enterprise(connection)  # re-checked on every request: removal is immediate
+        from app.assist.agency import acting_principal  # (agency imports this module)
+
+        await acting_principal(connection)  # likewise: revocation or expiry is immediate
     if access is Access.DEVELOPMENT:
         runtime: Runtime = connection.app.state.runtime
         if runtime.settings.env is Environment.PRODUCTION:

@@ -27,13 +27,14 @@ _PREFIX = "onething:acting:"
 class ActingStore:
     """Which enterprise each web session acts for (absent: the person themself)."""
 
-    def __init__(self, redis: Redis, *, ttl_seconds: int) -> None:
+    def __init__(self, redis: Redis, *, ttl_seconds: int, prefix: str = _PREFIX) -> None:
         self._redis = redis
         self.ttl_seconds = ttl_seconds
+        self._prefix = prefix  # another prefix keeps another choice (a person acted for)
 
     async def get(self, session_key: str) -> UUID | None:
         """The enterprise chosen in this session, its lifetime renewed with the session's."""
-        raw = await self._redis.getex(_PREFIX + session_key, ex=self.ttl_seconds)
+        raw = await self._redis.getex(self._prefix + session_key, ex=self.ttl_seconds)
         if raw is None:
             return None
         try:
@@ -44,9 +45,11 @@ class ActingStore:
     async def set(self, session_key: str, enterprise_id: UUID | None) -> None:
         """Act for ``enterprise_id`` from now on in this session; None: as oneself."""
         if enterprise_id is None:
-            await self._redis.delete(_PREFIX + session_key)
+            await self._redis.delete(self._prefix + session_key)
         else:
-            await self._redis.set(_PREFIX + session_key, str(enterprise_id), ex=self.ttl_seconds)
+            await self._redis.set(
+                self._prefix + session_key, str(enterprise_id), ex=self.ttl_seconds
+            )
 
     async def verified(
         self,

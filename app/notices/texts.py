@@ -124,6 +124,8 @@ class NoticeKind(StrEnum):
     VISIT_ASSIGNED = "visit_assigned"
     VISIT_CHANGED = "visit_changed"
     VISIT_CANCELLED = "visit_cancelled"
+    AUTHORIZATION_GIVEN = "authorization_given"  # a resident named this person their agent
+    AUTHORIZATION_ASKED = "authorization_asked"  # a relative asks to act for this person
 
 
 # Parameters: ``number`` (the license number, or the offer's benefit code), ``until`` (a
@@ -185,6 +187,22 @@ SUBJECT_TEXTS: Final[dict[NoticeKind, NoticeText]] = {
         N_("Home visit cancelled"),
         N_("Request %(number)s was cancelled by staff. Open Me, then Home visits, for details."),
         N_("Cancelled"),
+    ),
+    NoticeKind.AUTHORIZATION_GIVEN: NoticeText(
+        N_("You may act for someone"),
+        N_(
+            "A resident authorized you to act for them. See who and what for under "
+            "Me → My authorizations."
+        ),
+        N_("Authorized"),
+    ),
+    NoticeKind.AUTHORIZATION_ASKED: NoticeText(
+        N_("Someone asks to act for you"),
+        N_(
+            "A relative asks to act for you. Nothing happens unless you confirm it under "
+            "Me → My authorizations."
+        ),
+        N_("To confirm"),
     ),
 }
 

@@ -12,9 +12,10 @@ from uuid import UUID
 import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from app.identity.enterprise_models import Enterprise
-from app.identity.models import Department
+from app.identity.models import Department, Person
 from app.identity.staff_models import Staff
 from app.records.models import AccessOutcome, DataAccess
 from app.records.sources import SOURCES
@@ -31,6 +32,7 @@ class DataUseEntry(msgspec.Struct, frozen=True, kw_only=True):
     by_staff: bool
     staff_department: tuple[str, str] | None = None  # (zh, en)
     enterprise_name: str | None = None
+    agent_name: str | None = None  # a relative or guardian who read acting for the person
 
     def source_label(self, locale: str) -> str:
         """The source's name (its code if the vocabulary no longer knows it)."""
@@ -58,9 +60,11 @@ async def data_use_entries(
     db: AsyncSession, person_id: UUID, *, limit: int, before: datetime | None
 ) -> list[DataUseEntry]:
     """The person's access log, newest first, ``limit`` rows older than ``before``."""
+    agent = aliased(Person)
     query = (
-        select(DataAccess, Department.name_zh, Department.name_en, Enterprise.name)
+        select(DataAccess, Department.name_zh, Department.name_en, Enterprise.name, agent.real_name)
         .outerjoin(Staff, Staff.id == DataAccess.staff_id)
+        .outerjoin(agent, agent.id == DataAccess.agent_person_id)
         .outerjoin(Department, Department.id == Staff.department_id)
         .outerjoin(Enterprise, Enterprise.id == DataAccess.enterprise_id)
         .where(DataAccess.person_id == person_id)
@@ -79,6 +83,7 @@ async def data_use_entries(
             by_staff=access.staff_id is not None,
             staff_department=(name_zh, name_en) if name_zh and name_en else None,
             enterprise_name=enterprise_name,
+            agent_name=(agent_name or "?") if access.agent_person_id is not None else None,
         )
-        for access, name_zh, name_en, enterprise_name in rows
+        for access, name_zh, name_en, enterprise_name, agent_name in rows
     ]

@@ -78,6 +78,8 @@ class DataAccess(BigIntAuditBase):
     )
     # Who read: the person themself (staff_id empty), or a member of staff on their behalf.
     staff_id: Mapped[UUID | None] = mapped_column(ForeignKey("staff.id"), default=None, index=True)
+    # ... or a relative or guardian acting for them under an authorization (issue 8).
+    agent_person_id: Mapped[UUID | None] = mapped_column(ForeignKey("person.id"), default=None)
     consent_id: Mapped[UUID] = mapped_column(ForeignKey("record_consent.id"))
     source: Mapped[str] = mapped_column(String(64))
     fields: Mapped[list[str]] = mapped_column(JSON)  # field names of ``source``

@@ -141,6 +141,7 @@ class RecordsService:
         *,
         enterprise: Enterprise | None = None,
         accessor_staff_id: UUID | None = None,
+        accessor_person_id: UUID | None = None,
     ) -> dict[tuple[str, str], RecordValue]:
         """The consented values by ``(source, field)``; unavailable sources are left out."""
         result = await self.read_outcomes(
@@ -149,6 +150,7 @@ class RecordsService:
             requests,
             enterprise=enterprise,
             accessor_staff_id=accessor_staff_id,
+            accessor_person_id=accessor_person_id,
         )
         return result.values
 
@@ -160,6 +162,7 @@ class RecordsService:
         *,
         enterprise: Enterprise | None = None,
         accessor_staff_id: UUID | None = None,
+        accessor_person_id: UUID | None = None,
     ) -> RecordRead:
         """Read each source once, logging each read; see the module docstring for the rules."""
         grouped = by_source(requests)
@@ -185,6 +188,7 @@ class RecordsService:
                     if kind is SubjectKind.ENTERPRISE and enterprise
                     else None,
                     staff_id=accessor_staff_id,
+                    agent_person_id=accessor_person_id,
                     consent_id=consent.id,
                     source=source,
                     fields=fields,

@@ -31,6 +31,8 @@ from app.applications.ratings import TAGS, Ratings
 from app.applications.states import Actor
 from app.applications.submission import Submission, Submissions
 from app.applications.uploads import EMPTY
+from app.assist.agency import act, agency_so_far, allowed_bundles
+from app.assist.models import Scope
 from app.identity.access import Access
 from app.routes.draft_form import review_page
 from app.routes.drafts import DRAFT_DEPENDENCIES, applicant
@@ -82,6 +84,11 @@ class ApplicationController(Controller):
     ) -> Redirect | Template:  # fmt: skip
         """Submit once; a second press with the same key shows the same application."""
         person, enterprise_id = await applicant(request)
+        agency = agency_so_far(request)
+        if agency is not None:
+            draft = await drafts.get(person, data.draft_id, enterprise_id=None)
+            await act(request, draft.bundle_code, scope=Scope.SUBMIT,
+                      note=f"draft {draft.id} submit")  # fmt: skip
         submission = Submission(
             draft_id=data.draft_id,
             delivery=data.delivery,
@@ -90,7 +97,11 @@ class ApplicationController(Controller):
         )
         try:
             application = await submissions.submit(
-                person.id, submission, enterprise_id=enterprise_id, key=data.idempotency_key
+                person.id,
+                submission,
+                enterprise_id=enterprise_id,
+                key=data.idempotency_key,
+                agent_person_id=agency.agent.id if agency else None,
             )
         except errors.RuleViolation as exc:
             try:
@@ -108,6 +119,9 @@ class ApplicationController(Controller):
         """The applicant's applications, the newest first."""
         person, enterprise_id = await applicant(request)
         found = await mine.mine(person.id, enterprise_id=enterprise_id)
+        allowed = await allowed_bundles(request, Scope.VIEW_RESULTS)
+        if allowed is not None:  # an agent sees only what they may follow
+            found = [a for a in found if a.bundle_code in allowed]
         return Template(
             template_name="applications/mine.html",
             context={"tab": "services", "applications": found, "catalog": cases.catalog},
@@ -202,11 +216,17 @@ async def _find(
     request: Request[Any, Any, Any], mine: ApplicantCases, application_id: UUID
 ) -> Application:
     person, enterprise_id = await applicant(request)
-    return await mine.get(person.id, application_id, enterprise_id=enterprise_id)
+    application = await mine.get(person.id, application_id, enterprise_id=enterprise_id)
+    if agency_so_far(request) is not None:
+        await act(request, application.bundle_code, note=f"application {application.number}")
+    return application
 
 
 async def _actor(request: Request[Any, Any, Any]) -> Actor:
     person, enterprise_id = await applicant(request)
+    agency = agency_so_far(request)
+    if agency is not None:
+        return Actor.person_for_person(agency.agent.id, person.id)
     return Actor.applicant(person.id, enterprise_id)
 
 

@@ -12,8 +12,10 @@ from litestar.response import Redirect, Template
 
 from app.assist.authorizations import AuthorizationService
 from app.assist.dependencies import provide_authorizations, provide_qr_confirmations
+from app.assist.models import Scope
 from app.assist.qr_confirmation import QrConfirmations
 from app.identity.access import Access
+from app.records.sources import SubjectKind
 from app.routes.sign_in import current_person
 
 MINE = "/me/authorizations"
@@ -32,14 +34,20 @@ class AuthorizationController(Controller):
     @get(MINE)
     async def mine(
         self, request: Request[Any, Any, Any],
-        authorizations: NamedDependency[AuthorizationService], confirmed: FromQuery[str] = "",
+        authorizations: NamedDependency[AuthorizationService],
+        confirmed: FromQuery[str] = "",
+        named: FromQuery[str] = "",
     ) -> Template:  # fmt: skip
-        """Every authorization the resident gave, each with its history."""
+        """Every authorization the resident gave, each with its history; naming a relative."""
         person = await current_person(request)
+        catalog = authorizations.catalog
         return Template(
             template_name="assist/mine.html",
             context={"tab": "me", "views": await authorizations.mine(person),
-                     "catalog": authorizations.catalog, "now": authorizations.now(),
+                     "catalog": catalog, "now": authorizations.now(),
+                     "bundles": [b for b in catalog.bundles.values()
+                                 if b.modelled and b.audience is SubjectKind.PERSON],
+                     "scopes": [str(s) for s in Scope], "errors": {}, "named": bool(named),
                      "confirmed": confirmed},
             headers={"Cache-Control": "no-store"},
         )  # fmt: skip

@@ -20,6 +20,8 @@ from app import errors
 from app.applications.dependencies import provide_draft_materials, provide_drafts
 from app.applications.drafts import DraftService
 from app.applications.models import Draft, DraftStage
+from app.assist.agency import ACTED_PATHS, act, acting_principal, agency_so_far, allowed_bundles
+from app.assist.models import Scope
 from app.identity.access import Access, acting_enterprise, signed_in_person
 from app.identity.models import Person
 
@@ -39,20 +41,40 @@ DRAFT_DEPENDENCIES = {
 
 
 async def applicant(request: Request[Any, Any, Any]) -> tuple[Person, UUID | None]:
-    """The signed-in person and the enterprise they act for (None: as themself)."""
+    """The signed-in person and the enterprise they act for (None: as themself).
+
+    While a relative or guardian acts for a principal (``app.assist.agency``), the principal
+    on the acted pages (each step then checks its scope and bundle); the agent elsewhere.
+    """
     person = await signed_in_person(request)
     if person is None:  # the guard requires one on these routes
         raise errors.Unauthenticated
+    agency = await acting_principal(request)
+    if agency is not None and request.url.path.startswith(ACTED_PATHS):
+        return agency.principal, None
+    if agency is not None:  # elsewhere (their own notices …) the agent is themself
+        return person, None
     acting = await acting_enterprise(request)
     return person, acting.id if acting else None
+
+
+_STEP_NOTES = {"questions": "answers", "notice": "notice read", "consent": "consent",
+               "form": "form", "materials": "materials"}  # fmt: skip
 
 
 async def find_draft(
     request: Request[Any, Any, Any], drafts: DraftService, draft_id: UUID
 ) -> tuple[Person, Draft]:
-    """The applicant's draft (404 for anyone else's)."""
+    """The applicant's draft (404 for anyone else's, or outside an agent's authorization)."""
     person, enterprise_id = await applicant(request)
-    return person, await drafts.get(person, draft_id, enterprise_id=enterprise_id)
+    draft = await drafts.get(person, draft_id, enterprise_id=enterprise_id)
+    if agency_so_far(request) is not None:
+        last = request.url.path.rstrip("/").rsplit("/", 1)[-1]
+        step = _STEP_NOTES.get(last, "open") if request.method == "POST" else "open"
+        if request.method == "POST" and last.startswith("material"):
+            step = "materials"
+        await act(request, draft.bundle_code, note=f"draft {draft.id} {step}")
+    return person, draft
 
 
 def step_url(draft: Draft, stage: DraftStage | None = None) -> str:
@@ -103,6 +125,7 @@ class DraftController(Controller):
         """Start (or resume) the applicant's draft of a bundle."""
         person, enterprise_id = await applicant(request)
         code = str((await request.form()).get("bundle", ""))
+        await act(request, code, scope=Scope.PREPARE, note=f"start {code}")
         try:
             draft = await drafts.start(person, code, enterprise_id=enterprise_id)
         except errors.RuleViolation as exc:
@@ -120,6 +143,9 @@ class DraftController(Controller):
         """The applicant's unsubmitted drafts, to resume on any device."""
         person, enterprise_id = await applicant(request)
         mine = await drafts.mine(person, enterprise_id=enterprise_id)
+        allowed = await allowed_bundles(request, Scope.PREPARE)
+        if allowed is not None:  # an agent sees only the drafts they may prepare
+            mine = [d for d in mine if d.bundle_code in allowed]
         return Template(
             template_name="drafts/mine.html",
             context={"tab": "services", "drafts": mine, "catalog": drafts.catalog,

@@ -90,6 +90,10 @@ class EnterpriseController(Controller):
             current=current.id if current else None,
             client_ip=client_ip(request),
         )
+        # One "acting as" at a time: choosing here ends acting for a relative (issue 8).
+        await runtime.acting_person.set(
+            runtime.sessions.key_of(request.cookies.get(SESSION_COOKIE, "")), None
+        )
         return Redirect(safe_next(data.next), status_code=303)
 
     @get("/enterprises/{enterprise_id:uuid}/members", name="enterprise-members")

@@ -13,6 +13,7 @@ from app.applications.context import CaseContext
 from app.applications.results import results_of
 from app.catalog.schema import Matter
 from app.i18n import N_, gettext
+from app.identity.models import Person
 
 STATE_LABELS = {
     "submitted": N_("Submitted, waiting for acceptance"),
@@ -106,8 +107,14 @@ async def detail_context(
         )
         for case in await cases_service.sub_cases(application)
     ]
+    agents = {}  # relatives and guardians who acted for the applicant, by person id
+    for event in events:
+        if event.actor_kind == "person" and event.actor_id and event.actor_id not in agents:
+            agent = await ctx.db.get(Person, event.actor_id)
+            agents[event.actor_id] = (agent.real_name or "") if agent else ""
     return {
         "application": application,
+        "agents": agents,
         "bundle": ctx.catalog.bundles.get(application.bundle_code),
         "catalog": ctx.catalog,
         "lines": lines,

@@ -26,15 +26,18 @@ from sqlalchemy import select
 from app.applications.case_models import SubCase
 from app.applications.context import Clock
 from app.applications.models import DraftUpload
+from app.assist.authorizations import AuthorizationService
+from app.assist.relatives import RelativeRequest, Relatives
 from app.assist.requests import RequestForm, VisitRequestService
 from app.identity.access import Access, access_of
+from app.identity.models import PERSON_PHONE
 from app.notices.models import Notice
 from app.runtime import Runtime
 from app.wallet.service import Holder
 from tests.conftest import csrf_token, forget_code_cooldown, in_app, sign_in_as
 from tests.integration.application_support import BUNDLE as DESK_BUNDLE
 from tests.integration.application_support import Desk
-from tests.integration.assist_support import AssistWorld
+from tests.integration.assist_support import ALL_SCOPES, BUNDLE, AssistWorld
 from tests.integration.staff_support import create_staff, sign_in_staff
 from tests.integration.test_mp_drafts import bearer
 from tests.integration.wallet_support import enterprise_of, issue, new_phone
@@ -190,6 +193,21 @@ async def _world(client: Client, tmp_path: Any) -> World:
         return worker.username
 
     authorized_elsewhere = await in_app(client, other_worker)
+
+    # A relative authorized by somebody else, acting for them (the choice made in the session).
+    async def other_relative() -> tuple[str, UUID]:
+        someone, _ = await assist.resident("李爷爷")
+        relative, _ = await assist.resident("李小明")
+        phone = runtime.protector.reveal(relative.phone_ciphertext, PERSON_PHONE)
+        async with assist.context() as ctx:
+            service = AuthorizationService(ctx.db, catalog=ctx.catalog, clock=ctx.clock)
+            await Relatives(ctx.db, authorizations=service, protector=runtime.protector).grant(
+                someone, RelativeRequest(phone=phone, name="李小明", bundles=(BUNDLE,),
+                                         scopes=ALL_SCOPES),
+            )  # fmt: skip
+        return phone, someone.id
+
+    relative_phone, relatives_principal = await in_app(client, other_relative)
     bystander = (await create_staff(client, role="field_worker")).username
     reviewer = (
         await create_staff(client, role="reviewer", department_code=made["department"])
@@ -210,6 +228,17 @@ async def _world(client: Client, tmp_path: Any) -> World:
                 await c.post("/me/acting-as", data={"enterprise_id": str(acting),
                              "_csrf_token": await csrf_token(c)})  # fmt: skip
                 headers["X-Acting-For"] = str(acting)
+            return headers
+
+        return go
+
+    def relative_of(phone: str, principal: UUID) -> Callable[[Client], Awaitable[Any]]:
+        async def go(c: Client) -> dict[str, str]:
+            headers: dict[str, str] = await resident(phone)(c)
+            chosen = await c.post("/me/acting-for/switch", data={
+                "principal": str(principal), "_csrf_token": await csrf_token(c)},
+                follow_redirects=False)  # fmt: skip
+            assert chosen.status_code == 303, chosen.text
             return headers
 
         return go
@@ -242,6 +271,10 @@ async def _world(client: Client, tmp_path: Any) -> World:
             Principal("field worker without authorization", member_of_staff(bystander)),
             Principal(
                 "field worker authorized by someone else", member_of_staff(authorized_elsewhere)
+            ),
+            Principal(
+                "a relative authorized by someone else",
+                relative_of(relative_phone, relatives_principal),
             ),
             Principal("the visit's own field worker", member_of_staff(made["worker"]), field_duty),
             Principal(

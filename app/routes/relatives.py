@@ -1,0 +1,321 @@
+"""Relatives and guardians as agents (issue 8): naming one, asking, acting for, guardianships.
+
+- ``POST /me/authorizations/relatives``: the principal names a relative (holds at once).
+- ``/me/acting-for``: whom I may act for; ask a person to let me act for them (they confirm
+  signed in, or read me a code texted to their phone); prove a guardianship; choose whom I
+  act for now ("act for …" / "back to myself"), which the resident's own draft and
+  application pages then follow (``app.assist.agency``).
+- ``/staff/guardianships``: window clerks and supervisors check court documents.
+
+Whether a phone number and name matched anyone is never said: the answers are the same.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import FormMultiDict, UploadFile
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Response, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import errors
+from app.applications.uploads import EMPTY
+from app.assist import agency
+from app.assist.authorizations import Agent, AuthorizationService, ConfirmationCodes
+from app.assist.dependencies import provide_authorizations, provide_confirmation_codes
+from app.assist.guardians import Guardianships
+from app.assist.models import Scope
+from app.assist.relatives import RelativeRequest, Relatives
+from app.catalog.schema import Catalog
+from app.identity.access import Access, signed_in_staff
+from app.identity.models import Person
+from app.records.service import RecordsService
+from app.records.sources import SubjectKind
+from app.requests import client_ip
+from app.routes.sign_in import current_person
+from app.runtime import Runtime
+
+ACTING = "/me/acting-for"
+MINE = "/me/authorizations"
+STAFF = "/staff/guardianships"
+
+
+def provide_relatives(
+    db_session: NamedDependency[AsyncSession], runtime: NamedDependency[Runtime],
+    authorizations: NamedDependency[AuthorizationService],
+) -> Relatives:  # fmt: skip
+    """Relatives' authorizations on the request's session."""
+    return Relatives(db_session, authorizations=authorizations, protector=runtime.protector)
+
+
+def provide_guardianships(
+    db_session: NamedDependency[AsyncSession], runtime: NamedDependency[Runtime],
+    authorizations: NamedDependency[AuthorizationService],
+) -> Guardianships:  # fmt: skip
+    """Guardianships on the request's session, reading the household register when proving."""
+    return Guardianships(
+        db_session, authorizations=authorizations,
+        records=RecordsService(db_session, runtime.records, runtime.protector),
+        protector=runtime.protector, storage=runtime.storage,
+    )  # fmt: skip
+
+
+DEPENDENCIES = {
+    "authorizations": Provide(provide_authorizations, sync_to_thread=False),
+    "relatives": Provide(provide_relatives, sync_to_thread=False),
+    "guardianships": Provide(provide_guardianships, sync_to_thread=False),
+    "codes": Provide(provide_confirmation_codes, sync_to_thread=False),
+}
+
+
+def person_bundles(catalog: Catalog) -> list[Any]:
+    """The services a person may authorize someone for."""
+    return [b for b in catalog.bundles.values() if b.modelled and b.audience is SubjectKind.PERSON]
+
+
+def relative_request(form: FormMultiDict) -> RelativeRequest:
+    """The grant or ask form: whom (phone, name) and the scope."""
+    try:
+        days = int(str(form.get("days", "0")) or "0")
+    except ValueError:
+        days = 0
+    return RelativeRequest(
+        phone=str(form.get("phone", ""))[:40], name=str(form.get("name", ""))[:100],
+        bundles=tuple(form.getall("bundles", [])), scopes=tuple(form.getall("scopes", [])),
+        days=days,
+    )  # fmt: skip
+
+
+async def acting_page(
+    request: Request[Any, Any, Any], relatives: Relatives, catalog: Catalog, status: int = 200,
+    **context: Any,
+) -> Template:  # fmt: skip
+    """Whom I may act for, the forms to ask and to prove a guardianship."""
+    person = await current_person(request)
+    chosen = await agency.acting_principal(request)
+    return Template(
+        template_name="assist/acting_for.html",
+        context={"tab": "me", "rows": await relatives.acting_for(person), "catalog": catalog,
+                 "bundles": person_bundles(catalog), "scopes": [str(s) for s in Scope],
+                 "chosen": chosen, "errors": {}, "now": relatives.now(), "done": "",
+                 "code_for": "", **context},
+        status_code=status, headers={"Cache-Control": "no-store"},
+    )  # fmt: skip
+
+
+class RelativeController(Controller):
+    """The person side: naming, asking, choosing whom to act for, proving guardianships."""
+
+    include_in_schema = False
+    opt = {"access": Access.PERSON}  # noqa: RUF012
+    dependencies = DEPENDENCIES
+
+    @post(f"{MINE}/relatives", status_code=303)
+    async def grant(
+        self, request: Request[Any, Any, Any], relatives: NamedDependency[Relatives],
+        authorizations: NamedDependency[AuthorizationService],
+    ) -> Redirect | Template:  # fmt: skip
+        """The principal names a relative: the same answer whether or not they were found."""
+        person = await current_person(request)
+        try:
+            await relatives.grant(person, relative_request(await request.form()))
+        except errors.RuleViolation as exc:
+            return Template(
+                template_name="assist/mine.html",
+                context={"tab": "me", "views": await authorizations.mine(person),
+                         "catalog": authorizations.catalog, "now": authorizations.now(),
+                         "bundles": person_bundles(authorizations.catalog),
+                         "scopes": [str(s) for s in Scope], "errors": exc.fields,
+                         "named": False},
+                status_code=422,
+            )  # fmt: skip
+        return Redirect(f"{MINE}?named=1", status_code=303)
+
+    @get(ACTING)
+    async def acting_for(
+        self, request: Request[Any, Any, Any], relatives: NamedDependency[Relatives],
+        authorizations: NamedDependency[AuthorizationService],
+        done: FromQuery[str] = "", code_for: FromQuery[str] = "",
+    ) -> Template:  # fmt: skip
+        """Whom I may act for, and the forms."""
+        return await acting_page(request, relatives, authorizations.catalog, done=done[:16],
+                                 code_for=code_for[:40])  # fmt: skip
+
+    @post(f"{ACTING}/ask", status_code=303)
+    async def ask(
+        self, request: Request[Any, Any, Any], relatives: NamedDependency[Relatives],
+        authorizations: NamedDependency[AuthorizationService],
+    ) -> Redirect | Template:  # fmt: skip
+        """Ask to act for someone; they confirm (the same answer whether or not found)."""
+        person = await current_person(request)
+        try:
+            await relatives.ask(person, relative_request(await request.form()))
+        except errors.RuleViolation as exc:
+            return await acting_page(request, relatives, authorizations.catalog, 422,
+                                     errors=exc.fields)  # fmt: skip
+        return Redirect(f"{ACTING}?done=asked", status_code=303)
+
+    @post(f"{ACTING}/{{authorization_id:uuid}}/code", status_code=303)
+    async def send_code(
+        self, request: Request[Any, Any, Any], authorization_id: FromPath[UUID],
+        relatives: NamedDependency[Relatives], codes: NamedDependency[ConfirmationCodes],
+    ) -> Redirect:  # fmt: skip
+        """Text the principal a code (they are beside the relative and read it out)."""
+        person = await current_person(request)
+        await relatives.send_code(person, authorization_id, codes=codes,
+                                  client_ip=client_ip(request))  # fmt: skip
+        return Redirect(f"{ACTING}?code_for={authorization_id}", status_code=303)
+
+    @post(f"{ACTING}/{{authorization_id:uuid}}/confirm", status_code=303)
+    async def confirm_code(
+        self, request: Request[Any, Any, Any], authorization_id: FromPath[UUID],
+        relatives: NamedDependency[Relatives], codes: NamedDependency[ConfirmationCodes],
+        authorizations: NamedDependency[AuthorizationService],
+    ) -> Redirect | Template:  # fmt: skip
+        """The principal's code, typed by the relative: confirmed."""
+        person = await current_person(request)
+        code = str((await request.form()).get("code", ""))[:12]
+        try:
+            await relatives.confirm_with_code(person, authorization_id, code, codes=codes)
+        except errors.RuleViolation as exc:
+            return await acting_page(request, relatives, authorizations.catalog, 422,
+                                     errors=exc.fields, code_for=str(authorization_id))  # fmt: skip
+        return Redirect(f"{ACTING}?done=confirmed", status_code=303)
+
+    @post(f"{ACTING}/switch", status_code=303)
+    async def switch(
+        self, request: Request[Any, Any, Any],
+        authorizations: NamedDependency[AuthorizationService],
+    ) -> Redirect:  # fmt: skip
+        """Act for a principal (an active authorization names me) or, empty, as myself."""
+        person = await current_person(request)
+        raw = str((await request.form()).get("principal", ""))
+        if not raw:
+            await agency.choose(request, None)
+            return Redirect(ACTING, status_code=303)
+        try:
+            principal_id = UUID(raw)
+        except ValueError:
+            raise errors.NotFound from None
+        if not await authorizations.active_for(Agent.person(person.id), principal_id):
+            raise errors.NotFound
+        await agency.choose(request, principal_id)
+        return Redirect("/me/drafts", status_code=303)
+
+    @post(f"{ACTING}/{{authorization_id:uuid}}/give-up", status_code=303)
+    async def give_up(
+        self, request: Request[Any, Any, Any], authorization_id: FromPath[UUID],
+        relatives: NamedDependency[Relatives],
+    ) -> Redirect:  # fmt: skip
+        """The agent ends an authorization or guardianship naming them."""
+        await relatives.give_up(await current_person(request), authorization_id)
+        return Redirect(ACTING, status_code=303)
+
+    @post("/me/guardianships/household", status_code=303)
+    async def from_household(
+        self, request: Request[Any, Any, Any], guardianships: NamedDependency[Guardianships],
+    ) -> Redirect:  # fmt: skip
+        """A parent proves guardianship of a minor from the household register."""
+        person = await current_person(request)
+        form = await request.form()
+        await guardianships.from_household(
+            person, str(form.get("phone", ""))[:40], str(form.get("name", ""))[:100]
+        )
+        return Redirect(f"{ACTING}?done=guardian", status_code=303)
+
+    @post("/me/guardianships/court", status_code=303)
+    async def court(
+        self, request: Request[Any, Any, Any], guardianships: NamedDependency[Guardianships],
+        relatives: NamedDependency[Relatives], runtime: NamedDependency[Runtime],
+        authorizations: NamedDependency[AuthorizationService],
+    ) -> Redirect | Template:  # fmt: skip
+        """A court-appointed guardian uploads the court's document, for staff to check."""
+        person = await current_person(request)
+        form = await request.form()
+        file = form.get("document")
+        try:
+            if not isinstance(file, UploadFile):
+                raise errors.RuleViolation(fields={"document": EMPTY})
+            await guardianships.court_appointed(
+                person, str(form.get("phone", ""))[:40], str(form.get("name", ""))[:100],
+                filename=file.filename or "", data=await file.read(),
+                max_bytes=runtime.settings.max_upload_bytes,
+                max_pixels=runtime.settings.max_upload_pixels,
+            )  # fmt: skip
+        except errors.RuleViolation as exc:
+            return await acting_page(request, relatives, authorizations.catalog, 422,
+                                     errors=exc.fields)  # fmt: skip
+        return Redirect(f"{ACTING}?done=court", status_code=303)
+
+
+class StaffGuardianshipController(Controller):
+    """``/staff/guardianships``: court documents waiting for a clerk's or supervisor's check."""
+
+    include_in_schema = False
+    opt = {"access": Access.STAFF}  # noqa: RUF012
+    dependencies = DEPENDENCIES
+
+    @get(STAFF)
+    async def waiting(
+        self, request: Request[Any, Any, Any], guardianships: NamedDependency[Guardianships],
+        db_session: NamedDependency[AsyncSession],
+    ) -> Template:  # fmt: skip
+        """Court-appointed guardianships to check, oldest first (404 for other roles)."""
+        staff = await signed_in_staff(request)
+        if staff is None:
+            raise errors.Unauthenticated
+        rows = []
+        for authorization in await guardianships.waiting(staff):
+            guardian = await db_session.get(Person, authorization.agent_person_id)
+            ward = await db_session.get(Person, authorization.person_id)
+            rows.append((authorization, guardian, ward))
+        return Template(
+            template_name="assist/guardianships.html", context={"rows": rows},
+            headers={"Cache-Control": "no-store"},
+        )  # fmt: skip
+
+    @get(f"{STAFF}/{{authorization_id:uuid}}/document")
+    async def document(
+        self, request: Request[Any, Any, Any], authorization_id: FromPath[UUID],
+        guardianships: NamedDependency[Guardianships],
+    ) -> Response[bytes]:  # fmt: skip
+        """The uploaded court document (cleaned image or PDF), never cached."""
+        staff = await signed_in_staff(request)
+        if staff is None:
+            raise errors.Unauthenticated
+        content = await guardianships.document(staff, authorization_id)
+        kind = "application/pdf" if content.startswith(b"%PDF") else "image/jpeg"
+        if content.startswith(b"\x89PNG"):
+            kind = "image/png"
+        return Response(content, media_type=kind, headers={
+            "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": "inline"})  # fmt: skip
+
+    @post(f"{STAFF}/{{authorization_id:uuid}}/confirm", status_code=303)
+    async def confirm(
+        self, request: Request[Any, Any, Any], authorization_id: FromPath[UUID],
+        guardianships: NamedDependency[Guardianships],
+    ) -> Redirect:  # fmt: skip
+        """The document shows a court's appointment: the guardianship holds from now."""
+        staff = await signed_in_staff(request)
+        if staff is None:
+            raise errors.Unauthenticated
+        await guardianships.confirm(staff, authorization_id)
+        return Redirect(STAFF, status_code=303)
+
+    @post(f"{STAFF}/{{authorization_id:uuid}}/end", status_code=303)
+    async def end(
+        self, request: Request[Any, Any, Any], authorization_id: FromPath[UUID],
+        guardianships: NamedDependency[Guardianships],
+    ) -> Redirect:  # fmt: skip
+        """Refuse the document, or end a guardianship the court ended."""
+        staff = await signed_in_staff(request)
+        if staff is None:
+            raise errors.Unauthenticated
+        note = str((await request.form()).get("note", ""))[:200]
+        await guardianships.end(staff, authorization_id, note)
+        return Redirect(STAFF, status_code=303)
