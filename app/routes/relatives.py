@@ -31,6 +31,7 @@ from app.assist.guardians import Guardianships
 from app.assist.models import Scope
 from app.assist.relatives import RelativeRequest, Relatives
 from app.catalog.schema import Catalog
+from app.i18n import N_
 from app.identity.access import Access, signed_in_staff
 from app.identity.models import Person
 from app.records.service import RecordsService
@@ -107,6 +108,20 @@ async def acting_page(
     )  # fmt: skip
 
 
+# A grant lists an authorization on the principal's own page only when someone matched, so
+# naming people is a (slow) way to learn who is a verified resident: bounded per person.
+NAMINGS_PER_DAY = 10
+TOO_MANY_NAMINGS = N_(
+    "You have named or asked for relatives too many times today. Please try again tomorrow."
+)
+
+
+async def _count_naming(request: Request[Any, Any, Any], person: Person) -> None:
+    runtime: Runtime = request.app.state.runtime
+    await runtime.limiter.hit(f"relatives:{person.id}", limit=NAMINGS_PER_DAY,
+                              window_seconds=86_400, message=TOO_MANY_NAMINGS)  # fmt: skip
+
+
 class RelativeController(Controller):
     """The person side: naming, asking, choosing whom to act for, proving guardianships."""
 
@@ -121,6 +136,7 @@ class RelativeController(Controller):
     ) -> Redirect | Template:  # fmt: skip
         """The principal names a relative: the same answer whether or not they were found."""
         person = await current_person(request)
+        await _count_naming(request, person)
         try:
             await relatives.grant(person, relative_request(await request.form()))
         except errors.RuleViolation as exc:
@@ -152,6 +168,7 @@ class RelativeController(Controller):
     ) -> Redirect | Template:  # fmt: skip
         """Ask to act for someone; they confirm (the same answer whether or not found)."""
         person = await current_person(request)
+        await _count_naming(request, person)
         try:
             await relatives.ask(person, relative_request(await request.form()))
         except errors.RuleViolation as exc:

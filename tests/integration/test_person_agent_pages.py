@@ -220,3 +220,20 @@ async def test_court_documents_wait_for_a_clerk_and_other_roles_get_404(apps: Cl
 async def _ward_id(db: Any, authorization_id: str) -> UUID:
     found = await db.get(Authorization, UUID(authorization_id))
     return UUID(str(found.person_id))
+
+
+async def test_naming_relatives_is_limited_per_person_and_day(apps: Client) -> None:
+    """Grants list only matches on the principal's page: naming many people is bounded."""
+    jars = Jars(apps)
+    await jars.sign_in("principal", new_phone(), "李奶奶")
+    jars.be("principal")
+    scope = {"bundles": [BUNDLE], "scopes": ["prepare"], "days": "7"}
+    answers = [
+        await _post(apps, "/me/authorizations/relatives", phone=new_phone(), name="李某", **scope)
+        for _ in range(11)
+    ]
+    assert [a.status_code for a in answers[:10]] == [303] * 10
+    assert answers[10].status_code == 429
+    assert "retry-after" in answers[10].headers
+    asked = await _post(apps, "/me/acting-for/ask", phone=new_phone(), name="李某", **scope)
+    assert asked.status_code == 429  # asking counts against the same limit
