@@ -100,7 +100,7 @@ async def test_an_upload_is_sealed_on_disk_and_served_back_as_cleaned_to_its_own
 
     for upload in uploads.values():
         on_disk = (_files_dir(client) / upload.storage_key).read_bytes()
-        assert on_disk.startswith(b"v1.")
+        assert on_disk.startswith(b"b1.")
         assert b"%PDF" not in on_disk
         assert b"\xff\xd8\xff" not in on_disk
         assert marker.encode() not in on_disk
@@ -150,7 +150,7 @@ async def test_a_legacy_clear_file_is_served_and_files_seal_seals_it_once(
     first = await _files_seal(env)
     assert "sealed 1 of 2 stored file(s)" in first, first
     on_disk = (_files_dir(client) / upload.storage_key).read_bytes()
-    assert on_disk.startswith(b"v1.")
+    assert on_disk.startswith(b"b1.")
     assert marker.encode() not in on_disk
     assert "sealed 0 of 2 stored file(s)" in await _files_seal(env)
     assert (await client.get(url)).content == legacy
@@ -176,19 +176,25 @@ async def test_key_rotation_reseals_files_under_the_active_key_once(tmp_path: Pa
     after = msgspec.structs.replace(before, data_keys=f"k2:{k2},k1:{k1},index:{index}")
     lost = msgspec.structs.replace(before, data_keys=f"k3:{_key()},index:{index}")
     storage = LocalFileStorage(tmp_path / "files")
-    key = f"evidence/{uuid.uuid4()}"
-    content = _pdf(uuid.uuid4().hex)
+    key, evidence = f"uploads/{uuid.uuid4()}", f"evidence/{uuid.uuid4()}"
+    content, signature = _pdf(uuid.uuid4().hex), _pdf(uuid.uuid4().hex)
     await SealedFiles(storage, protector_for(before)).put(key, content)
-    assert (await storage.get(key)).startswith(b"v1.k1.")
+    assert (await storage.get(key)).startswith(b"b1.k1.")
+    # In-person evidence as it was sealed before SealedFiles: the protector's text format.
+    text = protector_for(before).seal(base64.b64encode(signature).decode(), context=evidence)
+    await storage.put(evidence, text.encode())
+    assert await SealedFiles(storage, protector_for(before)).get(evidence) == signature
 
     unreadable = await reseal_files(SealedFiles(storage, protector_for(lost)), storage)
-    assert (unreadable.changed, unreadable.unreadable) == (0, 1)
+    assert (unreadable.changed, unreadable.unreadable) == (0, 2)
 
     rotated = SealedFiles(storage, protector_for(after))
     report = await reseal_files(rotated, storage)
-    assert (report.examined, report.changed, report.unreadable) == (1, 1, 0)
-    assert (await storage.get(key)).startswith(b"v1.k2.")
+    assert (report.examined, report.changed, report.unreadable) == (2, 2, 0)
+    assert (await storage.get(key)).startswith(b"b1.k2.")
+    assert (await storage.get(evidence)).startswith(b"b1.k2.")
     assert await rotated.get(key) == content
+    assert await rotated.get(evidence) == signature
     again = await reseal_files(rotated, storage)
     assert (again.changed, again.unreadable) == (0, 0)
     assert (await seal_clear_files(rotated, storage)).changed == 0  # nothing was clear
