@@ -1,5 +1,5 @@
 """``python -m app``: serve, migrate, demo data, the worker, staff, OIDC clients, enterprises, keys,
-audit.
+files, audit.
 
 Each command loads settings once and passes them on.
 """
@@ -10,11 +10,14 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.audit.commands import add_audit_command, run_audit
 from app.config import Settings, SettingsError, load_settings
 from app.logging import configure_logging
+
+if TYPE_CHECKING:
+    from app.sealed_files import FilesReport
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> None:
@@ -130,13 +133,34 @@ def _keys(settings: Settings, args: argparse.Namespace) -> int:
     print(  # noqa: T201
         f"re-encrypted {report.changed} value(s) under key {report.active_key_id!r}"
     )
-    if report.unreadable:
+    files = asyncio.run(_run_on_files(settings, "reseal"))
+    print(f"re-sealed {files.changed} of {files.examined} stored file(s)")  # noqa: T201
+    if report.unreadable or files.unreadable:
         print(  # noqa: T201
-            f"{report.unreadable} value(s) could not be read with the configured keys (see the"
-            " log for the persons); keep every old key listed until this reports none.",
+            f"{report.unreadable} value(s) and {files.unreadable} file(s) could not be read with"
+            " the configured keys (see the log for the persons and file keys); keep every old"
+            " key listed until this reports none.",
             file=sys.stderr,
         )
         return 1
+    return 0
+
+
+async def _run_on_files(settings: Settings, action: str) -> FilesReport:
+    from app.identity.registry import protector_for
+    from app.sealed_files import SealedFiles, reseal_files, seal_clear_files
+    from app.storage import LocalFileStorage
+
+    storage = LocalFileStorage(settings.var_dir / "files")
+    files = SealedFiles(storage, protector_for(settings))
+    if action == "seal":
+        return await seal_clear_files(files, storage)
+    return await reseal_files(files, storage)
+
+
+def _files(settings: Settings, _args: argparse.Namespace) -> int:
+    report = asyncio.run(_run_on_files(settings, "seal"))
+    print(f"sealed {report.changed} of {report.examined} stored file(s)")  # noqa: T201
     return 0
 
 
@@ -171,9 +195,19 @@ def _add_keys_command(sub: Any) -> None:
     keys = sub.add_parser("keys", help="keys of personal data at rest (ONETHING_DATA_KEYS)")
     keys_sub = keys.add_subparsers(dest="action", required=True)
     reencrypt = keys_sub.add_parser(
-        "reencrypt", help="re-encrypt phone and ID numbers made under an older key (idempotent)"
+        "reencrypt",
+        help="re-encrypt phone and ID numbers and re-seal stored files made under an older key"
+        " (idempotent)",
     )
     reencrypt.add_argument("--batch-size", type=int, default=500, help="persons per transaction")
+
+
+def _add_files_command(sub: Any) -> None:
+    files = sub.add_parser("files", help="uploaded files in the file storage")
+    files_sub = files.add_subparsers(dest="action", required=True)
+    files_sub.add_parser(
+        "seal", help="seal files still stored in clear (written before sealing; idempotent)"
+    )
 
 
 def _add_oidc_commands(sub: Any) -> None:
@@ -287,6 +321,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub.add_parser("catalog-check", help="check the catalog files (exit 2 naming what is wrong)")
     _add_oidc_commands(sub)
     _add_keys_command(sub)
+    _add_files_command(sub)
     add_audit_command(sub)
     enterprise = sub.add_parser("enterprise", help="enterprises (until the registry feed exists)")
     enterprise_sub = enterprise.add_subparsers(dest="action", required=True)
@@ -334,6 +369,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "enterprise": _enterprise,
         "staff": _staff,
         "keys": _keys,
+        "files": _files,
         "person": _person,
         "wallet": _wallet,
         "audit": run_audit,

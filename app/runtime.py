@@ -40,6 +40,7 @@ from app.records.population import (
     HttpPopulationRecords,
     PopulationRecords,
 )
+from app.sealed_files import SealedFiles
 from app.storage import LocalFileStorage
 from app.worker import InProcessWorker, create_job_pool
 
@@ -68,7 +69,6 @@ class Runtime:
         )
         # The catalog is checked here, so a broken catalog file stops start-up with its message.
         self.catalog = catalog_at(settings.catalog_dir)
-        self.storage = LocalFileStorage(settings.var_dir / "files")
         # Working days for time limits; a broken holiday file stops start-up with its message.
         self.calendar = (
             load_calendar(settings.holidays_file) if settings.holidays_file else default_calendar()
@@ -81,6 +81,8 @@ class Runtime:
                 production=settings.env is Environment.PRODUCTION,
             )
         )
+        # Uploaded files are personal data: sealed on their way in, unsealed on their way out.
+        self.storage = SealedFiles(LocalFileStorage(settings.var_dir / "files"), self.protector)
         self.oidc_keys = load_signing_keys(
             settings.oidc_signing_keys,
             settings.var_dir,

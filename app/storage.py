@@ -2,7 +2,7 @@
 
 Keys are opaque (``uploads/<uuid>``): never a person's name, number or the original file
 name. An S3-compatible store is the production plan (DESIGN.md): it implements the same three
-calls.
+calls. What reaches it is already sealed (``app.sealed_files.SealedFiles`` wraps it).
 """
 
 from __future__ import annotations
@@ -53,6 +53,16 @@ class LocalFileStorage:
     async def delete(self, key: str) -> None:
         """Unlink, ignoring a file already gone."""
         await anyio.Path(self._path(key)).unlink(missing_ok=True)
+
+    async def keys(self) -> list[str]:
+        """Every stored key, sorted (for maintenance commands; half-written files are not keys)."""
+        return await anyio.to_thread.run_sync(self._keys)
+
+    def _keys(self) -> list[str]:
+        if not self._root.is_dir():
+            return []
+        found = (f"{p.parent.name}/{p.name}" for p in self._root.glob("*/*") if p.is_file())
+        return sorted(key for key in found if _KEY.match(key))
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

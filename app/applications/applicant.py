@@ -2,11 +2,13 @@
 
 Only the applicant sees an application: the person who applied for themself, or, while
 acting for an enterprise, that enterprise's members (anyone else's answers 404). Files
-added after submission are stored like the draft's (cleaned, EXIF removed) beside them.
+added after submission are stored like the draft's (cleaned off the event loop, EXIF removed,
+sealed at rest) beside them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Sequence
 from uuid import UUID, uuid4
@@ -144,8 +146,9 @@ class ApplicantCases:
         existing = [u for u in await self.uploads(application) if u.material_code == material_code]
         if len(existing) >= MAX_FILES:
             raise RuleViolation(fields={field: N_("At most 10 files per material.")})
-        clean = clean_upload(
-            data, max_bytes=self._max_bytes, max_pixels=self._max_pixels, field=field
+        # Decoding and re-encoding a photo takes tens of milliseconds: off the event loop.
+        clean = await asyncio.to_thread(
+            clean_upload, data, max_bytes=self._max_bytes, max_pixels=self._max_pixels, field=field
         )
         key = f"uploads/{uuid4()}"
         await self._ctx.storage.put(key, clean.data)

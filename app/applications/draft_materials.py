@@ -7,6 +7,7 @@ left out now; the application then carries a written commitment (issue 5).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import unicodedata
@@ -103,8 +104,9 @@ class DraftMaterials:
             raise RuleViolation(UNKNOWN_MATERIAL, fields={field: UNKNOWN_MATERIAL})
         if len(need.uploads) >= FILES_PER_MATERIAL:
             raise RuleViolation(TOO_MANY_FILES, fields={field: TOO_MANY_FILES})
-        clean = clean_upload(
-            data, max_bytes=self._max_bytes, max_pixels=self._max_pixels, field=field
+        # Decoding and re-encoding a photo takes tens of milliseconds: off the event loop.
+        clean = await asyncio.to_thread(
+            clean_upload, data, max_bytes=self._max_bytes, max_pixels=self._max_pixels, field=field
         )
         key = f"uploads/{uuid4()}"
         await self._storage.put(key, clean.data)

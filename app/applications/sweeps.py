@@ -13,6 +13,7 @@ from app.applications.supervision import sweep
 from app.catalog.loader import catalog_at
 from app.config import Environment, Settings
 from app.protection import DataProtector, load_protection_keys
+from app.sealed_files import SealedFiles
 from app.storage import LocalFileStorage
 
 
@@ -36,7 +37,7 @@ async def run_sweep(
             license_types=catalog.licenses,
             protector=protector,
             calendar=calendar,
-            storage=LocalFileStorage(settings.var_dir / "files"),
+            storage=SealedFiles(LocalFileStorage(settings.var_dir / "files"), protector),
             rules=Rules.from_settings(settings),
             clock=clock or Clock(),
         )

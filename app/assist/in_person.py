@@ -5,13 +5,12 @@ once (the visit goes on) but marked "confirmed in person, pending supervisor che
 supervisor then looks at the signature and the photo and confirms, or rejects with a
 reason — a rejection revokes the authorization (the agent's very next request is refused)
 and tells the resident. Both files are cleaned like any material (``clean_upload``: size,
-pixels, re-encoded without metadata), then sealed with the data protector before they reach
-the file storage, bound to their key, so a copy of the storage alone reveals nothing.
+pixels, re-encoded without metadata), then sealed at rest like every stored file (the runtime's
+storage is ``app.sealed_files.SealedFiles``: the data protector, bound to the storage key).
 """
 
 from __future__ import annotations
 
-import base64
 import io
 from typing import Literal
 from uuid import UUID, uuid4
@@ -92,8 +91,8 @@ class InPersonChecks:
         # failed write rolls the confirmation back with the request's transaction.
         await self._authorizations.confirm_in_person(agent, authorization.id)
         signature_key, photo_key = f"evidence/{uuid4()}", f"evidence/{uuid4()}"
-        await self._storage.put(signature_key, self._seal(signature_key, clean_signature.data))
-        await self._storage.put(photo_key, self._seal(photo_key, clean_photo.data))
+        await self._storage.put(signature_key, clean_signature.data)
+        await self._storage.put(photo_key, clean_photo.data)
         confirmation = InPersonConfirmation(
             authorization_id=authorization.id, person_id=person.id, captured_by_id=agent.id,
             signature_key=signature_key, id_photo_key=photo_key,
@@ -167,8 +166,7 @@ class InPersonChecks:
         row = view.confirmation
         key = row.signature_key if which == "signature" else row.id_photo_key
         content_type = "image/png" if which == "signature" else row.id_photo_type
-        sealed = await self._storage.get(key)
-        data = base64.b64decode(self._protector.unseal(sealed.decode(), context=key))
+        data = await self._storage.get(key)
         self._authorizations.event(view.authorization, AuthorizationEventKind.EVIDENCE_VIEWED,
                                    "staff", supervisor.id, which)  # fmt: skip
         await self._db.flush()
@@ -233,9 +231,6 @@ class InPersonChecks:
             confirmation=row, authorization=authorization, resident_name=person.real_name or "",
             masked_id_number=masked, agent_name=agent_name,
         )  # fmt: skip
-
-    def _seal(self, key: str, data: bytes) -> bytes:
-        return self._protector.seal(base64.b64encode(data).decode(), context=key).encode()
 
 
 def _require_supervisor(staff: Staff) -> None:

@@ -31,6 +31,7 @@ from app.identity.persons import find_by_phone
 from app.identity.phones import validate_phone
 from app.privacy import mask_phone
 from app.protection import DataProtector
+from app.text_input import INVISIBLE, has_invisible
 
 NO_ACCOUNT = N_("No account uses this mobile number. Ask the person to sign in once first.")
 ALREADY_MEMBER = N_("This person is already a member of the enterprise.")
@@ -233,6 +234,8 @@ class EnterpriseService:
         clean_name = " ".join(name.split())
         if not clean_name or len(clean_name) > 200:
             raise errors.RuleViolation(fields={"name": NAME_REQUIRED})
+        if has_invisible(clean_name):  # typed by an operator: the same rule as any typed text
+            raise errors.RuleViolation(fields={"name": INVISIBLE})
         phone = validate_phone(legal_representative_phone, field="legal_rep_phone")
         person = await find_by_phone(self._db, self._protector, phone)
         if person is None:

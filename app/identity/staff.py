@@ -20,6 +20,7 @@ from app.identity.sessions import SessionStore, SubjectKind
 from app.identity.staff_models import TOTP_SECRET_AAD, Staff, StaffRole
 from app.identity.totp import new_secret
 from app.protection import Keyring
+from app.text_input import INVISIBLE, has_invisible
 
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
 # No look-alikes (0/o, 1/l/i): the initial password is read out or copied by hand.
@@ -147,6 +148,8 @@ class StaffService:
             problems["display_name"] = N_(
                 "Enter the name shown to colleagues (up to 100 characters)."
             )
+        elif has_invisible(data.display_name):  # typed by an administrator: the same rule
+            problems["display_name"] = INVISIBLE
         role = StaffRole(data.role) if data.role in set(StaffRole) else None
         if role is None:
             problems["role"] = N_("Choose a role.")

@@ -18,6 +18,7 @@ from app.identity.numbers import normalize_id_number, normalize_phone
 from app.protection.keys import ProtectionKeys
 
 FORMAT_VERSION = "v1"
+BINARY_VERSION = b"b1"  # sealed files: the same cipher and header, the payload as raw bytes
 _NONCE_BYTES = 12  # 96-bit random nonces: safe for far more values than a key will protect
 _TAG_BYTES = 16
 _SHAPE = f"'{FORMAT_VERSION}.<key id>.<base64url of nonce, ciphertext and tag>'"
@@ -90,6 +91,47 @@ class Keyring:
                 f" to another column than {associated_data!r}."
             ) from None
         return clear.decode()
+
+    def encrypt_bytes(self, data: bytes, *, associated_data: str) -> bytes:
+        """``b1.<active key id>.`` then nonce, ciphertext and tag, raw (no base64: files)."""
+        header = f"{BINARY_VERSION.decode()}.{self.active_key_id}"
+        nonce = os.urandom(_NONCE_BYTES)
+        sealed = self._ciphers[self.active_key_id].encrypt(
+            nonce, data, _aad(header, associated_data)
+        )
+        return f"{header}.".encode() + nonce + sealed
+
+    def decrypt_bytes(self, sealed: bytes, *, associated_data: str) -> bytes:
+        """The clear bytes of ``encrypt_bytes``'s output, or ``ProtectionError``."""
+        key_id, payload = self._parse_bytes(sealed)
+        header = f"{BINARY_VERSION.decode()}.{key_id}"
+        nonce, body = payload[:_NONCE_BYTES], payload[_NONCE_BYTES:]
+        try:
+            return self._ciphers[key_id].decrypt(nonce, body, _aad(header, associated_data))
+        except InvalidTag:
+            raise ProtectionError(
+                f"The sealed bytes failed authentication: they were altered, or they belong"
+                f" to another place than {associated_data!r}."
+            ) from None
+
+    def key_id_of_bytes(self, sealed: bytes) -> str:
+        """The id of the key sealed bytes were made with (checks the shape, not the tag)."""
+        return self._parse_bytes(sealed)[0]
+
+    def _parse_bytes(self, sealed: bytes) -> tuple[str, bytes]:
+        version, _, rest = sealed.partition(b".")
+        raw_id, _, payload = rest.partition(b".")
+        if version != BINARY_VERSION:
+            raise ProtectionError("Not sealed bytes of this version: expected 'b1.<key id>.'.")
+        key_id = raw_id.decode("ascii", errors="replace")
+        if key_id not in self._ciphers:
+            raise ProtectionError(
+                f"The bytes were sealed with key {key_id!r}, which is not among the protection"
+                " keys: keep old keys listed after a rotation until everything is re-sealed."
+            )
+        if len(payload) < _NONCE_BYTES + _TAG_BYTES:
+            raise ProtectionError("The sealed bytes are truncated.")
+        return key_id, payload
 
     def key_id_of(self, token: str) -> str:
         """The id of the key ``token`` was encrypted with (checks its shape, not its tag)."""
@@ -176,6 +218,14 @@ class DataProtector:
     def unseal(self, token: str, *, context: str) -> str:
         """The document sealed under ``context``; ``ProtectionError`` when it cannot be read."""
         return self.keyring.decrypt(token, associated_data=f"sealed:{context}")
+
+    def seal_bytes(self, data: bytes, *, context: str) -> bytes:
+        """``data`` (a file) encrypted and bound to ``context``, in the binary format."""
+        return self.keyring.encrypt_bytes(data, associated_data=f"sealed:{context}")
+
+    def unseal_bytes(self, sealed: bytes, *, context: str) -> bytes:
+        """The file sealed under ``context``; ``ProtectionError`` when it cannot be read."""
+        return self.keyring.decrypt_bytes(sealed, associated_data=f"sealed:{context}")
 
     def blind_index(self, value: str, kind: SensitiveKind) -> str:
         """The index to look ``value`` up by (equality only): 64 hex digits, irreversible."""

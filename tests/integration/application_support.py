@@ -47,6 +47,7 @@ from app.identity.persons import find_or_create_by_phone
 from app.protection import DataProtector
 from app.records.service import RecordsService
 from app.records.sources import SubjectKind
+from app.sealed_files import SealedFiles
 from app.storage import LocalFileStorage
 
 BUNDLE = "test-birth"
@@ -136,7 +137,8 @@ class Desk:
                  storage_dir: Path, clock: Clock, rules: Rules | None = None) -> None:  # fmt: skip
         self.sessionmaker = sessionmaker
         self.protector = protector
-        self.storage = LocalFileStorage(storage_dir)
+        self.files = LocalFileStorage(storage_dir)  # what is on disk
+        self.storage = SealedFiles(self.files, protector)
         self.clock = clock
         self.rules = rules or Rules()
 

@@ -26,6 +26,7 @@ from app.identity.staff_models import Staff
 from app.protection import DataProtector
 from app.records.exchange import DemoRecordExchange
 from app.records.service import RecordsService
+from app.sealed_files import SealedFiles
 from app.storage import LocalFileStorage
 from tests.integration import application_support as base
 from tests.integration.records_support import new_id_number, new_phone, resident, write_records
@@ -56,7 +57,8 @@ class AssistWorld:
         self.sessionmaker = sessionmaker
         self.protector = protector
         self.clock = Clock()
-        self.storage = LocalFileStorage(tmp_path / "files")
+        self.files = LocalFileStorage(tmp_path / "files")  # what is on disk
+        self.storage = SealedFiles(self.files, protector)
         self.records_dir = tmp_path / "records"
         self.records_dir.mkdir(parents=True, exist_ok=True)
 

@@ -220,7 +220,7 @@ async def test_in_person_is_usable_at_once_and_a_supervisors_rejection_ends_it_o
 
     row = await in_app(apps, evidence)
     stored = (runtime.settings.var_dir / "files" / row.signature_key).read_bytes()
-    assert stored.startswith(b"v1.")
+    assert stored.startswith(b"b1.")  # sealed (app/sealed_files.py)
     assert b"PNG" not in stored
     assert (
         not Path(runtime.settings.var_dir / "files" / row.id_photo_key)

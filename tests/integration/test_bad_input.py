@@ -19,9 +19,13 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from app.applications.models import DraftUpload
+from app.errors import RuleViolation
+from app.identity.registry import register_enterprise
 from app.runtime import Runtime
+from app.text_input import INVISIBLE
 from tests.conftest import csrf_token, in_app
 from tests.integration.application_support import PDF
+from tests.integration.staff_support import create_staff, new_username, sign_in_staff
 from tests.integration.test_application_pages import _resident_with_draft
 from tests.integration.test_mp_drafts import bearer
 from tests.integration.wallet_support import new_phone
@@ -184,3 +188,30 @@ async def _uploads(client: Client, draft_id: Any) -> int:
 
 def _all_files(root: Path) -> set[Path]:
     return {path.resolve() for path in root.rglob("*") if path.is_file()}
+
+
+async def test_staff_typed_names_are_held_to_the_typed_text_rule(client: Client) -> None:
+    """Staff display names (admin page) and enterprise names (operator) refuse hidden characters."""
+    admin = await create_staff(client, role="administrator")
+    await sign_in_staff(client, admin.username)
+    hidden = {case: text for case, text in TEXT_CORPUS.items() if len(text) < 100}
+    for case, text in hidden.items():
+        username = new_username()
+        refused = await client.post(
+            "/staff/admin/staff",
+            data={"username": username, "display_name": text, "role": "window_clerk",
+                  "_csrf_token": await csrf_token(client)},
+            headers={"Accept-Language": "en"},
+        )  # fmt: skip
+        assert refused.status_code == 422, case
+        assert "invisible control characters" in refused.text, case
+        assert username not in (await client.get("/staff/admin/staff")).text, case
+
+    runtime: Runtime = client.app.state.runtime
+    for case, text in hidden.items():
+        with pytest.raises(RuleViolation) as refused_name:
+            await register_enterprise(
+                runtime.settings, credit_code="91350100M000100Y43", name=f"长沙{text}有限公司",
+                legal_representative_phone=new_phone(),
+            )  # fmt: skip
+        assert refused_name.value.fields == {"name": INVISIBLE}, case

@@ -309,3 +309,23 @@ def test_development_keys_file_is_private_even_with_a_permissive_umask(tmp_path:
     finally:
         os.umask(previous)
     assert (tmp_path / DEVELOPMENT_KEYS_FILE).stat().st_mode & 0o777 == 0o600
+
+
+def test_sealed_bytes_round_trip_bound_to_their_context(protector: DataProtector) -> None:
+    data = os.urandom(1000)
+    sealed = protector.seal_bytes(data, context="uploads/a")
+    assert sealed.startswith(b"b1.")
+    assert len(sealed) < len(data) + 64  # raw bytes: no base64
+    assert protector.unseal_bytes(sealed, context="uploads/a") == data
+    with pytest.raises(ProtectionError, match="another place"):
+        protector.unseal_bytes(sealed, context="uploads/b")
+
+
+def test_every_changed_byte_of_sealed_bytes_is_detected(protector: DataProtector) -> None:
+    sealed = protector.seal_bytes(b"a scan", context="uploads/a")
+    for i in range(len(sealed)):
+        altered = sealed[:i] + bytes([sealed[i] ^ 1]) + sealed[i + 1 :]
+        with pytest.raises(ProtectionError):
+            protector.unseal_bytes(altered, context="uploads/a")
+    with pytest.raises(ProtectionError, match="truncated"):
+        protector.unseal_bytes(sealed[:20], context="uploads/a")

@@ -1,4 +1,8 @@
-"""sealed_uploads: uploaded materials sealed at rest, if any
+"""sealed_uploads: uploaded materials sealed at rest — no schema change
+
+A sealed file is told apart from a legacy clear one by its first bytes (``v1.``; see
+``app/sealed_files.py``), so no marker column is needed; the revision stays, empty, to keep
+the chain.
 
 Revision ID: 0024
 Revises: 0023
