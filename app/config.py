@@ -115,7 +115,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # Uploaded materials (drafts): largest file, largest image (pixels), and how long an
     # unsubmitted draft is kept after its last change before it and its uploads are purged.
     max_upload_bytes: int = 10 * 1024 * 1024
-    max_upload_pixels: int = 40_000_000
+    # Below Pillow's own bomb warning (about 89 million pixels), checked from the header.
+    max_upload_pixels: Annotated[int, msgspec.Meta(gt=0, le=80_000_000)] = 40_000_000
     draft_retention_days: int = 30
     # The catalog (matters, bundles, form fields). None: the repository's app/catalog/data.
     catalog_dir: Path | None = None
