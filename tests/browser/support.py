@@ -6,12 +6,14 @@ them back from the catalogs it is testing.
 
 from __future__ import annotations
 
+import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
+from PIL import Image, ImageDraw
 from playwright.sync_api import Page
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -288,3 +290,29 @@ REFLOW_JS = """
   return problems;
 }
 """
+
+
+def id_card_photo() -> bytes:
+    """A made-up picture shaped like an ID card (grey photo box, text bars), as a JPEG."""
+    image = Image.new("RGB", (640, 400), (214, 228, 240))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([(430, 90), (600, 300)], fill=(150, 150, 150))
+    for y in range(90, 300, 40):
+        draw.rectangle([(40, y), (380, y + 16)], fill=(60, 60, 60))
+    out = io.BytesIO()
+    image.save(out, "JPEG")
+    return out.getvalue()
+
+
+def sign_on_the_pad(tablet: Page) -> None:
+    """Draw a zigzag signature on the tablet's signature pad with the mouse."""
+    pad = tablet.locator("canvas[data-signature-pad]")
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
+    assert box is not None
+    x, y, w, h = box["x"], box["y"], box["width"], box["height"]
+    tablet.mouse.move(x + w * 0.1, y + h * 0.7)
+    tablet.mouse.down()
+    for i in range(1, 25):
+        tablet.mouse.move(x + w * (0.1 + 0.03 * i), y + h * (0.5 + 0.3 * (-1) ** i * 0.6))
+    tablet.mouse.up()

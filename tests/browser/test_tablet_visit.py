@@ -1,12 +1,14 @@
 """A whole home visit (上门办) on the field worker's tablet, with the submission made offline.
 
-A resident signs in (the account and the real name the visit needs); a supervisor assigns a
-visit to a new field worker; on a tablet-sized page the worker proposes an authorization,
-the resident reads the texted code, the worker starts the draft, answers, reads the notice,
-consents, fills the merged form, photographs a material and — without a connection —
-submits. The save waits in the outbox (also on today's visits, opened from the service
-worker's cache); when the connection returns it is sent, its answer is lost on the way back,
-and the page load sends it again: the server answers both with the same application. The
+A resident signs in (the account and the real name the visit needs) and asks for a home
+visit on her phone; a supervisor assigns the request to a new field worker serving her area;
+on a tablet-sized page the worker proposes an authorization, the resident signs it on the
+tablet's pad and the worker photographs her ID card (in person); the worker starts the
+draft, answers, reads the notice, consents, fills the merged form, photographs a material
+and — without a connection — submits. The save waits in the outbox (also on today's
+visits, opened from the service worker's cache); when the connection returns it is sent, its
+answer is lost on the way back, and the page load sends it again: the server answers both
+with the same application. A supervisor then confirms the signature and ID photo. The
 resident's 我的授权 lists what was done for them. Screenshots: screenshots/tablet/.
 """
 
@@ -30,7 +32,9 @@ from tests.browser.support import (
     OpenPage,
     code_from_outbox,
     describe_violations,
+    id_card_photo,
     run_axe,
+    sign_on_the_pad,
 )
 from tests.browser.test_one_thing_journey import SAMPLES, Resident, _sign_in
 
@@ -42,6 +46,7 @@ TABLET = (1024, 768)
 AYGUL = Resident("13700000306", "阿依古丽·买买提", "330106198812310044")
 BUNDLE = "disability-services"
 BUNDLE_NAME = "残疾人服务一件事"
+AREA = "yuelu-juzizhou"
 
 
 def _check(page: Page, shot: str) -> None:
@@ -51,10 +56,12 @@ def _check(page: Page, shot: str) -> None:
     page.screenshot(path=SHOTS / f"{shot}.png", full_page=True)
 
 
-def _staff(open_page: OpenPage, server: AppServer, role: str) -> tuple[Page, str]:
+def _staff(
+    open_page: OpenPage, server: AppServer, role: str, name: str = "测试员"
+) -> tuple[Page, str]:
     username = f"{role.replace('_', '-')}-{secrets.token_hex(3)}"
     printed = server.command(
-        "staff", "create", "--username", username, "--name", "测试员", "--role", role
+        "staff", "create", "--username", username, "--name", name, "--role", role
     )
     password = re.search(r"Initial password: (\S+)", printed)
     assert password, printed
@@ -120,33 +127,55 @@ def _fill_form(tablet: Page) -> None:
 def test_a_whole_visit_on_a_tablet_submits_offline_and_replays_into_one_application(
     open_page: OpenPage, app_server: AppServer
 ) -> None:
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     resident = _sign_in(open_page, AYGUL)
 
+    # She asks for a home visit on her phone (我的 → 上门服务).
+    resident.goto("/me/visit-requests/new")
+    resident.get_by_label("要办理的事项").select_option(BUNDLE)
+    resident.get_by_label("区和街道").select_option(AREA)
+    resident.get_by_label("详细地址（楼栋、楼层、门牌）").fill(f"{secrets.token_hex(3)}号3栋2楼")
+    resident.get_by_label("日期 1").fill(today.isoformat())
+    resident.get_by_label("上午或下午 1").select_option("am")
+    resident.get_by_label("行动不便").check()
+    resident.get_by_role("button", name="提交申请").click()
+    expect(resident.locator(".visit-request .status").first).to_have_text("已申请，等待派单")
+
+    # A supervisor assigns it to a field worker serving her area.
     supervisor, _ = _staff(open_page, app_server, "supervisor")
-    tablet, worker = _staff(open_page, app_server, "field_worker")
-    supervisor.goto("/staff/visits/new")
-    supervisor.get_by_label("居民手机号").fill(AYGUL.phone)
-    supervisor.get_by_label("上门服务人员(用户名)").fill(worker)
-    supervisor.get_by_label("日期").fill(datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat())
-    supervisor.get_by_label("残疾人").check()
-    supervisor.get_by_label("地址和特殊需求").fill("3楼，行动不便")
-    supervisor.get_by_role("button", name="预约", exact=True).click()
-    expect(supervisor).not_to_have_url(re.compile(r"/new$"))
+    worker_name = f"上门员{secrets.token_hex(2)}"
+    tablet, worker = _staff(open_page, app_server, "field_worker", worker_name)
+    app_server.command("staff", "areas", worker, AREA)
+    supervisor.goto(f"/staff/visit-requests?area={AREA}")
+    supervisor.locator("ul.visit-requests a.list-title").filter(has_text=AYGUL.name).last.click()
+    supervisor.locator("label.choice").filter(has_text=worker).locator("input").check()
+    supervisor.get_by_label("上午（09:00–12:00）").check()
+    supervisor.get_by_role("button", name="派单", exact=True).click()
+    expect(supervisor.locator("dd.status")).to_have_text("已预约")
 
     # Today's visits; the service worker takes over the tablet's pages.
     tablet.goto("/staff/visits")
     _check(tablet, "1-today")
     tablet.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    tablet.locator("ul.visits a").first.click()
+    tablet.locator("ul.visits li").filter(has_text=AYGUL.name).locator("a").first.click()
     expect(tablet).to_have_url(re.compile(r"/staff/visits/[0-9a-f-]{36}$"))
     expect(tablet.get_by_role("heading", level=1)).to_contain_text(AYGUL.name)
     visit_url = tablet.url
 
+    # In person: she signs on the tablet and the worker photographs her ID card.
     tablet.get_by_label(BUNDLE_NAME).check()
     for scope in ("填写申请", "同意调取数据", "提交申请", "查看办理进度和结果"):
         tablet.get_by_label(scope, exact=True).check()
     tablet.get_by_role("button", name="发起授权").click()
-    _confirm_with_code(tablet, visit_url)
+    pending = tablet.locator("form[data-signature-form]")
+    sign_on_the_pad(tablet)
+    pending.get_by_label("居民身份证照片").set_input_files(
+        {"name": "id.jpg", "mimeType": "image/jpeg", "buffer": id_card_photo()}
+    )
+    pending.get_by_role("button", name="当面确认").click()
+    expect(tablet.locator(".authorization .status").first).to_have_text(
+        "有效：已当面确认，待督办人员核验"
+    )
     _check(tablet, "2-visit-authorized")
 
     tablet.get_by_role("button", name=f"开始办理：{BUNDLE_NAME}").click()
@@ -231,6 +260,12 @@ def test_a_whole_visit_on_a_tablet_submits_offline_and_replays_into_one_applicat
     opens = re.sub(r"^https?://[^/]+", "", scanned[0].text)
     assert re.fullmatch(r"/me/applications/[0-9a-f-]{36}", opens), scanned[0].text
     assert tablet.url.startswith(visit_url)
+
+    # Later a supervisor checks the signature and the ID photo, and confirms them.
+    supervisor.goto("/staff/assist/checks")
+    supervisor.locator("table tr").filter(has_text=worker_name).locator("a").click()
+    supervisor.get_by_role("button", name="确认：签名和身份证属于本人").click()
+    expect(supervisor.locator("table tr").filter(has_text=worker_name)).to_have_count(0)
 
     # The resident sees what was done for them, and the one application.
     resident.goto("/me/authorizations")
