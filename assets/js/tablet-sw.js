@@ -6,7 +6,14 @@
 // cache and refreshed behind. When a page comes back as the staff sign-in page (signed out,
 // session ended), every cached page is dropped: nothing of a resident stays for the next
 // person to pick up the tablet. POSTs are never touched here: tablet.js queues them.
+//
+// Background Sync: the page registers the sync "tablet-outbox" when it queues a save; its
+// "sync" event sends the outbox from here (tablet-outbox.js, the page's own code), so the
+// queue drains when the connection returns even with no tablet page open. Whatever is still
+// queued after the try makes the event fail, and the browser tries again later.
 "use strict";
+
+importScripts("/static/js/tablet-outbox.js");
 
 var PREFIX = "onething-tablet-";
 var SCOPE = "/staff/visits";
@@ -129,6 +136,26 @@ self.addEventListener("fetch", function (event) {
           return kept || Response.error();
         });
       });
+    });
+  }));
+});
+
+function tellPages() {
+  return self.clients.matchAll({ type: "window" }).then(function (pages) {
+    pages.forEach(function (page) { page.postMessage({ type: "outbox-changed" }); });
+  });
+}
+
+self.addEventListener("sync", function (event) {
+  var outbox = self.OnethingOutbox;
+  if (event.tag !== outbox.SYNC_TAG) {
+    return;
+  }
+  event.waitUntil(outbox.replay().then(function (left) {
+    return tellPages().then(function () {
+      if (left) {
+        throw new Error("still queued: " + left);  // the browser retries the sync later
+      }
     });
   }));
 });
