@@ -9,8 +9,9 @@
 //
 // Background Sync: the page registers the sync "tablet-outbox" when it queues a save; its
 // "sync" event sends the outbox from here (tablet-outbox.js, the page's own code), so the
-// queue drains when the connection returns even with no tablet page open. Whatever is still
-// queued after the try makes the event fail, and the browser tries again later.
+// queue drains when the connection returns even with no tablet page open (an open page sends
+// it itself). Whatever is still queued after the try makes the event fail, and the browser
+// tries again later.
 "use strict";
 
 importScripts("/static/js/tablet-outbox.js");
@@ -146,16 +147,34 @@ function tellPages() {
   });
 }
 
+// While a tablet page is on screen, it sends the queue itself on its "online" event (and
+// shows how it goes): the sync fails now so that the browser tries again later (Chromium: in
+// minutes), when the page may be closed. On the browser's last try the worker sends anyway.
+function tabletOnScreen() {
+  return self.clients.matchAll({ type: "window" }).then(function (pages) {
+    return pages.some(function (page) { return page.visibilityState === "visible"; });
+  });
+}
+
 self.addEventListener("sync", function (event) {
   var outbox = self.OnethingOutbox;
-  if (event.tag !== outbox.SYNC_TAG) {
+  if (!outbox || event.tag !== outbox.SYNC_TAG) {
     return;
   }
-  event.waitUntil(outbox.replay().then(function (left) {
-    return tellPages().then(function () {
-      if (left) {
-        throw new Error("still queued: " + left);  // the browser retries the sync later
-      }
+  event.waitUntil(tabletOnScreen().then(function (onScreen) {
+    if (onScreen && !event.lastChance) {
+      return outbox.all().then(function (entries) {
+        if (entries.some(function (e) { return e.status === "queued"; })) {
+          throw new Error("a tablet page is open: it sends the queue");
+        }
+      });
+    }
+    return outbox.replay().then(function (left) {
+      return tellPages().then(function () {
+        if (left) {
+          throw new Error("still queued: " + left);  // the browser retries the sync later
+        }
+      });
     });
   }));
 });
