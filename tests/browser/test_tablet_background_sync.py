@@ -6,7 +6,7 @@ sync event is fired through the DevTools protocol (``ServiceWorker.dispatchSyncE
 the service worker sends the queue itself: the outbox (read from a page outside the worker's
 scope, which runs no outbox script) ends empty of queued saves, and the resident has exactly
 one new application. The same save put back in the queue and synced again (its answer lost,
-say) makes none. Screenshots: screenshots/tablet/s*.png.
+say) makes none; two pages replaying it at once send it once. Screenshots: screenshots/tablet/s*.png.
 """
 
 from __future__ import annotations
@@ -189,6 +189,23 @@ def test_background_sync_sends_the_queue_with_no_tablet_page_open(
     assert _applications(resident) == before + 1
     # Nothing queued: a further sync sends nothing.
     _sync_and_wait(elsewhere, cdp, origin.group(0), registration)
+    assert _applications(resident) == before + 1
+
+    # Two pages replaying the same queued save at once (the Web Lock, then the claim): one
+    # sends it, the other finds nothing left to send.
+    other = context.new_page()
+    other.goto("/staff")
+    posts: list[str] = []
+    for page in (elsewhere, other):
+        page.add_script_tag(url="/static/js/tablet-outbox.js")
+        page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    elsewhere.evaluate(REQUEUE, queued)
+    for page in (elsewhere, other):
+        page.evaluate("() => { window.replayed = OnethingOutbox.replay(); }")
+    for page in (elsewhere, other):
+        assert page.evaluate("() => window.replayed") == 0
+    assert len(posts) == 1, posts
+    assert [e["status"] for e in elsewhere.evaluate(READ_OUTBOX)] == ["sent"]
     assert _applications(resident) == before + 1
 
     # The tablet page again: the outbox lists it as sent; the visit lists the application.
