@@ -6,7 +6,8 @@ sync event is fired through the DevTools protocol (``ServiceWorker.dispatchSyncE
 the service worker sends the queue itself: the outbox (read from a page outside the worker's
 scope, which runs no outbox script) ends empty of queued saves, and the resident has exactly
 one new application. The same save put back in the queue and synced again (its answer lost,
-say) makes none; two pages replaying it at once send it once. Screenshots: screenshots/tablet/s*.png.
+say) makes none; two pages replaying it at once send it once. Screenshots:
+screenshots/tablet/s*.png.
 """
 
 from __future__ import annotations
