@@ -3,9 +3,11 @@
 // Forms marked data-offline (the form values, each material photo, the submit) are sent by
 // this script with their Idempotency-Key (the form's idempotency_key, made once when the
 // page was rendered). Without a connection (navigator.onLine false, or the fetch fails) the
-// save is kept in IndexedDB and listed as queued; it is sent when the connection returns
-// (the "online" event) and on every page load, and listed as sent with where it led. The
-// server answers a replayed key with the first answer, so a save sent twice applies once.
+// save is kept in IndexedDB (tablet-outbox.js, shared with the service worker) and listed as
+// queued; it is sent when the connection returns (the "online" event), on every page load,
+// and by the service worker's Background Sync when no tablet page is on screen, and listed
+// as sent with where it led. The server answers a replayed key with the first answer, so a
+// save sent twice applies once.
 // data-offline="queue": each press is a new save (a fresh key afterwards); "once": the key
 // names the act itself (one submit per draft), a second press replaces the queued one.
 // The words come from the outbox's data-text-* attributes (rendered with the page's locale).
