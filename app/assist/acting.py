@@ -21,8 +21,11 @@ from app.applications.draft_materials import DraftMaterials
 from app.applications.drafts import DraftService
 from app.applications.models import Draft
 from app.applications.submission import Submission, Submissions
+from app.assist.assignment import Dispatch
 from app.assist.authorizations import Agent, AuthorizationService
 from app.assist.models import HomeVisit, Scope
+from app.assist.request_models import VisitRequest
+from app.assist.requests import VisitRequestService
 from app.assist.visits import VisitService
 from app.errors import NotFound
 from app.identity.enterprise_models import Enterprise
@@ -108,6 +111,35 @@ class AgentDesk:
         if person is None or not await self.authorizations.active_for(self.who, key):
             raise NotFound
         return person
+
+    def _dispatch(self) -> tuple[VisitRequestService, Dispatch]:
+        requests = VisitRequestService(
+            self._ctx.db, protector=self._ctx.protector, catalog=self._ctx.catalog,
+            clock=self._ctx.clock,
+        )  # fmt: skip
+        return requests, Dispatch(requests)
+
+    async def visit_request(self, visit_id: UUID) -> tuple[VisitRequest, str] | None:
+        """The request behind the worker's own visit and its address in clear.
+
+        ``None`` for a visit scheduled without a request; 404 for another worker's visit (the
+        address is unsealed for the assigned worker and the supervisor only).
+        """
+        await self.resident(visit_id)
+        requests, dispatch = self._dispatch()
+        found = (await dispatch.tablet_details([visit_id])).get(visit_id)
+        return (found, requests.address_of(found)) if found is not None else None
+
+    async def mark_visited(self, visit_id: UUID) -> None:
+        """The worker says the visit took place: its request is closed, the visit is done.
+
+        The same step as the supervisor's "visited" (``Dispatch.visited``), on the worker's
+        own visit only; a visit without a request has nothing to close (404).
+        """
+        found = await self.visit_request(visit_id)
+        if found is None:
+            raise NotFound
+        await self._dispatch()[1].visited(self.agent, found[0].id)
 
     async def start(self, visit_id: UUID, bundle_code: str) -> Draft:
         """The resident's open draft of the bundle, or a new one (scope: prepare)."""

@@ -72,6 +72,7 @@ async def visit_page(
     return _page(
         "visit", status,
         card=await desk.visits.card(visit),
+        asked=await desk.visit_request(visit_id),
         authorizations=authorizations,
         awaiting_check=await desk.authorizations.awaiting_check([a.id for a in authorizations]),
         now=desk.authorizations.now(),
@@ -209,6 +210,14 @@ class FieldVisitController(Controller):
         except errors.RuleViolation as exc:
             return await visit_page(desk, visit_id, 422, errors=exc.fields,
                                     code_sent=authorization_id)  # fmt: skip
+        return Redirect(visit_url(visit_id), status_code=303)
+
+    @post(f"{VISITS}/{{visit_id:uuid}}/visited", status_code=303)
+    async def visited(
+        self, visit_id: FromPath[UUID], desk: NamedDependency[AssistedDesk]
+    ) -> Redirect:
+        """The worker says the visit took place (a visit that came from a request)."""
+        await desk.mark_visited(visit_id)
         return Redirect(visit_url(visit_id), status_code=303)
 
     @post(f"{VISITS}/{{visit_id:uuid}}/identity", status_code=303)

@@ -6,7 +6,15 @@
 // cache and refreshed behind. When a page comes back as the staff sign-in page (signed out,
 // session ended), every cached page is dropped: nothing of a resident stays for the next
 // person to pick up the tablet. POSTs are never touched here: tablet.js queues them.
+//
+// Background Sync: the page registers the sync "tablet-outbox" when it queues a save; its
+// "sync" event sends the outbox from here (tablet-outbox.js, the page's own code), so the
+// queue drains when the connection returns even with no tablet page open (an open page sends
+// it itself). Whatever is still queued after the try makes the event fail, and the browser
+// tries again later.
 "use strict";
+
+importScripts("/static/js/tablet-outbox.js");
 
 var PREFIX = "onething-tablet-";
 var SCOPE = "/staff/visits";
@@ -128,6 +136,44 @@ self.addEventListener("fetch", function (event) {
         }).then(function (kept) {
           return kept || Response.error();
         });
+      });
+    });
+  }));
+});
+
+function tellPages() {
+  return self.clients.matchAll({ type: "window" }).then(function (pages) {
+    pages.forEach(function (page) { page.postMessage({ type: "outbox-changed" }); });
+  });
+}
+
+// While a tablet page is on screen, it sends the queue itself on its "online" event (and
+// shows how it goes): the sync fails now so that the browser tries again later (Chromium: in
+// minutes), when the page may be closed. On the browser's last try the worker sends anyway.
+function tabletOnScreen() {
+  return self.clients.matchAll({ type: "window" }).then(function (pages) {
+    return pages.some(function (page) { return page.visibilityState === "visible"; });
+  });
+}
+
+self.addEventListener("sync", function (event) {
+  var outbox = self.OnethingOutbox;
+  if (!outbox || event.tag !== outbox.SYNC_TAG) {
+    return;
+  }
+  event.waitUntil(tabletOnScreen().then(function (onScreen) {
+    if (onScreen && !event.lastChance) {
+      return outbox.all().then(function (entries) {
+        if (entries.some(function (e) { return e.status === "queued"; })) {
+          throw new Error("a tablet page is open: it sends the queue");
+        }
+      });
+    }
+    return outbox.replay().then(function (left) {
+      return tellPages().then(function () {
+        if (left) {
+          throw new Error("still queued: " + left);  // the browser retries the sync later
+        }
       });
     });
   }));

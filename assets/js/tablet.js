@@ -3,19 +3,24 @@
 // Forms marked data-offline (the form values, each material photo, the submit) are sent by
 // this script with their Idempotency-Key (the form's idempotency_key, made once when the
 // page was rendered). Without a connection (navigator.onLine false, or the fetch fails) the
-// save is kept in IndexedDB and listed as queued; it is sent when the connection returns
-// (the "online" event) and on every page load, and listed as sent with where it led. The
-// server answers a replayed key with the first answer, so a save sent twice applies once.
+// save is kept in IndexedDB (tablet-outbox.js, shared with the service worker) and listed as
+// queued; it is sent when the connection returns (the "online" event), on every page load,
+// and by the service worker's Background Sync when no tablet page is on screen, and listed
+// as sent with where it led. The server answers a replayed key with the first answer, so a
+// save sent twice applies once.
 // data-offline="queue": each press is a new save (a fresh key afterwards); "once": the key
 // names the act itself (one submit per draft), a second press replaces the queued one.
 // The words come from the outbox's data-text-* attributes (rendered with the page's locale).
 (function () {
   "use strict";
   var root = document.querySelector("[data-tablet-outbox]");
-  if (!root || !window.indexedDB || !window.fetch || !window.FormData) {
+  var outbox = window.OnethingOutbox;  // tablet-outbox.js, loaded before this script
+  if (!root || !outbox) {
     return;
   }
-  var STORE = "outbox";
+  var all = outbox.all;
+  var put = outbox.put;
+  var remove = outbox.remove;
   var list = root.querySelector("[data-outbox-list]");
   var line = root.querySelector("[data-outbox-status]");
 
@@ -25,7 +30,8 @@
 
   // --- The service worker: today's pages kept for offline use ---------------------------
   if ("serviceWorker" in navigator && root.getAttribute("data-worker")) {
-    navigator.serviceWorker.register(root.getAttribute("data-worker"), { scope: "/staff/visits" })
+    navigator.serviceWorker.register(root.getAttribute("data-worker"),
+      { scope: "/staff/visits", updateViaCache: "none" })
       .then(function () { return navigator.serviceWorker.ready; })
       .then(function (registration) {
         var urls = (root.getAttribute("data-keep") || "").split(" ").filter(Boolean);
@@ -34,44 +40,6 @@
         }
       })
       .catch(function () { return undefined; });  // no worker: the outbox still works
-  }
-
-  // --- IndexedDB ---------------------------------------------------------------------------
-  var opened = null;
-  function database() {
-    if (!opened) {
-      opened = new Promise(function (resolve, reject) {
-        var request = indexedDB.open("onething-tablet", 1);
-        request.onupgradeneeded = function () {
-          request.result.createObjectStore(STORE, { keyPath: "key" });
-        };
-        request.onsuccess = function () { resolve(request.result); };
-        request.onerror = function () { reject(request.error); };
-      });
-    }
-    return opened;
-  }
-
-  function transact(mode, work) {
-    return database().then(function (db) {
-      return new Promise(function (resolve, reject) {
-        var tx = db.transaction(STORE, mode);
-        var result = work(tx.objectStore(STORE));
-        tx.oncomplete = function () { resolve(result && "result" in result ? result.result : undefined); };
-        tx.onerror = function () { reject(tx.error); };
-        tx.onabort = function () { reject(tx.error); };
-      });
-    });
-  }
-
-  function all() {
-    return transact("readonly", function (store) { return store.getAll(); });
-  }
-  function put(entry) {
-    return transact("readwrite", function (store) { store.put(entry); });
-  }
-  function remove(key) {
-    return transact("readwrite", function (store) { store.delete(key); });
   }
 
   // --- Sending -------------------------------------------------------------------------------
@@ -101,75 +69,29 @@
     };
   }
 
-  // One outcome per try: sent (with where the server sent the tablet), later, or refused.
-  function send(entry) {
-    var body = new FormData();
-    entry.fields.forEach(function (pair) {
-      if (pair[1] instanceof Blob) {
-        body.append(pair[0], pair[1], pair[1].name || "photo");
-      } else {
-        body.append(pair[0], pair[1]);
-      }
-    });
-    return fetch(entry.url, {
-      method: "POST", body: body, credentials: "same-origin", redirect: "follow",
-      headers: { "Idempotency-Key": entry.key },
-    }).then(function (response) {
-      if (new URL(response.url).pathname.indexOf("/staff/sign-in") === 0) {
-        return { kind: "later", note: "signed-out" };
-      }
-      if (response.ok && response.redirected) {
-        return { kind: "sent", url: response.url };
-      }
-      if (response.status === 409 || response.status >= 500) {
-        return { kind: "later", note: "waiting" };
-      }
-      return { kind: "refused", status: response.status };
-    }, function () {
-      return { kind: "later", note: "waiting" };
-    });
-  }
-
-  function settle(entry, outcome) {
-    if (outcome.kind === "sent") {
-      entry.status = "sent";
-      entry.sentAt = Date.now();
-      entry.result = outcome.url;
-      entry.fields = [];  // nothing of the resident stays on the tablet once it is sent
-      entry.note = null;
-    } else if (outcome.kind === "refused") {
-      entry.status = "refused";
-      entry.note = null;
-    } else {
-      entry.note = outcome.note;
-    }
-    return put(entry);
-  }
-
   var replaying = null;
   function replay() {
     if (replaying) {
       return replaying;
     }
-    var run = function () {
-      return all().then(function (entries) {
-        var queued = entries.filter(function (e) { return e.status === "queued"; });
-        return queued.reduce(function (done, entry) {
-          return done.then(function () {
-            return send(entry).then(function (outcome) { return settle(entry, outcome); });
-          });
-        }, Promise.resolve());
-      });
-    };
-    // One tab at a time sends (the server would answer a parallel twin 409 anyway).
-    var locked = navigator.locks
-      ? navigator.locks.request("onething-tablet-outbox", run)
-      : run();
-    replaying = locked.catch(function () { return undefined; }).then(function () {
+    replaying = outbox.replay().then(function (left) {
+      return left ? requestSync() : undefined;  // still no way through: let the worker retry
+    }).catch(function () { return undefined; }).then(function () {
       replaying = null;
       return render();
     });
     return replaying;
+  }
+
+  // Background Sync: the service worker sends the queue when the connection returns, even
+  // with no tablet page open. Without it (other browsers) the page load and "online" do.
+  function requestSync() {
+    if (!("serviceWorker" in navigator) || !root.getAttribute("data-worker")) {
+      return Promise.resolve();
+    }
+    return navigator.serviceWorker.ready.then(function (registration) {
+      return registration.sync ? registration.sync.register(outbox.SYNC_TAG) : undefined;
+    }).catch(function () { return undefined; });
   }
 
   // --- The list the worker sees --------------------------------------------------------------
@@ -237,6 +159,7 @@
   function queue(entry) {
     return put(entry).then(render).then(function () {
       line.textContent = text("kept");
+      requestSync();  // not waited for: the service worker may not be ready yet
     });
   }
 
@@ -268,7 +191,7 @@
     }
     var buttons = form.querySelectorAll("button[type=submit]");
     buttons.forEach(function (b) { b.disabled = true; });
-    send(entry).then(function (outcome) {
+    outbox.send(entry).then(function (outcome) {
       if (outcome.kind === "sent") {
         window.location.assign(outcome.url);
       } else if (outcome.kind === "refused") {
@@ -298,6 +221,13 @@
   }
 
   window.addEventListener("online", function () { render().then(replay); });
+  if ("serviceWorker" in navigator) {  // the service worker sent the queue in the background
+    navigator.serviceWorker.addEventListener("message", function (event) {
+      if (event.data && event.data.type === "outbox-changed") {
+        render();
+      }
+    });
+  }
   window.addEventListener("offline", render);
   forgetOldDays().then(renewUsedKeys).then(render).then(function () {
     if (navigator.onLine) {

@@ -3,7 +3,8 @@
 The resident asks on 我的 → 上门服务 at phone size (a form with an error first, then right);
 a supervisor at 1024×768 finds it in the queue of its area, sees the field workers serving
 the area by load and assigns one for this afternoon; the worker's tablet lists the visit
-with the address and the needs; the resident's inbox has the appointment. axe runs on each
+with the address and the needs, and so does the visit's page, where the worker marks the
+visit done; the resident's inbox has the appointment. axe runs on each
 page; screenshots in screenshots/visit-requests/.
 """
 
@@ -142,3 +143,15 @@ def test_a_request_is_assigned_by_area_and_reaches_the_workers_tablet(
     expect(resident.locator("body")).to_contain_text("上门服务预约")
     expect(resident.locator("body")).to_contain_text(f"{today.isoformat()} 14:00–17:00")
     _check(resident, "inbox")
+
+    # The visit's own page on the tablet: the address in clear; the worker marks it done.
+    visit.locator("a.list-title").click()
+    expect(tablet.locator("dd.visit-address")).to_have_text(address)
+    expect(tablet.locator("dd.visit-status")).to_have_text("已预约")
+    _check(tablet, "tablet-visit")
+    tablet.get_by_role("button", name="标记为已上门").click()
+    expect(tablet.locator("dd.visit-status")).to_have_text("已上门")
+    expect(tablet.get_by_role("button", name="标记为已上门")).to_have_count(0)
+    _check(tablet, "tablet-visit-done")
+    supervisor.reload()
+    expect(supervisor.locator("dd.status")).to_have_text("已上门")
