@@ -112,35 +112,6 @@ class AgentDesk:
             raise NotFound
         return person
 
-    def _dispatch(self) -> tuple[VisitRequestService, Dispatch]:
-        requests = VisitRequestService(
-            self._ctx.db, protector=self._ctx.protector, catalog=self._ctx.catalog,
-            clock=self._ctx.clock,
-        )  # fmt: skip
-        return requests, Dispatch(requests)
-
-    async def visit_request(self, visit_id: UUID) -> tuple[VisitRequest, str] | None:
-        """The request behind the worker's own visit and its address in clear.
-
-        ``None`` for a visit scheduled without a request; 404 for another worker's visit (the
-        address is unsealed for the assigned worker and the supervisor only).
-        """
-        await self.resident(visit_id)
-        requests, dispatch = self._dispatch()
-        found = (await dispatch.tablet_details([visit_id])).get(visit_id)
-        return (found, requests.address_of(found)) if found is not None else None
-
-    async def mark_visited(self, visit_id: UUID) -> None:
-        """The worker says the visit took place: its request is closed, the visit is done.
-
-        The same step as the supervisor's "visited" (``Dispatch.visited``), on the worker's
-        own visit only; a visit without a request has nothing to close (404).
-        """
-        found = await self.visit_request(visit_id)
-        if found is None:
-            raise NotFound
-        await self._dispatch()[1].visited(self.agent, found[0].id)
-
     async def start(self, visit_id: UUID, bundle_code: str) -> Draft:
         """The resident's open draft of the bundle, or a new one (scope: prepare)."""
         person = await self.principal(visit_id)
@@ -242,3 +213,32 @@ class AssistedDesk(AgentDesk):
     async def principal(self, key: UUID) -> Person:
         """The resident of the worker's visit ``key``."""
         return (await self.resident(key))[1]
+
+    def _dispatch(self) -> tuple[VisitRequestService, Dispatch]:
+        requests = VisitRequestService(
+            self._ctx.db, protector=self._ctx.protector, catalog=self._ctx.catalog,
+            clock=self._ctx.clock,
+        )  # fmt: skip
+        return requests, Dispatch(requests)
+
+    async def visit_request(self, visit_id: UUID) -> tuple[VisitRequest, str] | None:
+        """The request behind the worker's own visit and its address in clear.
+
+        ``None`` for a visit scheduled without a request; 404 for another worker's visit (the
+        address is unsealed for the assigned worker and the supervisor only).
+        """
+        await self.resident(visit_id)
+        requests, dispatch = self._dispatch()
+        found = (await dispatch.tablet_details([visit_id])).get(visit_id)
+        return (found, requests.address_of(found)) if found is not None else None
+
+    async def mark_visited(self, visit_id: UUID) -> None:
+        """The worker says the visit took place: its request is closed, the visit is done.
+
+        The same step as the supervisor's "visited" (``Dispatch.visited``), on the worker's
+        own visit only; a visit without a request has nothing to close (404).
+        """
+        found = await self.visit_request(visit_id)
+        if found is None:
+            raise NotFound
+        await self._dispatch()[1].visited(self.agent, found[0].id)

@@ -129,6 +129,7 @@ def test_a_visit_confirms_by_qr_on_the_residents_phone_and_in_person_with_a_supe
     _check(supervisor, "c7-check")
     supervisor.get_by_label("驳回理由（居民可见）").fill("签名与身份证照片无法对应")
     supervisor.get_by_role("button", name="驳回并终止授权").click()
+    expect(supervisor).to_have_url(re.compile(r"/staff/assist/checks$"))  # back on the list
     expect(supervisor.locator("table tr").filter(has_text=worker_name)).to_have_count(0)
 
     tablet.goto(visit_url)

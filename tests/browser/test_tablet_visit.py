@@ -265,6 +265,7 @@ def test_a_whole_visit_on_a_tablet_submits_offline_and_replays_into_one_applicat
     supervisor.goto("/staff/assist/checks")
     supervisor.locator("table tr").filter(has_text=worker_name).locator("a").click()
     supervisor.get_by_role("button", name="确认：签名和身份证属于本人").click()
+    expect(supervisor).to_have_url(re.compile(r"/staff/assist/checks$"))  # back on the list
     expect(supervisor.locator("table tr").filter(has_text=worker_name)).to_have_count(0)
 
     # The resident sees what was done for them, and the one application.
