@@ -237,3 +237,17 @@ async def test_naming_relatives_is_limited_per_person_and_day(apps: Client) -> N
     assert "retry-after" in answers[10].headers
     asked = await _post(apps, "/me/acting-for/ask", phone=new_phone(), name="李某", **scope)
     assert asked.status_code == 429  # asking counts against the same limit
+
+
+async def test_a_naming_without_services_is_sent_back_with_its_messages(apps: Client) -> None:
+    jars = Jars(apps)
+    await jars.sign_in("principal", new_phone(), "周奶奶")
+    jars.be("principal")
+    for url, form_id in (
+        ("/me/authorizations/relatives", "relative"),
+        ("/me/acting-for/ask", "ask"),
+    ):
+        page = await _post(apps, url, phone=new_phone(), name="周某", days="7")
+        assert page.status_code == 422
+        assert 'id="bundles-error"' in page.text
+        assert f'id="{form_id}-name"' in page.text  # the same form, re-rendered in its place
