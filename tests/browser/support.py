@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import io
 import os
+import re
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+import pyotp
 import pytest
 from PIL import Image, ImageDraw
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
+
+if TYPE_CHECKING:
+    from tests.browser.server import AppServer
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS_DIR = Path(__file__).resolve().parent / "screenshots"
@@ -316,3 +322,30 @@ def sign_on_the_pad(tablet: Page) -> None:
     for i in range(1, 25):
         tablet.mouse.move(x + w * (0.1 + 0.03 * i), y + h * (0.5 + 0.3 * (-1) ** i * 0.6))
     tablet.mouse.up()
+
+
+TABLET = (1024, 768)
+
+
+def new_staff_page(
+    open_page: OpenPage, server: AppServer, role: str, name: str = "测试员"
+) -> tuple[Page, str]:
+    """A new member of staff of ``role`` (made with the CLI), signed in with TOTP at tablet size.
+
+    Returns the page and the username.
+    """
+    username = f"{role.replace('_', '-')}-{secrets.token_hex(3)}"
+    printed = server.command(
+        "staff", "create", "--username", username, "--name", name, "--role", role
+    )
+    password = re.search(r"Initial password: (\S+)", printed)
+    assert password, printed
+    page = open_page("/staff/sign-in", viewport=TABLET)
+    page.locator("#username").fill(username)
+    page.locator("#password").fill(password.group(1))
+    page.locator("form[action='/staff/sign-in'] button[type=submit]").click()
+    secret = page.locator("code.secret").first.inner_text().strip()
+    page.locator("#code").fill(pyotp.TOTP(secret).now())
+    page.locator("form[action='/staff/sign-in'] button[type=submit]").click()
+    expect(page).not_to_have_url(re.compile(r"/staff/sign-in"))
+    return page, username

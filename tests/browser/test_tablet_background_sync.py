@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import CDPSession, Page, expect
 
 from tests.browser.server import AppServer
-from tests.browser.support import OpenPage, code_from_outbox
+from tests.browser.support import OpenPage, code_from_outbox, new_staff_page
 from tests.browser.test_one_thing_journey import LIU_YANG, _sign_in
 from tests.browser.test_tablet_visit import (
     BUNDLE_NAME,
@@ -29,7 +29,6 @@ from tests.browser.test_tablet_visit import (
     _check,
     _fill_form,
     _photo,
-    _staff,
 )
 
 pytestmark = pytest.mark.browser
@@ -151,8 +150,8 @@ def test_background_sync_sends_the_queue_with_no_tablet_page_open(
 ) -> None:
     resident = _sign_in(open_page, RESIDENT)
     before = _applications(resident)
-    supervisor, _ = _staff(open_page, app_server, "supervisor")
-    tablet, worker = _staff(open_page, app_server, "field_worker")
+    supervisor, _ = new_staff_page(open_page, app_server, "supervisor")
+    tablet, worker = new_staff_page(open_page, app_server, "field_worker")
     supervisor.goto("/staff/visits/new")
     supervisor.get_by_label("居民手机号").fill(RESIDENT.phone)
     supervisor.get_by_label("上门服务人员(用户名)").fill(worker)

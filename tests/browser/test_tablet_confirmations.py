@@ -24,8 +24,14 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from tests.browser.server import AppServer
-from tests.browser.support import OpenPage, code_from_outbox, id_card_photo, sign_on_the_pad
-from tests.browser.test_tablet_visit import BUNDLE_NAME, _check, _staff
+from tests.browser.support import (
+    OpenPage,
+    code_from_outbox,
+    id_card_photo,
+    new_staff_page,
+    sign_on_the_pad,
+)
+from tests.browser.test_tablet_visit import BUNDLE_NAME, _check
 
 pytestmark = pytest.mark.browser
 
@@ -57,9 +63,9 @@ def test_a_visit_confirms_by_qr_on_the_residents_phone_and_in_person_with_a_supe
 ) -> None:
     phone = _fresh_phone()
     resident = _sign_in(open_page, phone)
-    supervisor, _ = _staff(open_page, app_server, "supervisor")
+    supervisor, _ = new_staff_page(open_page, app_server, "supervisor")
     worker_name = f"确认员{secrets.token_hex(2)}"  # finds its own row among other tests'
-    tablet, worker = _staff(open_page, app_server, "field_worker", worker_name)
+    tablet, worker = new_staff_page(open_page, app_server, "field_worker", worker_name)
     supervisor.goto("/staff/visits/new")
     supervisor.get_by_label("居民手机号").fill(phone)
     supervisor.get_by_label("上门服务人员(用户名)").fill(worker)

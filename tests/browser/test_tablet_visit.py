@@ -20,7 +20,6 @@ import secrets
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import pyotp
 import pytest
 import zxingcpp
 from PIL import Image
@@ -33,6 +32,7 @@ from tests.browser.support import (
     code_from_outbox,
     describe_violations,
     id_card_photo,
+    new_staff_page,
     run_axe,
     sign_on_the_pad,
 )
@@ -54,26 +54,6 @@ def _check(page: Page, shot: str) -> None:
     assert not violations, describe_violations(violations)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SHOTS / f"{shot}.png", full_page=True)
-
-
-def _staff(
-    open_page: OpenPage, server: AppServer, role: str, name: str = "测试员"
-) -> tuple[Page, str]:
-    username = f"{role.replace('_', '-')}-{secrets.token_hex(3)}"
-    printed = server.command(
-        "staff", "create", "--username", username, "--name", name, "--role", role
-    )
-    password = re.search(r"Initial password: (\S+)", printed)
-    assert password, printed
-    page = open_page("/staff/sign-in", viewport=TABLET)
-    page.locator("#username").fill(username)
-    page.locator("#password").fill(password.group(1))
-    page.locator("form[action='/staff/sign-in'] button[type=submit]").click()
-    secret = page.locator("code.secret").first.inner_text().strip()
-    page.locator("#code").fill(pyotp.TOTP(secret).now())
-    page.locator("form[action='/staff/sign-in'] button[type=submit]").click()
-    expect(page).not_to_have_url(re.compile(r"/staff/sign-in"))
-    return page, username
 
 
 def _photo() -> bytes:
@@ -142,9 +122,9 @@ def test_a_whole_visit_on_a_tablet_submits_offline_and_replays_into_one_applicat
     expect(resident.locator(".visit-request .status").first).to_have_text("已申请，等待派单")
 
     # A supervisor assigns it to a field worker serving her area.
-    supervisor, _ = _staff(open_page, app_server, "supervisor")
+    supervisor, _ = new_staff_page(open_page, app_server, "supervisor")
     worker_name = f"上门员{secrets.token_hex(2)}"
-    tablet, worker = _staff(open_page, app_server, "field_worker", worker_name)
+    tablet, worker = new_staff_page(open_page, app_server, "field_worker", worker_name)
     app_server.command("staff", "areas", worker, AREA)
     supervisor.goto(f"/staff/visit-requests?area={AREA}")
     supervisor.locator("ul.visit-requests a.list-title").filter(has_text=AYGUL.name).last.click()

@@ -15,7 +15,6 @@ import secrets
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -25,6 +24,7 @@ from tests.browser.support import (
     OpenPage,
     code_from_outbox,
     describe_violations,
+    new_staff_page,
     run_axe,
 )
 
@@ -58,24 +58,6 @@ def _resident(open_page: OpenPage) -> Page:
     return page
 
 
-def _staff(open_page: OpenPage, server: AppServer, role: str, name: str) -> tuple[Page, str]:
-    username = f"{role.replace('_', '-')}-{secrets.token_hex(3)}"
-    printed = server.command(
-        "staff", "create", "--username", username, "--name", name, "--role", role
-    )
-    password = re.search(r"Initial password: (\S+)", printed)
-    assert password, printed
-    page = open_page("/staff/sign-in", viewport=TABLET)
-    page.locator("#username").fill(username)
-    page.locator("#password").fill(password.group(1))
-    page.locator("form[action='/staff/sign-in'] button[type=submit]").click()
-    secret = page.locator("code.secret").first.inner_text().strip()
-    page.locator("#code").fill(pyotp.TOTP(secret).now())
-    page.locator("form[action='/staff/sign-in'] button[type=submit]").click()
-    expect(page).not_to_have_url(re.compile(r"/staff/sign-in"))
-    return page, username
-
-
 def test_a_request_is_assigned_by_area_and_reaches_the_workers_tablet(
     open_page: OpenPage, app_server: AppServer
 ) -> None:
@@ -106,11 +88,11 @@ def test_a_request_is_assigned_by_area_and_reaches_the_workers_tablet(
     _check(resident, "mine-requested")
 
     # A field worker serving the area (set from the command line), signed in on a tablet.
-    tablet, worker = _staff(open_page, app_server, "field_worker", "李师傅")
+    tablet, worker = new_staff_page(open_page, app_server, "field_worker", "李师傅")
     app_server.command("staff", "areas", worker, AREA)
 
     # The supervisor's queue, filtered by area; the request with the worker suggested.
-    supervisor, _ = _staff(open_page, app_server, "supervisor", "督办员")
+    supervisor, _ = new_staff_page(open_page, app_server, "supervisor", "督办员")
     supervisor.goto("/staff")
     supervisor.get_by_role("link", name="上门服务申请").click()
     supervisor.get_by_label("片区").select_option(AREA)
