@@ -88,6 +88,38 @@ class AuthorizationRequest(msgspec.Struct, kw_only=True, frozen=True):
     days: int = 7
 
 
+class HistoryLine(msgspec.Struct, kw_only=True, frozen=True):
+    """One line of an authorization's history as shown: an event, or a run of the same use."""
+
+    kind: str
+    note: str
+    at: datetime
+    until: datetime
+    times: int = 1
+
+
+def history_lines(events: list[AuthorizationEvent]) -> list[HistoryLine]:
+    """The events in order, with consecutive identical uses by the same agent on one line.
+
+    An agent opening the same page again and again (each open is a ``used`` event, kept whole
+    in the database and the audit log) would otherwise bury the acts that matter.
+    """
+    lines: list[HistoryLine] = []
+    last: AuthorizationEvent | None = None
+    for event in events:
+        if (
+            last is not None and event.kind == AuthorizationEventKind.USED == last.kind
+            and event.note == last.note and event.actor_id == last.actor_id
+        ):  # fmt: skip
+            lines[-1] = msgspec.structs.replace(
+                lines[-1], until=event.at, times=lines[-1].times + 1
+            )
+        else:
+            lines.append(HistoryLine(kind=event.kind, note=event.note, at=event.at, until=event.at))
+        last = event
+    return lines
+
+
 class AuthorizationView(msgspec.Struct, kw_only=True, frozen=True):
     """An authorization with its history, as the resident's page shows it."""
 
@@ -95,6 +127,11 @@ class AuthorizationView(msgspec.Struct, kw_only=True, frozen=True):
     agent_name: str
     events: list[AuthorizationEvent]
     active: bool
+
+    @property
+    def history(self) -> list[HistoryLine]:
+        """The history as shown (runs of the same use on one line)."""
+        return history_lines(self.events)
 
 
 class AuthorizationService:
