@@ -14,11 +14,34 @@ from app.assist.authorizations import AuthorizationService
 from app.assist.dependencies import provide_authorizations, provide_qr_confirmations
 from app.assist.models import Scope
 from app.assist.qr_confirmation import QrConfirmations
+from app.catalog.schema import Catalog
 from app.identity.access import Access
+from app.identity.models import Person
 from app.records.sources import SubjectKind
 from app.routes.sign_in import current_person
 
 MINE = "/me/authorizations"
+
+
+def person_bundles(catalog: Catalog) -> list[Any]:
+    """The services a person may authorize someone for."""
+    return [b for b in catalog.bundles.values() if b.modelled and b.audience is SubjectKind.PERSON]
+
+
+async def mine_page(
+    person: Person, authorizations: AuthorizationService, *, errors: dict[str, str] | None = None,
+    named: bool = False, confirmed: str = "", status_code: int = 200,
+) -> Template:  # fmt: skip
+    """我的授权: every authorization the person gave with its history, and the naming form."""
+    return Template(
+        template_name="assist/mine.html",
+        context={"tab": "me", "views": await authorizations.mine(person),
+                 "catalog": authorizations.catalog, "now": authorizations.now(),
+                 "bundles": person_bundles(authorizations.catalog),
+                 "scopes": [str(s) for s in Scope], "errors": errors or {}, "named": named,
+                 "confirmed": confirmed},
+        status_code=status_code, headers={"Cache-Control": "no-store"},
+    )  # fmt: skip
 
 
 class AuthorizationController(Controller):
@@ -40,17 +63,7 @@ class AuthorizationController(Controller):
     ) -> Template:  # fmt: skip
         """Every authorization the resident gave, each with its history; naming a relative."""
         person = await current_person(request)
-        catalog = authorizations.catalog
-        return Template(
-            template_name="assist/mine.html",
-            context={"tab": "me", "views": await authorizations.mine(person),
-                     "catalog": catalog, "now": authorizations.now(),
-                     "bundles": [b for b in catalog.bundles.values()
-                                 if b.modelled and b.audience is SubjectKind.PERSON],
-                     "scopes": [str(s) for s in Scope], "errors": {}, "named": bool(named),
-                     "confirmed": confirmed},
-            headers={"Cache-Control": "no-store"},
-        )  # fmt: skip
+        return await mine_page(person, authorizations, named=bool(named), confirmed=confirmed)
 
     @post(f"{MINE}/{{authorization_id:uuid}}/confirm", status_code=303)
     async def confirm(

@@ -35,8 +35,8 @@ from app.i18n import N_
 from app.identity.access import Access, signed_in_staff
 from app.identity.models import Person
 from app.records.service import RecordsService
-from app.records.sources import SubjectKind
 from app.requests import client_ip
+from app.routes.authorizations import mine_page, person_bundles
 from app.routes.sign_in import current_person
 from app.runtime import Runtime
 
@@ -71,11 +71,6 @@ DEPENDENCIES = {
     "guardianships": Provide(provide_guardianships, sync_to_thread=False),
     "codes": Provide(provide_confirmation_codes, sync_to_thread=False),
 }
-
-
-def person_bundles(catalog: Catalog) -> list[Any]:
-    """The services a person may authorize someone for."""
-    return [b for b in catalog.bundles.values() if b.modelled and b.audience is SubjectKind.PERSON]
 
 
 def relative_request(form: FormMultiDict) -> RelativeRequest:
@@ -140,15 +135,7 @@ class RelativeController(Controller):
         try:
             await relatives.grant(person, relative_request(await request.form()))
         except errors.RuleViolation as exc:
-            return Template(
-                template_name="assist/mine.html",
-                context={"tab": "me", "views": await authorizations.mine(person),
-                         "catalog": authorizations.catalog, "now": authorizations.now(),
-                         "bundles": person_bundles(authorizations.catalog),
-                         "scopes": [str(s) for s in Scope], "errors": exc.fields,
-                         "named": False},
-                status_code=422,
-            )  # fmt: skip
+            return await mine_page(person, authorizations, errors=exc.fields, status_code=422)
         return Redirect(f"{MINE}?named=1", status_code=303)
 
     @get(ACTING)
