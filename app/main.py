@@ -18,12 +18,10 @@ from litestar.template import TemplateConfig
 from litestar.types import ASGIApp
 
 from app import miniprogram_api
+from app.composition.runtime import Runtime
 from app.config import PROJECT_ROOT, Environment, Settings, load_settings
 from app.db import create_engine, database_config
-from app.identity.access import enforce_access
 from app.logging import configure_logging
-from app.problems import handle_exception
-from app.requests import BoundedRequest, DeclaredBodyLimitMiddleware, RequestIdMiddleware
 from app.routes.account import AccountController
 from app.routes.applications import ApplicationController
 from app.routes.assist_checks import InPersonCheckController
@@ -62,9 +60,11 @@ from app.routes.verify import license_jwks, verify_json, verify_page
 from app.routes.visit_dispatch import DispatchController
 from app.routes.visit_requests import StaffVisitRequestController, VisitRequestController
 from app.routes.wallet import WalletController
-from app.runtime import Runtime
-from app.shedding import LoadSheddingMiddleware
-from app.web import LocaleMiddleware, configure_jinja
+from app.web.access import enforce_access
+from app.web.problems import handle_exception
+from app.web.requests import BoundedRequest, DeclaredBodyLimitMiddleware, RequestIdMiddleware
+from app.web.shedding import LoadSheddingMiddleware
+from app.web.templating import LocaleMiddleware, configure_jinja
 
 TEMPLATES_DIR = PROJECT_ROOT / "app" / "templates"
 ASSETS_DIR = PROJECT_ROOT / "assets"

@@ -162,7 +162,7 @@ async def _startup(ctx: dict[str, Any]) -> None:
     """Bind the outbox to this worker's Redis; a separate worker builds its own channels."""
     ctx["notice_dispatcher"].bind(ctx["redis"])
     if "notice_deliverer" not in ctx:
-        from app.notices.wiring import standalone_deliverer
+        from app.composition.notices import standalone_deliverer
 
         ctx["notice_deliverer"], ctx["notice_http"] = standalone_deliverer(
             ctx["settings"], ctx["sessionmaker"], ctx["redis"]
@@ -371,7 +371,7 @@ async def run_worker(settings: Settings) -> None:
     # Every model, before any job: a job that loads only some (the application sweep writes
     # notices, whose offer_id refers to benefit offers) fails its mapper set-up otherwise.
     # The web process imports them all through its routes; a worker process did not.
-    import app.db.models  # noqa: F401
+    import app.composition.models  # noqa: F401
 
     engine = create_engine(settings)
     worker = Worker(

@@ -78,10 +78,10 @@ class Rig:
         from sqlalchemy.ext.asyncio import async_sessionmaker
 
         from app.applications.context import Clock
+        from app.composition.models import __all__ as _models  # noqa: F401  (every table)
         from app.config import load_settings
         from app.db import create_engine
         from app.db.base import UUIDv7AuditBase
-        from app.db.models import __all__ as _models  # noqa: F401  (every table)
         from app.embedded_redis import EmbeddedRedis
         from app.notices.outbox import NoticeDispatcher
         from app.protection import DataProtector, load_protection_keys

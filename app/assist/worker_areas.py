@@ -17,8 +17,8 @@ from app.config import Settings
 from app.db import create_engine
 from app.errors import NotFound, RuleViolation
 from app.i18n import N_
-from app.identity.staff import normalize_username
-from app.identity.staff_models import Staff, StaffRole
+from app.staff.models import Staff, StaffRole
+from app.staff.service import normalize_username
 
 UNKNOWN_AREA = N_("Unknown area.")
 

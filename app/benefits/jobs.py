@@ -10,11 +10,11 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from app.benefits.rules import default_benefits
 from app.benefits.service import BenefitService
+from app.commands.registry import protector_for
+from app.composition.runtime import records_exchange_for
 from app.config import Settings
-from app.identity.registry import protector_for
 from app.records.exchange import RecordExchange
 from app.records.service import RecordsService
-from app.runtime import records_exchange_for
 from app.wallet.service import CHINA
 
 

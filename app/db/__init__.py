@@ -28,7 +28,7 @@ def create_engine(settings: Settings, *, serving: bool = False) -> AsyncEngine:
     ``database_statement_timeout_seconds``, so a request never hangs on a server that
     stopped answering (it answers 503). Commands and migrations may run longer statements.
     """
-    from app.audit.mirror import install  # here: the models import app.db
+    from app.composition.audit_mirror import install  # here: the models import app.db
 
     install()
     url = settings.effective_database_url
@@ -71,7 +71,7 @@ def database_config(
         session_config=AsyncSessionConfig(expire_on_commit=False, info=session_info or {}),
         # POST-redirect-GET: a 303 after a form is a success, so redirects commit too.
         before_send_handler="autocommit_include_redirects",
-        # Errors are mapped once per channel in app.problems, not by the plugin.
+        # Errors are mapped once per channel in app.web.problems, not by the plugin.
         set_default_exception_handler=False,
         alembic_config=AlembicAsyncConfig(
             script_location=str(MIGRATIONS_DIR),

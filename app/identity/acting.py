@@ -17,7 +17,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import errors
-from app.identity.enterprises import EnterpriseService, MyEnterprise
+from app.enterprises.service import EnterpriseService, MyEnterprise
 from app.identity.models import SecurityEvent, SecurityEventKind
 from app.protection import DataProtector
 

@@ -12,10 +12,10 @@ from litestar.params import FromPath
 
 from app import i18n
 from app.catalog.schema import Bundle, Condition, Question, Text
+from app.composition.runtime import Runtime
 from app.errors import NotFound
-from app.identity.access import Access
 from app.routes.guide import bundles_by_audience
-from app.runtime import Runtime
+from app.web.access import Access
 
 
 def text(value: Text | None) -> str:

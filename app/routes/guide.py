@@ -13,9 +13,9 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from app.catalog.schema import Audience, Bundle
+from app.composition.runtime import Runtime
 from app.errors import NotFound
-from app.identity.access import Access, signed_in_person
-from app.runtime import Runtime
+from app.web.access import Access, signed_in_person
 
 
 def bundles_by_audience(runtime: Runtime) -> dict[str, list[Bundle]]:

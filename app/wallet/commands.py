@@ -7,9 +7,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from app.audit import service as audit
 from app.audit.models import AuditKind
 from app.catalog.loader import catalog_at, department_names
+from app.commands.registry import protector_for
 from app.config import Settings
 from app.db import create_engine
-from app.identity.registry import protector_for
 from app.wallet.keys import KeyService
 from app.wallet.service import WalletService
 

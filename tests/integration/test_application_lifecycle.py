@@ -37,9 +37,9 @@ from app.applications.sweeps import run_sweep
 from app.config import Settings
 from app.db import create_engine
 from app.errors import Conflict, RuleViolation
-from app.identity.staff import StaffCreate, StaffService
 from app.notices.models import Notice
 from app.protection import DataProtector, load_protection_keys
+from app.staff.service import StaffCreate, StaffService
 from tests.integration.application_support import PDF, Desk, at, engine_sessionmaker
 
 MONDAY = date(2026, 9, 28)  # National Day week follows: 1–7 October off, 10 October worked

@@ -264,9 +264,9 @@ async def test_the_nightly_job_purges_by_the_setting_and_twice_is_once(
 async def test_re_encrypting_numbers_is_an_audit_event_per_batch_that_changed(
     tmp_path: Path, fresh_database_url: Callable[[str], str]
 ) -> None:
-    from app.identity.key_rotation import reencrypt_person_numbers
+    from app.commands.key_rotation import reencrypt_person_numbers
+    from app.commands.registry import protector_for
     from app.identity.persons import find_or_create_by_phone
-    from app.identity.registry import protector_for
     from tests.conftest import migrate
 
     k1, k2, index = (base64.b64encode(secrets.token_bytes(32)).decode() for _ in range(3))

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from app.benefits.jobs import run_benefit_checks
 from app.benefits.models import BenefitOffer
+from app.composition.runtime import Runtime
 from app.records.exchange import DemoRecordExchange
-from app.runtime import Runtime
 from app.worker import check_benefits, worker_options
 from tests.conftest import csrf_token, in_app, sign_in_as
 from tests.integration.records_support import new_id_number, new_phone, resident, write_records

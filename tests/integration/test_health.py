@@ -10,9 +10,9 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from app.composition.runtime import Runtime
 from app.config import Settings
 from app.main import create_app
-from app.runtime import Runtime
 
 
 async def _ready(client: AsyncTestClient[Litestar], attempts: int = 100) -> dict[str, object]:

@@ -8,7 +8,7 @@ import uuid
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from app.runtime import Runtime
+from app.composition.runtime import Runtime
 from app.worker import HEARTBEAT_KEY
 from tests.conftest import in_app
 

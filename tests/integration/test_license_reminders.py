@@ -13,9 +13,9 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
+from app.composition.runtime import Runtime
 from app.notices.models import Delivery, DeliveryChannel, DeliveryStatus, Notice
 from app.notices.texts import NoticeKind
-from app.runtime import Runtime
 from app.wallet.models import LicenseStatus
 from app.wallet.reminders import remind_expiring, reminder_key
 from app.wallet.service import Holder

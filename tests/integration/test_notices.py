@@ -19,11 +19,11 @@ from app.catalog.loader import default_catalog
 from app.config import Settings
 from app.db import create_engine
 from app.identity.models import Person
-from app.identity.providers.alipay import AlipayClient, AlipayConfig
-from app.identity.sms import HttpSmsGateway
 from app.notices.delivery import LEASE, Deliverer, due_deliveries
 from app.notices.models import DeliveryChannel, DeliveryStatus, Notice
 from app.notices.sending import Senders
+from app.platforms.alipay import AlipayClient, AlipayConfig
+from app.platforms.sms import HttpSmsGateway
 from app.protection import DataProtector, load_protection_keys
 from app.wallet.reminders import remind_expiring
 from app.wallet.service import Holder, WalletService

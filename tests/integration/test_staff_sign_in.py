@@ -10,9 +10,9 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select, update
 
+from app.composition.runtime import Runtime
 from app.identity.models import SecurityEvent
-from app.identity.staff_models import Staff
-from app.runtime import Runtime
+from app.staff.models import Staff
 from tests.conftest import csrf_token, in_app, sign_in_as
 from tests.integration.staff_support import (
     PASSWORD,

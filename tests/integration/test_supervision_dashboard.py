@@ -22,7 +22,7 @@ from app.config import Settings
 from app.db import create_engine
 from app.i18n import set_locale
 from app.protection import DataProtector, load_protection_keys
-from app.web import configure_jinja
+from app.web.templating import configure_jinja
 from tests.conftest import make_settings, migrate
 from tests.integration.application_support import (
     CATALOG,

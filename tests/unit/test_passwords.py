@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.errors import RuleViolation
-from app.identity.passwords import (
+from app.staff.passwords import (
     DUMMY_HASH,
     hash_password,
     needs_rehash,
