@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from app.audit.commands import add_audit_command, run_audit
+from app.commands.audit import add_audit_command, run_audit
 from app.config import Settings, SettingsError, load_settings
 from app.logging import configure_logging
 
@@ -95,8 +95,8 @@ def _worker(settings: Settings, _args: argparse.Namespace) -> None:
 
 
 def _oidc_client(settings: Settings, args: argparse.Namespace) -> int:
+    from app.commands.oidc import register_client
     from app.errors import RuleViolation
-    from app.oidc.clients import register_client
 
     try:
         new = asyncio.run(
@@ -147,7 +147,7 @@ def _keys(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _run_on_files(settings: Settings, action: str) -> FilesReport:
-    from app.commands.registry import protector_for
+    from app.composition.build import protector_for
     from app.sealed_files import SealedFiles, reseal_files, seal_clear_files
     from app.storage import LocalFileStorage
 
@@ -165,7 +165,7 @@ def _files(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def _wallet(settings: Settings, args: argparse.Namespace) -> int:
-    from app.wallet.commands import UnknownDepartment, expire_licenses, rotate_key
+    from app.commands.wallet import UnknownDepartment, expire_licenses, rotate_key
 
     if args.action == "expire":
         print(f"expired {asyncio.run(expire_licenses(settings))} license(s)")  # noqa: T201
@@ -250,7 +250,7 @@ def _staff(settings: Settings, args: argparse.Namespace) -> int:
 
     try:
         if args.action == "areas":
-            from app.assist.worker_areas import set_worker_areas
+            from app.commands.worker_areas import set_worker_areas
 
             asyncio.run(set_worker_areas(settings, args.username, args.areas))
             print(f"{args.username} now serves: {', '.join(sorted(set(args.areas)))}")  # noqa: T201

@@ -3,5 +3,5 @@
 ``app.audit.chain`` computes the hashes, ``app.audit.service`` appends, verifies and purges,
 ``app.composition.audit_mirror`` copies the security log and the on-behalf records into the
 chain, and
-``app.audit.commands`` is ``python -m app audit verify|purge``. docs/SECURITY.md explains it.
+``app.commands.audit`` is ``python -m app audit verify|purge``. docs/SECURITY.md explains it.
 """

@@ -20,7 +20,8 @@ class AuditKind(StrEnum):
 
     A mirrored security event keeps its ``SecurityEventKind`` value
     (``app.composition.audit_mirror``), so that list is not repeated here; these are actions
-    for someone else and operations on the platform's keys and data. No value may equal a security kind (a unit test checks).
+    for someone else and operations on the platform's keys and data. No value may equal a
+    security kind (a unit test checks).
     """
 
     # 代办: a resident's authorization of a field worker, and what the worker did under it.

@@ -18,9 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.audit import service as audit
 from app.audit.models import AuditKind
-from app.commands.registry import protector_for
+from app.composition.build import create_engine, protector_for
 from app.config import Settings
-from app.db import create_engine
 from app.identity.models import PERSON_ID_NUMBER, PERSON_PHONE, Person
 from app.protection import DataProtector, ProtectionError, SensitiveColumn
 

@@ -12,23 +12,18 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from app.commands.staff import reachable_redis
-from app.config import Environment, Settings
-from app.db import create_engine
+from app.composition.build import create_engine, protector_for
+from app.config import Settings
 from app.identity.models import SecurityEvent, SecurityEventKind
 from app.identity.persons import find_by_phone
 from app.identity.sessions import SessionStore
 from app.phones import validate_phone
-from app.protection import DataProtector, load_protection_keys
 
 
 async def disable_person(settings: Settings, raw_phone: str) -> tuple[bool, bool]:
     """Disable the account of the person with this phone: (found, sessions ended at once)."""
     phone = validate_phone(raw_phone)
-    protector = DataProtector(
-        load_protection_keys(
-            settings.data_keys, settings.var_dir, production=settings.env is Environment.PRODUCTION
-        )
-    )
+    protector = protector_for(settings)
     engine = create_engine(settings)
     redis = await reachable_redis(settings)
     try:

@@ -11,10 +11,9 @@ from uuid import UUID
 import msgspec
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from app.config import Environment, Settings
-from app.db import create_engine
+from app.composition.build import create_engine, protector_for
+from app.config import Settings
 from app.enterprises.service import EnterpriseService
-from app.protection import DataProtector, load_protection_keys
 
 
 class RegisteredEnterprise(msgspec.Struct, kw_only=True, frozen=True):
@@ -23,14 +22,6 @@ class RegisteredEnterprise(msgspec.Struct, kw_only=True, frozen=True):
     id: UUID
     credit_code: str
     name: str
-
-
-def protector_for(settings: Settings) -> DataProtector:
-    """The data protector the app would use with these settings."""
-    production = settings.env is Environment.PRODUCTION
-    return DataProtector(
-        load_protection_keys(settings.data_keys, settings.var_dir, production=production)
-    )
 
 
 async def register_enterprise(

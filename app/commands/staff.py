@@ -13,8 +13,8 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from app.composition.build import create_engine
 from app.config import Environment, Settings
-from app.db import create_engine
 from app.embedded_redis import EmbeddedRedis
 from app.identity.sessions import SessionStore
 from app.protection import Keyring, load_protection_keys

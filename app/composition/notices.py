@@ -1,20 +1,18 @@
-"""Building the notice parts from settings: for the app's runtime and for a separate worker."""
+"""Building the notice parts from settings, for the runtime (web app and worker alike)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-import httpx
-from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.config import Environment, Settings
+from app.config import Settings
 from app.notices.delivery import Deliverer
 from app.notices.sending import Senders
 from app.platforms.alipay import AlipayClient
-from app.platforms.sms import DevOutbox, HttpSmsGateway, SmsGateway
+from app.platforms.sms import SmsGateway
 from app.platforms.wechat import WeChatClient
-from app.protection import DataProtector, load_protection_keys
+from app.protection import DataProtector
 
 
 def senders(
@@ -48,32 +46,3 @@ def deliverer(
         max_attempts=settings.notice_max_attempts,
         lease=timedelta(seconds=settings.notice_lease_seconds),
     )
-
-
-def standalone_deliverer(
-    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], redis: Redis
-) -> tuple[Deliverer, httpx.AsyncClient]:
-    """For ``make worker``: its own HTTP client (returned, to be closed) and channels."""
-    from app.composition.runtime import (  # the runtime's own construction
-        alipay_client,
-        wechat_client,
-    )
-
-    http = httpx.AsyncClient(timeout=settings.outbound_timeout_seconds)
-    sms: SmsGateway = (
-        HttpSmsGateway(settings.sms_gateway_url, http)
-        if settings.sms_gateway_url
-        else DevOutbox(redis)
-    )
-    protector = DataProtector(
-        load_protection_keys(
-            settings.data_keys, settings.var_dir, production=settings.env is Environment.PRODUCTION
-        )
-    )
-    channels = senders(
-        settings,
-        sms=sms,
-        wechat=wechat_client(settings, http),
-        alipay=alipay_client(settings, http),
-    )
-    return deliverer(settings, sessionmaker, channels, protector), http

@@ -1,7 +1,10 @@
-"""The app's connections and background parts, started and stopped with the app.
+"""The composition root: every long-lived part, built once, started and stopped together.
 
-One ``Runtime`` per app (no module globals): the embedded Redis when no ``REDIS_URL``
-is set, a Redis client, an arq pool for enqueuing, and the in-process worker.
+One ``Runtime`` per process (no module globals): the embedded Redis when no ``REDIS_URL``
+is set, a Redis client, an arq pool for enqueuing, the engine's session factory, the data
+protector, the catalog and the platform clients. The web app hands it to its channels
+(``app.web.providers``), the worker to its jobs (``job_context``). Feature code never
+imports this package: it receives what it needs as arguments.
 """
 
 from __future__ import annotations
@@ -9,40 +12,41 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
 
 import httpx
 from arq.connections import ArqRedis
-from litestar import Litestar
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from app.applications.calendar import default_calendar, load_calendar
 from app.applications.context import Rules
 from app.catalog.loader import catalog_at
+from app.composition import models as _models  # noqa: F401  (every model mapped)
 from app.composition import notices as notice_wiring
+from app.composition.build import (
+    alipay_client,
+    calendar_for,
+    population_for,
+    protector_for,
+    records_exchange_for,
+    sms_gateway_for,
+    storage_for,
+    wechat_client,
+)
+from app.composition.queue import create_job_pool
 from app.config import Environment, Settings
 from app.embedded_redis import EmbeddedRedis
-from app.identity.acting import ActingStore
+from app.enterprises.acting import ActingStore
 from app.identity.codes import CodeService
 from app.identity.limits import RateLimiter
 from app.identity.passkey_ceremonies import CeremonyStore
-from app.identity.population import (
-    DemoPopulationRecords,
-    HttpPopulationRecords,
-    PopulationRecords,
-)
+from app.identity.population import PopulationRecords
 from app.identity.sessions import SessionStore
 from app.identity.tokens import TokenStore
 from app.notices.outbox import NoticeDispatcher
 from app.oidc.keys import load_signing_keys
-from app.platforms.alipay import AlipayClient, AlipayConfig
-from app.platforms.sms import DevOutbox, HttpSmsGateway, SmsGateway
-from app.platforms.wechat import WeChatClient, WeChatConfig
-from app.protection import DataProtector, load_protection_keys
-from app.records.exchange import DemoRecordExchange, HttpRecordExchange, RecordExchange
-from app.sealed_files import SealedFiles
-from app.storage import LocalFileStorage
-from app.worker import InProcessWorker, create_job_pool
+from app.platforms.sms import SmsGateway
+from app.records.exchange import RecordExchange
 
 
 class Runtime:
@@ -70,19 +74,10 @@ class Runtime:
         # The catalog is checked here, so a broken catalog file stops start-up with its message.
         self.catalog = catalog_at(settings.catalog_dir)
         # Working days for time limits; a broken holiday file stops start-up with its message.
-        self.calendar = (
-            load_calendar(settings.holidays_file) if settings.holidays_file else default_calendar()
-        )
+        self.calendar = calendar_for(settings)
         self.rules = Rules.from_settings(settings)
-        self.protector = DataProtector(
-            load_protection_keys(
-                settings.data_keys,
-                settings.var_dir,
-                production=settings.env is Environment.PRODUCTION,
-            )
-        )
-        # Uploaded files are personal data: sealed on their way in, unsealed on their way out.
-        self.storage = SealedFiles(LocalFileStorage(settings.var_dir / "files"), self.protector)
+        self.protector = protector_for(settings)
+        self.storage = storage_for(settings, self.protector)
         self.oidc_keys = load_signing_keys(
             settings.oidc_signing_keys,
             settings.var_dir,
@@ -108,16 +103,8 @@ class Runtime:
             resend_seconds=settings.sms_code_resend_seconds,
         )
         self.http = httpx.AsyncClient(timeout=settings.outbound_timeout_seconds)
-        self.sms: SmsGateway = (
-            HttpSmsGateway(settings.sms_gateway_url, self.http)
-            if settings.sms_gateway_url
-            else DevOutbox(self.redis)
-        )
-        self.population: PopulationRecords = (
-            HttpPopulationRecords(settings.population_records_url, self.http)
-            if settings.population_records_url
-            else DemoPopulationRecords()
-        )
+        self.sms: SmsGateway = sms_gateway_for(settings, self.http, self.redis)
+        self.population: PopulationRecords = population_for(settings, self.http)
         self.records: RecordExchange = records_exchange_for(settings, self.http)
         self.tokens = TokenStore(self.redis)
         self.passkey_ceremonies = CeremonyStore(self.redis)
@@ -130,7 +117,8 @@ class Runtime:
             self.protector,
         )
         self._jobs: ArqRedis | None = None
-        self._worker: InProcessWorker | None = None
+        # The web app's in-process worker while it runs (``app.worker.in_process_worker``).
+        self.worker: Any = None
 
     @property
     def jobs(self) -> ArqRedis:
@@ -139,22 +127,29 @@ class Runtime:
             raise RuntimeError("the job pool exists only while the app is running")
         return self._jobs
 
+    def job_context(self) -> dict[str, Any]:
+        """What jobs receive beside ``settings`` and ``sessionmaker`` (``app.worker``)."""
+        return {
+            "notice_deliverer": self.deliverer,
+            "protector": self.protector,
+            "storage": self.storage,
+            "calendar": self.calendar,
+            "catalog": self.catalog,
+            "records": self.records,
+        }
+
     @asynccontextmanager
-    async def lifespan(self, _app: Litestar) -> AsyncIterator[None]:
-        """Start Redis (if embedded), the job pool and the worker; stop them in reverse."""
+    async def lifespan(self, _app: object = None) -> AsyncIterator[None]:
+        """Start Redis (if embedded) and the job pool; stop everything in reverse.
+
+        The web app's in-process worker is a lifespan of its own (``app.worker``), entered
+        after this one and so stopped before it.
+        """
         if self.embedded_redis is not None:
             await asyncio.to_thread(self.embedded_redis.start)
         try:
             self._jobs = await create_job_pool(self.redis_url)
             self.notices.bind(self._jobs)
-            if self.settings.runs_worker_in_process:
-                self._worker = InProcessWorker(
-                    self.settings,
-                    self._jobs,
-                    self.engine,
-                    extra_ctx={"notice_deliverer": self.deliverer},
-                )
-                self._worker.start()
             yield
         finally:
             await self._shutdown()
@@ -174,48 +169,5 @@ class Runtime:
             if self._jobs is not None:
                 stack.push_async_callback(self._jobs.aclose, close_connection_pool=True)
             stack.push_async_callback(self.notices.drain)
-            if self._worker is not None:
-                stack.push_async_callback(self._worker.stop)
-        self._worker = None
         self._jobs = None
         self.notices.bind(None)
-
-
-def records_exchange_for(settings: Settings, http: httpx.AsyncClient) -> RecordExchange:
-    """The data exchange when configured (settings insist on its credentials), else the demo."""
-    if not settings.records_exchange_url:
-        return DemoRecordExchange()
-    return HttpRecordExchange(
-        settings.records_exchange_url,
-        app_id=settings.records_exchange_app_id or "",
-        secret=settings.records_exchange_secret or "",
-        http=http,
-        timeout_seconds=settings.outbound_timeout_seconds,
-    )
-
-
-def wechat_client(settings: Settings, http: httpx.AsyncClient) -> WeChatClient | None:
-    """The WeChat client when the mini-program is configured."""
-    if not (settings.wechat_app_id and settings.wechat_app_secret):
-        return None
-    config = WeChatConfig(
-        app_id=settings.wechat_app_id,
-        app_secret=settings.wechat_app_secret,
-        base_url=settings.wechat_base_url,
-        timeout_seconds=settings.outbound_timeout_seconds,
-    )
-    return WeChatClient(config, http)
-
-
-def alipay_client(settings: Settings, http: httpx.AsyncClient) -> AlipayClient | None:
-    """The Alipay client when the mini-program is configured."""
-    if not (settings.alipay_app_id and settings.alipay_private_key and settings.alipay_public_key):
-        return None
-    config = AlipayConfig(
-        app_id=settings.alipay_app_id,
-        app_private_key_pem=settings.alipay_private_key,
-        alipay_public_key_pem=settings.alipay_public_key,
-        gateway_url=settings.alipay_gateway_url,
-        timeout_seconds=settings.outbound_timeout_seconds,
-    )
-    return AlipayClient(config, http)

@@ -21,7 +21,7 @@ from app.applications.applicant import ApplicantCases
 from app.applications.case_models import Application, Channel
 from app.applications.submission import Submission, Submissions
 from app.identity.models import Person
-from app.web.access import Access, bearer_person
+from app.web.access import Access
 from app.web.providers.applications import (
     provide_applicant_cases,
     provide_case_context,
@@ -29,6 +29,7 @@ from app.web.providers.applications import (
     provide_drafts,
     provide_submissions,
 )
+from app.web.subjects import bearer_person
 
 
 class SubmitBody(msgspec.Struct, kw_only=True, rename="camel"):

@@ -15,9 +15,10 @@ from app.identity.mini_program import MiniProgramAuth, SignInResult
 from app.identity.profile import summarize
 from app.identity.sign_in import SignInService
 from app.identity.tokens import TokenPair
-from app.web.access import Access, bearer_person
+from app.web.access import Access
 from app.web.providers.identity import provide_mini_program_auth, provide_sign_in
 from app.web.requests import client_ip
+from app.web.subjects import bearer_person
 
 
 class CodeRequest(msgspec.Struct, kw_only=True, rename="camel"):

@@ -24,9 +24,10 @@ from app.enterprises.service import EnterpriseService
 from app.identity.models import Person
 from app.miniprogram_api.catalog import OptionBody, text
 from app.records.sources import SOURCES
-from app.web.access import Access, bearer_person
+from app.web.access import Access
 from app.web.providers.applications import provide_drafts
 from app.web.providers.identity import provide_enterprises
+from app.web.subjects import bearer_person
 from app.web.templating import shown_field
 
 

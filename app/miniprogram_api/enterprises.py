@@ -19,8 +19,9 @@ from app import errors
 from app.enterprises.models import MemberRole
 from app.enterprises.service import EnterpriseService, MyEnterprise
 from app.identity.models import Person
-from app.web.access import Access, bearer_person
+from app.web.access import Access
 from app.web.providers.identity import provide_enterprises
+from app.web.subjects import bearer_person
 
 
 class EnterpriseBody(msgspec.Struct, kw_only=True, rename="camel"):

@@ -22,7 +22,8 @@ from app.assist.request_models import VisitRequest
 from app.assist.requests import RequesterView, RequestForm, ResidentView, VisitRequestService
 from app.composition.runtime import Runtime
 from app.identity.models import Person
-from app.web.access import Access, bearer_person
+from app.web.access import Access
+from app.web.subjects import bearer_person
 
 _CAMEL = {"needs_other": "needsOther", "resident_name": "residentName",
           "resident_phone": "residentPhone"}  # fmt: skip

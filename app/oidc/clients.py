@@ -15,10 +15,8 @@ from uuid import UUID
 
 import msgspec
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.config import Settings
-from app.db import create_engine
 from app.errors import RuleViolation
 from app.i18n import N_
 from app.oidc.claims import Scope, scope_list
@@ -158,17 +156,3 @@ class ClientRegistry:
             )
         )
         return {row.client_id: to_registered(row) for row in rows}
-
-
-async def register_client(
-    settings: Settings, *, name: str, redirect_uris: Sequence[str], public: bool
-) -> NewClient:
-    """Register a client in its own transaction (the ``oidc-client create`` command)."""
-    engine = create_engine(settings)
-    try:
-        async with async_sessionmaker(engine, expire_on_commit=False)() as db, db.begin():
-            return await ClientRegistry(db).create(
-                name=name, redirect_uris=redirect_uris, public=public
-            )
-    finally:
-        await engine.dispose()

@@ -22,8 +22,9 @@ from app.enterprises.models import Enterprise
 from app.i18n import current_locale
 from app.records.sources import SOURCES
 from app.routes.sign_in import current_person
-from app.web.access import Access, acting_enterprise
+from app.web.access import Access
 from app.web.providers.spaces import provide_benefits
+from app.web.subjects import acting_enterprise
 
 FormBody = Body(media_type=RequestEncodingType.URL_ENCODED)
 

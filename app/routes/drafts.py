@@ -21,9 +21,10 @@ from app.applications.drafts import DraftService
 from app.applications.models import Draft, DraftStage
 from app.assist.models import Scope
 from app.identity.models import Person
-from app.web.access import Access, acting_enterprise, signed_in_person
+from app.web.access import Access
 from app.web.agency import ACTED_PATHS, act, acting_principal, agency_so_far, allowed_bundles
 from app.web.providers.applications import provide_draft_materials, provide_drafts
+from app.web.subjects import acting_enterprise, signed_in_person
 
 STAGE_PAGES = {
     DraftStage.QUESTIONS: "questions",

@@ -16,8 +16,9 @@ from app.i18n import current_locale
 from app.records.sources import SOURCES
 from app.routes.sign_in import current_person
 from app.spaces.imports import Importable, LicenseImportService, importable_for
-from app.web.access import Access, acting_enterprise
+from app.web.access import Access
 from app.web.providers.spaces import provide_imports
+from app.web.subjects import acting_enterprise
 
 
 class ImportOption:

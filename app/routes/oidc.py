@@ -33,7 +33,8 @@ from app.oidc.discovery import (
 )
 from app.oidc.server import HttpSnapshot, OAuthResult
 from app.oidc.service import ConsentPrompt, OidcService
-from app.web.access import Access, signed_in_person
+from app.web.access import Access
+from app.web.subjects import signed_in_person
 
 _PUBLIC = {"access": Access.PUBLIC}
 _PERSON = {"access": Access.PERSON}

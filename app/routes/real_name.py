@@ -14,9 +14,10 @@ from litestar.response import Redirect, Template
 from app import errors
 from app.identity.models import Person
 from app.identity.real_name import RealNameService
-from app.web.access import Access, signed_in_person
+from app.web.access import Access
 from app.web.providers.identity import provide_real_name
 from app.web.requests import client_ip
+from app.web.subjects import signed_in_person
 
 FormBody = Body(media_type=RequestEncodingType.URL_ENCODED)
 

@@ -36,9 +36,10 @@ from app.records.service import RecordsService
 from app.routes.authorizations import mine_page, person_bundles
 from app.routes.sign_in import current_person
 from app.web import agency
-from app.web.access import Access, signed_in_staff
+from app.web.access import Access
 from app.web.providers.assist import provide_authorizations, provide_confirmation_codes
 from app.web.requests import client_ip
+from app.web.subjects import signed_in_staff
 
 ACTING = "/me/acting-for"
 MINE = "/me/authorizations"

@@ -19,9 +19,10 @@ from app.identity.models import Person
 from app.identity.sessions import SESSION_COOKIE
 from app.identity.sign_in import SignInService
 from app.routes.shell import safe_next
-from app.web.access import Access, signed_in_person
+from app.web.access import Access
 from app.web.providers.identity import provide_sign_in
 from app.web.requests import client_ip
+from app.web.subjects import signed_in_person
 
 FormBody = Body(media_type=RequestEncodingType.URL_ENCODED)
 

@@ -18,9 +18,10 @@ from app.routes.sign_in import current_person
 from app.spaces.enterprise_space import REGISTRY, EnterpriseSpaceService
 from app.spaces.export import ExportService
 from app.wallet.views import license_view
-from app.web.access import Access, acting_enterprise
+from app.web.access import Access
 from app.web.providers.identity import provide_account
 from app.web.providers.spaces import provide_enterprise_space, provide_export
+from app.web.subjects import acting_enterprise
 
 
 class SpacesController(Controller):

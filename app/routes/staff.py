@@ -18,8 +18,9 @@ from app.routes.shell import safe_next
 from app.routes.sign_in import FormBody, session_cookie
 from app.staff.models import Staff
 from app.staff.sign_in import StaffSignInService
-from app.web.access import Access, signed_in_staff
+from app.web.access import Access
 from app.web.requests import client_ip
+from app.web.subjects import signed_in_staff
 
 STAFF_HOME = "/staff"
 # Steps of a sign-in and pages showing a TOTP secret or an initial password stay out of

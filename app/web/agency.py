@@ -13,7 +13,7 @@ there), so nothing of the principal shows through them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
 import msgspec
@@ -21,11 +21,10 @@ from litestar.connection import ASGIConnection
 
 from app.assist.authorizations import Agent, AuthorizationService
 from app.assist.models import Scope
+from app.composition.runtime import Runtime
 from app.identity.models import Person
 from app.identity.sessions import SESSION_COOKIE
-
-if TYPE_CHECKING:
-    from app.composition.runtime import Runtime
+from app.web.subjects import signed_in_person
 
 _STATE_KEY = "acting_person"
 ACTED_PATHS = ("/me/drafts", "/me/applications")
@@ -55,8 +54,6 @@ async def acting_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Ag
 
 
 async def _load(connection: ASGIConnection[Any, Any, Any, Any]) -> Agency | None:
-    from app.web.access import signed_in_person  # (access imports this module)
-
     person = await signed_in_person(connection)
     token = connection.cookies.get(SESSION_COOKIE)
     if person is None or not token:

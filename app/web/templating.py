@@ -22,9 +22,9 @@ from app.privacy import mask_id_number, mask_phone
 from app.records.sources import SOURCES, Text
 from app.staff.models import StaffRole
 from app.staff.service import ROLE_LABELS
-from app.web.access import identity_so_far
 from app.web.agency import agency_so_far
 from app.web.navigation import tab_bar
+from app.web.subjects import identity_so_far
 
 DISPLAY_COOKIE = "display"
 LARGE_TEXT = "large"

@@ -13,9 +13,8 @@ from app.applications.case_models import Application, ApplicationEvent, Channel
 from app.applications.models import DraftStage
 from app.assist.authorizations import AuthorizationRequest, AuthorizationService
 from app.assist.models import AuthorizationEventKind, Scope
-from app.commands.registry import protector_for
+from app.composition.build import create_engine, protector_for
 from app.config import Settings
-from app.db import create_engine
 from app.errors import Conflict, Forbidden, NotFound, RuleViolation
 from app.identity.models import Person, RealNameLevel
 from app.records.models import DataAccess

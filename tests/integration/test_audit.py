@@ -20,10 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.audit import service as audit
 from app.audit.chain import Link, link_hash
-from app.audit.commands import run_audit
 from app.audit.models import AuditEvent, AuditHead, AuditKind
+from app.commands.audit import run_audit
+from app.composition.build import create_engine
 from app.config import Settings
-from app.db import create_engine
 from app.identity.models import SecurityEventKind
 from tests.conftest import make_settings
 
@@ -265,7 +265,7 @@ async def test_re_encrypting_numbers_is_an_audit_event_per_batch_that_changed(
     tmp_path: Path, fresh_database_url: Callable[[str], str]
 ) -> None:
     from app.commands.key_rotation import reencrypt_person_numbers
-    from app.commands.registry import protector_for
+    from app.composition.build import protector_for
     from app.identity.persons import find_or_create_by_phone
     from tests.conftest import migrate
 

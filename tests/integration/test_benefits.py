@@ -36,7 +36,9 @@ async def _run_checks(client: Client, records: Path) -> int:
     exchange = DemoRecordExchange(records)
 
     async def run() -> int:
-        return await run_benefit_checks(runtime.settings, runtime.sessionmaker, exchange=exchange)
+        return await run_benefit_checks(
+            runtime.sessionmaker, records_exchange=exchange, protector=runtime.protector
+        )
 
     return await in_app(client, run)
 
@@ -142,7 +144,7 @@ async def test_a_grade_the_rule_does_not_name_brings_no_offer_and_others_offers_
 def test_the_worker_checks_benefits_every_night() -> None:
     from tests.conftest import make_settings
 
-    options = worker_options(make_settings(Path("/tmp")), engine=None)  # type: ignore[arg-type]
+    options = worker_options(make_settings(Path("/tmp")), engine=None, parts={})  # type: ignore[arg-type]
     assert check_benefits in options["functions"]
     assert any(job.coroutine is check_benefits for job in options["cron_jobs"])
 

@@ -12,10 +12,10 @@ from litestar.testing import AsyncTestClient
 
 from app import errors
 from app.cli import main
-from app.commands.registry import protector_for, register_enterprise
+from app.commands.registry import register_enterprise
+from app.composition.build import create_engine, protector_for
 from app.composition.runtime import Runtime
 from app.config import Settings
-from app.db import create_engine
 from app.enterprises.service import EnterpriseService
 from app.identity.persons import find_or_create_by_phone
 from tests.conftest import in_app, latest_code, make_settings

@@ -92,8 +92,8 @@ async def test_the_embedded_redis_stops_even_when_an_earlier_shutdown_step_fails
     async def broken_stop() -> None:
         raise RuntimeError("the worker could not stop")
 
-    assert runtime._worker is not None
-    runtime._worker.stop = broken_stop  # type: ignore[method-assign]
+    assert runtime.worker is not None
+    runtime.worker.stop = broken_stop  # type: ignore[method-assign]
     with pytest.raises(BaseException):  # noqa: B017,PT011 (the lifespan reports the failure)
         await client.__aexit__(None, None, None)
     assert (

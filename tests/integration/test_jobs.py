@@ -9,7 +9,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from app.composition.runtime import Runtime
-from app.worker import HEARTBEAT_KEY
+from app.health import HEARTBEAT_KEY
 from tests.conftest import in_app
 
 

@@ -245,7 +245,7 @@ async def test_a_rolled_back_run_leaves_no_notice_and_no_delivery(client: Client
 
 
 def test_the_worker_reminds_once_a_day() -> None:
-    options = worker_options(make_settings(Path("/tmp")), engine=None)  # type: ignore[arg-type]
+    options = worker_options(make_settings(Path("/tmp")), engine=None, parts={})  # type: ignore[arg-type]
     assert remind_expiring_licenses in options["functions"]
     [job] = [j for j in options["cron_jobs"] if j.coroutine is remind_expiring_licenses]
     assert job.hour == {9}

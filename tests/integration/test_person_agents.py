@@ -21,9 +21,8 @@ from app.assist.authorizations import Agent, AuthorizationService
 from app.assist.guardians import Guardianships, eighteenth_birthday
 from app.assist.models import Authorization, AuthorizationEventKind, Scope
 from app.assist.relatives import RelativeRequest, Relatives
-from app.commands.registry import protector_for
+from app.composition.build import create_engine, protector_for
 from app.config import Settings
-from app.db import create_engine
 from app.errors import Conflict, NotFound
 from app.identity.models import PERSON_PHONE, Person
 from app.notices.models import Notice

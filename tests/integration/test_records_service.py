@@ -15,9 +15,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.commands.registry import protector_for
+from app.composition.build import create_engine, protector_for
 from app.config import Settings
-from app.db import create_engine
 from app.enterprises.models import Enterprise
 from app.enterprises.service import EnterpriseService
 from app.errors import Forbidden, RuleViolation

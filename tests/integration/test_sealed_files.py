@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from app.applications.context import Clock
 from app.applications.models import Draft, DraftUpload
-from app.commands.registry import protector_for
+from app.composition.build import protector_for
 from app.composition.runtime import Runtime
 from app.sealed_files import SealedFiles, reseal_files, seal_clear_files
 from app.storage import LocalFileStorage

@@ -447,7 +447,7 @@ async def test_resident_cancels_an_assigned_visit(apps: Client) -> None:
 
 async def test_demo_areas_go_to_area_less_workers_once(apps: Client) -> None:
     from app.assist.request_models import WorkerArea
-    from app.assist.worker_areas import seed_demo_areas
+    from app.commands.worker_areas import seed_demo_areas
 
     served = await _worker(apps, OTHER_AREA)
 

@@ -16,7 +16,7 @@ from app.assist.in_person import InPersonChecks
 from app.assist.qr_confirmation import QrConfirmations
 from app.composition.runtime import Runtime
 from app.records.service import RecordsService
-from app.web.access import signed_in_staff
+from app.web.subjects import signed_in_staff
 
 
 def provide_authorizations(

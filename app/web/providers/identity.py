@@ -9,9 +9,9 @@ from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.composition.runtime import Runtime
+from app.enterprises.acting import IdentitySwitcher
 from app.enterprises.service import EnterpriseService
 from app.identity.account import AccountService
-from app.identity.acting import IdentitySwitcher
 from app.identity.mini_program import MiniProgramAuth
 from app.identity.passkey_ceremonies import RelyingParty
 from app.identity.passkeys import PasskeyService

@@ -12,7 +12,7 @@ from app import errors
 from app.composition.runtime import Runtime
 from app.wallet.service import Holder, WalletService
 from app.wallet.verifier import VerifierService
-from app.web.access import acting_enterprise, signed_in_person
+from app.web.subjects import acting_enterprise, signed_in_person
 
 
 def provide_wallet(

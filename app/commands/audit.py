@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from app.audit.service import Purged, Verdict, purge, verify
+from app.composition.build import create_engine
 from app.config import Settings
-from app.db import create_engine
 
 
 def add_audit_command(sub: Any) -> None:

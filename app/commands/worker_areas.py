@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.assist.areas import AREAS
 from app.assist.request_models import WorkerArea
+from app.composition.build import create_engine
 from app.config import Settings
-from app.db import create_engine
 from app.errors import NotFound, RuleViolation
 from app.i18n import N_
 from app.staff.models import Staff, StaffRole
