@@ -89,10 +89,15 @@ async def test_the_embedded_redis_stops_even_when_an_earlier_shutdown_step_fails
     assert runtime.embedded_redis is not None
     pid = int(runtime.embedded_redis.pidfile.read_text())
 
+    assert runtime.worker is not None
+    real_stop = runtime.worker.stop
+
     async def broken_stop() -> None:
+        # The worker's own tasks end (a task left running would leak its Redis connection
+        # into whichever test runs next in this process); then the step reports a failure.
+        await real_stop()
         raise RuntimeError("the worker could not stop")
 
-    assert runtime.worker is not None
     runtime.worker.stop = broken_stop  # type: ignore[method-assign]
     with pytest.raises(BaseException):  # noqa: B017,PT011 (the lifespan reports the failure)
         await client.__aexit__(None, None, None)
