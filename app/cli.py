@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from app.audit.commands import add_audit_command, run_audit
+from app.commands.audit import add_audit_command, run_audit
 from app.config import Settings, SettingsError, load_settings
 from app.logging import configure_logging
 
@@ -41,9 +41,9 @@ def _demo(settings: Settings, _args: argparse.Namespace) -> None:
 
 
 def _enterprise(settings: Settings, args: argparse.Namespace) -> int:
+    from app.commands.registry import register_enterprise
     from app.errors import DomainError, RuleViolation
     from app.i18n import gettext, set_locale
-    from app.identity.registry import register_enterprise
 
     set_locale(settings.default_locale)
     try:
@@ -82,7 +82,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
         http="httptools",
         reload=args.reload,
         log_config=None,  # our structlog handler formats uvicorn's records too
-        access_log=False,  # app.requests logs one line per request, path only
+        access_log=False,  # app.web.requests logs one line per request, path only
         proxy_headers=False,
         timeout_graceful_shutdown=10,
     )
@@ -95,8 +95,8 @@ def _worker(settings: Settings, _args: argparse.Namespace) -> None:
 
 
 def _oidc_client(settings: Settings, args: argparse.Namespace) -> int:
+    from app.commands.oidc import register_client
     from app.errors import RuleViolation
-    from app.identity.oidc.clients import register_client
 
     try:
         new = asyncio.run(
@@ -118,7 +118,7 @@ def _oidc_client(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _oidc_key(_settings: Settings, _args: argparse.Namespace) -> int:
-    from app.identity.oidc.keys import format_signing_keys, generate_signing_key
+    from app.oidc.keys import format_signing_keys, generate_signing_key
 
     # A new key set for ONETHING_OIDC_SIGNING_KEYS; to rotate, put the new key first and keep
     # the old one after it until the ID tokens it signed have expired.
@@ -127,7 +127,7 @@ def _oidc_key(_settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def _keys(settings: Settings, args: argparse.Namespace) -> int:
-    from app.identity.key_rotation import reencrypt_person_numbers
+    from app.commands.key_rotation import reencrypt_person_numbers
 
     report = asyncio.run(reencrypt_person_numbers(settings, batch_size=args.batch_size))
     print(  # noqa: T201
@@ -147,7 +147,7 @@ def _keys(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _run_on_files(settings: Settings, action: str) -> FilesReport:
-    from app.identity.registry import protector_for
+    from app.composition.build import protector_for
     from app.sealed_files import SealedFiles, reseal_files, seal_clear_files
     from app.storage import LocalFileStorage
 
@@ -165,7 +165,7 @@ def _files(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def _wallet(settings: Settings, args: argparse.Namespace) -> int:
-    from app.wallet.commands import UnknownDepartment, expire_licenses, rotate_key
+    from app.commands.wallet import UnknownDepartment, expire_licenses, rotate_key
 
     if args.action == "expire":
         print(f"expired {asyncio.run(expire_licenses(settings))} license(s)")  # noqa: T201
@@ -225,8 +225,8 @@ def _add_oidc_commands(sub: Any) -> None:
 
 
 def _person(settings: Settings, args: argparse.Namespace) -> int:
+    from app.commands.persons import disable_person
     from app.errors import RuleViolation
-    from app.identity.person_commands import disable_person
 
     try:
         found, at_once = asyncio.run(disable_person(settings, args.phone))
@@ -243,14 +243,14 @@ def _person(settings: Settings, args: argparse.Namespace) -> int:
 
 def _staff(settings: Settings, args: argparse.Namespace) -> int:
     # Every model, so that the foreign keys of the staff's security events resolve.
-    import app.db.models  # noqa: F401
+    import app.composition.models  # noqa: F401
+    from app.commands.staff import create_staff_account, disable_staff_account
     from app.errors import DomainError, RuleViolation
-    from app.identity.staff import StaffCreate
-    from app.identity.staff_commands import create_staff_account, disable_staff_account
+    from app.staff.service import StaffCreate
 
     try:
         if args.action == "areas":
-            from app.assist.worker_areas import set_worker_areas
+            from app.commands.worker_areas import set_worker_areas
 
             asyncio.run(set_worker_areas(settings, args.username, args.areas))
             print(f"{args.username} now serves: {', '.join(sorted(set(args.areas)))}")  # noqa: T201
@@ -285,7 +285,7 @@ def _staff(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _add_staff_commands(sub: Any) -> None:
-    from app.identity.staff_models import StaffRole
+    from app.staff.models import StaffRole
 
     staff = sub.add_parser("staff", help="create or disable staff accounts")
     actions = staff.add_subparsers(dest="action", required=True)

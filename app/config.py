@@ -49,7 +49,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     log_json: bool = True
     default_locale: str = "zh_Hans"
     max_request_body_bytes: int = 10 * 1024 * 1024
-    # Load shedding (app/shedding.py): requests in flight per process before the next ones
+    # Load shedding (app/web/shedding.py): requests in flight per process before the next ones
     # get 503 with Retry-After at once; 0 turns it off.
     max_in_flight_requests: Annotated[int, msgspec.Meta(ge=0)] = 64
     readiness_timeout_seconds: float = 2.0

@@ -11,7 +11,8 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.worker import HEARTBEAT_KEY
+# Written by the worker's heartbeat job (``app.worker``); expires on its own when it dies.
+HEARTBEAT_KEY = "onething:worker:heartbeat"
 
 
 class Check(msgspec.Struct, kw_only=True):

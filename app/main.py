@@ -18,12 +18,11 @@ from litestar.template import TemplateConfig
 from litestar.types import ASGIApp
 
 from app import miniprogram_api
+from app.composition.build import create_engine
+from app.composition.runtime import Runtime
 from app.config import PROJECT_ROOT, Environment, Settings, load_settings
-from app.db import create_engine, database_config
-from app.identity.access import enforce_access
+from app.db import database_config
 from app.logging import configure_logging
-from app.problems import handle_exception
-from app.requests import BoundedRequest, DeclaredBodyLimitMiddleware, RequestIdMiddleware
 from app.routes.account import AccountController
 from app.routes.applications import ApplicationController
 from app.routes.assist_checks import InPersonCheckController
@@ -62,9 +61,12 @@ from app.routes.verify import license_jwks, verify_json, verify_page
 from app.routes.visit_dispatch import DispatchController
 from app.routes.visit_requests import StaffVisitRequestController, VisitRequestController
 from app.routes.wallet import WalletController
-from app.runtime import Runtime
-from app.shedding import LoadSheddingMiddleware
-from app.web import LocaleMiddleware, configure_jinja
+from app.web.access import enforce_access
+from app.web.problems import handle_exception
+from app.web.requests import BoundedRequest, DeclaredBodyLimitMiddleware, RequestIdMiddleware
+from app.web.shedding import LoadSheddingMiddleware
+from app.web.templating import LocaleMiddleware, configure_jinja
+from app.worker import in_process_worker
 
 TEMPLATES_DIR = PROJECT_ROOT / "app" / "templates"
 ASSETS_DIR = PROJECT_ROOT / "assets"
@@ -180,7 +182,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HTMXPlugin(),
         ],
         dependencies={"runtime": Provide(lambda: runtime, use_cache=True, sync_to_thread=False)},
-        lifespan=[runtime.lifespan],
+        # The worker starts after Redis and the job pool, and stops before them.
+        lifespan=[runtime.lifespan, in_process_worker(runtime)],
         template_config=TemplateConfig(
             directory=TEMPLATES_DIR,
             engine=JinjaTemplateEngine,

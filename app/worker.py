@@ -9,44 +9,36 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-import msgspec
 import structlog
 from arq import cron
-from arq.connections import ArqRedis, RedisSettings, create_pool
+from arq.connections import ArqRedis
 from arq.worker import Worker
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from app.applications import draft_materials
+from app.applications.sweeps import run_sweep
+from app.audit.service import purge
+from app.benefits.jobs import run_benefit_checks
+from app.composition.build import create_engine
+from app.composition.queue import QUEUE_NAME, deserialize, redis_settings, serialize
+from app.composition.runtime import Runtime
 from app.config import Settings
-from app.db import create_engine
-from app.notices.outbox import NoticeDispatcher
-from app.storage import LocalFileStorage
+from app.health import HEARTBEAT_KEY
+from app.notices.delivery import sweep
+from app.notices.outbox import DELIVER_JOB, NoticeDispatcher, job_id
+from app.wallet.maintenance import expire_due_licenses
+from app.wallet.reminders import run_reminders
 
 log = structlog.get_logger(__name__)
 
-HEARTBEAT_KEY = "onething:worker:heartbeat"
 _STOP_GRACE_SECONDS = 5.0
-_encoder = msgspec.msgpack.Encoder(enc_hook=lambda obj: f"{type(obj).__name__}: {obj}")
-_decoder = msgspec.msgpack.Decoder()
-
-
-def serialize(data: dict[str, Any]) -> bytes:
-    """msgpack instead of arq's default pickle: a queue must never execute what it reads.
-
-    Values msgpack cannot carry (a failed job's exception) are stored as their text.
-    """
-    return _encoder.encode(data)
-
-
-def deserialize(data: bytes) -> dict[str, Any]:
-    """Inverse of ``serialize``."""
-    result: dict[str, Any] = _decoder.decode(data)
-    return result
 
 
 async def heartbeat(ctx: dict[str, Any]) -> float:
@@ -69,8 +61,7 @@ async def purge_stale_drafts(ctx: dict[str, Any]) -> int:
     settings: Settings = ctx["settings"]
     async with ctx["sessionmaker"]() as db:
         purged = await draft_materials.purge_stale_drafts(
-            db, LocalFileStorage(settings.var_dir / "files"),
-            retention_days=settings.draft_retention_days,
+            db, ctx["storage"], retention_days=settings.draft_retention_days,
         )  # fmt: skip
     if purged:
         log.info("stale drafts purged", count=purged)
@@ -79,8 +70,6 @@ async def purge_stale_drafts(ctx: dict[str, Any]) -> int:
 
 async def purge_audit_log(ctx: dict[str, Any]) -> int:
     """Delete audit events past ``audit_retention_days``, anchoring the chain (idempotent)."""
-    from app.audit.service import purge
-
     settings: Settings = ctx["settings"]
     async with ctx["sessionmaker"]() as db, db.begin():
         purged = await purge(db, retention_days=settings.audit_retention_days)
@@ -91,9 +80,9 @@ async def purge_audit_log(ctx: dict[str, Any]) -> int:
 
 async def expire_licenses(ctx: dict[str, Any]) -> int:
     """Hourly: licenses past their validity become expired (idempotent; reads check dates too)."""
-    from app.wallet.commands import expire_licenses as sweep
-
-    count = await sweep(ctx["settings"])
+    count = await expire_due_licenses(
+        ctx["sessionmaker"], ctx["protector"], ctx["catalog"].licenses
+    )
     if count:
         log.info("licenses expired", count=count)
     return count
@@ -104,8 +93,6 @@ async def remind_expiring_licenses(ctx: dict[str, Any], *, now: datetime | None 
 
     ``now`` is for tests and manual runs; the cron leaves it to the clock.
     """
-    from app.wallet.reminders import run_reminders
-
     made = await run_reminders(ctx["settings"], ctx["sessionmaker"], now)
     if made:
         log.info("license reminders written", count=made)
@@ -117,11 +104,12 @@ async def sweep_applications(ctx: dict[str, Any]) -> dict[str, int]:
 
     Every change is an event in the application's history, written in the sweep's transaction.
     """
-    from app.applications.sweeps import run_sweep  # the app's parts load only when sweeping
-
     settings: Settings = ctx["settings"]
     sessionmaker: async_sessionmaker[Any] = ctx["sessionmaker"]
-    result = await run_sweep(settings, sessionmaker)
+    result = await run_sweep(
+        settings, sessionmaker, protector=ctx["protector"], calendar=ctx["calendar"],
+        catalog=ctx["catalog"], storage=ctx["storage"],
+    )  # fmt: skip
     if any(result.values()):
         log.info("applications swept", **result)
     return result
@@ -132,8 +120,6 @@ async def deliver_notice(ctx: dict[str, Any], *, delivery_id: str) -> str:
 
     A transient failure queues the next attempt after its backoff, under its own job id.
     """
-    from app.notices.outbox import DELIVER_JOB, job_id
-
     result = await ctx["notice_deliverer"].deliver(UUID(delivery_id))
     if result.retry_in is not None:
         redis: ArqRedis = ctx["redis"]
@@ -148,8 +134,6 @@ async def deliver_notice(ctx: dict[str, Any], *, delivery_id: str) -> str:
 
 async def sweep_notices(ctx: dict[str, Any]) -> int:
     """Queue again the deliveries a crash, a lost Redis or a failed enqueue left pending."""
-    from app.notices.delivery import sweep
-
     settings: Settings = ctx["settings"]
     grace = timedelta(seconds=settings.notice_sweep_grace_seconds)
     count = await sweep(ctx["sessionmaker"], ctx["redis"], grace=grace)
@@ -159,28 +143,20 @@ async def sweep_notices(ctx: dict[str, Any]) -> int:
 
 
 async def _startup(ctx: dict[str, Any]) -> None:
-    """Bind the outbox to this worker's Redis; a separate worker builds its own channels."""
+    """Bind the outbox to this worker's Redis."""
     ctx["notice_dispatcher"].bind(ctx["redis"])
-    if "notice_deliverer" not in ctx:
-        from app.notices.wiring import standalone_deliverer
-
-        ctx["notice_deliverer"], ctx["notice_http"] = standalone_deliverer(
-            ctx["settings"], ctx["sessionmaker"], ctx["redis"]
-        )
 
 
 async def _shutdown(ctx: dict[str, Any]) -> None:
     await ctx["notice_dispatcher"].drain()
-    if "notice_http" in ctx:
-        await ctx["notice_http"].aclose()
 
 
 async def check_benefits(ctx: dict[str, Any]) -> int:
     """免申即享: check consenting persons and enterprises against the benefit rules (idempotent:
     an offer is made once per benefit and subject)."""
-    from app.benefits.jobs import run_benefit_checks  # the app's parts load only when checking
-
-    made = await run_benefit_checks(ctx["settings"], ctx["sessionmaker"])
+    made = await run_benefit_checks(
+        ctx["sessionmaker"], records_exchange=ctx["records"], protector=ctx["protector"]
+    )
     if made:
         log.info("benefits offered", count=made)
     return made
@@ -202,7 +178,7 @@ class WorkerSettings:
     )
     job_serializer = staticmethod(serialize)
     job_deserializer = staticmethod(deserialize)
-    queue_name = "onething:queue"
+    queue_name = QUEUE_NAME
     # See NOTES: the default 0.5 s poll gives ~0.5 s enqueue-to-start latency.
     poll_delay = 0.05
     max_jobs = 50
@@ -211,11 +187,11 @@ class WorkerSettings:
 
 
 def worker_options(
-    settings: Settings, engine: AsyncEngine, extra_ctx: dict[str, Any] | None = None
+    settings: Settings, engine: AsyncEngine, parts: dict[str, Any]
 ) -> dict[str, Any]:
     """Keyword arguments for ``arq.worker.Worker`` for these settings and database.
 
-    ``extra_ctx`` lets the in-process worker share the app's notice deliverer.
+    ``parts`` are the long-lived collaborators jobs use (``Runtime.job_context``).
     """
     dispatcher = NoticeDispatcher()
     interval = max(1, min(settings.heartbeat_interval_seconds, 60))
@@ -253,7 +229,7 @@ def worker_options(
                 engine, expire_on_commit=False, info=dispatcher.session_info()
             ),
             "notice_dispatcher": dispatcher,
-            **(extra_ctx or {}),
+            **parts,
         },
     }
 
@@ -264,21 +240,6 @@ def _sweep_seconds(settings: Settings) -> set[int]:
     return {45} if step >= 60 else {(45 + s) % 60 for s in range(0, 60, step)}
 
 
-def redis_settings(url: str) -> RedisSettings:
-    """arq connection settings for a ``redis://`` or ``unix://`` URL."""
-    return RedisSettings.from_dsn(url)
-
-
-async def create_job_pool(url: str) -> ArqRedis:
-    """A connection for enqueuing jobs with the worker's serializer and queue."""
-    return await create_pool(
-        redis_settings(url),
-        job_serializer=serialize,
-        job_deserializer=deserialize,
-        default_queue_name=WorkerSettings.queue_name,
-    )
-
-
 class InProcessWorker:
     """Runs the arq worker as a task of the web process (the embedded default)."""
 
@@ -287,12 +248,12 @@ class InProcessWorker:
         settings: Settings,
         pool: ArqRedis,
         engine: AsyncEngine,
-        extra_ctx: dict[str, Any] | None = None,
+        parts: dict[str, Any],
     ) -> None:
         # The pool and the engine are the app's, connected before the worker starts and closed
         # by the app: a worker that made its own could be cancelled mid-connect and leak them.
         self._worker = Worker(
-            **worker_options(settings, engine, extra_ctx), redis_pool=pool, handle_signals=False
+            **worker_options(settings, engine, parts), redis_pool=pool, handle_signals=False
         )
         self._pool = pool
         self._task: asyncio.Task[None] | None = None
@@ -361,26 +322,48 @@ def _runs_for(task: asyncio.Task[Any], worker: Worker) -> bool:
     return frame is not None and frame.f_locals.get("self") is worker
 
 
+def in_process_worker(runtime: Runtime) -> Any:
+    """The web app's lifespan that runs the worker in its process, when settings say so.
+
+    Entered after ``Runtime.lifespan`` (Redis and the job pool are up) and so left before it.
+    """
+
+    @asynccontextmanager
+    async def lifespan(_app: object) -> AsyncIterator[None]:
+        if not runtime.settings.runs_worker_in_process:
+            yield
+            return
+        worker = InProcessWorker(
+            runtime.settings, runtime.jobs, runtime.engine, runtime.job_context()
+        )
+        runtime.worker = worker
+        worker.start()
+        try:
+            yield
+        finally:
+            runtime.worker = None
+            await worker.stop()
+
+    return lifespan
+
+
 async def run_worker(settings: Settings) -> None:
     """``make worker``: the worker as its own process, against ``REDIS_URL``."""
     if settings.redis_url is None:
         raise SystemExit(
             "REDIS_URL is not set: with the embedded Redis the worker runs inside `make run`."
         )
-
-    # Every model, before any job: a job that loads only some (the application sweep writes
-    # notices, whose offer_id refers to benefit offers) fails its mapper set-up otherwise.
-    # The web process imports them all through its routes; a worker process did not.
-    import app.db.models  # noqa: F401
-
-    engine = create_engine(settings)
-    worker = Worker(
-        **worker_options(settings, engine), redis_settings=redis_settings(settings.redis_url)
-    )
-    try:
-        await worker.async_run()
-    except asyncio.CancelledError:  # SIGINT / SIGTERM: arq cancels its main task
-        pass
-    finally:
-        await worker.close()
-        await engine.dispose()
+    # The same parts as the web app's, built by the composition root (every model is
+    # registered there, so a job's mapper set-up never misses one).
+    runtime = Runtime(settings, create_engine(settings))
+    async with runtime.lifespan():
+        worker = Worker(
+            **worker_options(settings, runtime.engine, runtime.job_context()),
+            redis_settings=redis_settings(settings.redis_url),
+        )
+        try:
+            await worker.async_run()
+        except asyncio.CancelledError:  # SIGINT / SIGTERM: arq cancels its main task
+            pass
+        finally:
+            await worker.close()

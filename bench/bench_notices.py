@@ -78,14 +78,14 @@ class Rig:
         from sqlalchemy.ext.asyncio import async_sessionmaker
 
         from app.applications.context import Clock
+        from app.composition.build import create_engine
+        from app.composition.models import __all__ as _models  # noqa: F401  (every table)
+        from app.composition.queue import create_job_pool
         from app.config import load_settings
-        from app.db import create_engine
         from app.db.base import UUIDv7AuditBase
-        from app.db.models import __all__ as _models  # noqa: F401  (every table)
         from app.embedded_redis import EmbeddedRedis
         from app.notices.outbox import NoticeDispatcher
         from app.protection import DataProtector, load_protection_keys
-        from app.worker import create_job_pool
         from tests.fakes.sms_gateway import FakeSmsGateway
         from tests.integration.application_support import Desk
 

@@ -74,10 +74,10 @@ async def measure_submissions(database_url: str, count: int, workers: int) -> Me
     """Prepare ``count`` drafts, then time their submission on ``workers`` concurrent sessions."""
     # The test catalog and its helpers are the smallest complete bundle there is.
     from app.applications.context import Clock
+    from app.composition.build import create_engine
+    from app.composition.models import __all__ as _models  # noqa: F401  (every table, for create_all)
     from app.config import load_settings
-    from app.db import create_engine
     from app.db.base import UUIDv7AuditBase
-    from app.db.models import __all__ as _models  # noqa: F401  (every table, for create_all)
     from app.protection import DataProtector, load_protection_keys
     from tests.integration.application_support import Desk, engine_sessionmaker
 

@@ -33,9 +33,9 @@ class Outcome:
 
 
 async def _submissions(settings: Settings, ledger: list[dict[str, str]], out: Outcome) -> None:
-    import app.db.models  # noqa: F401  (every table, so that foreign keys know their types)
+    import app.composition.models  # noqa: F401  (every table, so that foreign keys know their types)
     from app.applications.case_models import Application
-    from app.db import create_engine
+    from app.composition.build import create_engine
 
     engine = create_engine(settings)
     try:
@@ -57,8 +57,8 @@ async def _submissions(settings: Settings, ledger: list[dict[str, str]], out: Ou
 
 
 async def _outbox(settings: Settings, drain_timeout: float, out: Outcome) -> None:
-    import app.db.models  # noqa: F401
-    from app.db import create_engine
+    import app.composition.models  # noqa: F401
+    from app.composition.build import create_engine
     from app.notices.models import Delivery, DeliveryChannel, DeliveryStatus, Notice
 
     engine = create_engine(settings)

@@ -203,7 +203,7 @@ async def csrf_token(client: AsyncTestClient[Litestar]) -> str:
 
 async def latest_code(client: AsyncTestClient[Litestar]) -> str:
     """The newest code in the developer SMS outbox of the app under test."""
-    from app.identity.sms import DevOutbox
+    from app.platforms.sms import DevOutbox
 
     sms = client.app.state.runtime.sms
     assert isinstance(sms, DevOutbox)

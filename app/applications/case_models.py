@@ -22,10 +22,11 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.applications.states import SUSPENDED_NOTE, ApplicationState, SubCaseState
 from app.db.base import UUIDv7AuditBase
+from app.notices.models import Notice
 
 
 class Channel(StrEnum):
@@ -154,6 +155,9 @@ class ApplicationEvent(BigIntAuditBase):
     on_behalf_of_kind: Mapped[str | None] = mapped_column(String(16), default=None)
     on_behalf_of_id: Mapped[UUID | None] = mapped_column(default=None)
     note: Mapped[str] = mapped_column(Text, default="")
+
+    # The notice written beside this event (``history.write_for_event``), if any.
+    notices: Mapped[list[Notice]] = relationship(lazy="raise")
 
 
 class Rating(UUIDv7AuditBase):

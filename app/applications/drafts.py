@@ -30,9 +30,9 @@ from app.catalog.engine import (
 )
 from app.catalog.schema import Bundle, Catalog, FieldDef
 from app.catalog.values import check_values, is_sensitive, missing_fields
+from app.enterprises.models import Enterprise
 from app.errors import NotFound, RuleViolation
 from app.i18n import N_
-from app.identity.enterprise_models import Enterprise
 from app.identity.models import Person
 from app.protection import DataProtector
 from app.records.service import FieldRequest, Purpose, RecordRead

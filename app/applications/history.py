@@ -8,6 +8,7 @@ neither be lost nor sent for a change that was rolled back.
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from uuid_utils.compat import uuid7
 
 from app.applications.case_models import Application, ApplicationEvent, SubCase
 from app.applications.states import (
@@ -16,7 +17,9 @@ from app.applications.states import (
     next_application_state,
     next_sub_case_state,
 )
-from app.notices.outbox import write_for_event
+from app.notices.models import Notice
+from app.notices.outbox import add_with_deliveries, stage_application_change
+from app.notices.texts import text_for
 
 
 def record(
@@ -48,6 +51,30 @@ def record(
     # Same transaction: the notice and its deliveries commit or roll back with the event.
     write_for_event(db, application, event)
     return event
+
+
+def write_for_event(
+    db: AsyncSession, application: Application, event_row: ApplicationEvent
+) -> Notice | None:
+    """Add the notice and its deliveries for ``event_row`` if the applicant is told of it."""
+    stage_application_change(db, application.id)
+    text = text_for(event_row.action)
+    if text is None:
+        return None
+    notice = Notice(
+        id=uuid7(),
+        person_id=application.person_id,
+        enterprise_id=application.enterprise_id,
+        application_id=application.id,
+        kind=event_row.action,
+        title_id=text.title,
+        body_id=text.body,
+        params={"number": application.number},
+    )
+    # The event's id is known only at flush: the relationship sets ``event_id`` then.
+    event_row.notices.append(notice)
+    add_with_deliveries(db, notice)
+    return notice
 
 
 def move(

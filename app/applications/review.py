@@ -23,7 +23,7 @@ from app.applications.states import Action, Actor, IllegalTransition, SubCaseSta
 from app.errors import NotFound, RuleViolation
 from app.i18n import N_
 from app.identity.models import Department
-from app.identity.staff_models import Staff
+from app.staff.models import Staff
 
 WAITING_FOR_MATERIAL = N_(
     "A material this item needs was accepted as missing and has not arrived yet."

@@ -27,11 +27,11 @@ from app.assist.models import HomeVisit, Scope
 from app.assist.request_models import VisitRequest
 from app.assist.requests import VisitRequestService
 from app.assist.visits import VisitService
+from app.enterprises.models import Enterprise
 from app.errors import NotFound
-from app.identity.enterprise_models import Enterprise
 from app.identity.models import Person
-from app.identity.staff_models import Staff
 from app.records.service import FieldRequest, Purpose, RecordRead, RecordsService
+from app.staff.models import Staff
 
 
 class OnBehalfRecords:

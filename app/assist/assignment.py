@@ -23,8 +23,8 @@ from app.assist.requests import MAX_AHEAD_DAYS, VisitRequestService, cancel_requ
 from app.errors import Forbidden, NotFound, RuleViolation
 from app.i18n import N_
 from app.identity.models import PERSON_PHONE, Person
-from app.identity.staff_models import Staff, StaffRole
 from app.privacy import mask_phone
+from app.staff.models import Staff, StaffRole
 
 BAD_WORKER = N_("Choose one of the field workers serving this area.")
 BAD_DAY = N_("Choose a day from today on, within 60 days.")

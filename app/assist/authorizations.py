@@ -30,9 +30,9 @@ from app.errors import Conflict, NotFound, RuleViolation
 from app.i18n import N_
 from app.identity.codes import CodeService
 from app.identity.models import PERSON_PHONE, Person
-from app.identity.sms import SmsGateway
-from app.identity.staff_models import Staff, StaffRole
+from app.platforms.sms import SmsGateway
 from app.protection import DataProtector
+from app.staff.models import Staff, StaffRole
 
 MAX_DAYS = 90
 CODE_PURPOSE = "assist-authorization"

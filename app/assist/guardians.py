@@ -39,9 +39,9 @@ from app.assist.relatives import find_person
 from app.errors import Conflict, NotFound
 from app.i18n import N_
 from app.identity.models import Person
-from app.identity.staff_models import Staff, StaffRole
 from app.protection import DataProtector
 from app.records.service import FieldRequest, Purpose, RecordsService
+from app.staff.models import Staff, StaffRole
 from app.storage import FileStorage
 
 CHINA = timezone(timedelta(hours=8))

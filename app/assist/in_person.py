@@ -32,11 +32,11 @@ from app.assist.models import (
 from app.errors import Conflict, NotFound, RuleViolation
 from app.i18n import N_
 from app.identity.models import PERSON_ID_NUMBER, Person
-from app.identity.staff_models import Staff, StaffRole
 from app.notices.outbox import write_for_subject
 from app.notices.texts import NoticeKind
 from app.privacy import mask_id_number
 from app.protection import DataProtector
+from app.staff.models import Staff, StaffRole
 from app.storage import FileStorage
 
 SIGNATURE_MAX_BYTES = 512 * 1024

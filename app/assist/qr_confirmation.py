@@ -22,7 +22,7 @@ from app.assist.models import Authorization, Confirmation
 from app.errors import NotFound
 from app.i18n import N_
 from app.identity.models import Person
-from app.identity.staff_models import Staff
+from app.staff.models import Staff
 
 TTL_SECONDS = 10 * 60
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")

@@ -5,7 +5,7 @@ whether or not anyone matched (no existence oracle): the page says "if the name 
 match a verified resident, they were told". A grant by the principal, signed in, holds at once
 (the non-face path); a relative's request holds only once the principal confirms it — signed
 in on their own device, or by reading the relative a code texted to the principal's phone.
-The relative, signed in, then acts for the principal (``app.assist.agency``) under the same
+The relative, signed in, then acts for the principal (``app.web.agency``) under the same
 ``AuthorizationService.require_agent`` checklist as a field worker.
 """
 
@@ -28,10 +28,10 @@ from app.assist.models import Authorization, AuthorizationEventKind, Confirmatio
 from app.errors import NotFound, RuleViolation
 from app.i18n import N_
 from app.identity.models import PERSON_PHONE, Person
-from app.identity.numbers import normalize_phone
 from app.identity.persons import find_by_phone
 from app.notices.outbox import write_for_subject
 from app.notices.texts import NoticeKind
+from app.numbers import normalize_phone
 from app.protection import DataProtector
 
 NAME_AND_PHONE = N_("Enter the person's name and phone number.")

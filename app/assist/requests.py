@@ -34,10 +34,10 @@ from app.catalog.schema import Catalog
 from app.errors import Forbidden, NotFound, RuleViolation
 from app.i18n import N_
 from app.identity.models import PERSON_PHONE, Person
-from app.identity.staff_models import Staff, StaffRole
 from app.privacy import mask_phone
 from app.protection import DataProtector, SensitiveKind
 from app.records.sources import SubjectKind
+from app.staff.models import Staff, StaffRole
 
 BAD_KIND = N_("Choose a home visit or proxy help.")
 BAD_ADDRESS = N_("Write the address where the worker should come (4 to 200 characters).")

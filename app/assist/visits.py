@@ -19,10 +19,10 @@ from app.assist.models import HomeVisit, VisitReason, VisitStatus
 from app.errors import Forbidden, NotFound, RuleViolation
 from app.i18n import N_
 from app.identity.models import PERSON_ID_NUMBER, PERSON_PHONE, Person, RealNameLevel
-from app.identity.staff import normalize_username
-from app.identity.staff_models import Staff, StaffRole
 from app.privacy import mask_phone
 from app.protection import DataProtector, SensitiveKind
+from app.staff.models import Staff, StaffRole
+from app.staff.service import normalize_username
 
 NO_RESIDENT = N_("No resident has an account with this phone number.")
 NO_WORKER = N_("No active field worker has this username.")

@@ -18,9 +18,10 @@ HEAD_ID = 1
 class AuditKind(StrEnum):
     """What an audit event records, beside the security log's own kinds.
 
-    A mirrored security event keeps its ``SecurityEventKind`` value (``app.audit.mirror``),
-    so that list is not repeated here; these are actions for someone else and operations on
-    the platform's keys and data. No value may equal a security kind (a unit test checks).
+    A mirrored security event keeps its ``SecurityEventKind`` value
+    (``app.composition.audit_mirror``), so that list is not repeated here; these are actions
+    for someone else and operations on the platform's keys and data. No value may equal a
+    security kind (a unit test checks).
     """
 
     # 代办: a resident's authorization of a field worker, and what the worker did under it.

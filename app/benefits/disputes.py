@@ -21,9 +21,9 @@ from app import errors
 from app.benefits.models import BenefitOffer, DisputeOutcome, OfferStatus
 from app.i18n import N_
 from app.identity.models import Department
-from app.identity.staff_models import Staff, StaffRole
 from app.notices.outbox import write_for_subject
 from app.notices.texts import NoticeKind
+from app.staff.models import Staff, StaffRole
 
 ANSWER_MAX = 500
 ANSWER_REQUIRED = N_("Give the reasons for your answer (at most 500 characters).")

@@ -22,8 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import errors
 from app.benefits.models import BenefitOffer, OfferStatus
 from app.benefits.rules import Benefit
+from app.enterprises.models import Enterprise
 from app.i18n import N_
-from app.identity.enterprise_models import Enterprise
 from app.identity.models import Person
 from app.protection import ProtectionError
 from app.records.exchange import RecordValue

@@ -264,3 +264,9 @@ class Catalog(msgspec.Struct, kw_only=True, frozen=True):
     matters: dict[str, Matter]
     bundles: dict[str, Bundle]
     origins: dict[str, Text]
+
+
+def bundles_by_audience(catalog: Catalog) -> dict[str, list[Bundle]]:
+    """The catalog's bundles for persons and for enterprises, in catalog order."""
+    bundles = sorted(catalog.bundles.values(), key=lambda b: (b.order, b.code))
+    return {audience.value: [b for b in bundles if b.audience is audience] for audience in Audience}

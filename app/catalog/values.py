@@ -16,8 +16,8 @@ from decimal import Decimal, InvalidOperation
 from app.catalog.schema import FieldDef, FieldKind
 from app.errors import RuleViolation
 from app.i18n import N_
-from app.identity.numbers import validate_credit_code, validate_id_number
-from app.identity.phones import validate_phone
+from app.numbers import validate_credit_code, validate_id_number
+from app.phones import validate_phone
 from app.records.sources import SOURCES
 from app.text_input import INVISIBLE, has_invisible
 

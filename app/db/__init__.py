@@ -21,16 +21,13 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 def create_engine(settings: Settings, *, serving: bool = False) -> AsyncEngine:
     """The app's engine. SQLite gets WAL, foreign keys and a busy timeout on every connection.
 
-    Every engine is for a process that may write audited records: their audit hooks go on
-    here, once, rather than at some module's import. On PostgreSQL, connecting and waiting
+    The composition root's ``create_engine`` wraps this one and hooks the audit mirror on
+    (``app.composition.build``). On PostgreSQL, connecting and waiting
     for a pooled connection give up after ``database_connect_timeout_seconds``; a
     ``serving`` engine (the web app's) also gives up on any one statement after
     ``database_statement_timeout_seconds``, so a request never hangs on a server that
     stopped answering (it answers 503). Commands and migrations may run longer statements.
     """
-    from app.audit.mirror import install  # here: the models import app.db
-
-    install()
     url = settings.effective_database_url
     if url.startswith("sqlite"):
         settings.var_dir.mkdir(parents=True, exist_ok=True)
@@ -71,7 +68,7 @@ def database_config(
         session_config=AsyncSessionConfig(expire_on_commit=False, info=session_info or {}),
         # POST-redirect-GET: a 303 after a form is a success, so redirects commit too.
         before_send_handler="autocommit_include_redirects",
-        # Errors are mapped once per channel in app.problems, not by the plugin.
+        # Errors are mapped once per channel in app.web.problems, not by the plugin.
         set_default_exception_handler=False,
         alembic_config=AlembicAsyncConfig(
             script_location=str(MIGRATIONS_DIR),

@@ -1,4 +1,4 @@
-"""Declarative bases. Every model module is imported by ``app.db.models`` for Alembic."""
+"""Declarative bases. Every model module is imported by ``app.composition.models`` for Alembic."""
 
 from __future__ import annotations
 

@@ -9,12 +9,11 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from app.assist.worker_areas import seed_demo_areas
+from app.commands.worker_areas import seed_demo_areas
+from app.composition.build import create_engine, protector_for
 from app.config import Settings
-from app.db import create_engine
 from app.demo.enterprises import load_demo_enterprises
 from app.identity.models import Department
-from app.identity.registry import protector_for
 from app.wallet.demo import issue_demo_licenses
 
 DATA_DIR = Path(__file__).resolve().parent

@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.identity.enterprise_models import Enterprise, MemberRole
-from app.identity.enterprises import EnterpriseService
+from app.enterprises.models import Enterprise, MemberRole
+from app.enterprises.service import EnterpriseService
 from app.identity.persons import find_by_phone, find_or_create_by_phone
 from app.protection import DataProtector
 

@@ -25,7 +25,7 @@ from app.identity.models import (
     SecurityEventKind,
 )
 from app.identity.sign_in import SecurityLog
-from app.identity.sms import SmsGateway
+from app.platforms.sms import SmsGateway
 from app.protection import DataProtector
 
 REVEAL_SECONDS = 300

@@ -20,10 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import errors
 from app.i18n import N_
 from app.identity.models import ExternalAccount, Person, Provider
-from app.identity.providers.alipay import AlipayClient
-from app.identity.providers.wechat import WeChatClient
 from app.identity.sign_in import SignInService
 from app.identity.tokens import SessionExpired, TokenPair, TokenStore
+from app.platforms.alipay import AlipayClient
+from app.platforms.wechat import WeChatClient
 
 BINDING_SECONDS = 600
 _BINDING = "onething:mp:binding:"

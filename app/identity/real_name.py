@@ -22,10 +22,10 @@ from app.identity.models import (
     SecurityEvent,
     SecurityEventKind,
 )
-from app.identity.numbers import validate_id_number
+from app.identity.population import PopulationRecords, normalize_name
 from app.identity.sign_in import SecurityLog
+from app.numbers import validate_id_number
 from app.protection import DataProtector
-from app.records.population import PopulationRecords, normalize_name
 
 ATTEMPTS_PER_DAY = 5
 NAME_MAX_LENGTH = 100

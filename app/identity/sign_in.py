@@ -17,8 +17,8 @@ from app.i18n import N_
 from app.identity.codes import CodeService
 from app.identity.models import Person, SecurityEvent, SecurityEventKind
 from app.identity.persons import find_or_create_by_phone
-from app.identity.phones import validate_phone
-from app.identity.sms import SmsGateway
+from app.phones import validate_phone
+from app.platforms.sms import SmsGateway
 from app.privacy import mask_phone
 from app.protection import DataProtector, SensitiveKind
 

@@ -22,8 +22,8 @@ from app.miniprogram_api.drafts import DraftApi
 from app.miniprogram_api.enterprises import EnterpriseApi
 from app.miniprogram_api.notices import NoticeApi, NoticePreferenceApi
 from app.miniprogram_api.visit_requests import VisitRequestApi
-from app.navigation import Tab, tab_bar
-from app.problems import API_PROBLEMS, problem_responses
+from app.web.navigation import Tab, tab_bar
+from app.web.problems import API_PROBLEMS, problem_responses
 
 
 class Platform(StrEnum):
@@ -71,7 +71,7 @@ def create_router() -> Router:
             VisitRequestApi,
         ],
     )
-    # Every operation answers its errors in one format (app/problems.py); the document says so
+    # Every operation answers its errors in one format (app/web/problems.py); the document says so
     # once here, so that clients and the fuzzer (tests/integration/test_fuzz_openapi.py) know
     # each status and its body. A handler's own specs win.
     for route in router.routes:

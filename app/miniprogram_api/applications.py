@@ -19,16 +19,17 @@ from litestar.params import Body, FromPath, HeaderParameter
 from app import errors
 from app.applications.applicant import ApplicantCases
 from app.applications.case_models import Application, Channel
-from app.applications.dependencies import (
+from app.applications.submission import Submission, Submissions
+from app.identity.models import Person
+from app.web.access import Access
+from app.web.providers.applications import (
     provide_applicant_cases,
     provide_case_context,
     provide_draft_materials,
     provide_drafts,
     provide_submissions,
 )
-from app.applications.submission import Submission, Submissions
-from app.identity.access import Access, bearer_person
-from app.identity.models import Person
+from app.web.subjects import bearer_person
 
 
 class SubmitBody(msgspec.Struct, kw_only=True, rename="camel"):

@@ -10,14 +10,15 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
 
 from app import errors, i18n
-from app.identity.access import Access, bearer_person
-from app.identity.dependencies import provide_mini_program_auth, provide_sign_in
+from app.composition.runtime import Runtime
 from app.identity.mini_program import MiniProgramAuth, SignInResult
 from app.identity.profile import summarize
 from app.identity.sign_in import SignInService
 from app.identity.tokens import TokenPair
-from app.requests import client_ip
-from app.runtime import Runtime
+from app.web.access import Access
+from app.web.providers.identity import provide_mini_program_auth, provide_sign_in
+from app.web.requests import client_ip
+from app.web.subjects import bearer_person
 
 
 class CodeRequest(msgspec.Struct, kw_only=True, rename="camel"):

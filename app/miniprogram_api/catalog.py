@@ -11,11 +11,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from app import i18n
-from app.catalog.schema import Bundle, Condition, Question, Text
+from app.catalog.schema import Bundle, Condition, Question, Text, bundles_by_audience
+from app.composition.runtime import Runtime
 from app.errors import NotFound
-from app.identity.access import Access
-from app.routes.guide import bundles_by_audience
-from app.runtime import Runtime
+from app.web.access import Access
 
 
 def text(value: Text | None) -> str:
@@ -120,7 +119,7 @@ class CatalogApi(Controller):
     @get("/bundles")
     async def bundles(self, runtime: NamedDependency[Runtime]) -> BundleList:
         """Every life event: residents' first, then enterprises', in catalog order."""
-        by_audience = bundles_by_audience(runtime)
+        by_audience = bundles_by_audience(runtime.catalog.catalog)
         return BundleList(bundles=[_summary(b) for group in by_audience.values() for b in group])
 
     @get("/bundles/{code:str}")

@@ -18,16 +18,17 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import Body, FromPath
 
 from app import errors
-from app.applications.dependencies import provide_drafts
 from app.applications.drafts import DraftService, DraftValues
 from app.applications.models import Draft, DraftStage
-from app.identity.access import Access, bearer_person
-from app.identity.dependencies import provide_enterprises
-from app.identity.enterprises import EnterpriseService
+from app.enterprises.service import EnterpriseService
 from app.identity.models import Person
 from app.miniprogram_api.catalog import OptionBody, text
 from app.records.sources import SOURCES
-from app.web import shown_field
+from app.web.access import Access
+from app.web.providers.applications import provide_drafts
+from app.web.providers.identity import provide_enterprises
+from app.web.subjects import bearer_person
+from app.web.templating import shown_field
 
 
 class DraftBody(msgspec.Struct, kw_only=True, rename="camel"):

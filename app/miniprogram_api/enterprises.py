@@ -16,11 +16,12 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 
 from app import errors
-from app.identity.access import Access, bearer_person
-from app.identity.dependencies import provide_enterprises
-from app.identity.enterprise_models import MemberRole
-from app.identity.enterprises import EnterpriseService, MyEnterprise
+from app.enterprises.models import MemberRole
+from app.enterprises.service import EnterpriseService, MyEnterprise
 from app.identity.models import Person
+from app.web.access import Access
+from app.web.providers.identity import provide_enterprises
+from app.web.subjects import bearer_person
 
 
 class EnterpriseBody(msgspec.Struct, kw_only=True, rename="camel"):

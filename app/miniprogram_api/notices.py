@@ -17,11 +17,12 @@ from litestar.params import Body, FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import errors
-from app.identity.access import Access, bearer_person
 from app.identity.models import Person
 from app.notices.inbox import Inbox, body_of, title_of
 from app.notices.models import Notice
 from app.notices.preferences import DEFAULT_ORDER, NoticePreferences
+from app.web.access import Access
+from app.web.subjects import bearer_person
 
 
 class NoticeBody(msgspec.Struct, kw_only=True, rename="camel"):

@@ -20,9 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import errors
 from app.assist.request_models import VisitRequest
 from app.assist.requests import RequesterView, RequestForm, ResidentView, VisitRequestService
-from app.identity.access import Access, bearer_person
+from app.composition.runtime import Runtime
 from app.identity.models import Person
-from app.runtime import Runtime
+from app.web.access import Access
+from app.web.subjects import bearer_person
 
 _CAMEL = {"needs_other": "needsOther", "resident_name": "residentName",
           "resident_phone": "residentPhone"}  # fmt: skip

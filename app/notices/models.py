@@ -20,8 +20,6 @@ from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.applications.case_models import ApplicationEvent
-
 
 class DeliveryChannel(StrEnum):
     """Where a notice goes. The in-app inbox is always one; the others where the person is."""
@@ -97,7 +95,6 @@ class Notice(UUIDv7AuditBase):
     params: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     read_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
 
-    event: Mapped[ApplicationEvent | None] = relationship(lazy="raise")
     deliveries: Mapped[list[Delivery]] = relationship(back_populates="notice", lazy="raise")
 
 

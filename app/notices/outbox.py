@@ -1,8 +1,8 @@
 """The transactional outbox: notices and deliveries written beside the event, queued after commit.
 
-``history.record`` calls ``write_for_event`` in the caller's transaction, so a notice exists
-exactly when its change of state does. The ids of new deliveries (and of the applications
-that changed) are staged on the session; after the outermost commit, the session's
+``app.applications.history.record`` adds an event's notice in the caller's transaction, so
+a notice exists exactly when its change of state does. The ids of new deliveries (and of the
+applications that changed) are staged on the session; after the outermost commit, the session's
 ``NoticeDispatcher`` (found in ``Session.info``) enqueues one job per delivery and tells the
 live-progress channel. A rollback drops what was staged. ``write_for_subject`` does the same
 for a notice that comes from no event (a license's expiry reminder or revocation), once per
@@ -26,9 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from uuid_utils.compat import uuid7
 
-from app.applications.case_models import Application, ApplicationEvent
 from app.notices.models import Delivery, DeliveryChannel, DeliveryStatus, Notice
-from app.notices.texts import SUBJECT_TEXTS, NoticeKind, text_for
+from app.notices.texts import SUBJECT_TEXTS, NoticeKind
 
 log = structlog.get_logger(__name__)
 
@@ -48,27 +47,9 @@ def live_channel(application_id: UUID) -> str:
     return f"onething:live:application:{application_id}"
 
 
-def write_for_event(
-    db: AsyncSession, application: Application, event_row: ApplicationEvent
-) -> Notice | None:
-    """Add the notice and its deliveries for ``event_row`` if the applicant is told of it."""
-    _stage(db, _STAGED_APPLICATIONS, [application.id])
-    text = text_for(event_row.action)
-    if text is None:
-        return None
-    notice = Notice(
-        id=uuid7(),
-        event=event_row,
-        person_id=application.person_id,
-        enterprise_id=application.enterprise_id,
-        application_id=application.id,
-        kind=event_row.action,
-        title_id=text.title,
-        body_id=text.body,
-        params={"number": application.number},
-    )
-    _add_with_deliveries(db, notice)
-    return notice
+def stage_application_change(db: AsyncSession, application_id: UUID) -> None:
+    """Tell the application's live-progress channel after this transaction commits."""
+    _stage(db, _STAGED_APPLICATIONS, [application_id])
 
 
 def write_for_subject(
@@ -100,11 +81,12 @@ def write_for_subject(
         body_id=text.body,
         params=params,
     )
-    _add_with_deliveries(db, notice)
+    add_with_deliveries(db, notice)
     return notice
 
 
-def _add_with_deliveries(db: AsyncSession, notice: Notice) -> None:
+def add_with_deliveries(db: AsyncSession, notice: Notice) -> None:
+    """Add ``notice`` with its in-app delivery (delivered) and its pending push deliveries."""
     now = datetime.now(UTC)
     # The inbox row is the in-app message itself: delivered the moment it commits.
     in_app = _delivery(notice, DeliveryChannel.IN_APP)

@@ -16,12 +16,12 @@ import msgspec
 import structlog
 
 from app.errors import Unavailable
-from app.identity.providers.alipay import AlipayBusinessRefused, AlipayClient
-from app.identity.providers.errors import ProviderMisconfigured, ProviderResponseInvalid
-from app.identity.providers.wechat import SubscriptionRefused, WeChatClient
-from app.identity.sms import SmsGateway, SmsRefused
 from app.notices.models import DeliveryChannel, Notice
 from app.notices.texts import render, text_for
+from app.platforms.alipay import AlipayBusinessRefused, AlipayClient
+from app.platforms.errors import ProviderMisconfigured, ProviderResponseInvalid
+from app.platforms.sms import SmsGateway, SmsRefused
+from app.platforms.wechat import SubscriptionRefused, WeChatClient
 
 log = structlog.get_logger(__name__)
 

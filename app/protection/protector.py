@@ -14,7 +14,7 @@ import msgspec
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from app.identity.numbers import normalize_id_number, normalize_phone
+from app.numbers import normalize_id_number, normalize_phone
 from app.protection.keys import ProtectionKeys
 
 FORMAT_VERSION = "v1"

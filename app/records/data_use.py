@@ -14,11 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from app.identity.enterprise_models import Enterprise
+from app.enterprises.models import Enterprise
 from app.identity.models import Department, Person
-from app.identity.staff_models import Staff
 from app.records.models import AccessOutcome, DataAccess
 from app.records.sources import SOURCES
+from app.staff.models import Staff
 
 
 class DataUseEntry(msgspec.Struct, frozen=True, kw_only=True):

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import msgspec
 
-from app.identity.numbers import (
+from app.numbers import (
     is_valid_credit_code,
     is_valid_id_number,
     normalize_credit_code,

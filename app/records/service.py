@@ -25,9 +25,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.enterprises.models import Enterprise, EnterpriseMember
 from app.errors import Conflict, Forbidden, RuleViolation, Unavailable
 from app.i18n import N_
-from app.identity.enterprise_models import Enterprise, EnterpriseMember
 from app.identity.models import PERSON_ID_NUMBER, Person, RealNameLevel
 from app.protection import DataProtector
 from app.records.data_use import DataUseEntry, data_use_entries

@@ -13,12 +13,13 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
 from app import errors, i18n
-from app.identity.access import Access, signed_in_person
 from app.identity.account import REVEAL_SECONDS, AccountService
-from app.identity.dependencies import provide_account
 from app.identity.models import Person
 from app.identity.sessions import SESSION_COOKIE, SessionStore
-from app.requests import client_ip
+from app.web.access import Access
+from app.web.providers.identity import provide_account
+from app.web.requests import client_ip
+from app.web.subjects import signed_in_person
 
 FormBody = Body(media_type=RequestEncodingType.URL_ENCODED)
 

@@ -19,11 +19,6 @@ from app import errors
 from app.applications.applicant import ApplicantCases
 from app.applications.case_models import Application
 from app.applications.context import CaseContext
-from app.applications.dependencies import (
-    provide_applicant_cases,
-    provide_case_context,
-    provide_submissions,
-)
 from app.applications.draft_materials import DraftMaterials
 from app.applications.drafts import DraftService
 from app.applications.models import Draft
@@ -31,13 +26,18 @@ from app.applications.ratings import TAGS, Ratings
 from app.applications.states import Actor
 from app.applications.submission import Submission, Submissions
 from app.applications.uploads import EMPTY
-from app.assist.agency import act, agency_so_far, allowed_bundles
 from app.assist.models import Scope
-from app.identity.access import Access
 from app.routes.draft_form import review_page
 from app.routes.drafts import DRAFT_DEPENDENCIES, applicant
 from app.routes.sign_in import FormBody
 from app.routes.timeline import detail_context
+from app.web.access import Access
+from app.web.agency import act, agency_so_far, allowed_bundles
+from app.web.providers.applications import (
+    provide_applicant_cases,
+    provide_case_context,
+    provide_submissions,
+)
 
 MINE = "/me/applications"
 

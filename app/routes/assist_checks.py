@@ -18,11 +18,11 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from app import errors
-from app.applications.dependencies import provide_case_context
-from app.assist.dependencies import provide_in_person_checks
 from app.assist.in_person import Evidence, InPersonChecks
-from app.identity.access import Access
 from app.routes.staff import NO_STORE, current_staff
+from app.web.access import Access
+from app.web.providers.applications import provide_case_context
+from app.web.providers.assist import provide_in_person_checks
 
 CHECKS = "/staff/assist/checks"
 

@@ -11,14 +11,14 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from app.assist.authorizations import AuthorizationService
-from app.assist.dependencies import provide_authorizations, provide_qr_confirmations
 from app.assist.models import Scope
 from app.assist.qr_confirmation import QrConfirmations
 from app.catalog.schema import Catalog
-from app.identity.access import Access
 from app.identity.models import Person
 from app.records.sources import SubjectKind
 from app.routes.sign_in import current_person
+from app.web.access import Access
+from app.web.providers.assist import provide_authorizations, provide_qr_confirmations
 
 MINE = "/me/authorizations"
 

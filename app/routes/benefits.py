@@ -18,12 +18,13 @@ from app.benefits.models import BenefitOffer
 from app.benefits.rules import default_benefits
 from app.benefits.service import BenefitService
 from app.catalog.loader import department_names
+from app.enterprises.models import Enterprise
 from app.i18n import current_locale
-from app.identity.access import Access, acting_enterprise
-from app.identity.enterprise_models import Enterprise
 from app.records.sources import SOURCES
 from app.routes.sign_in import current_person
-from app.spaces.dependencies import provide_benefits
+from app.web.access import Access
+from app.web.providers.spaces import provide_benefits
+from app.web.subjects import acting_enterprise
 
 FormBody = Body(media_type=RequestEncodingType.URL_ENCODED)
 

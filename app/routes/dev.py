@@ -7,9 +7,9 @@ from litestar.di import NamedDependency
 from litestar.response import Template
 
 from app import errors
-from app.identity.access import Access
-from app.identity.sms import DevOutbox
-from app.runtime import Runtime
+from app.composition.runtime import Runtime
+from app.platforms.sms import DevOutbox
+from app.web.access import Access
 
 
 @get("/dev/sms-outbox", opt={"access": Access.DEVELOPMENT}, include_in_schema=False)

@@ -18,8 +18,8 @@ from app.applications.drafts import DraftService, DraftValues
 from app.applications.models import Draft, DraftStage
 from app.applications.uploads import EMPTY
 from app.catalog.engine import merged_field_keys
-from app.identity.access import Access
 from app.routes.drafts import DRAFT_DEPENDENCIES, answers_from, find_draft, page, step_url
+from app.web.access import Access
 
 
 def _typed(form: Any, drafts: DraftService, draft: Draft) -> dict[str, str]:

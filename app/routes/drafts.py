@@ -17,13 +17,14 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from app import errors
-from app.applications.dependencies import provide_draft_materials, provide_drafts
 from app.applications.drafts import DraftService
 from app.applications.models import Draft, DraftStage
-from app.assist.agency import ACTED_PATHS, act, acting_principal, agency_so_far, allowed_bundles
 from app.assist.models import Scope
-from app.identity.access import Access, acting_enterprise, signed_in_person
 from app.identity.models import Person
+from app.web.access import Access
+from app.web.agency import ACTED_PATHS, act, acting_principal, agency_so_far, allowed_bundles
+from app.web.providers.applications import provide_draft_materials, provide_drafts
+from app.web.subjects import acting_enterprise, signed_in_person
 
 STAGE_PAGES = {
     DraftStage.QUESTIONS: "questions",
@@ -43,7 +44,7 @@ DRAFT_DEPENDENCIES = {
 async def applicant(request: Request[Any, Any, Any]) -> tuple[Person, UUID | None]:
     """The signed-in person and the enterprise they act for (None: as themself).
 
-    While a relative or guardian acts for a principal (``app.assist.agency``), the principal
+    While a relative or guardian acts for a principal (``app.web.agency``), the principal
     on the acted pages (each step then checks its scope and bundle); the agent elsewhere.
     """
     person = await signed_in_person(request)

@@ -13,16 +13,17 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
 from app import errors
-from app.identity.access import Access, acting_enterprise, signed_in_person
-from app.identity.acting import IdentitySwitcher
-from app.identity.dependencies import provide_enterprises, provide_switcher
-from app.identity.enterprise_models import MemberRole
-from app.identity.enterprises import EnterpriseService
+from app.composition.runtime import Runtime
+from app.enterprises.acting import IdentitySwitcher
+from app.enterprises.models import MemberRole
+from app.enterprises.service import EnterpriseService
 from app.identity.models import Person
 from app.identity.sessions import SESSION_COOKIE
-from app.requests import client_ip
 from app.routes.shell import safe_next
-from app.runtime import Runtime
+from app.web.access import Access
+from app.web.providers.identity import provide_enterprises, provide_switcher
+from app.web.requests import client_ip
+from app.web.subjects import acting_enterprise, signed_in_person
 
 FormBody = Body(media_type=RequestEncodingType.URL_ENCODED)
 

@@ -19,24 +19,24 @@ from markupsafe import Markup
 
 from app import errors
 from app.applications.context import CaseContext
-from app.applications.dependencies import provide_case_context
 from app.assist.acting import AssistedDesk
 from app.assist.assignment import Dispatch
 from app.assist.authorizations import AuthorizationRequest, ConfirmationCodes
-from app.assist.dependencies import provide_assisted_desk, provide_confirmation_codes
 from app.assist.models import Scope, VisitReason
 from app.assist.requests import VisitRequestService
 from app.assist.visits import PAST_DAY, VisitRequest, VisitService
+from app.composition.runtime import Runtime
 from app.config import PROJECT_ROOT
 from app.i18n import gettext as _
-from app.identity.access import Access
 from app.records.sources import SubjectKind
-from app.requests import client_ip
 from app.routes.staff import NO_STORE, current_staff
 from app.routes.timeline import state_label
-from app.runtime import Runtime
-from app.wallet.dependencies import public_base_url
 from app.wallet.rendering import qr_svg
+from app.web.access import Access
+from app.web.providers.applications import provide_case_context
+from app.web.providers.assist import provide_assisted_desk, provide_confirmation_codes
+from app.web.providers.wallet import public_base_url
+from app.web.requests import client_ip
 
 VISITS = "/staff/visits"
 TABLET_WORKER = PROJECT_ROOT / "assets" / "js" / "tablet-sw.js"

@@ -22,16 +22,16 @@ from markupsafe import Markup
 
 from app import errors
 from app.assist.acting import AssistedDesk
-from app.assist.dependencies import provide_in_person_checks, provide_qr_confirmations
 from app.assist.in_person import InPersonChecks
 from app.assist.qr_confirmation import TTL_SECONDS, QrConfirmations
+from app.composition.runtime import Runtime
 from app.i18n import gettext as _
-from app.identity.access import Access
 from app.routes.field import FIELD_DEPENDENCIES, VISITS, visit_page, visit_url
 from app.routes.staff import NO_STORE
-from app.runtime import Runtime
-from app.wallet.dependencies import public_base_url
 from app.wallet.rendering import qr_svg
+from app.web.access import Access
+from app.web.providers.assist import provide_in_person_checks, provide_qr_confirmations
+from app.web.providers.wallet import public_base_url
 
 AUTHORIZATION = f"{VISITS}/{{visit_id:uuid}}/authorizations/{{authorization_id:uuid}}"
 

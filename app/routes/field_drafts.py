@@ -24,11 +24,11 @@ from app.assist.acting import AssistedDesk
 from app.assist.idempotency import IdempotencyKeys, fingerprint
 from app.assist.models import Scope
 from app.catalog.engine import merged_field_keys
-from app.identity.access import Access
+from app.composition.runtime import Runtime
 from app.routes.drafts import answers_from
 from app.routes.field import FIELD_DEPENDENCIES, VISITS, visit_url
 from app.routes.staff import NO_STORE
-from app.runtime import Runtime
+from app.web.access import Access
 
 DRAFT = f"{VISITS}/{{visit_id:uuid}}/drafts/{{draft_id:uuid}}"
 

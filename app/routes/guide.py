@@ -12,16 +12,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Template
 
-from app.catalog.schema import Audience, Bundle
+from app.composition.runtime import Runtime
 from app.errors import NotFound
-from app.identity.access import Access, signed_in_person
-from app.runtime import Runtime
-
-
-def bundles_by_audience(runtime: Runtime) -> dict[str, list[Bundle]]:
-    """The catalog's bundles for persons and for enterprises, in catalog order."""
-    bundles = sorted(runtime.catalog.catalog.bundles.values(), key=lambda b: (b.order, b.code))
-    return {audience.value: [b for b in bundles if b.audience is audience] for audience in Audience}
+from app.web.access import Access
+from app.web.subjects import signed_in_person
 
 
 class GuideController(Controller):

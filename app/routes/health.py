@@ -7,8 +7,8 @@ from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
+from app.composition.runtime import Runtime
 from app.health import Readiness, check_readiness
-from app.runtime import Runtime
 
 
 @get("/healthz", opt={"access": "public"}, tags=["operations"], cache_control=None)

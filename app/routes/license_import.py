@@ -13,11 +13,12 @@ from litestar.response import Redirect, Template
 from app import errors
 from app.catalog.loader import LicenseType
 from app.i18n import current_locale
-from app.identity.access import Access, acting_enterprise
 from app.records.sources import SOURCES
 from app.routes.sign_in import current_person
-from app.spaces.dependencies import provide_imports
 from app.spaces.imports import Importable, LicenseImportService, importable_for
+from app.web.access import Access
+from app.web.providers.spaces import provide_imports
+from app.web.subjects import acting_enterprise
 
 
 class ImportOption:

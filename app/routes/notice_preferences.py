@@ -13,12 +13,12 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import errors
-from app.identity.access import Access
 from app.identity.account import AccountService
-from app.identity.dependencies import provide_account
 from app.notices.models import DeliveryChannel
 from app.notices.preferences import DEFAULT_ORDER, NoticePreferences, order_from_ranks
 from app.routes.drafts import applicant
+from app.web.access import Access
+from app.web.providers.identity import provide_account
 
 PAGE = "/me/notice-preferences"
 

@@ -12,13 +12,14 @@ from litestar.response import Redirect, ServerSentEvent
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.applications.applicant import ApplicantCases
-from app.applications.dependencies import provide_applicant_cases, provide_case_context
-from app.identity.access import Access, signed_in_person
+from app.composition.runtime import Runtime
 from app.notices.inbox import Inbox, link_of
-from app.notices.live import changes
 from app.routes.applications import MINE
 from app.routes.drafts import applicant
-from app.runtime import Runtime
+from app.web.access import Access
+from app.web.live import changes
+from app.web.providers.applications import provide_applicant_cases, provide_case_context
+from app.web.subjects import signed_in_person
 
 
 def provide_inbox(db_session: NamedDependency[AsyncSession]) -> Inbox:

@@ -19,21 +19,22 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import errors
-from app.identity.access import Access, signed_in_person
+from app.composition.runtime import Runtime
 from app.identity.models import Person
-from app.identity.oidc.claims import SCOPE_DESCRIPTIONS
-from app.identity.oidc.consents import ConsentBook
-from app.identity.oidc.discovery import (
+from app.identity.sessions import SESSION_COOKIE
+from app.oidc.claims import SCOPE_DESCRIPTIONS
+from app.oidc.consents import ConsentBook
+from app.oidc.discovery import (
     AUTHORIZE_PATH,
     JWKS_PATH,
     TOKEN_PATH,
     USERINFO_PATH,
     provider_metadata,
 )
-from app.identity.oidc.server import HttpSnapshot, OAuthResult
-from app.identity.oidc.service import ConsentPrompt, OidcService
-from app.identity.sessions import SESSION_COOKIE
-from app.runtime import Runtime
+from app.oidc.server import HttpSnapshot, OAuthResult
+from app.oidc.service import ConsentPrompt, OidcService
+from app.web.access import Access
+from app.web.subjects import signed_in_person
 
 _PUBLIC = {"access": Access.PUBLIC}
 _PERSON = {"access": Access.PERSON}

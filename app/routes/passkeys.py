@@ -16,8 +16,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from litestar.response import Redirect, Template
 
-from app.identity.access import Access
-from app.identity.dependencies import provide_passkeys, provide_relying_party
+from app.composition.runtime import Runtime
 from app.identity.passkey_ceremonies import (
     CeremonyOptions,
     PasskeyAssertion,
@@ -25,10 +24,11 @@ from app.identity.passkey_ceremonies import (
     RelyingParty,
 )
 from app.identity.passkeys import PasskeyService
-from app.requests import client_ip
 from app.routes.shell import safe_next
 from app.routes.sign_in import current_person, start_session
-from app.runtime import Runtime
+from app.web.access import Access
+from app.web.providers.identity import provide_passkeys, provide_relying_party
+from app.web.requests import client_ip
 
 MY_PASSKEYS = "/me/passkeys"
 

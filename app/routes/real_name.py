@@ -12,11 +12,12 @@ from litestar.params import Body
 from litestar.response import Redirect, Template
 
 from app import errors
-from app.identity.access import Access, signed_in_person
-from app.identity.dependencies import provide_real_name
 from app.identity.models import Person
 from app.identity.real_name import RealNameService
-from app.requests import client_ip
+from app.web.access import Access
+from app.web.providers.identity import provide_real_name
+from app.web.requests import client_ip
+from app.web.subjects import signed_in_person
 
 FormBody = Body(media_type=RequestEncodingType.URL_ENCODED)
 

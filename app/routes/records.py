@@ -10,10 +10,10 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery
 from litestar.response import Template
 
-from app.identity.access import Access
-from app.records.dependencies import provide_records
 from app.records.service import RecordsService
 from app.routes.sign_in import current_person
+from app.web.access import Access
+from app.web.providers.records import provide_records
 
 PAGE_SIZE = 50
 

@@ -4,7 +4,7 @@
 - ``/me/acting-for``: whom I may act for; ask a person to let me act for them (they confirm
   signed in, or read me a code texted to their phone); prove a guardianship; choose whom I
   act for now ("act for …" / "back to myself"), which the resident's own draft and
-  application pages then follow (``app.assist.agency``).
+  application pages then follow (``app.web.agency``).
 - ``/staff/guardianships``: window clerks and supervisors check court documents.
 
 Whether a phone number and name matched anyone is never said: the answers are the same.
@@ -24,21 +24,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import errors
 from app.applications.uploads import EMPTY
-from app.assist import agency
 from app.assist.authorizations import Agent, AuthorizationService, ConfirmationCodes
-from app.assist.dependencies import provide_authorizations, provide_confirmation_codes
 from app.assist.guardians import Guardianships
 from app.assist.models import Scope
 from app.assist.relatives import RelativeRequest, Relatives
 from app.catalog.schema import Catalog
+from app.composition.runtime import Runtime
 from app.i18n import N_
-from app.identity.access import Access, signed_in_staff
 from app.identity.models import Person
 from app.records.service import RecordsService
-from app.requests import client_ip
 from app.routes.authorizations import mine_page, person_bundles
 from app.routes.sign_in import current_person
-from app.runtime import Runtime
+from app.web import agency
+from app.web.access import Access
+from app.web.providers.assist import provide_authorizations, provide_confirmation_codes
+from app.web.requests import client_ip
+from app.web.subjects import signed_in_staff
 
 ACTING = "/me/acting-for"
 MINE = "/me/authorizations"

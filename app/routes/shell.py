@@ -15,19 +15,19 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import i18n
-from app.identity.access import acting_enterprise, signed_in_person
+from app.catalog.schema import bundles_by_audience
+from app.composition.runtime import Runtime
+from app.enterprises.service import EnterpriseService
 from app.identity.account import AccountService
-from app.identity.dependencies import provide_account, provide_enterprises
-from app.identity.enterprises import EnterpriseService
 from app.identity.profile import summarize
 from app.identity.sessions import SESSION_COOKIE, SessionStore
 from app.notices.inbox import Inbox, body_of, title_of
-from app.routes.guide import bundles_by_audience
-from app.runtime import Runtime
-from app.wallet.dependencies import current_holder, provide_wallet
 from app.wallet.service import WalletService
 from app.wallet.views import license_view
-from app.web import DISPLAY_COOKIE, LARGE_TEXT
+from app.web.providers.identity import provide_account, provide_enterprises
+from app.web.providers.wallet import current_holder, provide_wallet
+from app.web.subjects import acting_enterprise, signed_in_person
+from app.web.templating import DISPLAY_COOKIE, LARGE_TEXT
 
 _ONE_YEAR = 365 * 24 * 3600
 FormBody = Body(media_type=RequestEncodingType.URL_ENCODED)
@@ -77,7 +77,7 @@ class ShellController(Controller):
     @get("/services", name="services")
     async def services(self, runtime: NamedDependency[Runtime]) -> Template:
         """办事: the life events (bundles) for residents and for enterprises."""
-        return _page("services", "services", bundles=bundles_by_audience(runtime))
+        return _page("services", "services", bundles=bundles_by_audience(runtime.catalog.catalog))
 
     @get("/wallet", name="wallet")
     async def wallet(

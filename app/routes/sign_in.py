@@ -13,15 +13,16 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from app import errors, i18n
+from app.composition.runtime import Runtime
 from app.config import Environment
-from app.identity.access import Access, signed_in_person
-from app.identity.dependencies import provide_sign_in
 from app.identity.models import Person
 from app.identity.sessions import SESSION_COOKIE
 from app.identity.sign_in import SignInService
-from app.requests import client_ip
 from app.routes.shell import safe_next
-from app.runtime import Runtime
+from app.web.access import Access
+from app.web.providers.identity import provide_sign_in
+from app.web.requests import client_ip
+from app.web.subjects import signed_in_person
 
 FormBody = Body(media_type=RequestEncodingType.URL_ENCODED)
 

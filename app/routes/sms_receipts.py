@@ -13,7 +13,7 @@ from litestar import Request, post
 from litestar.di import NamedDependency
 
 from app import errors
-from app.identity.access import Access
+from app.composition.runtime import Runtime
 from app.notices.receipts import (
     RECEIPTS_PATH,
     SIGNATURE_HEADER,
@@ -22,8 +22,8 @@ from app.notices.receipts import (
     check_signature,
     read_receipt,
 )
-from app.requests import client_ip
-from app.runtime import Runtime
+from app.web.access import Access
+from app.web.requests import client_ip
 
 # A gateway reports every message it took; a burst of notices brings a burst of receipts.
 RECEIPTS_PER_MINUTE: Final = 1200

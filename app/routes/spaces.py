@@ -9,18 +9,19 @@ from litestar.di import NamedDependency, Provide
 from litestar.response import Redirect, Response, Template
 
 from app import errors
+from app.composition.runtime import Runtime
 from app.i18n import current_locale
-from app.identity.access import Access, acting_enterprise
 from app.identity.account import AccountService
-from app.identity.dependencies import provide_account
 from app.identity.sessions import SESSION_COOKIE, SessionStore
 from app.records.sources import SOURCES
 from app.routes.sign_in import current_person
-from app.runtime import Runtime
-from app.spaces.dependencies import provide_enterprise_space, provide_export
 from app.spaces.enterprise_space import REGISTRY, EnterpriseSpaceService
 from app.spaces.export import ExportService
 from app.wallet.views import license_view
+from app.web.access import Access
+from app.web.providers.identity import provide_account
+from app.web.providers.spaces import provide_enterprise_space, provide_export
+from app.web.subjects import acting_enterprise
 
 
 class SpacesController(Controller):

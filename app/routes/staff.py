@@ -11,15 +11,16 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from app import errors
-from app.identity.access import Access, signed_in_staff
+from app.composition.runtime import Runtime
 from app.identity.sessions import SESSION_COOKIE
 from app.identity.sign_in import SecurityLog
-from app.identity.staff_models import Staff
-from app.identity.staff_sign_in import StaffSignInService
-from app.requests import client_ip
 from app.routes.shell import safe_next
 from app.routes.sign_in import FormBody, session_cookie
-from app.runtime import Runtime
+from app.staff.models import Staff
+from app.staff.sign_in import StaffSignInService
+from app.web.access import Access
+from app.web.requests import client_ip
+from app.web.subjects import signed_in_staff
 
 STAFF_HOME = "/staff"
 # Steps of a sign-in and pages showing a TOTP secret or an initial password stay out of

@@ -12,12 +12,12 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import errors
-from app.identity.access import Access
-from app.identity.staff import StaffCreate, StaffCreated, StaffService
-from app.identity.staff_models import Staff, StaffRole
+from app.composition.runtime import Runtime
 from app.routes.sign_in import FormBody
 from app.routes.staff import NO_STORE, current_staff
-from app.runtime import Runtime
+from app.staff.models import Staff, StaffRole
+from app.staff.service import StaffCreate, StaffCreated, StaffService
+from app.web.access import Access
 
 ADMIN_PATH = "/staff/admin/staff"
 

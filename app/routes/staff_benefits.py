@@ -20,9 +20,9 @@ from app import errors
 from app.benefits.disputes import DisputeDesk
 from app.benefits.models import BenefitOffer
 from app.i18n import current_locale
-from app.identity.access import Access
 from app.routes.benefits import FormBody, OfferView
 from app.routes.staff import NO_STORE, current_staff
+from app.web.access import Access
 
 DISPUTES = "/staff/benefit-disputes"
 

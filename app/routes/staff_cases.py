@@ -17,15 +17,15 @@ from app.applications.applicant import ApplicantCases
 from app.applications.case_models import Application
 from app.applications.context import CaseContext
 from app.applications.dashboard import PERIODS, figures
-from app.applications.dependencies import provide_applicant_cases, provide_case_context
 from app.applications.ratings import Ratings
 from app.applications.review import ReviewDesk
 from app.applications.states import Actor
 from app.applications.supervision import board
-from app.identity.access import Access
 from app.routes.applications import file_response
 from app.routes.staff import NO_STORE, current_staff
 from app.routes.timeline import card_label, detail_context, state_label
+from app.web.access import Access
+from app.web.providers.applications import provide_applicant_cases, provide_case_context
 
 WINDOW = "/staff/window"
 REVIEW = "/staff/review"

@@ -18,15 +18,15 @@ from litestar.response import Response, Template
 from app import errors
 from app.i18n import N_
 from app.i18n import gettext as _
-from app.identity.access import Access
-from app.problems import problem_responses
-from app.wallet.dependencies import provide_verifier, provide_wallet
 from app.wallet.fields import label_of
 from app.wallet.models import Verdict
 from app.wallet.presentation import MAX_TOKEN_LENGTH
 from app.wallet.service import WalletService
 from app.wallet.verifier import Verification, VerifierService
 from app.wallet.views import VERDICT_LABELS, issuer_name, title_of, validity_text
+from app.web.access import Access
+from app.web.problems import problem_responses
+from app.web.providers.wallet import provide_verifier, provide_wallet
 
 TOKEN_REQUIRED = N_('Send the card\'s code as {"token": "…"} (text, at most 1200 characters).')
 _PUBLIC = {"access": Access.PUBLIC}

@@ -17,9 +17,9 @@ from app.assist.assignment import Assignment, Dispatch
 from app.assist.models import VisitReason
 from app.assist.request_models import Slot
 from app.assist.requests import VisitRequestService
-from app.identity.access import Access
 from app.routes.staff import NO_STORE, current_staff
 from app.routes.visit_requests import DEPENDENCIES
+from app.web.access import Access
 
 QUEUE = "/staff/visit-requests"
 

@@ -20,11 +20,11 @@ from app import errors
 from app.assist.areas import AREAS
 from app.assist.request_models import Need, RequestKind, Slot
 from app.assist.requests import RequestForm, VisitRequestService
-from app.identity.access import Access
+from app.composition.runtime import Runtime
 from app.records.sources import SubjectKind
 from app.routes.sign_in import current_person
 from app.routes.staff import NO_STORE, current_staff
-from app.runtime import Runtime
+from app.web.access import Access
 
 MINE = "/me/visit-requests"
 STAFF_NEW = "/staff/visit-requests/new"

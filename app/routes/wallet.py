@@ -18,13 +18,13 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Response, Template
 from markupsafe import Markup
 
+from app.composition.runtime import Runtime
 from app.i18n import gettext as _
-from app.identity.access import Access
-from app.runtime import Runtime
-from app.wallet.dependencies import provide_wallet, public_base_url, required_holder
 from app.wallet.rendering import qr_svg, render_png, render_svg
 from app.wallet.service import CHINA, Card, Holder, WalletService
 from app.wallet.views import LicenseView, card_face, license_view, verification_rows
+from app.web.access import Access
+from app.web.providers.wallet import provide_wallet, public_base_url, required_holder
 
 Disclose = Annotated[list[str] | None, QueryParameter(name="f", required=False)]
 _NO_STORE = {"Cache-Control": "no-store"}

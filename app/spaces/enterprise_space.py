@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import errors
 from app.applications.case_models import Application
-from app.identity.enterprise_models import Enterprise
-from app.identity.enterprises import EnterpriseService, MemberList
+from app.enterprises.models import Enterprise
+from app.enterprises.service import EnterpriseService, MemberList
 from app.identity.models import Department, Person
 from app.records.models import AccessOutcome
 from app.records.service import FieldRequest, Purpose, RecordsService

@@ -42,8 +42,8 @@ from app.assist.requests import address_context
 from app.audit import service as audit
 from app.audit.models import AuditEvent, AuditKind
 from app.benefits.models import BenefitOffer
+from app.enterprises.models import Enterprise, EnterpriseMember
 from app.identity.account import FullNumbers
-from app.identity.enterprise_models import Enterprise, EnterpriseMember
 from app.identity.models import (
     PERSON_ID_NUMBER,
     PERSON_PHONE,
@@ -51,11 +51,11 @@ from app.identity.models import (
     Person,
     SecurityEvent,
 )
-from app.identity.oidc.models import OidcConsent
 from app.identity.passkey_models import Passkey
 from app.identity.sessions import SessionStore
 from app.notices.models import Delivery, Notice
 from app.notices.preference_models import NoticePreference
+from app.oidc.models import OidcConsent
 from app.privacy import mask_id_number, mask_phone, redact
 from app.protection import DataProtector
 from app.records.models import DataAccess, RecordConsent, RecordCorrection

@@ -22,8 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import errors
 from app.catalog.loader import LicenseType
+from app.enterprises.models import Enterprise
 from app.i18n import N_
-from app.identity.enterprise_models import Enterprise
 from app.identity.models import Person
 from app.privacy import redact
 from app.records.models import AccessOutcome

@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog.loader import default_catalog
-from app.identity.enterprise_models import Enterprise
-from app.identity.numbers import birth_date_of
+from app.enterprises.models import Enterprise
 from app.identity.persons import find_by_phone
+from app.numbers import birth_date_of
 from app.protection import DataProtector
 from app.wallet.models import License
 from app.wallet.service import Holder, WalletService

@@ -17,8 +17,8 @@ from typing import Any
 
 from app import errors
 from app.i18n import N_
-from app.identity.numbers import validate_id_number
-from app.identity.phones import validate_phone
+from app.numbers import validate_id_number
+from app.phones import validate_phone
 from app.privacy import mask_id_number, mask_phone, redact
 from app.protection import DataProtector, SensitiveColumn, SensitiveKind
 

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
-from app.identity.enterprise_models import EnterpriseMember, MemberRole
+from app.enterprises.models import EnterpriseMember, MemberRole
 from app.notices.models import Notice
 from app.notices.outbox import write_for_subject
 from app.notices.texts import NoticeKind

@@ -1,4 +1,4 @@
-"""A local population record source speaking the protocol of ``app/records/population.py``.
+"""A local population record source speaking the protocol of ``app/identity/population.py``.
 
 It holds records (ID number -> name) and checks every request's shape: ``POST`` to the
 verifications path, a JSON object with exactly the string fields ``name`` and ``idNumber``.
@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, Self
 
-from app.records.population import VERIFICATIONS_PATH
+from app.identity.population import VERIFICATIONS_PATH
 from tests.fakes._http import LocalServer, Reply, Request
 
 _JSON = "application/json"

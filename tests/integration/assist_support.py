@@ -21,12 +21,12 @@ from app.assist.models import Authorization
 from app.assist.visits import VisitRequest, VisitService
 from app.catalog.schema import Catalog, RecordRef
 from app.identity.models import PERSON_PHONE, Person
-from app.identity.staff import StaffCreate, StaffService
-from app.identity.staff_models import Staff
 from app.protection import DataProtector
 from app.records.exchange import DemoRecordExchange
 from app.records.service import RecordsService
 from app.sealed_files import SealedFiles
+from app.staff.models import Staff
+from app.staff.service import StaffCreate, StaffService
 from app.storage import LocalFileStorage
 from tests.integration import application_support as base
 from tests.integration.records_support import new_id_number, new_phone, resident, write_records

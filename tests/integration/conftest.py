@@ -6,7 +6,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from app.runtime import Runtime
+from app.composition.runtime import Runtime
 from tests.integration.application_support import loaded_catalog
 
 

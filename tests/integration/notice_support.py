@@ -9,12 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.identity.models import ExternalAccount, Person, Provider
-from app.identity.providers.wechat import WeChatClient, WeChatConfig
-from app.identity.sms import HttpSmsGateway
 from app.notices.delivery import Deliverer
 from app.notices.models import Delivery, DeliveryChannel, Notice
 from app.notices.preferences import NoticePreferences
 from app.notices.sending import Senders
+from app.platforms.sms import HttpSmsGateway
+from app.platforms.wechat import WeChatClient, WeChatConfig
 from app.protection import DataProtector
 from tests.fakes.sms_gateway import FakeSmsGateway
 from tests.fakes.wechat_server import FakeClock, FakeWeChat

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from stdnum.cn import ric, uscc
 
 from app.identity.models import PERSON_ID_NUMBER, Person, RealNameLevel
-from app.identity.numbers import CREDIT_CODE_ALPHABET
 from app.identity.persons import find_or_create_by_phone
+from app.numbers import CREDIT_CODE_ALPHABET
 from app.protection import DataProtector
 
 

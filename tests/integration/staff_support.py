@@ -12,9 +12,9 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
-from app.identity.staff import StaffCreate, StaffService
-from app.identity.staff_models import TOTP_SECRET_AAD, Staff
-from app.runtime import Runtime
+from app.composition.runtime import Runtime
+from app.staff.models import TOTP_SECRET_AAD, Staff
+from app.staff.service import StaffCreate, StaffService
 from tests.conftest import csrf_token, in_app
 
 PASSWORD = "correct horse battery staple"

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from app.applications.case_models import ApplicationEvent, Card, SubCase
 from app.applications.context import Clock
 from app.applications.states import Action
+from app.composition.queue import create_job_pool
 from app.protection import DataProtector, load_protection_keys
-from app.worker import create_job_pool
 from tests.fakes.sms_gateway import FakeSmsGateway
 from tests.integration.application_support import Desk
 from tests.integration.notice_worker_support import WorkerProcess

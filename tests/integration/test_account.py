@@ -8,9 +8,9 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
+from app.composition.runtime import Runtime
 from app.identity.models import ExternalAccount, Person, Provider
 from app.protection import SensitiveKind
-from app.runtime import Runtime
 from tests.conftest import csrf_token, forget_code_cooldown, in_app, latest_code, sign_in_as
 
 

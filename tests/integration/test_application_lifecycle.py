@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from app.applications.acceptance import WindowDesk
 from app.applications.applicant import RESUMES_WITH_MATERIALS, ApplicantCases
+from app.applications.calendar import default_calendar
 from app.applications.case_models import (
     Application,
     ApplicationEvent,
@@ -34,12 +35,13 @@ from app.applications.states import (
 from app.applications.submission import COMMIT_NEEDED, KEY_REUSED
 from app.applications.supervision import board, sweep
 from app.applications.sweeps import run_sweep
+from app.catalog.loader import default_catalog
+from app.composition.build import create_engine
 from app.config import Settings
-from app.db import create_engine
 from app.errors import Conflict, RuleViolation
-from app.identity.staff import StaffCreate, StaffService
 from app.notices.models import Notice
 from app.protection import DataProtector, load_protection_keys
+from app.staff.service import StaffCreate, StaffService
 from tests.integration.application_support import PDF, Desk, at, engine_sessionmaker
 
 MONDAY = date(2026, 9, 28)  # National Day week follows: 1–7 October off, 10 October worked
@@ -338,8 +340,10 @@ async def test_the_worker_sweep_runs_in_its_own_transaction_and_reports_what_cha
     person = await desk.person()
     application = await desk.submit(person, await desk.draft(person))
     far = Clock(at(date(2027, 3, 1)))  # a year no schedule knows: weekends only, no failure
-    first = await run_sweep(settings, desk.sessionmaker, far)
-    again = await run_sweep(settings, desk.sessionmaker, far)
+    parts = {"protector": desk.protector, "calendar": default_calendar(),
+             "catalog": default_catalog(), "storage": desk.storage}  # fmt: skip
+    first = await run_sweep(settings, desk.sessionmaker, **parts, clock=far)
+    again = await run_sweep(settings, desk.sessionmaker, **parts, clock=far)
     assert first["red"] >= 2  # this application's two running items, at least
     assert again == {"yellow": 0, "red": 0, "reminded": 0, "lapsed": 0, "suspended": 0,
                      "complaints_overdue": 0}  # fmt: skip

@@ -14,7 +14,7 @@ from app.applications.case_models import Application
 from app.applications.context import Clock
 from app.applications.models import Draft
 from app.applications.supervision import sweep
-from app.runtime import Runtime
+from app.composition.runtime import Runtime
 from tests.conftest import csrf_token, forget_code_cooldown, in_app, latest_code, sign_in_as
 from tests.integration.application_support import Desk, new_phone
 from tests.integration.staff_support import create_staff, sign_in_staff

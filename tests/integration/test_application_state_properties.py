@@ -31,8 +31,8 @@ from app.applications.states import (
     ApplicationState,
     IllegalTransition,
 )
+from app.composition.build import create_engine
 from app.config import Settings
-from app.db import create_engine
 from app.protection import DataProtector, load_protection_keys
 from tests.integration.application_support import Desk, at, engine_sessionmaker
 from tests.integration.test_application_lifecycle import CLERK, MONDAY

@@ -13,11 +13,10 @@ from app.applications.case_models import Application, ApplicationEvent, Channel
 from app.applications.models import DraftStage
 from app.assist.authorizations import AuthorizationRequest, AuthorizationService
 from app.assist.models import AuthorizationEventKind, Scope
+from app.composition.build import create_engine, protector_for
 from app.config import Settings
-from app.db import create_engine
 from app.errors import Conflict, Forbidden, NotFound, RuleViolation
 from app.identity.models import Person, RealNameLevel
-from app.identity.registry import protector_for
 from app.records.models import DataAccess
 from tests.integration.application_support import PDF, engine_sessionmaker
 from tests.integration.assist_support import BUNDLE, CATALOG, OTHER_BUNDLE, AssistWorld

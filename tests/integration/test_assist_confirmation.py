@@ -22,8 +22,8 @@ from app.assist.models import (
     InPersonConfirmation,
 )
 from app.audit.models import AuditEvent
+from app.composition.runtime import Runtime
 from app.notices.models import Notice
-from app.runtime import Runtime
 from tests.conftest import csrf_token, in_app, sign_in_as
 from tests.integration.application_support import BUNDLE, new_phone
 from tests.integration.staff_support import create_staff, sign_in_staff

@@ -15,8 +15,8 @@ from app.applications.case_models import Application, ApplicationEvent
 from app.applications.context import Clock
 from app.applications.models import DraftUpload
 from app.assist.idempotency import IdempotencyKeys
+from app.composition.runtime import Runtime
 from app.errors import BadRequest, Conflict, RuleViolation
-from app.runtime import Runtime
 from tests.conftest import csrf_token, forget_code_cooldown, in_app, latest_code, sign_in_as
 from tests.integration.application_support import BUNDLE, PDF, new_phone
 from tests.integration.staff_support import create_staff, sign_in_staff

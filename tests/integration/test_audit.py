@@ -20,10 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.audit import service as audit
 from app.audit.chain import Link, link_hash
-from app.audit.commands import run_audit
 from app.audit.models import AuditEvent, AuditHead, AuditKind
+from app.commands.audit import run_audit
+from app.composition.build import create_engine
 from app.config import Settings
-from app.db import create_engine
 from app.identity.models import SecurityEventKind
 from tests.conftest import make_settings
 
@@ -264,9 +264,9 @@ async def test_the_nightly_job_purges_by_the_setting_and_twice_is_once(
 async def test_re_encrypting_numbers_is_an_audit_event_per_batch_that_changed(
     tmp_path: Path, fresh_database_url: Callable[[str], str]
 ) -> None:
-    from app.identity.key_rotation import reencrypt_person_numbers
+    from app.commands.key_rotation import reencrypt_person_numbers
+    from app.composition.build import protector_for
     from app.identity.persons import find_or_create_by_phone
-    from app.identity.registry import protector_for
     from tests.conftest import migrate
 
     k1, k2, index = (base64.b64encode(secrets.token_bytes(32)).decode() for _ in range(3))

@@ -19,13 +19,12 @@ from sqlalchemy import select
 from app.assist.models import Scope
 from app.audit import service as audit
 from app.audit.models import AuditEvent
+from app.commands.wallet import rotate_key
+from app.composition.build import create_engine, protector_for
+from app.composition.runtime import Runtime
 from app.config import Settings
-from app.db import create_engine
 from app.identity.models import Person, SecurityEvent
-from app.identity.registry import protector_for
 from app.protection import SensitiveKind
-from app.runtime import Runtime
-from app.wallet.commands import rotate_key
 from tests.conftest import csrf_token, in_app, sign_in_as
 from tests.integration.application_support import engine_sessionmaker
 from tests.integration.assist_support import BUNDLE, AssistWorld

@@ -29,11 +29,11 @@ from app.applications.models import DraftUpload
 from app.assist.authorizations import AuthorizationService
 from app.assist.relatives import RelativeRequest, Relatives
 from app.assist.requests import RequestForm, VisitRequestService
-from app.identity.access import Access, access_of
+from app.composition.runtime import Runtime
 from app.identity.models import PERSON_PHONE
 from app.notices.models import Notice
-from app.runtime import Runtime
 from app.wallet.service import Holder
+from app.web.access import Access, access_of
 from tests.conftest import csrf_token, forget_code_cooldown, in_app, sign_in_as
 from tests.integration.application_support import BUNDLE as DESK_BUNDLE
 from tests.integration.application_support import Desk

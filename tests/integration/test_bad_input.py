@@ -19,9 +19,9 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from app.applications.models import DraftUpload
+from app.commands.registry import register_enterprise
+from app.composition.runtime import Runtime
 from app.errors import RuleViolation
-from app.identity.registry import register_enterprise
-from app.runtime import Runtime
 from app.text_input import INVISIBLE
 from tests.conftest import csrf_token, in_app
 from tests.integration.application_support import PDF

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from app.benefits.disputes import answered_key
 from app.benefits.models import BenefitOffer, DisputeOutcome, OfferStatus
+from app.composition.runtime import Runtime
 from app.notices.models import DeliveryChannel, DeliveryStatus, Notice
-from app.runtime import Runtime
 from tests.conftest import csrf_token, forget_code_cooldown, in_app, sign_in_as
 from tests.integration.notice_support import deliveries_of
 from tests.integration.records_support import new_id_number, new_phone, write_records

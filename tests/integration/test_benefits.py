@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from app.benefits.jobs import run_benefit_checks
 from app.benefits.models import BenefitOffer
+from app.composition.runtime import Runtime
 from app.records.exchange import DemoRecordExchange
-from app.runtime import Runtime
 from app.worker import check_benefits, worker_options
 from tests.conftest import csrf_token, in_app, sign_in_as
 from tests.integration.records_support import new_id_number, new_phone, resident, write_records
@@ -36,7 +36,9 @@ async def _run_checks(client: Client, records: Path) -> int:
     exchange = DemoRecordExchange(records)
 
     async def run() -> int:
-        return await run_benefit_checks(runtime.settings, runtime.sessionmaker, exchange=exchange)
+        return await run_benefit_checks(
+            runtime.sessionmaker, records_exchange=exchange, protector=runtime.protector
+        )
 
     return await in_app(client, run)
 
@@ -142,7 +144,7 @@ async def test_a_grade_the_rule_does_not_name_brings_no_offer_and_others_offers_
 def test_the_worker_checks_benefits_every_night() -> None:
     from tests.conftest import make_settings
 
-    options = worker_options(make_settings(Path("/tmp")), engine=None)  # type: ignore[arg-type]
+    options = worker_options(make_settings(Path("/tmp")), engine=None, parts={})  # type: ignore[arg-type]
     assert check_benefits in options["functions"]
     assert any(job.coroutine is check_benefits for job in options["cron_jobs"])
 

@@ -16,10 +16,10 @@ from app.applications.context import Clock
 from app.applications.results import produce, results_of
 from app.applications.review import ReviewDesk
 from app.applications.states import Actor
+from app.composition.build import create_engine
+from app.composition.runtime import Runtime
 from app.config import Settings
-from app.db import create_engine
 from app.protection import DataProtector, load_protection_keys
-from app.runtime import Runtime
 from app.wallet.models import License
 from app.wallet.service import Holder, WalletService
 from tests.conftest import in_app, sign_in_as

@@ -9,11 +9,11 @@ from uuid import UUID
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from app.composition.runtime import Runtime
 from app.identity.models import Person
-from app.identity.staff import StaffCreate, StaffService
 from app.records.exchange import DemoRecordExchange
 from app.records.service import FieldRequest, Purpose, RecordsService
-from app.runtime import Runtime
+from app.staff.service import StaffCreate, StaffService
 from tests.conftest import in_app, sign_in_as
 from tests.integration.records_support import (
     new_id_number,

@@ -12,12 +12,12 @@ from litestar.testing import AsyncTestClient
 
 from app import errors
 from app.cli import main
+from app.commands.registry import register_enterprise
+from app.composition.build import create_engine, protector_for
+from app.composition.runtime import Runtime
 from app.config import Settings
-from app.db import create_engine
-from app.identity.enterprises import EnterpriseService
+from app.enterprises.service import EnterpriseService
 from app.identity.persons import find_or_create_by_phone
-from app.identity.registry import protector_for, register_enterprise
-from app.runtime import Runtime
 from tests.conftest import in_app, latest_code, make_settings
 from tests.integration.test_enterprises import credit_code
 

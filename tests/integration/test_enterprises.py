@@ -12,10 +12,10 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from stdnum.cn import uscc
 
-from app.identity.enterprise_models import Enterprise, EnterpriseMember
-from app.identity.enterprises import EnterpriseService
+from app.composition.runtime import Runtime
+from app.enterprises.models import Enterprise, EnterpriseMember
+from app.enterprises.service import EnterpriseService
 from app.identity.models import SecurityEvent, SecurityEventKind
-from app.runtime import Runtime
 from tests.conftest import csrf_token, in_app, sign_in_as
 
 _ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"

@@ -14,13 +14,13 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import Table
 
-import app.db.models  # noqa: F401  (every model module, so the metadata is complete)
+import app.composition.models  # noqa: F401  (every model module, so the metadata is complete)
 from app.applications.models import Draft, DraftUpload
+from app.composition.runtime import Runtime
 from app.db.base import UUIDv7AuditBase
 from app.identity.models import Person
 from app.records.exchange import DemoRecordExchange
 from app.records.service import FieldRequest, Purpose, RecordsService
-from app.runtime import Runtime
 from app.wallet.service import Holder
 from tests.conftest import csrf_token, forget_code_cooldown, in_app, latest_code, sign_in_as
 from tests.integration.records_support import new_id_number, new_phone, resident, write_records

@@ -24,11 +24,11 @@ from sqlalchemy import func, select
 from app.applications.case_models import Application, ApplicationEvent, SubCase
 from app.applications.context import Clock
 from app.applications.models import Draft
+from app.composition.build import create_engine
+from app.composition.runtime import Runtime
 from app.config import Settings
-from app.db import create_engine
 from app.embedded_redis import EmbeddedRedis
 from app.main import create_app
-from app.runtime import Runtime
 from tests.conftest import _postgres, in_app, make_settings, migrate, sign_in_as
 from tests.fakes.sms_gateway import FakeSmsGateway
 from tests.faultproxy import FaultProxy

@@ -40,9 +40,9 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from app.applications.context import Clock
-from app.identity.enterprises import EnterpriseService
+from app.enterprises.service import EnterpriseService
 from app.main import create_app
-from app.problems import PROBLEM_JSON
+from app.web.problems import PROBLEM_JSON
 from tests.conftest import make_settings
 from tests.integration.application_support import Desk, loaded_catalog
 from tests.integration.wallet_support import new_credit_code, new_phone

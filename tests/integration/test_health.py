@@ -10,9 +10,9 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from app.composition.runtime import Runtime
 from app.config import Settings
 from app.main import create_app
-from app.runtime import Runtime
 
 
 async def _ready(client: AsyncTestClient[Litestar], attempts: int = 100) -> dict[str, object]:
@@ -92,8 +92,8 @@ async def test_the_embedded_redis_stops_even_when_an_earlier_shutdown_step_fails
     async def broken_stop() -> None:
         raise RuntimeError("the worker could not stop")
 
-    assert runtime._worker is not None
-    runtime._worker.stop = broken_stop  # type: ignore[method-assign]
+    assert runtime.worker is not None
+    runtime.worker.stop = broken_stop  # type: ignore[method-assign]
     with pytest.raises(BaseException):  # noqa: B017,PT011 (the lifespan reports the failure)
         await client.__aexit__(None, None, None)
     assert (

@@ -8,8 +8,8 @@ import uuid
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from app.runtime import Runtime
-from app.worker import HEARTBEAT_KEY
+from app.composition.runtime import Runtime
+from app.health import HEARTBEAT_KEY
 from tests.conftest import in_app
 
 

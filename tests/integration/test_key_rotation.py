@@ -11,12 +11,11 @@ from uuid import UUID
 import msgspec
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from app.commands.key_rotation import reencrypt_person_numbers
+from app.composition.build import create_engine, protector_for
 from app.config import Settings
-from app.db import create_engine
-from app.identity.key_rotation import reencrypt_person_numbers
 from app.identity.models import PERSON_ID_NUMBER, PERSON_PHONE, Person
 from app.identity.persons import find_or_create_by_phone
-from app.identity.registry import protector_for
 from tests.conftest import make_settings, migrate
 
 PHONE = "13912345678"

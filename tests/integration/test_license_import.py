@@ -9,9 +9,9 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
+from app.composition.runtime import Runtime
 from app.records.exchange import DemoRecordExchange
 from app.records.models import DataAccess, RecordConsent
-from app.runtime import Runtime
 from app.wallet.models import License
 from tests.conftest import csrf_token, in_app, sign_in_as
 from tests.integration.records_support import new_id_number, new_phone, resident, write_records

@@ -13,9 +13,9 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
+from app.composition.runtime import Runtime
 from app.notices.models import Delivery, DeliveryChannel, DeliveryStatus, Notice
 from app.notices.texts import NoticeKind
-from app.runtime import Runtime
 from app.wallet.models import LicenseStatus
 from app.wallet.reminders import remind_expiring, reminder_key
 from app.wallet.service import Holder
@@ -245,7 +245,7 @@ async def test_a_rolled_back_run_leaves_no_notice_and_no_delivery(client: Client
 
 
 def test_the_worker_reminds_once_a_day() -> None:
-    options = worker_options(make_settings(Path("/tmp")), engine=None)  # type: ignore[arg-type]
+    options = worker_options(make_settings(Path("/tmp")), engine=None, parts={})  # type: ignore[arg-type]
     assert remind_expiring_licenses in options["functions"]
     [job] = [j for j in options["cron_jobs"] if j.coroutine is remind_expiring_licenses]
     assert job.hour == {9}

@@ -8,8 +8,9 @@ from pathlib import Path
 from advanced_alchemy.alembic.commands import AlembicCommands
 from sqlalchemy import inspect
 
+from app.composition.build import create_engine
 from app.config import Settings
-from app.db import create_engine, database_config
+from app.db import database_config
 from tests.conftest import make_settings, migrate
 
 

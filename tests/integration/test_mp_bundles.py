@@ -16,10 +16,10 @@ from litestar.testing import AsyncTestClient
 
 from app.applications.models import Draft
 from app.catalog.loader import default_catalog
-from app.identity.enterprises import EnterpriseService
+from app.composition.runtime import Runtime
+from app.enterprises.service import EnterpriseService
 from app.records.exchange import DemoRecordExchange
 from app.records.sources import SOURCES, SubjectKind
-from app.runtime import Runtime
 from app.wallet.service import Holder
 from tests.conftest import in_app
 from tests.integration.records_support import (

@@ -21,12 +21,13 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from app.applications.context import Clock
-from app.db import create_engine
+from app.composition.build import create_engine
+from app.composition.queue import create_job_pool
 from app.embedded_redis import EmbeddedRedis
 from app.notices.models import Delivery, DeliveryChannel, DeliveryStatus, Notice
 from app.notices.outbox import NoticeDispatcher
 from app.protection import DataProtector, load_protection_keys
-from app.worker import WorkerSettings, create_job_pool
+from app.worker import WorkerSettings
 from tests.conftest import make_settings, migrate
 from tests.fakes.sms_gateway import FakeSmsGateway
 from tests.integration.application_support import Desk, new_phone

@@ -17,11 +17,11 @@ from app.applications.acceptance import WindowDesk
 from app.applications.case_models import Application
 from app.applications.context import Clock
 from app.applications.states import Actor
+from app.composition.runtime import Runtime
 from app.config import Settings
-from app.identity.sms import DevOutbox
 from app.notices.delivery import due_deliveries, sweep
 from app.notices.models import Delivery, DeliveryChannel, DeliveryStatus
-from app.runtime import Runtime
+from app.platforms.sms import DevOutbox
 from tests.conftest import csrf_token, in_app, make_settings, sign_in_as
 from tests.integration.application_support import (
     Desk,

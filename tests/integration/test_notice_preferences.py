@@ -9,10 +9,10 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from app.composition.runtime import Runtime
 from app.config import Settings
 from app.notices.models import DeliveryChannel
 from app.notices.preferences import NoticePreferences
-from app.runtime import Runtime
 from tests.conftest import csrf_token, in_app, make_settings, sign_in_as
 from tests.integration.application_support import new_phone
 from tests.integration.test_application_pages import _desk

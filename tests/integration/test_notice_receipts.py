@@ -18,11 +18,11 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from app.applications.context import Clock
+from app.composition.build import create_engine
+from app.composition.runtime import Runtime
 from app.config import Settings
-from app.db import create_engine
 from app.identity.models import Person
 from app.notices.models import Delivery, DeliveryChannel, DeliveryStatus, Notice
-from app.runtime import Runtime
 from tests.conftest import in_app, make_settings
 from tests.fakes.sms_gateway import FakeSmsGateway
 from tests.fakes.wechat_server import FakeClock, FakeWeChat

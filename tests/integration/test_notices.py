@@ -16,14 +16,14 @@ from app.applications.case_models import Application
 from app.applications.context import Clock
 from app.applications.states import Actor
 from app.catalog.loader import default_catalog
+from app.composition.build import create_engine
 from app.config import Settings
-from app.db import create_engine
 from app.identity.models import Person
-from app.identity.providers.alipay import AlipayClient, AlipayConfig
-from app.identity.sms import HttpSmsGateway
 from app.notices.delivery import LEASE, Deliverer, due_deliveries
 from app.notices.models import DeliveryChannel, DeliveryStatus, Notice
 from app.notices.sending import Senders
+from app.platforms.alipay import AlipayClient, AlipayConfig
+from app.platforms.sms import HttpSmsGateway
 from app.protection import DataProtector, load_protection_keys
 from app.wallet.reminders import remind_expiring
 from app.wallet.service import Holder, WalletService
@@ -424,9 +424,10 @@ async def test_the_next_channels_job_is_queued_when_the_hand_over_commits(
 ) -> None:
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
+    from app.composition.queue import create_job_pool
     from app.embedded_redis import EmbeddedRedis
     from app.notices.outbox import NoticeDispatcher, job_id
-    from app.worker import WorkerSettings, create_job_pool
+    from app.worker import WorkerSettings
 
     _, notice, person = await _accepted_for(desk)
     await link_wechat(desk.sessionmaker, person, "o-user-5")  # never subscribed: 43101

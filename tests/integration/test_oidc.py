@@ -25,9 +25,10 @@ from litestar.testing import AsyncTestClient
 from litestar.testing import transport as litestar_transport
 from sqlalchemy import update
 
+from app.commands.oidc import register_client
+from app.composition.runtime import Runtime
 from app.identity.models import PERSON_ID_NUMBER, Person
-from app.identity.oidc.clients import NewClient, register_client
-from app.runtime import Runtime
+from app.oidc.clients import NewClient
 from tests.conftest import csrf_token, in_app, sign_in_as
 
 with warnings.catch_warnings():

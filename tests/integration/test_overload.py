@@ -98,4 +98,4 @@ async def test_a_flood_gets_only_success_429_or_503_and_the_app_recovers(
         assert answer.json()["requestId"] == answer.headers["x-request-id"]
     assert health.status_code == 200
     assert after.status_code == 200
-    assert app.shedding.in_flight == 0
+    assert app.web.shedding.in_flight == 0

@@ -11,9 +11,9 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
+from app.composition.runtime import Runtime
 from app.identity.models import SecurityEvent, SecurityEventKind
 from app.identity.passkey_models import Passkey
-from app.runtime import Runtime
 from tests.conftest import csrf_token, in_app, sign_in_as
 from tests.fakes.authenticator import SoftAuthenticator, b64url
 

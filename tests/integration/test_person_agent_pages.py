@@ -15,8 +15,8 @@ from app.applications.case_models import Application
 from app.applications.context import Clock
 from app.applications.models import Draft
 from app.assist.models import Authorization
+from app.composition.runtime import Runtime
 from app.identity.models import Person
-from app.runtime import Runtime
 from tests.conftest import csrf_token, in_app, sign_in_as
 from tests.integration.application_support import BUNDLE, PDF, Desk, new_phone
 from tests.integration.staff_support import create_staff, sign_in_staff

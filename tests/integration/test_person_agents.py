@@ -21,15 +21,14 @@ from app.assist.authorizations import Agent, AuthorizationService
 from app.assist.guardians import Guardianships, eighteenth_birthday
 from app.assist.models import Authorization, AuthorizationEventKind, Scope
 from app.assist.relatives import RelativeRequest, Relatives
+from app.composition.build import create_engine, protector_for
 from app.config import Settings
-from app.db import create_engine
 from app.errors import Conflict, NotFound
 from app.identity.models import PERSON_PHONE, Person
-from app.identity.registry import protector_for
-from app.identity.staff_models import Staff
 from app.notices.models import Notice
 from app.records.data_use import data_use_entries
 from app.records.models import DataAccess
+from app.staff.models import Staff
 from app.storage import LocalFileStorage
 from tests.integration.application_support import PDF, engine_sessionmaker
 from tests.integration.assist_support import ALL_SCOPES, BUNDLE, CATALOG, OTHER_BUNDLE, AssistWorld

@@ -1,6 +1,6 @@
 """Real-name level L2: the name and ID number matched with a population record source.
 
-The app talks to a local server speaking the protocol of ``app/records/population.py``.
+The app talks to a local server speaking the protocol of ``app/identity/population.py``.
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select, text
 from stdnum.cn import ric
 
+from app.composition.runtime import Runtime
 from app.config import Settings
 from app.identity.models import Person, SecurityEvent, SecurityEventKind
 from app.identity.real_name import ATTEMPTS_PER_DAY
 from app.privacy import mask_id_number
 from app.protection import SensitiveKind
-from app.runtime import Runtime
 from tests.conftest import csrf_token, in_app, make_settings, sign_in_as
 from tests.fakes.population_server import FakePopulationRecords
 

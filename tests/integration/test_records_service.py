@@ -15,15 +15,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.composition.build import create_engine, protector_for
 from app.config import Settings
-from app.db import create_engine
+from app.enterprises.models import Enterprise
+from app.enterprises.service import EnterpriseService
 from app.errors import Forbidden, RuleViolation
 from app.i18n import translations
-from app.identity.enterprise_models import Enterprise
-from app.identity.enterprises import EnterpriseService
 from app.identity.models import PERSON_PHONE, Person
-from app.identity.registry import protector_for
-from app.identity.staff import StaffCreate, StaffService
 from app.protection import DataProtector
 from app.records.exchange import DemoRecordExchange, HttpRecordExchange, RecordExchange
 from app.records.models import AccessOutcome, DataAccess, RecordConsent, RecordCorrection
@@ -33,6 +31,7 @@ from app.records.service import (
     Purpose,
     RecordsService,
 )
+from app.staff.service import StaffCreate, StaffService
 from tests.conftest import make_settings
 from tests.fakes.records_exchange import APP_ID, SECRET, FakeRecordExchange
 from tests.integration.records_support import (

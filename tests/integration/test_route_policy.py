@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 
-from app.identity.access import Access, access_of
+from app.web.access import Access, access_of
 
 # Paths whose handlers Litestar itself adds (the OpenAPI document and its UI), and the
 # OPTIONS handler it adds to every path: those declare nothing, so the guard answers 404.

@@ -20,8 +20,8 @@ from sqlalchemy import select
 
 from app.applications.context import Clock
 from app.applications.models import Draft, DraftUpload
-from app.identity.registry import protector_for
-from app.runtime import Runtime
+from app.composition.build import protector_for
+from app.composition.runtime import Runtime
 from app.sealed_files import SealedFiles, reseal_files, seal_clear_files
 from app.storage import LocalFileStorage
 from tests.conftest import in_app, make_settings, sign_in_as

@@ -9,8 +9,8 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select, text, update
 
+from app.composition.runtime import Runtime
 from app.identity.models import Person, SecurityEvent, SecurityEventKind
-from app.runtime import Runtime
 from tests.conftest import (
     csrf_token,
     forget_code_cooldown,
@@ -274,7 +274,7 @@ def _phone_kind():  # type: ignore[no-untyped-def]
 async def test_the_disable_command_ends_web_sessions_and_api_tokens_at_once(
     client: AsyncTestClient[Litestar],
 ) -> None:
-    from app.identity.person_commands import disable_person
+    from app.commands.persons import disable_person
 
     phone = _phone()
     await sign_in_as(client, phone)

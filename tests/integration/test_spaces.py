@@ -8,8 +8,8 @@ from pathlib import Path
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from app.composition.runtime import Runtime
 from app.records.exchange import DemoRecordExchange
-from app.runtime import Runtime
 from app.wallet.service import Holder
 from tests.conftest import csrf_token, sign_in_as
 from tests.integration.records_support import write_records

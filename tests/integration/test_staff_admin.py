@@ -12,9 +12,9 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from app.cli import main
+from app.composition.runtime import Runtime
 from app.config import Settings
-from app.identity.staff import StaffService
-from app.runtime import Runtime
+from app.staff.service import StaffService
 from tests.conftest import csrf_token, in_app
 from tests.integration.staff_support import (
     create_staff,

@@ -10,10 +10,10 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select, update
 
+from app.composition.runtime import Runtime
 from app.identity.models import SecurityEvent
-from app.identity.passwords import hash_password, needs_rehash, verify_password
-from app.identity.staff_models import Staff
-from app.runtime import Runtime
+from app.staff.models import Staff
+from app.staff.passwords import hash_password, needs_rehash, verify_password
 from tests.conftest import csrf_token, in_app, sign_in_as
 from tests.integration.staff_support import (
     LEGACY_SCRYPT_HASH,

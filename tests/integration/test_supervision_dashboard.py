@@ -18,11 +18,11 @@ from app.applications.dashboard import PERIODS, Average, Figures, Share, figures
 from app.applications.ratings import Ratings
 from app.applications.review import ReviewDesk
 from app.applications.states import Actor
+from app.composition.build import create_engine
 from app.config import Settings
-from app.db import create_engine
 from app.i18n import set_locale
 from app.protection import DataProtector, load_protection_keys
-from app.web import configure_jinja
+from app.web.templating import configure_jinja
 from tests.conftest import make_settings, migrate
 from tests.integration.application_support import (
     CATALOG,

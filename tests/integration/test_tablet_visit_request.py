@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.assist.models import HomeVisit
+from app.composition.runtime import Runtime
 from app.notices.models import Notice
-from app.runtime import Runtime
 from tests.integration.application_support import BUNDLE
 from tests.integration.staff_support import sign_in_staff
 from tests.integration.test_visit_requests import (

@@ -18,11 +18,11 @@ from app.assist.assignment import Assignment, Dispatch
 from app.assist.models import HomeVisit
 from app.assist.request_models import VisitRequest
 from app.assist.requests import VisitRequestService
+from app.composition.runtime import Runtime
 from app.identity.models import Person
-from app.identity.staff_models import Staff
 from app.notices.models import Notice
 from app.protection import SensitiveKind
-from app.runtime import Runtime
+from app.staff.models import Staff
 from tests.conftest import csrf_token, in_app, sign_in_as
 from tests.integration.application_support import BUNDLE, new_phone
 from tests.integration.staff_support import create_staff, sign_in_staff
@@ -447,7 +447,7 @@ async def test_resident_cancels_an_assigned_visit(apps: Client) -> None:
 
 async def test_demo_areas_go_to_area_less_workers_once(apps: Client) -> None:
     from app.assist.request_models import WorkerArea
-    from app.assist.worker_areas import seed_demo_areas
+    from app.commands.worker_areas import seed_demo_areas
 
     served = await _worker(apps, OTHER_AREA)
 

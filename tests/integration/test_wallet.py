@@ -198,9 +198,9 @@ async def test_the_worker_runs_the_expiry_sweep_every_hour_and_twice_changes_not
     from app.worker import expire_licenses, worker_options
 
     settings = client.app.state.settings
-    crons = [
-        job.name for job in worker_options(settings, client.app.state.runtime.engine)["cron_jobs"]
-    ]
+    runtime = client.app.state.runtime
+    options = worker_options(settings, runtime.engine, runtime.job_context())
+    crons = [job.name for job in options["cron_jobs"]]
     assert "cron:expire_licenses" in crons
     await sign_in_as(client, HOLDER)
     holder = Holder.person(await person_id(client, HOLDER))
@@ -211,5 +211,6 @@ async def test_the_worker_runs_the_expiry_sweep_every_hour_and_twice_changes_not
         valid_until=datetime.now(UTC) + timedelta(days=1),
     )
     await change_license(client, issued.id, valid_until=datetime.now(UTC) - timedelta(seconds=1))
-    assert await expire_licenses({"settings": settings}) >= 1
-    assert await expire_licenses({"settings": settings}) == 0
+    ctx = options["ctx"]
+    assert await in_app(client, expire_licenses, ctx) >= 1
+    assert await in_app(client, expire_licenses, ctx) == 0

@@ -9,7 +9,7 @@ import uuid
 import zxingcpp
 from PIL import Image
 
-from app.wallet.commands import rotate_key
+from app.commands.wallet import rotate_key
 from app.wallet.offline import verify_card, verify_license
 from app.wallet.service import Holder
 from tests.conftest import in_app, sign_in_as

@@ -14,14 +14,14 @@ import structlog
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from app.errors import Unavailable
-from app.identity.providers.alipay import AlipayClient, AlipayConfig
-from app.identity.providers.errors import (
+from app.platforms.alipay import AlipayClient, AlipayConfig
+from app.platforms.errors import (
     ProviderBusy,
     ProviderMisconfigured,
     ProviderResponseInvalid,
     SignInCodeInvalid,
 )
-from app.identity.providers.wechat import (
+from app.platforms.wechat import (
     PhoneCodeInvalid,
     WeChatAccountBlocked,
     WeChatClient,

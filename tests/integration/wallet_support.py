@@ -13,7 +13,7 @@ from litestar.testing import AsyncTestClient
 from stdnum.cn import uscc
 
 from app.catalog.loader import default_catalog
-from app.identity.enterprises import EnterpriseService
+from app.enterprises.service import EnterpriseService
 from app.identity.persons import find_by_phone
 from app.wallet.models import License
 from app.wallet.service import Holder, WalletService

@@ -14,21 +14,21 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.identity.providers._alipay_signing import (
+from app.platforms._alipay_signing import (
     MalformedJson,
     load_private_key,
     load_public_key,
     sign_rsa2,
     verify_rsa2,
 )
-from app.identity.providers.alipay import (
+from app.platforms.alipay import (
     AlipayConfig,
     AlipayToken,
     alipay_timestamp,
     string_to_sign,
     top_level_members,
 )
-from app.identity.providers.secret import Secret
+from app.platforms.secret import Secret
 
 # Alipay open platform, "自行实现签名" (sign the request yourself): its example request and
 # the string to sign it gives for it. The menu has Chinese names; charset is GBK there.

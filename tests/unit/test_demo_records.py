@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from app.demo import DATA_DIR
-from app.identity.numbers import is_valid_credit_code, is_valid_id_number
+from app.identity.population import DEMO_RECORDS
+from app.numbers import is_valid_credit_code, is_valid_id_number
 from app.records.demo_store import DemoRecordsError, load_demo_records
 from app.records.exchange import DemoRecordExchange, RecordSubject
-from app.records.population import DEMO_RECORDS
 from app.records.sources import SubjectKind
 
 ZHANG_WEI = "310115198503120418"

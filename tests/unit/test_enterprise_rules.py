@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.identity.enterprise_models import MemberRole
-from app.identity.enterprises import may_change_role, may_remove
+from app.enterprises.models import MemberRole
+from app.enterprises.service import may_change_role, may_remove
 
 LR, ADMIN, AGENT = MemberRole.LEGAL_REPRESENTATIVE, MemberRole.ADMINISTRATOR, MemberRole.AGENT
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.errors import RuleViolation
-from app.identity.numbers import (
+from app.numbers import (
     CHECK_CHARACTER_MISMATCH,
     CREDIT_CODE_ALPHABET,
     CREDIT_CODE_FORMAT,

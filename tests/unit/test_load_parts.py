@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from app.identity.numbers import validate_id_number
+from app.numbers import validate_id_number
 from load import journey, report
 
 FORM = """

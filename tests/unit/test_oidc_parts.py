@@ -12,9 +12,9 @@ from joserfc.jwk import KeySet
 
 from app.config import SettingsError
 from app.errors import RuleViolation
-from app.identity.oidc.claims import subject_for
-from app.identity.oidc.clients import RegisteredClient, hash_secret, validate_redirect_uri
-from app.identity.oidc.keys import (
+from app.oidc.claims import subject_for
+from app.oidc.clients import RegisteredClient, hash_secret, validate_redirect_uri
+from app.oidc.keys import (
     format_signing_keys,
     generate_signing_key,
     load_signing_keys,

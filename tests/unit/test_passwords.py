@@ -6,7 +6,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from app.errors import RuleViolation
-from app.identity.passwords import (
+from app.staff.passwords import (
     DUMMY_HASH,
     hash_password,
     needs_rehash,

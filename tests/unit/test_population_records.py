@@ -5,8 +5,8 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from app.identity.numbers import is_valid_id_number
-from app.records.population import DEMO_RECORDS, DemoPopulationRecords
+from app.identity.population import DEMO_RECORDS, DemoPopulationRecords
+from app.numbers import is_valid_id_number
 
 
 def test_every_demo_record_has_a_valid_id_number() -> None:

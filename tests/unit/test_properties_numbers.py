@@ -21,14 +21,14 @@ from hypothesis import strategies as st
 from stdnum.cn import ric, uscc
 
 from app.errors import RuleViolation
-from app.identity.numbers import (
+from app.numbers import (
     CREDIT_CODE_ALPHABET,
     normalize_credit_code,
     normalize_id_number,
     validate_credit_code,
     validate_id_number,
 )
-from app.identity.phones import validate_phone
+from app.phones import validate_phone
 from tests.unit.test_identity_numbers import (
     TODAY,
     id_number,

@@ -39,8 +39,8 @@ from app.assist.models import Authorization, AuthorizationEvent, AuthorizationEv
 from app.catalog.loader import default_catalog
 from app.errors import Conflict, NotFound
 from app.identity.models import Person
-from app.identity.staff_models import Staff, StaffRole
 from app.notices.models import DeliveryStatus
+from app.staff.models import Staff, StaffRole
 
 ENDED_APPLICATION = frozenset({ApplicationState.FINISHED, ApplicationState.WITHDRAWN})
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from app.shedding import LoadSheddingMiddleware
+from app.web.shedding import LoadSheddingMiddleware
 
 Scope = dict[str, Any]
 

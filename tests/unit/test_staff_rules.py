@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pyotp
 
-from app.identity.access import Access, sign_in_path_for
-from app.identity.staff_models import StaffRole
-from app.identity.staff_sign_in import lock_duration
-from app.identity.totp import STEP_SECONDS, current_step, matching_step, new_secret
+from app.staff.models import StaffRole
+from app.staff.sign_in import lock_duration
+from app.staff.totp import STEP_SECONDS, current_step, matching_step, new_secret
+from app.web.access import Access, sign_in_path_for
 
 NOW = 1_800_000_000.0
 

@@ -7,9 +7,9 @@ import base64
 import msgspec
 import pytest
 
-from app.identity.providers.errors import EncryptedDataInvalid
-from app.identity.providers.secret import Secret
-from app.identity.providers.wechat import (
+from app.platforms.errors import EncryptedDataInvalid
+from app.platforms.secret import Secret
+from app.platforms.wechat import (
     PhoneInfo,
     WeChatConfig,
     WeChatSession,

@@ -6,7 +6,7 @@ import pickle
 
 import pytest
 
-from app.worker import deserialize, serialize
+from app.composition.queue import deserialize, serialize
 
 
 def test_job_payload_round_trips_through_msgpack() -> None:

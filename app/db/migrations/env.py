@@ -10,7 +10,7 @@ from alembic import context
 from sqlalchemy import pool
 from sqlalchemy.ext.asyncio import AsyncEngine, async_engine_from_config
 
-import app.db.models  # noqa: F401  (registers every table on the metadata)
+import app.composition.models  # noqa: F401  (registers every table on the metadata)
 
 if TYPE_CHECKING:
     from advanced_alchemy.alembic.commands import AlembicCommandConfig

@@ -1,0 +1,187 @@
+"""Error responses, mapped once per channel.
+
+JSON channels (the mini-program API, health checks, anything that asks for JSON) get
+RFC 9457 problem details; pages get a localized error page. Clients never see a stack
+trace; the log gets it, with personal data masked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import msgspec
+import structlog
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi import ResponseSpec
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE, HTTP_500_INTERNAL_SERVER_ERROR
+
+from app import errors
+from app.faults import backend_fault
+from app.i18n import gettext as _
+from app.web.access import access_of, sign_in_path_for
+
+log = structlog.get_logger(__name__)
+
+JSON_PREFIXES = (
+    "/mp/", "/healthz", "/readyz", "/schema", "/verify", "/.well-known/", "/hooks/",
+)  # fmt: skip
+PROBLEM_JSON = "application/problem+json"
+
+
+class FieldProblem(msgspec.Struct, kw_only=True):
+    """One field of the request that was refused, and why."""
+
+    field: str
+    message: str
+
+
+class Problem(msgspec.Struct, kw_only=True, rename="camel"):
+    """RFC 9457 problem details, as every JSON error of the app is written."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    request_id: str
+    errors: list[FieldProblem] | None = None
+
+
+# What any operation of a JSON API may answer besides its success: a malformed request, no
+# or an expired token, someone else's or a missing object, a conflict with the object's state,
+# a rule of the service, a body too large, too many requests, a dependency down.
+API_PROBLEMS = (400, 401, 403, 404, 409, 413, 422, 429, 503)
+
+
+def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI response specs: each status answers ``application/problem+json``."""
+    return {
+        status: ResponseSpec(
+            data_container=Problem,
+            media_type=PROBLEM_JSON,
+            description=f"Problem details (RFC 9457), status {status}",
+            generate_examples=False,
+        )
+        for status in statuses
+    }
+
+
+_DOMAIN_STATUS: dict[type[errors.DomainError], int] = {
+    errors.BadRequest: 400,
+    errors.NotFound: 404,
+    errors.Unauthenticated: 401,
+    errors.Forbidden: 403,
+    errors.Conflict: 409,
+    errors.RuleViolation: 422,
+    errors.Unavailable: 503,
+    errors.RateLimited: 429,
+}
+
+
+def _titles() -> dict[int, str]:
+    # A function, so that each title is translated into the request's language.
+    return {
+        400: _("The request is not valid."),
+        401: _("Please sign in first."),
+        403: _("You are not allowed to do this."),
+        404: _("We could not find that page or item."),
+        405: _("This action is not available here."),
+        409: _("This conflicts with the current state."),
+        413: _("What you sent is too large."),
+        422: _("Please correct the highlighted fields."),
+        429: _("Too many requests. Please wait a moment and try again."),
+        503: _("The service is temporarily unavailable. Please try again shortly."),
+        500: _("Something went wrong on our side. Please try again later."),
+    }
+
+
+def wants_json(request: Request[Any, Any, Any]) -> bool:
+    """JSON for API paths, and for clients that prefer JSON over HTML."""
+    if request.url.path.startswith(JSON_PREFIXES):
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def _status_and_fields(exc: Exception) -> tuple[int, list[dict[str, str]]]:
+    if isinstance(exc, errors.DomainError):
+        status = next((code for kind, code in _DOMAIN_STATUS.items() if isinstance(exc, kind)), 400)
+        fields = getattr(exc, "fields", {})
+        return status, [{"field": k, "message": _(v)} for k, v in fields.items()]
+    if isinstance(exc, ValidationException):
+        extra = exc.extra if isinstance(exc.extra, list) else []
+        return 400, [
+            {"field": str(item.get("key", "")), "message": str(item.get("message", ""))}
+            for item in extra
+            if isinstance(item, dict)
+        ]
+    if isinstance(exc, HTTPException):
+        # Litestar 2.x answers an oversized multipart body with 400 "Request Entity Too Large".
+        if exc.status_code == 400 and exc.detail == "Request Entity Too Large":
+            return HTTP_413_REQUEST_ENTITY_TOO_LARGE, []
+        return exc.status_code, []
+    return HTTP_500_INTERNAL_SERVER_ERROR, []
+
+
+def _extra_headers(exc: Exception, status: int) -> dict[str, str] | None:
+    if isinstance(exc, errors.RateLimited):
+        return {"Retry-After": str(exc.retry_after)}
+    if status == 401:
+        return {"WWW-Authenticate": 'Bearer realm="onething"'}
+    return {"Retry-After": "5"} if status in (429, 503) else None
+
+
+def _sign_in_path(request: Request[Any, Any, Any]) -> str:
+    handler = request.scope.get("route_handler")
+    return sign_in_path_for(access_of(handler) if handler is not None else None)
+
+
+def _as_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Exception:
+    """A database or Redis that is down or silent is a 503 (retry later), not a bug."""
+    backend = backend_fault(exc)
+    if backend is None:
+        return exc
+    log.warning("backend unavailable", backend=backend, error=type(exc).__name__,
+                path=request.url.path)  # fmt: skip
+    return errors.Unavailable()
+
+
+def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The one exception handler of the app."""
+    exc = _as_unavailable(request, exc)
+    status, fields = _status_and_fields(exc)
+    if status >= 500 and not isinstance(exc, errors.Unavailable):
+        log.exception("unhandled error", path=request.url.path)
+    titles = _titles()
+    title = titles.get(status, titles[500] if status >= 500 else titles[400])
+    detail = _(exc.message) if isinstance(exc, errors.DomainError) else title
+    request_id = structlog.contextvars.get_contextvars().get("request_id", "")
+    headers = _extra_headers(exc, status)
+    if isinstance(exc, errors.Unauthenticated) and not wants_json(request):
+        # A page that needs someone signed in sends them to the sign-in of the route's kind
+        # (residents or staff), then back here — with its query: an OpenID authorization
+        # request lives entirely in it.
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return Redirect(f"{_sign_in_path(request)}?next={quote(here)}", status_code=303)
+    if wants_json(request):
+        body: dict[str, Any] = {
+            "type": "about:blank",
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "instance": request.url.path,
+            "requestId": request_id,
+        }
+        if fields:
+            body["errors"] = fields
+        return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    return Template(
+        template_name="errors/error.html",
+        context={"status": status, "title": title, "detail": detail, "request_id": request_id},
+        status_code=status,
+        media_type=MediaType.HTML,
+        headers=headers,
+    )
