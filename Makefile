@@ -61,9 +61,10 @@ fuzz: install ## the long fuzz: Schemathesis, all phases, $(FUZZ_EXAMPLES) examp
 	  tests/integration/test_application_state_properties.py tests/unit/test_properties_*.py \
 	  tests/unit/test_identity_numbers.py $(PYTEST_ARGS)
 
-lint: install ## ruff's checks and its format check (changes nothing)
+lint: install ## ruff's checks, its format check and the import-linter layer contracts (changes nothing)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 check: lint ## lint, mypy --strict and the message catalogs
 	$(VENV)/bin/mypy
