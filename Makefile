@@ -9,7 +9,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export LITESTAR_APP := app.main:create_app
 
 .DEFAULT_GOAL := help
-.PHONY: help install run worker migrate demo-data test fuzz check lint format bench load load-ci locales clean
+.PHONY: help install assets run worker migrate demo-data test fuzz check lint format bench load load-ci locales clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s "$$(printf '\t')"
@@ -26,7 +26,7 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
 
-assets/vendor/.installed: node_modules/.installed scripts/vendor_assets.py
+assets/vendor/.installed: node_modules/.installed scripts/vendor_assets.py | $(VENV)/bin/uv
 	$(PY) scripts/vendor_assets.py
 	@touch $@
 
@@ -35,7 +35,9 @@ COMPILED := $(CATALOGS:.po=.mo)
 locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(VENV)/.synced
 	$(VENV)/bin/pybabel compile -d locales -D messages -l $* --statistics
 
-install: $(VENV)/.synced assets/vendor/.installed $(COMPILED) ## install Python and front-end dependencies, compile catalogs
+install: $(VENV)/.synced assets $(COMPILED) ## install Python and front-end dependencies, compile catalogs
+
+assets: assets/vendor/.installed ## copy the pinned front-end files (package.json's `vendor`) into assets/vendor/
 
 migrate: install ## apply database migrations
 	$(PY) -m app migrate
@@ -59,9 +61,12 @@ fuzz: install ## the long fuzz: Schemathesis, all phases, $(FUZZ_EXAMPLES) examp
 	  tests/integration/test_application_state_properties.py tests/unit/test_properties_*.py \
 	  tests/unit/test_identity_numbers.py $(PYTEST_ARGS)
 
-check: install ## ruff, mypy --strict and the message catalogs
+lint: install ## ruff's checks, its format check and the import-linter layer contracts (changes nothing)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+
+check: lint ## lint, mypy --strict and the message catalogs
 	$(VENV)/bin/mypy
 	$(PY) scripts/check_catalogs.py
 

@@ -170,11 +170,6 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             return self.worker_in_process
         return self.redis_is_embedded
 
-    @property
-    def is_sqlite(self) -> bool:
-        """True when the database is SQLite (embedded default or a sqlite URL)."""
-        return self.effective_database_url.startswith("sqlite")
-
 
 def _reminder_offsets(text: str) -> tuple[int, ...]:
     days = {int(part) for part in text.replace(" ", "").split(",") if part}

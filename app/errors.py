@@ -13,7 +13,6 @@ from app.i18n import N_
 class DomainError(Exception):
     """Base of every error a service may raise on purpose."""
 
-    status_hint = "about:blank"
     default_message = N_("Something went wrong.")
 
     def __init__(self, message: str | None = None, **details: Any) -> None:

@@ -1,7 +1,7 @@
 """Where uploaded files live: a small interface, a folder under ``var/`` by default.
 
 Keys are opaque (``uploads/<uuid>``): never a person's name, number or the original file
-name. An S3-compatible store is the production plan (DESIGN.md): it implements the same three
+name. An S3-compatible store is the production plan: it implements the same three
 calls. What reaches it is already sealed (``app.sealed_files.SealedFiles`` wraps it).
 """
 

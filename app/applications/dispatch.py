@@ -19,7 +19,6 @@ from app.applications.states import (
     ENDED_SUB_CASE,
     Action,
     Actor,
-    ApplicationState,
     SubCaseState,
     next_sub_case_state,
 )
@@ -106,8 +105,3 @@ async def after_sub_case_ended(
         application.finished_at = ctx.clock.now()
         move(ctx.db, application, Action.FINISH, actor if actor else system)
     await ctx.db.flush()
-
-
-def is_open(application: Application) -> bool:
-    """True while departments still work on the application."""
-    return application.state == ApplicationState.ACCEPTED

@@ -18,8 +18,3 @@ AREAS: Final[dict[str, str]] = {
     "kaifu-qingshuitang": N_("Kaifu District, Qingshuitang Street"),
     "yuhua-dongtang": N_("Yuhua District, Dongtang Street"),
 }
-
-
-def area_label(code: str) -> str:
-    """The msgid naming the area (the code itself for an unknown one)."""
-    return AREAS.get(code, code)

@@ -132,14 +132,6 @@ class InPersonChecks:
             return None
         return clean
 
-    async def of_authorization(self, authorization_id: UUID) -> InPersonConfirmation | None:
-        """The in-person confirmation of an authorization, if it was confirmed so."""
-        return await self._db.scalar(
-            select(InPersonConfirmation).where(
-                InPersonConfirmation.authorization_id == authorization_id
-            )
-        )
-
     async def pending(self, supervisor: Staff) -> list[PendingCheck]:
         """Every confirmation waiting for a check, oldest first (supervisors only)."""
         _require_supervisor(supervisor)

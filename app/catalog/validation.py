@@ -32,11 +32,6 @@ class Problem(NamedTuple):
         return f"{self.subject}: {self.path}: {self.message}"
 
 
-def check_catalog(catalog: Catalog, license_types: set[str], departments: set[str]) -> list[str]:
-    """Every inconsistency of ``catalog``, one message each (empty when all is well)."""
-    return [str(p) for p in find_problems(catalog, license_types, departments)]
-
-
 def find_problems(
     catalog: Catalog, license_types: set[str], departments: set[str]
 ) -> list[Problem]:

@@ -11,13 +11,14 @@ A sensitive value is stored as two string columns:
 
 Why explicit calls, not a SQLAlchemy ``TypeDecorator``: a column type is built when the
 model class is imported, before settings exist, so it could only reach its keys through a
-module-level registry filled at start-up — the import-time wiring and global that STYLE.md
-rules out. It also could not fill the index column, which must be written beside the
-ciphertext and queried on its own. So services receive a ``DataProtector`` made from
-settings, like any other dependency, and call ``protect`` / ``reveal`` / ``blind_index``;
-models keep plain string columns. Encryption is visible at the call site, tests need no
-engine, and a batch re-encryption after a rotation is an ordinary, idempotent job
-(``needs_reencryption`` then ``reencrypt``; the index does not change).
+module-level registry filled at start-up — the import-time wiring and global this codebase
+rules out (settings are passed in, never read from globals). It also could not fill the
+index column, which must be written beside the ciphertext and queried on its own. So
+services receive a ``DataProtector`` made from settings, like any other dependency, and call
+``protect`` / ``reveal`` / ``blind_index``; models keep plain string columns. Encryption is
+visible at the call site, tests need no engine, and a batch re-encryption after a rotation
+is an ordinary, idempotent job (``needs_reencryption`` then ``reencrypt``; the index does
+not change).
 
 Keys come from ``load_protection_keys`` (see ``app.protection.keys``). Keep them apart from
 the database and its backups: with the index key, a leaked index of a phone number can be

@@ -24,10 +24,10 @@ ignored); a field the record lacks is simply absent. The exchange refuses a time
 than 300 s away from its clock and a nonce it has already seen.
 
 Every call has the outbound time limit. A connection error, a timeout or a 5xx answer is
-retried at most twice, with a fresh signature and a growing pause (a query reads only; a
-correction carries our id, so the source can tell a repeat). A 4xx is never retried. Every
-failure ends as ``Unavailable`` with a log line naming the source and the status, never a
-value or a number.
+retried at most twice (through ``stamina``), with a fresh signature and a growing, jittered
+pause (a query reads only; a correction carries our id, so the source can tell a repeat). A
+4xx is never retried. Every failure ends as ``Unavailable`` with a log line naming the source
+and the status, never a value or a number.
 
 ``DemoRecordExchange``, the embedded default (refused in production), answers from the
 fictional records of ``app/demo/records/*.toml`` (``app.records.demo_store``).
@@ -35,7 +35,6 @@ fictional records of ``app/demo/records/*.toml`` (``app.records.demo_store``).
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -44,6 +43,7 @@ from typing import Protocol
 
 import httpx
 import msgspec
+import stamina
 import structlog
 
 from app.errors import Unavailable
@@ -216,43 +216,72 @@ class HttpRecordExchange:
         """POST with retries for connection errors, timeouts and 5xx; a 200 or ``Unavailable``."""
         url = httpx.URL(self._base + path)
         payload = msgspec.json.encode(body)
-        for attempt in range(1, self._retries + 2):
-            if attempt > 1:
-                await asyncio.sleep(self._backoff * 2 ** (attempt - 2))
-            headers = signed_headers(
-                app_id=self._app_id,
-                secret=self._secret,
-                method="POST",
-                path=url.path,
-                body=payload,
-                now=self._clock(),
-            )
-            headers["Content-Type"] = "application/json"
-            try:
-                response = await self._http.post(
-                    url, content=payload, headers=headers, timeout=self._timeout
-                )
-            except httpx.TransportError as exc:  # connection errors and timeouts
-                log.warning(
-                    "records exchange unreachable",
-                    source=source,
-                    attempt=attempt,
-                    error=type(exc).__name__,
-                )
-                continue
-            if response.status_code >= 500:
-                log.warning(
-                    "records exchange failed",
-                    source=source,
-                    attempt=attempt,
-                    status=response.status_code,
-                )
-                continue
-            if response.status_code != 200:
-                log.warning("records exchange refused", source=source, status=response.status_code)
-                raise Unavailable
-            return response
+        try:
+            # Attempts bound the time: each has the outbound limit, and the pauses grow from
+            # the backoff (doubling, plus up to one backoff of jitter) between them.
+            async for attempt in stamina.retry_context(
+                on=_TRANSIENT,
+                attempts=self._retries + 1,
+                timeout=None,
+                wait_initial=self._backoff,
+                wait_max=self._backoff * 2**self._retries,
+                wait_jitter=self._backoff,
+            ):
+                with attempt:
+                    return await self._attempt(url, payload, source, attempt.num)
+        except _TRANSIENT:
+            pass
         raise Unavailable
+
+    async def _attempt(
+        self, url: httpx.URL, payload: bytes, source: str, attempt: int
+    ) -> httpx.Response:
+        """One signed POST: the 200, ``_ServerError``/a transport error to retry, or a refusal."""
+        headers = signed_headers(
+            app_id=self._app_id,
+            secret=self._secret,
+            method="POST",
+            path=url.path,
+            body=payload,
+            now=self._clock(),
+        )
+        headers["Content-Type"] = "application/json"
+        try:
+            response = await self._http.post(
+                url, content=payload, headers=headers, timeout=self._timeout
+            )
+        except httpx.TransportError as exc:  # connection errors and timeouts
+            log.warning(
+                "records exchange unreachable",
+                source=source,
+                attempt=attempt,
+                error=type(exc).__name__,
+            )
+            raise
+        if response.status_code >= 500:
+            log.warning(
+                "records exchange failed",
+                source=source,
+                attempt=attempt,
+                status=response.status_code,
+            )
+            raise _ServerError(response.status_code)
+        if response.status_code != 200:
+            log.warning("records exchange refused", source=source, status=response.status_code)
+            raise Unavailable
+        return response
+
+
+class _ServerError(Exception):
+    """A 5xx answer: worth another attempt."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+# What the retries are for; a 4xx (``Unavailable`` at once) is never retried.
+_TRANSIENT = (httpx.TransportError, _ServerError)
 
 
 def _subject(subject: RecordSubject) -> dict[str, str]:

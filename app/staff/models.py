@@ -2,7 +2,8 @@
 
 Staff sign in with a password and a TOTP code (等保2.0 level 3: two factors for
 administrators and staff). The TOTP secret is stored encrypted (``TOTP_SECRET_AAD``), the
-password only as an scrypt hash (``app.staff.passwords``).
+password only as an Argon2id hash (``app.staff.passwords``; older scrypt hashes are
+replaced at the next sign-in).
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
-"""Staff passwords: scrypt hashes that carry their own parameters.
+"""Staff passwords: Argon2id hashes (argon2-cffi), with the older scrypt ones still accepted.
 
-An encoded hash reads ``scrypt$n=32768,r=8,p=1$<salt>$<key>`` (base64url, no padding), so
-the cost can be raised later: old hashes still verify with their own parameters and
-``needs_rehash`` says when to store a new one. Hashing costs ~32 MiB and tens of
-milliseconds of CPU, so the async helpers run it in a thread, off the event loop.
+New hashes are Argon2id in the PHC string format (``$argon2id$v=19$m=…,t=…,p=…$<salt>$<key>``),
+which carries its own parameters: ``needs_rehash`` says when a stored hash was made with other
+parameters, or is one of the legacy scrypt hashes (``scrypt$n=32768,r=8,p=1$<salt>$<key>``,
+base64url without padding). Those still verify, and the staff sign-in replaces them with an
+Argon2id hash once the account signs in. Hashing costs ~46 MiB and tens of milliseconds of CPU,
+so the async helpers run it in a thread, off the event loop.
 """
 
 from __future__ import annotations
@@ -13,25 +15,30 @@ import base64
 import binascii
 import hashlib
 import hmac
-import os
+
+from argon2 import Parameters, PasswordHasher, extract_parameters
+from argon2.exceptions import InvalidHashError, VerificationError
 
 from app.errors import RuleViolation
 from app.i18n import N_
 
 MIN_LENGTH = 12
 MAX_LENGTH = 256  # long enough for any passphrase, short enough to bound the work
-SCRYPT_N = 2**15
-SCRYPT_R = 8
-SCRYPT_P = 1
-_SALT_BYTES = 16
-_KEY_BYTES = 32
-_SCHEME = "scrypt"
+
+# OWASP's first Argon2id setting (46 MiB, one pass, one lane): about the memory and time the
+# scrypt hashes cost, and one lane per request, as sign-ins run side by side on few cores.
+HASHER = PasswordHasher(time_cost=1, memory_cost=47104, parallelism=1)
 
 # Verified against for unknown usernames, so an answer takes as long whether or not the
 # account exists. Its key is random bytes: no password matches it.
 DUMMY_HASH = (
-    "scrypt$n=32768,r=8,p=1$AAAAAAAAAAAAAAAAAAAAAA$lWq4n7Ck2v7n2rXv7z9m1Qm0cQ1dJm3qXv0t5b8Jd2E"
+    "$argon2id$v=19$m=47104,t=1,p=1$AAAAAAAAAAAAAAAAAAAAAA$"
+    "nVSDVBDZwX/wFyh8d49fSvoZ6l/bKL9CPTQVctHzbDo"
 )
+
+_ARGON2 = "$argon2"
+_SCRYPT = "scrypt"
+_SCRYPT_KEY_BYTES = 32
 
 
 def validate_new_password(password: str) -> None:
@@ -46,26 +53,36 @@ def validate_new_password(password: str) -> None:
         raise RuleViolation(fields={"password": N_("Use at most 256 characters.")})
 
 
-def hash_password(password: str, *, n: int = SCRYPT_N, r: int = SCRYPT_R, p: int = SCRYPT_P) -> str:
-    """A new salted hash of ``password``, with its parameters."""
-    salt = os.urandom(_SALT_BYTES)
-    key = _scrypt(password, salt, n=n, r=r, p=p)
-    return f"{_SCHEME}$n={n},r={r},p={p}${_b64(salt)}${_b64(key)}"
+def hash_password(password: str) -> str:
+    """A new salted Argon2id hash of ``password``, with its parameters."""
+    return HASHER.hash(password)
 
 
 def verify_password(password: str, encoded: str) -> bool:
-    """True when ``password`` matches (compared in constant time); False for a malformed hash."""
-    parsed = _parse(encoded)
-    if parsed is None or len(password) > MAX_LENGTH:
+    """True when ``password`` matches (in constant time); False for a malformed hash.
+
+    Takes today's Argon2id hashes and the legacy scrypt ones.
+    """
+    if len(password) > MAX_LENGTH:
         return False
-    (n, r, p), salt, expected = parsed
-    return hmac.compare_digest(_scrypt(password, salt, n=n, r=r, p=p), expected)
+    if encoded.startswith(_ARGON2):
+        try:
+            if not _sane(extract_parameters(encoded)):
+                return False
+            return HASHER.verify(encoded, password)
+        except (VerificationError, InvalidHashError):
+            return False
+    return _verify_scrypt(password, encoded)
 
 
 def needs_rehash(encoded: str) -> bool:
-    """True when the hash was made with other parameters than today's."""
-    parsed = _parse(encoded)
-    return parsed is None or parsed[0] != (SCRYPT_N, SCRYPT_R, SCRYPT_P)
+    """True when the hash is not Argon2id with today's parameters (so: legacy or malformed)."""
+    if not encoded.startswith(_ARGON2):
+        return True
+    try:
+        return HASHER.check_needs_rehash(encoded)
+    except (InvalidHashError, ValueError):
+        return True
 
 
 async def hash_password_async(password: str) -> str:
@@ -78,16 +95,33 @@ async def verify_password_async(password: str, encoded: str) -> bool:
     return await asyncio.to_thread(verify_password, password, encoded)
 
 
-def _scrypt(password: str, salt: bytes, *, n: int, r: int, p: int) -> bytes:
+def _sane(params: Parameters) -> bool:
+    # Refuse absurd parameters from a tampered row rather than exhaust memory or time on them.
+    return params.memory_cost <= 2**20 and params.time_cost <= 16 and params.parallelism <= 16
+
+
+def _verify_scrypt(password: str, encoded: str) -> bool:
+    """A legacy scrypt hash: only ever verified, never made any more."""
+    parsed = _parse(encoded)
+    if parsed is None:
+        return False
+    (n, r, p), salt, expected = parsed
     # scrypt needs 128·n·r bytes; OpenSSL's default ceiling (32 MiB) is just too low for n=2**15.
-    return hashlib.scrypt(
-        password.encode(), salt=salt, n=n, r=r, p=p, dklen=_KEY_BYTES, maxmem=256 * n * r + 2**20
+    key = hashlib.scrypt(
+        password.encode(),
+        salt=salt,
+        n=n,
+        r=r,
+        p=p,
+        dklen=_SCRYPT_KEY_BYTES,
+        maxmem=256 * n * r + 2**20,
     )
+    return hmac.compare_digest(key, expected)
 
 
 def _parse(encoded: str) -> tuple[tuple[int, int, int], bytes, bytes] | None:
     parts = encoded.split("$")
-    if len(parts) != 4 or parts[0] != _SCHEME:
+    if len(parts) != 4 or parts[0] != _SCRYPT:
         return None
     try:
         params = dict(item.split("=", 1) for item in parts[1].split(","))
@@ -99,10 +133,6 @@ def _parse(encoded: str) -> tuple[tuple[int, int, int], bytes, bytes] | None:
     if not (2 <= n <= 2**20 and n & (n - 1) == 0 and 1 <= r <= 32 and 1 <= p <= 16):
         return None
     return (n, r, p), salt, key
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 def _unb64(text: str) -> bytes:

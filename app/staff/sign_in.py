@@ -11,6 +11,11 @@ about as long (an unknown username is checked against a dummy hash), so the form
 nobody which accounts exist. Each attempt is written to the security log, with the
 reason, which only the log shows.
 
+A password still held as a legacy scrypt hash (or an Argon2id one with older parameters) is
+hashed again with today's Argon2id at step one, the only time the clear password is at hand;
+the new hash waits, encrypted, beside the pending token, and is stored by the same UPDATE
+that accepts the code, so only a complete sign-in changes the stored hash.
+
 Lockout: 5 failures within 15 minutes lock the account for 15 minutes; each further lock
 before a successful sign-in lasts twice as long, up to 24 hours.
 """
@@ -26,7 +31,7 @@ from uuid import UUID
 
 import msgspec
 from redis.asyncio import Redis
-from sqlalchemy import or_, select, update
+from sqlalchemy import case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.errors import RuleViolation
@@ -34,9 +39,14 @@ from app.i18n import N_
 from app.identity.models import SecurityEventKind
 from app.identity.sessions import SessionStore, SubjectKind
 from app.identity.sign_in import SecurityLog
-from app.protection import Keyring
+from app.protection import Keyring, ProtectionError
 from app.staff.models import TOTP_SECRET_AAD, Staff
-from app.staff.passwords import DUMMY_HASH, verify_password_async
+from app.staff.passwords import (
+    DUMMY_HASH,
+    hash_password_async,
+    needs_rehash,
+    verify_password_async,
+)
 from app.staff.service import normalize_username
 from app.staff.totp import matching_step, provisioning_uri
 
@@ -47,6 +57,14 @@ FIRST_LOCK = timedelta(minutes=15)
 LONGEST_LOCK = timedelta(hours=24)
 PENDING_SECONDS = 300
 _PENDING = "onething:staff-pending:"
+_REHASH_AAD = "staff.password_hash.rehash:"  # then the digest of the hash it replaces
+
+
+class _Pending(msgspec.Struct, kw_only=True):
+    """What Redis holds for a pending token: whose it is, and a stronger hash to store."""
+
+    staff: UUID
+    rehash: str | None = None  # encrypted; bound to the hash it replaces
 
 
 class Enrolment(msgspec.Struct, kw_only=True):
@@ -100,7 +118,7 @@ class StaffSignInService:
             staff = await db.scalar(
                 select(Staff).where(Staff.username == normalize_username(username))
             )
-        # Always one scrypt run, so the time taken does not tell whether the account exists.
+        # Always one hash check, so the time taken does not tell whether the account exists.
         right = await verify_password_async(password, staff.password_hash if staff else DUMMY_HASH)
         if staff is None:
             await self._refuse(None, "unknown username", client_ip)
@@ -110,8 +128,11 @@ class StaffSignInService:
             await self._refuse(staff.id, "locked", client_ip)
         elif not right:
             await self._count_failure(staff.id, "wrong password", client_ip)
+        pending = _Pending(staff=staff.id, rehash=await self._rehash(staff, password))
         token = secrets.token_urlsafe(32)
-        await self._redis.set(_PENDING + _digest(token), str(staff.id), ex=PENDING_SECONDS)
+        await self._redis.set(
+            _PENDING + _digest(token), msgspec.json.encode(pending), ex=PENDING_SECONDS
+        )
         if staff.totp_confirmed_at is not None:
             return PasswordAccepted(pending_token=token)
         secret = self._keyring.decrypt(
@@ -125,10 +146,10 @@ class StaffSignInService:
     async def check_code(self, pending_token: str, code: str, *, client_ip: str) -> Staff:
         """Step two: the member of staff, signed in; ``RuleViolation(SIGN_IN_FAILED)`` otherwise."""
         # Single use: a second try needs the password again.
-        raw_id = await self._redis.getdel(_PENDING + _digest(pending_token))
-        if raw_id is None:
+        pending = _read_pending(await self._redis.getdel(_PENDING + _digest(pending_token)))
+        if pending is None:
             await self._refuse(None, "sign-in step expired or unknown", client_ip)
-        staff_id = UUID(raw_id.decode())
+        staff_id = pending.staff
         async with self._sessionmaker() as db:
             staff = await db.get(Staff, staff_id)
         if staff is None or not staff.is_active:
@@ -141,7 +162,7 @@ class StaffSignInService:
         step = matching_step(secret, code, now=self._clock().timestamp())
         if step is None:
             await self._count_failure(staff_id, "wrong code", client_ip)
-        elif not await self._accept(staff, step):
+        elif not await self._accept(staff, step, self._rehashed(staff, pending.rehash)):
             await self._count_failure(staff_id, "replayed code", client_ip)
         enrolled = staff.totp_confirmed_at is None
         await self._log.record(
@@ -167,12 +188,39 @@ class StaffSignInService:
             SecurityEventKind.STAFF_SIGN_OUT, staff_id=staff.id, client_ip=client_ip
         )
 
-    async def _accept(self, staff: Staff, step: int) -> bool:
+    async def _rehash(self, staff: Staff, password: str) -> str | None:
+        """Today's hash of the right ``password``, encrypted, when the stored one is older."""
+        if not needs_rehash(staff.password_hash):
+            return None
+        return self._keyring.encrypt(
+            await hash_password_async(password),
+            associated_data=_REHASH_AAD + _digest(staff.password_hash),
+        )
+
+    def _rehashed(self, staff: Staff, sealed: str | None) -> str | None:
+        """The new hash from step one, unless the stored hash changed since (then None)."""
+        if sealed is None:
+            return None
+        try:
+            return self._keyring.decrypt(
+                sealed, associated_data=_REHASH_AAD + _digest(staff.password_hash)
+            )
+        except ProtectionError:  # the password was changed meanwhile: keep the new one
+            return None
+
+    async def _accept(self, staff: Staff, step: int, rehashed: str | None) -> bool:
         """Record the accepted step and clear failures, unless the step was already used.
 
-        One conditional UPDATE, so two requests racing with the same code cannot both win.
+        One conditional UPDATE, so two requests racing with the same code cannot both win;
+        it also stores ``rehashed``, if the stored hash is still the one it replaces.
         """
         now = self._clock()
+        upgrade: dict[str, object] = {}
+        if rehashed is not None:
+            upgrade["password_hash"] = case(
+                (Staff.password_hash == staff.password_hash, rehashed),
+                else_=Staff.password_hash,
+            )
         async with self._sessionmaker() as db, db.begin():
             result = await db.execute(
                 update(Staff)
@@ -187,6 +235,7 @@ class StaffSignInService:
                     first_failure_at=None,
                     lock_count=0,
                     locked_until=None,
+                    **upgrade,
                 )
                 .execution_options(synchronize_session=False)
             )
@@ -229,6 +278,15 @@ class StaffSignInService:
 
     def _is_locked(self, staff: Staff) -> bool:
         return staff.locked_until is not None and staff.locked_until > self._clock()
+
+
+def _read_pending(raw: bytes | None) -> _Pending | None:
+    if raw is None:
+        return None
+    try:
+        return msgspec.json.decode(raw, type=_Pending)
+    except msgspec.DecodeError:  # also a bare id, as releases before the rehash stored it
+        return None
 
 
 def _digest(token: str) -> str:

@@ -1,7 +1,7 @@
 """The QR card's content: a short-lived presentation signed as a COSE_Sign1 (RFC 9052), ES256.
 
 Why COSE rather than a JWS: the same claims make a 207-byte COSE_Sign1 and a 300+ character
-JWS (NOTES.md measured 139 bytes against 346 characters). The bytes travel in base32
+JWS (with shorter claims: 139 bytes against 346 characters). The bytes travel in base32
 (RFC 4648, upper case, no padding), whose alphabet fits the QR's alphanumeric mode (5.5 bits
 a character instead of 8), so a card's URL ``{base}/v/{token}`` stays at QR version 12 or
 below at error correction M for a usual disclosure.

@@ -1,7 +1,7 @@
 """Card images: the QR with the license's look (title, holder, issuer, validity), PNG or SVG.
 
 Pure functions of a ``CardFace`` whose texts are already translated, so they can run in a
-worker thread: a PNG takes ~15-20 ms of CPU (NOTES.md), so routes call ``render_png`` through
+worker thread: a PNG takes ~15-20 ms of CPU (measured), so routes call ``render_png`` through
 ``anyio.to_thread``. The QR is built at error correction M with a fixed mask pattern, which
 keeps its version predictable and skips trying all eight masks.
 """

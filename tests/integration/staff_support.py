@@ -18,6 +18,10 @@ from app.staff.service import StaffCreate, StaffService
 from tests.conftest import csrf_token, in_app
 
 PASSWORD = "correct horse battery staple"
+# PASSWORD as the scrypt code before Argon2id stored it (n=2**15, r=8, p=1, 16-byte salt).
+LEGACY_SCRYPT_HASH = (
+    "scrypt$n=32768,r=8,p=1$L360vlIm5wb2kwAH1jMgRA$77wwVm9dWWRQu6nvE1EQCBGKoSjGQoz0_vIQPVQmvg4"
+)
 _PENDING = re.compile(r'name="pending" value="([^"]+)"')
 
 

@@ -8,6 +8,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -51,6 +52,11 @@ def _client(
     }
     base = exchange if isinstance(exchange, str) else exchange.base_url
     return HttpRecordExchange(base, **options)  # type: ignore[arg-type]
+
+
+def _own(logs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The exchange client's log lines, without stamina's "retry scheduled" ones."""
+    return [entry for entry in logs if str(entry["event"]).startswith("records exchange")]
 
 
 async def test_a_signed_query_reads_only_the_requested_fields(
@@ -146,6 +152,20 @@ async def test_after_two_retries_the_source_is_unavailable(
     assert exchange.attempts == 3
 
 
+async def test_the_pauses_between_attempts_grow_from_the_backoff_and_stay_bounded(
+    exchange: FakeRecordExchange, http: httpx.AsyncClient
+) -> None:
+    exchange.failures = [503, 503, 503]
+    started = time.monotonic()
+    with pytest.raises(Unavailable):
+        await _client(exchange, http, backoff_seconds=0.05).read(
+            ZHANG_WEI, "population", ["name"], PURPOSE
+        )
+    # 0.05 s then 0.1 s, each with up to 0.05 s of jitter.
+    assert 0.15 <= time.monotonic() - started < 1.0
+    assert exchange.attempts == 3
+
+
 async def test_4xx_answers_are_never_retried(
     exchange: FakeRecordExchange, http: httpx.AsyncClient
 ) -> None:
@@ -164,7 +184,7 @@ async def test_a_slow_exchange_times_out_and_is_retried_twice(
         await _client(exchange, http, timeout_seconds=0.2).read(
             ZHANG_WEI, "population", ["name"], PURPOSE
         )
-    assert [(entry["attempt"], entry["error"]) for entry in logs] == [
+    assert [(entry["attempt"], entry["error"]) for entry in _own(logs)] == [
         (1, "ReadTimeout"),
         (2, "ReadTimeout"),
         (3, "ReadTimeout"),
@@ -206,7 +226,9 @@ async def test_failures_are_logged_without_values_or_numbers(
     exchange.failures = [503, 503, 503]
     with capture_logs() as logs, pytest.raises(Unavailable):
         await _client(exchange, http).read(ZHANG_WEI, "population", ["name"], PURPOSE)
-    assert [entry["status"] for entry in logs] == [503, 503, 503]
+    assert [entry["status"] for entry in _own(logs)] == [503, 503, 503]
+    # stamina's own lines (one per scheduled retry) are checked too.
+    assert [entry["retry_num"] for entry in logs if "retry_num" in entry] == [1, 2]
     text = json.dumps(logs, ensure_ascii=False, default=str)
     assert ZHANG_WEI.number not in text
     assert "张伟" not in text

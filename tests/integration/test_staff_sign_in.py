@@ -13,8 +13,10 @@ from sqlalchemy import select, update
 from app.composition.runtime import Runtime
 from app.identity.models import SecurityEvent
 from app.staff.models import Staff
+from app.staff.passwords import hash_password, needs_rehash, verify_password
 from tests.conftest import csrf_token, in_app, sign_in_as
 from tests.integration.staff_support import (
+    LEGACY_SCRYPT_HASH,
     PASSWORD,
     code_at,
     create_staff,
@@ -232,6 +234,66 @@ async def test_the_totp_secret_is_stored_encrypted(client: AsyncTestClient[Lites
     stored = await load_staff(client, staff.username)
     assert totp.secret not in stored.totp_secret_ciphertext
     assert PASSWORD not in stored.password_hash
+
+
+async def _store_hash(client: AsyncTestClient[Litestar], staff_id: object, encoded: str) -> None:
+    runtime: Runtime = client.app.state.runtime
+
+    async def store() -> None:
+        async with runtime.sessionmaker() as db, db.begin():
+            await db.execute(
+                update(Staff).where(Staff.id == staff_id).values(password_hash=encoded)
+            )
+
+    await in_app(client, store)
+
+
+async def test_a_legacy_scrypt_hash_signs_in_and_becomes_argon2id_when_the_sign_in_completes(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    staff = await create_staff(client)
+    await _store_hash(client, staff.id, LEGACY_SCRYPT_HASH)
+
+    step_one = await submit_password(client, staff.username)
+    assert step_one.status_code == 200
+    # The password step alone changes nothing: only a complete sign-in stores the new hash.
+    assert (await load_staff(client, staff.username)).password_hash == LEGACY_SCRYPT_HASH
+    totp = await totp_of(client, staff.username)
+    assert (await submit_code(client, step_one, code_at(totp))).status_code == 303
+
+    upgraded = (await load_staff(client, staff.username)).password_hash
+    assert upgraded.startswith("$argon2id$")
+    assert verify_password(PASSWORD, upgraded)
+    assert not needs_rehash(upgraded)
+    client.cookies.clear()
+    await sign_in_staff(client, staff.username, steps_ahead=1)  # the new hash signs in
+    assert (await load_staff(client, staff.username)).password_hash == upgraded
+
+
+async def test_a_wrong_password_against_a_legacy_hash_fails_and_changes_nothing(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    staff = await create_staff(client)
+    await _store_hash(client, staff.id, LEGACY_SCRYPT_HASH)
+    assert (
+        await submit_password(client, staff.username, "wrong horse battery staple")
+    ).status_code == 422
+    stored = await load_staff(client, staff.username)
+    assert (stored.password_hash, stored.failed_attempts) == (LEGACY_SCRYPT_HASH, 1)
+
+
+async def test_a_password_changed_between_the_two_steps_is_not_overwritten_by_the_upgrade(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    staff = await create_staff(client)
+    await _store_hash(client, staff.id, LEGACY_SCRYPT_HASH)
+    step_one = await submit_password(client, staff.username)
+    reset = hash_password("a new password set by the administrator")
+    await _store_hash(client, staff.id, reset)
+
+    totp = await totp_of(client, staff.username)
+    assert (await submit_code(client, step_one, code_at(totp))).status_code == 303
+    assert (await load_staff(client, staff.username)).password_hash == reset
 
 
 async def test_a_staff_page_sends_a_resident_to_the_staff_sign_in(

@@ -36,7 +36,7 @@ REGIONS = ("110105", "310115", "440305", "500103", "650102", "540102", "810000",
 EXAMPLES = settings(max_examples=40, deadline=None)
 
 
-# Computed here from the standards (NOTES.md), independently of python-stdnum.
+# Computed here from the standards (GB 11643, GB 32100), independently of python-stdnum.
 def id_check_character(body: str) -> str:
     weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
     value = (12 - sum(int(ch) * w for ch, w in zip(body, weights, strict=True)) % 11) % 11
