@@ -23,44 +23,7 @@ from app.composition.runtime import Runtime
 from app.config import PROJECT_ROOT, Environment, Settings, load_settings
 from app.db import database_config
 from app.logging import configure_logging
-from app.routes.account import AccountController
-from app.routes.applications import ApplicationController
-from app.routes.assist_checks import InPersonCheckController
-from app.routes.authorizations import AuthorizationController
-from app.routes.benefits import BenefitController
-from app.routes.dev import sms_outbox
-from app.routes.draft_form import DraftFormController
-from app.routes.drafts import DraftController
-from app.routes.enterprises import EnterpriseController
-from app.routes.field import (
-    FieldVisitController,
-    VisitScheduleController,
-    tablet_service_worker,
-)
-from app.routes.field_confirm import FieldConfirmationController
-from app.routes.field_drafts import FieldDraftController
-from app.routes.guide import GuideController
-from app.routes.health import healthz, readyz
-from app.routes.license_import import LicenseImportController
-from app.routes.notice_preferences import NoticePreferenceController
-from app.routes.notices import NoticeController, count_unread
-from app.routes.oidc import ConnectedAppsController, OidcController
-from app.routes.passkeys import PasskeyController
-from app.routes.real_name import RealNameController
-from app.routes.records import DataUseController
-from app.routes.relatives import RelativeController, StaffGuardianshipController
-from app.routes.shell import ShellController, not_found_page
-from app.routes.sign_in import SignInController
-from app.routes.sms_receipts import sms_receipt
-from app.routes.spaces import SpacesController
-from app.routes.staff import StaffSignInController
-from app.routes.staff_admin import StaffAdminController
-from app.routes.staff_benefits import BenefitDisputeController
-from app.routes.staff_cases import ReviewController, SupervisionController, WindowController
-from app.routes.verify import license_jwks, verify_json, verify_page
-from app.routes.visit_dispatch import DispatchController
-from app.routes.visit_requests import StaffVisitRequestController, VisitRequestController
-from app.routes.wallet import WalletController
+from app.routes import field, ops, public, resident, staff
 from app.web.access import enforce_access
 from app.web.problems import handle_exception
 from app.web.requests import BoundedRequest, DeclaredBodyLimitMiddleware, RequestIdMiddleware
@@ -121,58 +84,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return OneThing(
         default_locale=settings.default_locale,
         max_in_flight=settings.max_in_flight_requests,
+        # One router per channel, each with its guard, error rendering and current principal.
         route_handlers=[
-            ShellController,
-            SignInController,
-            AccountController,
-            NoticePreferenceController,
-            RealNameController,
-            OidcController,
-            ConnectedAppsController,
-            DataUseController,
-            AuthorizationController,
-            VisitRequestController,
-            StaffVisitRequestController,
-            DispatchController,
-            RelativeController,
-            StaffGuardianshipController,
-            EnterpriseController,
-            PasskeyController,
-            StaffSignInController,
-            StaffAdminController,
-            WindowController,
-            VisitScheduleController,
-            FieldVisitController,
-            tablet_service_worker,
-            FieldDraftController,
-            FieldConfirmationController,
-            InPersonCheckController,
-            ReviewController,
-            SupervisionController,
-            GuideController,
-            DraftController,
-            DraftFormController,
-            WalletController,
-            SpacesController,
-            LicenseImportController,
-            BenefitController,
-            BenefitDisputeController,
-            license_jwks,
-            verify_page,
-            verify_json,
-            ApplicationController,
-            NoticeController,
-            sms_outbox,
-            sms_receipt,
-            not_found_page,
-            healthz,
-            readyz,
+            resident.create_router(),
+            staff.create_router(),
+            field.create_router(),
+            public.create_router(),
+            ops.create_router(),
             miniprogram_api.create_router(),
             create_static_files_router(
                 path="/static",
                 directories=[ASSETS_DIR],
                 opt={"access": "public"},
                 include_in_schema=False,
+                guards=[enforce_access],
             ),
         ],
         plugins=[
@@ -210,9 +135,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "^/hooks/sms/receipts$",
             ],
         ),
+        # Only for what reaches no router (an unknown method or path): each router has its own.
         exception_handlers={Exception: handle_exception},
-        guards=[enforce_access],
-        before_request=count_unread,
         request_max_body_size=settings.max_request_body_bytes,
         request_class=BoundedRequest,
         middleware=[DeclaredBodyLimitMiddleware(settings.max_request_body_bytes)],

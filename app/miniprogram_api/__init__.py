@@ -22,8 +22,9 @@ from app.miniprogram_api.drafts import DraftApi
 from app.miniprogram_api.enterprises import EnterpriseApi
 from app.miniprogram_api.notices import NoticeApi, NoticePreferenceApi
 from app.miniprogram_api.visit_requests import VisitRequestApi
+from app.web.access import enforce_access
 from app.web.navigation import Tab, tab_bar
-from app.web.problems import API_PROBLEMS, problem_responses
+from app.web.problems import API_PROBLEMS, handle_api_exception, problem_responses
 
 
 class Platform(StrEnum):
@@ -55,9 +56,11 @@ async def app_config(platform: FromQuery[Platform]) -> AppConfig:
 
 
 def create_router() -> Router:
-    """The ``/mp/v1`` router."""
+    """The ``/mp/v1`` router: the access guard, problem details for every error."""
     router = Router(
         path="/mp/v1",
+        guards=[enforce_access],
+        exception_handlers={Exception: handle_api_exception},
         route_handlers=[
             app_config,
             AuthController,

@@ -150,34 +150,46 @@ def _as_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Exceptio
 
 
 def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    """The one exception handler of the app."""
-    exc = _as_unavailable(request, exc)
-    status, fields = _status_and_fields(exc)
-    if status >= 500 and not isinstance(exc, errors.Unavailable):
-        log.exception("unhandled error", path=request.url.path)
-    titles = _titles()
-    title = titles.get(status, titles[500] if status >= 500 else titles[400])
-    detail = _(exc.message) if isinstance(exc, errors.DomainError) else title
-    request_id = structlog.contextvars.get_contextvars().get("request_id", "")
-    headers = _extra_headers(exc, status)
-    if isinstance(exc, errors.Unauthenticated) and not wants_json(request):
+    """For routes shared by pages and JSON clients, and for requests no route matched.
+
+    The answer's format follows the path (``JSON_PREFIXES``) and the client's ``Accept``.
+    """
+    if wants_json(request):
+        return handle_api_exception(request, exc)
+    return handle_page_exception(request, exc)
+
+
+def handle_api_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A JSON channel's errors: RFC 9457 problem details, always."""
+    exc, status, title, detail, request_id, headers = _describe(request, exc)
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        "requestId": request_id,
+    }
+    _, fields = _status_and_fields(exc)
+    if fields:
+        body["errors"] = fields
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def handle_page_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A page channel's errors: the localized error page, or the sign-in for a signed-out caller.
+
+    A client that asks for JSON alone (a script, a fetch) still gets problem details.
+    """
+    if wants_json(request):
+        return handle_api_exception(request, exc)
+    exc, status, title, detail, request_id, headers = _describe(request, exc)
+    if isinstance(exc, errors.Unauthenticated):
         # A page that needs someone signed in sends them to the sign-in of the route's kind
         # (residents or staff), then back here — with its query: an OpenID authorization
         # request lives entirely in it.
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return Redirect(f"{_sign_in_path(request)}?next={quote(here)}", status_code=303)
-    if wants_json(request):
-        body: dict[str, Any] = {
-            "type": "about:blank",
-            "title": title,
-            "status": status,
-            "detail": detail,
-            "instance": request.url.path,
-            "requestId": request_id,
-        }
-        if fields:
-            body["errors"] = fields
-        return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
     return Template(
         template_name="errors/error.html",
         context={"status": status, "title": title, "detail": detail, "request_id": request_id},
@@ -185,3 +197,18 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
         media_type=MediaType.HTML,
         headers=headers,
     )
+
+
+def _describe(
+    request: Request[Any, Any, Any], exc: Exception
+) -> tuple[Exception, int, str, str, str, dict[str, str] | None]:
+    """The error as both formats tell it: (error, status, title, detail, request id, headers)."""
+    exc = _as_unavailable(request, exc)
+    status, _fields = _status_and_fields(exc)
+    if status >= 500 and not isinstance(exc, errors.Unavailable):
+        log.exception("unhandled error", path=request.url.path)
+    titles = _titles()
+    title = titles.get(status, titles[500] if status >= 500 else titles[400])
+    detail = _(exc.message) if isinstance(exc, errors.DomainError) else title
+    request_id = structlog.contextvars.get_contextvars().get("request_id", "")
+    return exc, status, title, detail, request_id, _extra_headers(exc, status)

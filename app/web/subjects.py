@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar import Request
 from litestar.connection import ASGIConnection
 
 from app import errors
@@ -123,3 +124,25 @@ def identity_so_far(
     """
     state = connection.scope.get("state", {})
     return isinstance(state.get(_SUBJECT_KEY), Person), state.get(_ACTING_KEY)
+
+
+async def current_person(request: Request[Any, Any, Any]) -> Person:
+    """The signed-in person of a route whose guard has already required one.
+
+    The page channels provide it as the ``person`` dependency.
+    """
+    person = await signed_in_person(request)
+    if person is None:
+        raise errors.Unauthenticated
+    return person
+
+
+async def current_staff(request: Request[Any, Any, Any]) -> Staff:
+    """The signed-in member of staff on a route whose guard already required one.
+
+    The staff and field channels provide it as the ``staff`` dependency.
+    """
+    staff = await signed_in_staff(request)
+    if staff is None:
+        raise errors.Unauthenticated
+    return staff

@@ -287,7 +287,7 @@ async def test_too_many_receipts_from_one_address_are_told_to_wait(
     client: AsyncTestClient[Litestar], desk: Desk, sms: FakeSmsGateway,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
-    from app.routes import sms_receipts
+    from app.routes.public import sms_receipts
 
     _, delivery, _ = await _sms_sent(client, desk)
     monkeypatch.setattr(sms_receipts, "RECEIPTS_PER_MINUTE", 2)

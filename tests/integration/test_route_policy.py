@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 
-from app.web.access import Access, access_of
+from app.web.access import Access, access_of, enforce_access
 
 # Paths whose handlers Litestar itself adds (the OpenAPI document and its UI), and the
 # OPTIONS handler it adds to every path: those declare nothing, so the guard answers 404.
@@ -24,6 +24,21 @@ def test_every_route_declares_an_access_level(app: Litestar) -> None:
         and handler.handler_name not in FRAMEWORK_HANDLERS
     ]
     assert not undeclared, "routes without opt={'access': ...}:\n" + "\n".join(undeclared)
+
+
+def test_every_route_is_guarded_by_its_channel_router(app: Litestar) -> None:
+    # The guard lives on each channel's router, not on the app: a route outside every
+    # router would have none, so this walk is what keeps the guard fail-closed.
+    unguarded = [
+        f"{sorted(route.methods)} {route.path} ({handler.handler_name})"
+        for route in app.routes
+        if isinstance(route, HTTPRoute)
+        for handler in route.route_handlers
+        if enforce_access not in handler.resolve_guards()
+        and not route.path.startswith(FRAMEWORK_PATHS)
+        and handler.handler_name not in FRAMEWORK_HANDLERS
+    ]
+    assert not unguarded, "routes outside a guarded channel router:\n" + "\n".join(unguarded)
 
 
 def test_the_access_levels_in_use_are_the_known_ones(app: Litestar) -> None:

@@ -1,0 +1,26 @@
+"""Operations: liveness and readiness for the load balancer (JSON), and developer tools such as
+the SMS outbox (absent in production).
+"""
+
+from __future__ import annotations
+
+from litestar import Router
+
+from app.routes.ops.dev import sms_outbox
+from app.routes.ops.health import healthz, readyz
+from app.web.access import enforce_access
+from app.web.problems import handle_exception
+
+
+def create_router() -> Router:
+    """This channel's routes, with its guard, its error rendering and its current principal."""
+    return Router(
+        path="/",
+        route_handlers=[
+            healthz,
+            readyz,
+            sms_outbox,
+        ],
+        guards=[enforce_access],
+        exception_handlers={Exception: handle_exception},
+    )

@@ -1,0 +1,165 @@
+"""OneThing as an OpenID provider: discovery, keys, consent, token, userinfo; connected apps.
+
+The token and userinfo endpoints are called server to server: they authenticate the client
+(or the bearer token) themselves, answer in OAuth's JSON error format, and are exempt from
+CSRF. The consent form is an ordinary page form and keeps its CSRF token.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from litestar import Controller, MediaType, Request, Response, get, post, route
+from litestar.di import NamedDependency, Provide
+from litestar.plugins.htmx import ClientRedirect
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import errors
+from app.composition.runtime import Runtime
+from app.identity.models import Person
+from app.identity.sessions import SESSION_COOKIE
+from app.oidc.discovery import (
+    AUTHORIZE_PATH,
+    JWKS_PATH,
+    TOKEN_PATH,
+    USERINFO_PATH,
+    provider_metadata,
+)
+from app.oidc.server import HttpSnapshot, OAuthResult
+from app.oidc.service import ConsentPrompt, OidcService
+from app.web.access import Access
+from app.web.subjects import signed_in_person
+
+_PUBLIC = {"access": Access.PUBLIC}
+
+_PERSON = {"access": Access.PERSON}
+
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def issuer_of(request: Request[Any, Any, Any]) -> str:
+    """The issuer identifier: this server's base URL, without a trailing slash."""
+    return str(request.base_url).rstrip("/")
+
+
+def provide_oidc(
+    request: Request[Any, Any, Any],
+    db_session: NamedDependency[AsyncSession],
+    runtime: NamedDependency[Runtime],
+) -> OidcService:
+    """The provider service on the request's database session."""
+    return OidcService(
+        db_session,
+        redis=runtime.redis,
+        keys=runtime.oidc_keys,
+        protector=runtime.protector,
+        issuer=issuer_of(request),
+    )
+
+
+async def _snapshot(request: Request[Any, Any, Any]) -> HttpSnapshot:
+    form: dict[str, list[str]] = {}
+    if request.method == "POST" and request.content_type[0] in _FORM_TYPES:
+        data = await request.form()
+        form = {name: [str(v) for v in data.getall(name)] for name in data}
+    query = request.query_params
+    return HttpSnapshot(
+        method=request.method,
+        uri=issuer_of(request) + request.url.path,
+        headers={name.lower(): value for name, value in request.headers.items()},
+        query={name: query.getall(name) for name in query},
+        form=form,
+    )
+
+
+def _respond(request: Request[Any, Any, Any], result: OAuthResult) -> Response[Any]:
+    location = result.location
+    if location is not None:
+        if request.headers.get("hx-request") == "true":
+            # A boosted form followed redirects here; the browser itself must leave for the app.
+            return ClientRedirect(location)
+        return Redirect(location, status_code=302)
+    headers = {name: value for name, value in result.headers if name.lower() != "content-type"}
+    return Response(
+        result.body, status_code=result.status, media_type=MediaType.JSON, headers=headers
+    )
+
+
+async def _person_and_auth_time(
+    request: Request[Any, Any, Any], runtime: Runtime
+) -> tuple[Person, int]:
+    # The guard has already required a signed-in person; auth_time is when they signed in.
+    person = await signed_in_person(request)
+    if person is None:
+        raise errors.Unauthenticated
+    token = request.cookies.get(SESSION_COOKIE, "")
+    session = await runtime.sessions.load(token) if token else None
+    return person, int(session.signed_in_at if session else time.time())
+
+
+class OidcController(Controller):
+    """``/.well-known/openid-configuration`` and ``/oidc/*``."""
+
+    include_in_schema = False
+    dependencies = {"oidc": Provide(provide_oidc, sync_to_thread=False)}  # noqa: RUF012
+
+    @get("/.well-known/openid-configuration", opt=_PUBLIC)
+    async def discovery(self, request: Request[Any, Any, Any]) -> Response[Any]:
+        """Provider metadata."""
+        return Response(provider_metadata(issuer_of(request)), media_type=MediaType.JSON)
+
+    @get(JWKS_PATH, opt=_PUBLIC)
+    async def jwks(self, runtime: NamedDependency[Runtime]) -> Response[Any]:
+        """The public keys ID tokens are signed with (not the wallet's license keys)."""
+        return Response(runtime.oidc_keys.public_jwks(), media_type=MediaType.JSON)
+
+    @get(AUTHORIZE_PATH, opt=_PERSON, name="oidc-authorize")
+    async def authorize(
+        self,
+        request: Request[Any, Any, Any],
+        oidc: NamedDependency[OidcService],
+        runtime: NamedDependency[Runtime],
+    ) -> Response[Any]:
+        """Ask the signed-in person to consent, or answer the client at once."""
+        person, auth_time = await _person_and_auth_time(request, runtime)
+        outcome = await oidc.begin(await _snapshot(request), person, auth_time=auth_time)
+        if isinstance(outcome, ConsentPrompt):
+            return Template(
+                template_name="oidc/consent.html", context={"tab": "me", "prompt": outcome}
+            )
+        return _respond(request, outcome)
+
+    @post(AUTHORIZE_PATH, opt=_PERSON, status_code=302)
+    async def decide(
+        self,
+        request: Request[Any, Any, Any],
+        oidc: NamedDependency[OidcService],
+        runtime: NamedDependency[Runtime],
+    ) -> Response[Any]:
+        """Record the decision on the consent page and send the person back to the app."""
+        person, auth_time = await _person_and_auth_time(request, runtime)
+        snapshot = await _snapshot(request)
+        outcome = await oidc.decide(
+            snapshot,
+            person,
+            auth_time=auth_time,
+            allow=snapshot.param("decision") == "allow",
+            share_id_card=snapshot.param("share_id_card") == "yes",
+        )
+        return _respond(request, outcome)
+
+    @post(TOKEN_PATH, opt=_PUBLIC, status_code=200)
+    async def token(
+        self, request: Request[Any, Any, Any], oidc: NamedDependency[OidcService]
+    ) -> Response[Any]:
+        """Redeem an authorization code (server to server)."""
+        return _respond(request, await oidc.token(await _snapshot(request)))
+
+    @route(USERINFO_PATH, http_method=["GET", "POST"], opt=_PUBLIC, status_code=200)
+    async def userinfo(
+        self, request: Request[Any, Any, Any], oidc: NamedDependency[OidcService]
+    ) -> Response[Any]:
+        """Claims about the person, for a bearer access token (server to server)."""
+        return _respond(request, await oidc.userinfo(request.headers.get("authorization")))

@@ -1,0 +1,79 @@
+"""我的 → verify my real name (level L2, matched with the population records)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.response import Redirect, Template
+
+from app import errors
+from app.identity.models import Person
+from app.identity.real_name import RealNameService
+from app.routes.shared.pages import FormBody
+from app.web.access import Access
+from app.web.providers.identity import provide_real_name
+from app.web.requests import client_ip
+from app.web.subjects import signed_in_person
+
+
+class RealNameForm(msgspec.Struct, kw_only=True):
+    """The name and ID number as the person typed them."""
+
+    name: str = ""
+    id_number: str = ""
+
+
+async def _person(request: Request[Any, Any, Any]) -> Person:
+    person = await signed_in_person(request)
+    if person is None:  # the guard requires one on these routes
+        raise errors.Unauthenticated
+    return person
+
+
+def _form(person: Person, status: int = 200, **context: Any) -> Template:
+    # The ID number is never echoed back into the page: it is retyped after an error.
+    return Template(
+        template_name="account/real_name.html",
+        context={
+            "tab": "me",
+            "errors": {},
+            "message": None,
+            "name": "",
+            "level": person.real_name_level,
+            **context,
+        },
+        status_code=status,
+    )
+
+
+class RealNameController(Controller):
+    """``/me/real-name``."""
+
+    include_in_schema = False
+    opt = {"access": Access.PERSON}  # noqa: RUF012
+    dependencies = {"real_name": Provide(provide_real_name, sync_to_thread=False)}  # noqa: RUF012
+
+    @get("/me/real-name")
+    async def form(self, request: Request[Any, Any, Any]) -> Template:
+        """The form: name and ID number."""
+        return _form(await _person(request))
+
+    @post("/me/real-name", status_code=303)
+    async def verify(
+        self, request: Request[Any, Any, Any], data: Annotated[RealNameForm, FormBody],
+        real_name: NamedDependency[RealNameService],
+    ) -> Redirect | Template:  # fmt: skip
+        """Match with the population records; on success 我的 shows level L2."""
+        person = await _person(request)
+        ip = client_ip(request)
+        try:
+            await real_name.verify_real_name(person, data.name, data.id_number, client_ip=ip)
+        except errors.RateLimited as exc:
+            return _form(person, 429, message=exc.message, name=data.name)
+        except errors.RuleViolation as exc:
+            message = None if exc.fields else exc.message
+            return _form(person, 422, errors=exc.fields, message=message, name=data.name)
+        return Redirect("/me", status_code=303)

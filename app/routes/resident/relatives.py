@@ -1,0 +1,223 @@
+"""Relatives and guardians as agents (issue 8): naming one, asking, acting for, guardianships.
+
+- ``POST /me/authorizations/relatives``: the principal names a relative (holds at once).
+- ``/me/acting-for``: whom I may act for; ask a person to let me act for them (they confirm
+  signed in, or read me a code texted to their phone); prove a guardianship; choose whom I
+  act for now ("act for …" / "back to myself"), which the resident's own draft and
+  application pages then follow (``app.web.agency``).
+- ``/staff/guardianships``: window clerks and supervisors check court documents.
+
+Whether a phone number and name matched anyone is never said: the answers are the same.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import FormMultiDict, UploadFile
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from app import errors
+from app.applications.uploads import EMPTY
+from app.assist.authorizations import Agent, AuthorizationService, ConfirmationCodes
+from app.assist.guardians import Guardianships
+from app.assist.models import Scope
+from app.assist.relatives import RelativeRequest, Relatives
+from app.catalog.schema import Catalog
+from app.composition.runtime import Runtime
+from app.i18n import N_
+from app.identity.models import Person
+from app.routes.resident.authorizations import mine_page, person_bundles
+from app.routes.shared.relatives import ACTING, DEPENDENCIES, MINE
+from app.web import agency
+from app.web.access import Access
+from app.web.requests import client_ip
+from app.web.subjects import current_person
+
+
+def relative_request(form: FormMultiDict) -> RelativeRequest:
+    """The grant or ask form: whom (phone, name) and the scope."""
+    try:
+        days = int(str(form.get("days", "0")) or "0")
+    except ValueError:
+        days = 0
+    return RelativeRequest(
+        phone=str(form.get("phone", ""))[:40], name=str(form.get("name", ""))[:100],
+        bundles=tuple(form.getall("bundles", [])), scopes=tuple(form.getall("scopes", [])),
+        days=days,
+    )  # fmt: skip
+
+
+async def acting_page(
+    request: Request[Any, Any, Any], relatives: Relatives, catalog: Catalog, status: int = 200,
+    **context: Any,
+) -> Template:  # fmt: skip
+    """Whom I may act for, the forms to ask and to prove a guardianship."""
+    person = await current_person(request)
+    chosen = await agency.acting_principal(request)
+    return Template(
+        template_name="assist/acting_for.html",
+        context={"tab": "me", "rows": await relatives.acting_for(person), "catalog": catalog,
+                 "bundles": person_bundles(catalog), "scopes": [str(s) for s in Scope],
+                 "chosen": chosen, "errors": {}, "now": relatives.now(), "done": "",
+                 "code_for": "", **context},
+        status_code=status, headers={"Cache-Control": "no-store"},
+    )  # fmt: skip
+
+
+# A grant lists an authorization on the principal's own page only when someone matched, so
+# naming people is a (slow) way to learn who is a verified resident: bounded per person.
+NAMINGS_PER_DAY = 10
+
+TOO_MANY_NAMINGS = N_(
+    "You have named or asked for relatives too many times today. Please try again tomorrow."
+)
+
+
+async def _count_naming(request: Request[Any, Any, Any], person: Person) -> None:
+    runtime: Runtime = request.app.state.runtime
+    await runtime.limiter.hit(f"relatives:{person.id}", limit=NAMINGS_PER_DAY,
+                              window_seconds=86_400, message=TOO_MANY_NAMINGS)  # fmt: skip
+
+
+class RelativeController(Controller):
+    """The person side: naming, asking, choosing whom to act for, proving guardianships."""
+
+    include_in_schema = False
+    opt = {"access": Access.PERSON}  # noqa: RUF012
+    dependencies = DEPENDENCIES
+
+    @post(f"{MINE}/relatives", status_code=303)
+    async def grant(
+        self, request: Request[Any, Any, Any], relatives: NamedDependency[Relatives],
+        authorizations: NamedDependency[AuthorizationService],
+    ) -> Redirect | Template:  # fmt: skip
+        """The principal names a relative: the same answer whether or not they were found."""
+        person = await current_person(request)
+        await _count_naming(request, person)
+        try:
+            await relatives.grant(person, relative_request(await request.form()))
+        except errors.RuleViolation as exc:
+            return await mine_page(person, authorizations, errors=exc.fields, status_code=422)
+        return Redirect(f"{MINE}?named=1", status_code=303)
+
+    @get(ACTING)
+    async def acting_for(
+        self, request: Request[Any, Any, Any], relatives: NamedDependency[Relatives],
+        authorizations: NamedDependency[AuthorizationService],
+        done: FromQuery[str] = "", code_for: FromQuery[str] = "",
+    ) -> Template:  # fmt: skip
+        """Whom I may act for, and the forms."""
+        return await acting_page(request, relatives, authorizations.catalog, done=done[:16],
+                                 code_for=code_for[:40])  # fmt: skip
+
+    @post(f"{ACTING}/ask", status_code=303)
+    async def ask(
+        self, request: Request[Any, Any, Any], relatives: NamedDependency[Relatives],
+        authorizations: NamedDependency[AuthorizationService],
+    ) -> Redirect | Template:  # fmt: skip
+        """Ask to act for someone; they confirm (the same answer whether or not found)."""
+        person = await current_person(request)
+        await _count_naming(request, person)
+        try:
+            await relatives.ask(person, relative_request(await request.form()))
+        except errors.RuleViolation as exc:
+            return await acting_page(request, relatives, authorizations.catalog, 422,
+                                     errors=exc.fields)  # fmt: skip
+        return Redirect(f"{ACTING}?done=asked", status_code=303)
+
+    @post(f"{ACTING}/{{authorization_id:uuid}}/code", status_code=303)
+    async def send_code(
+        self, request: Request[Any, Any, Any], authorization_id: FromPath[UUID],
+        relatives: NamedDependency[Relatives], codes: NamedDependency[ConfirmationCodes],
+    ) -> Redirect:  # fmt: skip
+        """Text the principal a code (they are beside the relative and read it out)."""
+        person = await current_person(request)
+        await relatives.send_code(person, authorization_id, codes=codes,
+                                  client_ip=client_ip(request))  # fmt: skip
+        return Redirect(f"{ACTING}?code_for={authorization_id}", status_code=303)
+
+    @post(f"{ACTING}/{{authorization_id:uuid}}/confirm", status_code=303)
+    async def confirm_code(
+        self, request: Request[Any, Any, Any], authorization_id: FromPath[UUID],
+        relatives: NamedDependency[Relatives], codes: NamedDependency[ConfirmationCodes],
+        authorizations: NamedDependency[AuthorizationService],
+    ) -> Redirect | Template:  # fmt: skip
+        """The principal's code, typed by the relative: confirmed."""
+        person = await current_person(request)
+        code = str((await request.form()).get("code", ""))[:12]
+        try:
+            await relatives.confirm_with_code(person, authorization_id, code, codes=codes)
+        except errors.RuleViolation as exc:
+            return await acting_page(request, relatives, authorizations.catalog, 422,
+                                     errors=exc.fields, code_for=str(authorization_id))  # fmt: skip
+        return Redirect(f"{ACTING}?done=confirmed", status_code=303)
+
+    @post(f"{ACTING}/switch", status_code=303)
+    async def switch(
+        self, request: Request[Any, Any, Any],
+        authorizations: NamedDependency[AuthorizationService],
+    ) -> Redirect:  # fmt: skip
+        """Act for a principal (an active authorization names me) or, empty, as myself."""
+        person = await current_person(request)
+        raw = str((await request.form()).get("principal", ""))
+        if not raw:
+            await agency.choose(request, None)
+            return Redirect(ACTING, status_code=303)
+        try:
+            principal_id = UUID(raw)
+        except ValueError:
+            raise errors.NotFound from None
+        if not await authorizations.active_for(Agent.person(person.id), principal_id):
+            raise errors.NotFound
+        await agency.choose(request, principal_id)
+        return Redirect("/me/drafts", status_code=303)
+
+    @post(f"{ACTING}/{{authorization_id:uuid}}/give-up", status_code=303)
+    async def give_up(
+        self, request: Request[Any, Any, Any], authorization_id: FromPath[UUID],
+        relatives: NamedDependency[Relatives],
+    ) -> Redirect:  # fmt: skip
+        """The agent ends an authorization or guardianship naming them."""
+        await relatives.give_up(await current_person(request), authorization_id)
+        return Redirect(ACTING, status_code=303)
+
+    @post("/me/guardianships/household", status_code=303)
+    async def from_household(
+        self, request: Request[Any, Any, Any], guardianships: NamedDependency[Guardianships],
+    ) -> Redirect:  # fmt: skip
+        """A parent proves guardianship of a minor from the household register."""
+        person = await current_person(request)
+        form = await request.form()
+        await guardianships.from_household(
+            person, str(form.get("phone", ""))[:40], str(form.get("name", ""))[:100]
+        )
+        return Redirect(f"{ACTING}?done=guardian", status_code=303)
+
+    @post("/me/guardianships/court", status_code=303)
+    async def court(
+        self, request: Request[Any, Any, Any], guardianships: NamedDependency[Guardianships],
+        relatives: NamedDependency[Relatives], runtime: NamedDependency[Runtime],
+        authorizations: NamedDependency[AuthorizationService],
+    ) -> Redirect | Template:  # fmt: skip
+        """A court-appointed guardian uploads the court's document, for staff to check."""
+        person = await current_person(request)
+        form = await request.form()
+        file = form.get("document")
+        try:
+            if not isinstance(file, UploadFile):
+                raise errors.RuleViolation(fields={"document": EMPTY})
+            await guardianships.court_appointed(
+                person, str(form.get("phone", ""))[:40], str(form.get("name", ""))[:100],
+                filename=file.filename or "", data=await file.read(),
+                max_bytes=runtime.settings.max_upload_bytes,
+                max_pixels=runtime.settings.max_upload_pixels,
+            )  # fmt: skip
+        except errors.RuleViolation as exc:
+            return await acting_page(request, relatives, authorizations.catalog, 422,
+                                     errors=exc.fields)  # fmt: skip
+        return Redirect(f"{ACTING}?done=court", status_code=303)

@@ -1,0 +1,1 @@
+"""Page helpers shared by more than one page channel."""

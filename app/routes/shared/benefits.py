@@ -1,0 +1,43 @@
+"""免申即享 offers as the resident and staff pages show them (why, from which record)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.benefits.models import BenefitOffer
+from app.benefits.rules import default_benefits
+from app.catalog.loader import department_names
+from app.records.sources import SOURCES
+
+
+class OfferView:
+    """An offer as the page shows it: the benefit's name and the records that made it."""
+
+    def __init__(self, offer: BenefitOffer, locale: str) -> None:
+        benefit = default_benefits().get(offer.benefit_code)
+        departments = department_names()
+        self.id = offer.id
+        self.status = offer.status
+        self.dispute_note = offer.dispute_note
+        self.dispute_outcome = offer.dispute_outcome
+        self.dispute_answer = offer.dispute_answer
+        self.dispute_answered_at = offer.dispute_answered_at
+        self.title = benefit.name(locale) if benefit else offer.benefit_code
+        self.department = _department(departments, offer.department_code, locale)
+        self.reasons = []
+        for reason in offer.reasons:
+            source = SOURCES.get(reason["source"])
+            field = source.field(reason["field"]) if source else None
+            self.reasons.append(
+                {
+                    "record": source.label(locale) if source else reason["source"],
+                    "field": field.label(locale) if field else reason["field"],
+                    "department": _department(departments, reason["department"], locale),
+                    "as_of": reason["as_of"],
+                }
+            )
+
+
+def _department(departments: dict[str, Any], code: str, locale: str) -> str:
+    found = departments.get(code)
+    return found(locale) if found else code

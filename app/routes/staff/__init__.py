@@ -1,0 +1,46 @@
+"""The staff desks: sign-in, window (受理), review (审批), supervision (电子监察), administration,
+visit dispatch and the checks of assisted service. Made for a desk.
+
+Errors render as pages; ``staff`` is the signed-in member of staff.
+"""
+
+from __future__ import annotations
+
+from litestar import Router
+from litestar.di import Provide
+
+from app.routes.staff.admin import StaffAdminController
+from app.routes.staff.benefit_disputes import BenefitDisputeController
+from app.routes.staff.cases import ReviewController, SupervisionController, WindowController
+from app.routes.staff.guardianships import StaffGuardianshipController
+from app.routes.staff.in_person_checks import InPersonCheckController
+from app.routes.staff.sign_in import StaffSignInController
+from app.routes.staff.visit_dispatch import DispatchController
+from app.routes.staff.visit_requests import StaffVisitRequestController
+from app.routes.staff.visit_schedule import VisitScheduleController
+from app.web.access import enforce_access
+from app.web.problems import handle_page_exception
+from app.web.subjects import current_staff
+
+
+def create_router() -> Router:
+    """This channel's routes, with its guard, its error rendering and its current principal."""
+    return Router(
+        path="/",
+        route_handlers=[
+            StaffSignInController,
+            StaffAdminController,
+            WindowController,
+            ReviewController,
+            SupervisionController,
+            StaffVisitRequestController,
+            DispatchController,
+            StaffGuardianshipController,
+            InPersonCheckController,
+            BenefitDisputeController,
+            VisitScheduleController,
+        ],
+        guards=[enforce_access],
+        exception_handlers={Exception: handle_page_exception},
+        dependencies={"staff": Provide(current_staff)},
+    )
