@@ -15,10 +15,10 @@ from app.benefits.models import BenefitOffer, DisputeOutcome, OfferStatus
 from app.composition.runtime import Runtime
 from app.notices.models import DeliveryChannel, DeliveryStatus, Notice
 from tests.conftest import csrf_token, forget_code_cooldown, in_app, sign_in_as
+from tests.integration.benefits.test_benefits import _answer, _offers_of, _run_checks, _verified
 from tests.integration.notice_support import deliveries_of
 from tests.integration.records_support import new_id_number, new_phone, write_records
 from tests.integration.staff_support import create_staff, sign_in_staff
-from tests.integration.benefits.test_benefits import _answer, _offers_of, _run_checks, _verified
 
 Client = AsyncTestClient[Litestar]
 EN = {"Accept-Language": "en"}

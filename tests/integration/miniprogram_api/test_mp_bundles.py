@@ -22,6 +22,7 @@ from app.records.exchange import DemoRecordExchange
 from app.records.sources import SOURCES, SubjectKind
 from app.wallet.service import Holder
 from tests.conftest import in_app
+from tests.integration.miniprogram_api.test_mp_drafts import bearer
 from tests.integration.records_support import (
     new_credit_code,
     new_id_number,
@@ -29,7 +30,6 @@ from tests.integration.records_support import (
     resident,
     write_records,
 )
-from tests.integration.miniprogram_api.test_mp_drafts import bearer
 from tests.integration.wallet_support import issue
 
 Client = AsyncTestClient[Litestar]

@@ -15,8 +15,8 @@ from app.notices.models import DeliveryChannel
 from app.notices.preferences import NoticePreferences
 from tests.conftest import csrf_token, in_app, make_settings, sign_in_as
 from tests.integration.application_support import new_phone
-from tests.integration.routes.test_application_pages import _desk
 from tests.integration.miniprogram_api.test_mp_drafts import bearer
+from tests.integration.routes.test_application_pages import _desk
 
 Client = AsyncTestClient[Litestar]
 PAGE = "/me/notice-preferences"

@@ -26,8 +26,8 @@ from app.composition.runtime import Runtime
 from app.notices.models import Notice
 from tests.conftest import csrf_token, in_app, sign_in_as
 from tests.integration.application_support import BUNDLE, new_phone
-from tests.integration.staff_support import create_staff, sign_in_staff
 from tests.integration.routes.test_assist_pages import _post, _propose, _visit_with_worker
+from tests.integration.staff_support import create_staff, sign_in_staff
 
 Client = AsyncTestClient[Litestar]
 _TOKEN = re.compile(r"/me/authorizations/scan/([A-Za-z0-9_-]{43})")

@@ -11,7 +11,6 @@ from app.assist.models import HomeVisit
 from app.composition.runtime import Runtime
 from app.notices.models import Notice
 from tests.integration.application_support import BUNDLE
-from tests.integration.staff_support import sign_in_staff
 from tests.integration.assist.test_visit_requests import (
     AREA,
     TODAY,
@@ -25,6 +24,7 @@ from tests.integration.assist.test_visit_requests import (
     _supervisor,
     _worker,
 )
+from tests.integration.staff_support import sign_in_staff
 
 
 async def _assigned_visit(apps: Client, jars: Jars) -> tuple[dict[str, Any], Any]:

@@ -38,8 +38,8 @@ from tests.conftest import csrf_token, forget_code_cooldown, in_app, sign_in_as
 from tests.integration.application_support import BUNDLE as DESK_BUNDLE
 from tests.integration.application_support import Desk
 from tests.integration.assist_support import ALL_SCOPES, BUNDLE, AssistWorld
-from tests.integration.staff_support import create_staff, sign_in_staff
 from tests.integration.miniprogram_api.test_mp_drafts import bearer
+from tests.integration.staff_support import create_staff, sign_in_staff
 from tests.integration.wallet_support import enterprise_of, issue, new_phone
 
 Client = AsyncTestClient[Litestar]

@@ -25,9 +25,9 @@ from app.errors import RuleViolation
 from app.text_input import INVISIBLE
 from tests.conftest import csrf_token, in_app
 from tests.integration.application_support import PDF
-from tests.integration.staff_support import create_staff, new_username, sign_in_staff
-from tests.integration.routes.test_application_pages import _resident_with_draft
 from tests.integration.miniprogram_api.test_mp_drafts import bearer
+from tests.integration.routes.test_application_pages import _resident_with_draft
+from tests.integration.staff_support import create_staff, new_username, sign_in_staff
 from tests.integration.wallet_support import new_phone
 
 Client = AsyncTestClient[Litestar]
