@@ -22,6 +22,16 @@ from app.routes.shared.timeline import state_label
 
 FormBody = Body(media_type=RequestEncodingType.URL_ENCODED)
 
+Repeated = list[str] | str
+"""A form field that may come several times (checkboxes). Litestar's URL-encoded reader gives a
+list only when the name came twice or more and a bare string when it came once, so a plain
+``list[str]`` field would answer one ticked box with a 400; read it through ``repeated``."""
+
+
+def repeated(value: Repeated) -> list[str]:
+    """The values of a ``Repeated`` field, as a list however many were sent."""
+    return [value] if isinstance(value, str) else value
+
 
 def safe_next(target: str) -> str:
     """Only same-site paths: an open redirect would let a phishing link borrow our name."""

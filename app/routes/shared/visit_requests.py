@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from litestar.datastructures import FormMultiDict
 from litestar.di import NamedDependency, Provide
 from litestar.response import Template
@@ -14,15 +15,13 @@ from app.assist.request_models import Need, RequestKind, Slot
 from app.assist.requests import RequestForm, VisitRequestService
 from app.composition.runtime import Runtime
 from app.records.sources import SubjectKind
-from app.routes.shared.pages import NO_STORE
+from app.routes.shared.pages import NO_STORE, Repeated, repeated
 
 MINE = "/me/visit-requests"
 
 STAFF_NEW = "/staff/visit-requests/new"
 
-TIMES = 3  # preferred day + half-day pairs on the form
-
-_FIELDS = ("kind", "address", "area", "bundle", "needs_other", "resident_name", "resident_phone")
+TIMES = 3  # preferred day + half-day pairs on the form (day1/slot1 … in VisitRequestFields)
 
 
 def provide_visit_requests(
@@ -36,20 +35,45 @@ def provide_visit_requests(
 DEPENDENCIES = {"requests": Provide(provide_visit_requests, sync_to_thread=False)}
 
 
-def parse_form(form: FormMultiDict) -> tuple[RequestForm, dict[str, Any]]:
-    """The request form's fields, and the raw values to re-render it with."""
-    raw: dict[str, Any] = {k: str(form.get(k, "")) for k in _FIELDS}
-    raw["needs"] = [str(n) for n in form.getall("needs", [])]
-    pairs = tuple((str(form.get(f"day{i}", "")), str(form.get(f"slot{i}", "")))
-                  for i in range(1, TIMES + 1))  # fmt: skip
-    raw.update({f"day{i}": d for i, (d, _) in enumerate(pairs, 1)})
-    raw.update({f"slot{i}": s for i, (_, s) in enumerate(pairs, 1)})
+class VisitRequestFields(msgspec.Struct, kw_only=True):
+    """The request form as posted: every field may be missing (the service says what is
+    needed), ``needs`` are the ticked boxes, and ``day<i>``/``slot<i>`` the TIMES pairs."""
+
+    kind: str = ""
+    address: str = ""
+    area: str = ""
+    bundle: str = ""
+    needs: Repeated = msgspec.field(default_factory=list)
+    needs_other: str = ""
+    resident_name: str = ""
+    resident_phone: str = ""
+    day1: str = ""
+    slot1: str = ""
+    day2: str = ""
+    slot2: str = ""
+    day3: str = ""
+    slot3: str = ""
+
+
+def parse(data: VisitRequestFields) -> tuple[RequestForm, dict[str, Any]]:
+    """The request, and the values as typed to re-render the form with."""
+    raw: dict[str, Any] = msgspec.structs.asdict(data)
+    raw["needs"] = repeated(data.needs)
+    pairs = tuple((raw[f"day{i}"], raw[f"slot{i}"]) for i in range(1, TIMES + 1))
     parsed = RequestForm(
-        kind=raw["kind"], address=raw["address"], area=raw["area"], bundle=raw["bundle"],
-        preferred=pairs, needs=tuple(raw["needs"]), needs_other=raw["needs_other"],
-        resident_name=raw["resident_name"], resident_phone=raw["resident_phone"],
+        kind=data.kind, address=data.address, area=data.area, bundle=data.bundle,
+        preferred=pairs, needs=tuple(raw["needs"]), needs_other=data.needs_other,
+        resident_name=data.resident_name, resident_phone=data.resident_phone,
     )  # fmt: skip
     return parsed, raw
+
+
+def parse_form(form: FormMultiDict) -> tuple[RequestForm, dict[str, Any]]:
+    """``parse`` for a channel that still reads the raw form (the resident's pages)."""
+    names = [f for f in VisitRequestFields.__struct_fields__ if f != "needs"]
+    fields = VisitRequestFields(**{k: str(form.get(k, "")) for k in names},
+                                needs=[str(n) for n in form.getall("needs", [])])  # fmt: skip
+    return parse(fields)
 
 
 def form_page(requests: VisitRequestService, template: str, status: int = 200,

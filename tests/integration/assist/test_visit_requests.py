@@ -276,6 +276,25 @@ async def test_window_clerk_records_a_request_and_the_resident_is_told(apps: Cli
     assert "窗口工作人员" in mine.text  # "Staff at a service window"
 
 
+async def test_staff_form_reads_one_ticked_need_and_answers_an_empty_post_with_its_messages(
+    apps: Client,
+) -> None:
+    jars = Jars(apps)
+    phone, person = await _resident(apps, jars, "resident")
+    jars.be("clerk")
+    clerk = await create_staff(apps, role="window_clerk")
+    await sign_in_staff(apps, clerk.username)
+    empty = await _post(apps, "/staff/visit-requests/new")  # no field at all: not a bare 400
+    assert empty.status_code == 422, empty.text
+    assert 'class="field-error"' in empty.text
+    # One ticked box arrives as a single value, not a list: still one need.
+    sent = await _post(apps, "/staff/visit-requests/new",
+                       **_form(resident_phone=phone, needs="hearing"))  # fmt: skip
+    assert sent.status_code == 303, sent.text
+    [request] = await _requests_about(apps, person.id)
+    assert request.needs == ["hearing"]
+
+
 async def test_field_worker_cannot_record_requests(apps: Client) -> None:
     worker = await create_staff(apps, role="field_worker")
     await sign_in_staff(apps, worker.username)

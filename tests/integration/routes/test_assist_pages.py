@@ -69,6 +69,16 @@ async def _visit_with_worker(apps: Client) -> tuple[Jars, str, str]:
     return jars, found.group(1), phone
 
 
+async def test_an_empty_schedule_form_re_renders_with_its_messages_not_a_400(
+    apps: Client,
+) -> None:
+    worker = await create_staff(apps, role="field_worker")
+    await sign_in_staff(apps, worker.username)
+    empty = await _post(apps, "/staff/visits/new")
+    assert empty.status_code == 422  # type: ignore[attr-defined]
+    assert 'class="field-error"' in empty.text  # type: ignore[attr-defined]
+
+
 async def _propose(apps: Client, visit: str, *scopes: str) -> str:
     proposed = await _post(apps, f"{visit}/authorizations", bundles=[BUNDLE], days="7",
                            scopes=list(scopes))  # fmt: skip
