@@ -215,3 +215,33 @@ async def test_production_mounts_no_stand_ins(tmp_path: Path, migrated_database_
         refused = await client.post("/mp/v1/auth/wechat", json={"code": "anything"})
         assert refused.status_code == 404
     assert not (settings.var_dir / "alipay_standin_keys").exists()
+
+
+async def test_the_wechat_stand_in_gives_phone_numbers_and_takes_subscribed_messages_once(
+    served: tuple[Settings, OneThing], phone_app: tuple[httpx.AsyncClient, DevOutbox]
+) -> None:
+    settings, _ = served
+    client, _ = phone_app
+    app = {"appid": DEMO_WECHAT_APP_ID, "secret": demo_wechat_secret(settings.secret_key)}
+    token = await client.get(
+        "/dev/wechat/cgi-bin/token", params={**app, "grant_type": "client_credential"}
+    )
+    access = {"access_token": token.json()["access_token"]}
+    code = (await client.post("/dev/wechat/phone-code", json={"phone": "13800138000"})).json()
+    assert "13800138000" not in code["code"]  # sealed, never in clear
+
+    number = "/dev/wechat/wxa/business/getuserphonenumber"
+    first = await client.post(number, params=access, json=code)
+    assert first.json()["phone_info"]["purePhoneNumber"] == "13800138000"
+    assert (await client.post(number, params=access, json=code)).json()["errcode"] == 40029
+
+    openid, send = f"o-{uuid.uuid4().hex[:12]}", "/dev/wechat/cgi-bin/message/subscribe/send"
+    message = {"touser": openid, "template_id": "T1", "data": {"thing1": {"value": "办结"}}}
+    subscribed = await client.post(
+        "/dev/wechat/subscriptions", json={"openid": openid, "templateId": "T1"}
+    )
+    assert subscribed.status_code == 204
+    assert (await client.post(send, params=access, json=message)).json()["errcode"] == 0
+    assert (await client.post(send, params=access, json=message)).json()["errcode"] == 43101
+    sent = (await client.get("/dev/wechat/messages")).json()
+    assert [m["touser"] for m in sent].count(openid) == 1
