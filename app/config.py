@@ -86,6 +86,11 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     alipay_private_key: str | None = None
     alipay_public_key: str | None = None
     alipay_gateway_url: str = "https://openapi.alipay.com/gateway.do"
+    # Local stand-ins for WeChat's server API and Alipay's gateway, served by this app under
+    # /dev/wechat and /dev/alipay (app/platforms/standins). None: on outside production; a
+    # mini-program without configured credentials then signs in through them with demo
+    # credentials. Never in production.
+    platform_standins: bool | None = None
     # Notices: the subscribe-message template (WeChat) and template message (Alipay) with
     # the fields thing1 (title), character_string2 (application number), phrase3 (status).
     # Unset: that channel is off and its deliveries end "failed" at once.
@@ -150,6 +155,19 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # The audit log (docs/SECURITY.md): events older than this are purged, leaving an anchor.
     # At least 180 days (网络安全法 art. 21: network logs kept no less than six months).
     audit_retention_days: int = 365
+
+    @property
+    def uses_platform_standins(self) -> bool:
+        """Whether this app serves the WeChat and Alipay stand-ins (never in production)."""
+        if self.env is Environment.PRODUCTION:
+            return False
+        return self.platform_standins is not False
+
+    @property
+    def own_base_url(self) -> str:
+        """Where this app's own server answers on this machine (its stand-ins, for one)."""
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host  # noqa: S104
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
 
     @property
     def effective_database_url(self) -> str:
@@ -222,6 +240,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "ONETHING_ALIPAY_PRIVATE_KEY": "alipay_private_key",
     "ONETHING_ALIPAY_PUBLIC_KEY": "alipay_public_key",
     "ONETHING_ALIPAY_GATEWAY_URL": "alipay_gateway_url",
+    "ONETHING_PLATFORM_STANDINS": "platform_standins",
     "ONETHING_WECHAT_NOTICE_TEMPLATE_ID": "wechat_notice_template_id",
     "ONETHING_ALIPAY_NOTICE_TEMPLATE_ID": "alipay_notice_template_id",
     "ONETHING_NOTICE_MAX_ATTEMPTS": "notice_max_attempts",
@@ -293,6 +312,11 @@ def _refuse_unsafe_production(settings: Settings) -> Settings:
         raise SettingsError(
             "ONETHING_PASSKEY_ORIGIN is required in production (behind a proxy the request "
             "cannot tell which origin passkeys belong to)."
+        )
+    if settings.env is Environment.PRODUCTION and settings.platform_standins:
+        raise SettingsError(
+            "ONETHING_PLATFORM_STANDINS cannot be on in production (the stand-ins would sign "
+            "anyone in as any WeChat or Alipay user). Unset it."
         )
     if settings.env is Environment.PRODUCTION and not settings.population_records_url:
         raise SettingsError(

@@ -86,6 +86,9 @@ def make_settings(var_dir: Path, database_url: str | None = None, **overrides: o
             heartbeat_interval_seconds=1,
             heartbeat_stale_seconds=5,
             readiness_timeout_seconds=1.0,
+            # The stand-ins answer on the app's own port, which an ASGI test client never
+            # opens: a test that signs in through them serves the app (test_mp_standins.py).
+            platform_standins=False,
         ),
         **overrides,
     )

@@ -25,6 +25,20 @@ from app.identity.population import (
 )
 from app.platforms.alipay import AlipayClient, AlipayConfig
 from app.platforms.sms import DevOutbox, HttpSmsGateway, SmsGateway
+from app.platforms.standins import (
+    ALIPAY_PATH,
+    WECHAT_PATH,
+    AlipayStandIn,
+    RedisStore,
+    WeChatStandIn,
+)
+from app.platforms.standins.demo import (
+    DEMO_ALIPAY_APP_ID,
+    DEMO_WECHAT_APP_ID,
+    demo_alipay_keys,
+    demo_wechat_secret,
+    derived_secret,
+)
 from app.platforms.wechat import WeChatClient, WeChatConfig
 from app.protection import DataProtector, load_protection_keys
 from app.records.exchange import DemoRecordExchange, HttpRecordExchange, RecordExchange
@@ -98,27 +112,69 @@ def records_exchange_for(settings: Settings, http: httpx.AsyncClient) -> RecordE
 
 
 def wechat_client(settings: Settings, http: httpx.AsyncClient) -> WeChatClient | None:
-    """The WeChat client when the mini-program is configured."""
-    if not (settings.wechat_app_id and settings.wechat_app_secret):
+    """The WeChat client: for the configured mini-program, else for the local stand-in."""
+    if settings.wechat_app_id and settings.wechat_app_secret:
+        app_id, secret = settings.wechat_app_id, settings.wechat_app_secret
+        base_url = settings.wechat_base_url
+    elif settings.uses_platform_standins:
+        app_id, secret = DEMO_WECHAT_APP_ID, demo_wechat_secret(settings.secret_key)
+        base_url = settings.own_base_url + WECHAT_PATH
+    else:
         return None
     config = WeChatConfig(
-        app_id=settings.wechat_app_id,
-        app_secret=settings.wechat_app_secret,
-        base_url=settings.wechat_base_url,
+        app_id=app_id,
+        app_secret=secret,
+        base_url=base_url,
         timeout_seconds=settings.outbound_timeout_seconds,
     )
     return WeChatClient(config, http)
 
 
 def alipay_client(settings: Settings, http: httpx.AsyncClient) -> AlipayClient | None:
-    """The Alipay client when the mini-program is configured."""
-    if not (settings.alipay_app_id and settings.alipay_private_key and settings.alipay_public_key):
+    """The Alipay client: for the configured mini-program, else for the local stand-in."""
+    if settings.alipay_app_id and settings.alipay_private_key and settings.alipay_public_key:
+        config = AlipayConfig(
+            app_id=settings.alipay_app_id,
+            app_private_key_pem=settings.alipay_private_key,
+            alipay_public_key_pem=settings.alipay_public_key,
+            gateway_url=settings.alipay_gateway_url,
+            timeout_seconds=settings.outbound_timeout_seconds,
+        )
+    elif settings.uses_platform_standins:
+        keys = demo_alipay_keys(settings.var_dir)
+        config = AlipayConfig(
+            app_id=DEMO_ALIPAY_APP_ID,
+            app_private_key_pem=keys.app_private_key,
+            alipay_public_key_pem=keys.alipay_public_key,
+            gateway_url=f"{settings.own_base_url}{ALIPAY_PATH}/gateway.do",
+            timeout_seconds=settings.outbound_timeout_seconds,
+        )
+    else:
         return None
-    config = AlipayConfig(
-        app_id=settings.alipay_app_id,
-        app_private_key_pem=settings.alipay_private_key,
-        alipay_public_key_pem=settings.alipay_public_key,
-        gateway_url=settings.alipay_gateway_url,
-        timeout_seconds=settings.outbound_timeout_seconds,
-    )
     return AlipayClient(config, http)
+
+
+def wechat_standin(settings: Settings, redis: Redis) -> WeChatStandIn | None:
+    """WeChat's server API for the demo mini-program, outside production only."""
+    if not settings.uses_platform_standins:
+        return None
+    return WeChatStandIn(
+        app_id=DEMO_WECHAT_APP_ID,
+        app_secret=demo_wechat_secret(settings.secret_key),
+        store=RedisStore(redis, "onething:standin:wechat:"),
+        code_key=derived_secret(settings.secret_key, "standin:wechat-codes"),
+    )
+
+
+def alipay_standin(settings: Settings, redis: Redis) -> AlipayStandIn | None:
+    """Alipay's gateway for the demo mini-program, outside production only."""
+    if not settings.uses_platform_standins:
+        return None
+    app_key, alipay_key = demo_alipay_keys(settings.var_dir).private_keys()
+    return AlipayStandIn(
+        app_id=DEMO_ALIPAY_APP_ID,
+        app_public_key=app_key.public_key(),
+        alipay_private_key=alipay_key,
+        store=RedisStore(redis, "onething:standin:alipay:"),
+        code_key=derived_secret(settings.secret_key, "standin:alipay-codes"),
+    )

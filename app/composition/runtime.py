@@ -25,6 +25,7 @@ from app.composition import models as _models  # noqa: F401  (every model mapped
 from app.composition import notices as notice_wiring
 from app.composition.build import (
     alipay_client,
+    alipay_standin,
     calendar_for,
     population_for,
     protector_for,
@@ -32,6 +33,7 @@ from app.composition.build import (
     sms_gateway_for,
     storage_for,
     wechat_client,
+    wechat_standin,
 )
 from app.composition.queue import create_job_pool
 from app.config import Environment, Settings
@@ -110,6 +112,9 @@ class Runtime:
         self.passkey_ceremonies = CeremonyStore(self.redis)
         self.wechat = wechat_client(settings, self.http)
         self.alipay = alipay_client(settings, self.http)
+        # Outside production: WeChat and Alipay as local stand-ins (app.routes.ops.standins).
+        self.wechat_standin = wechat_standin(settings, self.redis)
+        self.alipay_standin = alipay_standin(settings, self.redis)
         self.deliverer = notice_wiring.deliverer(
             settings,
             self.sessionmaker,

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 from urllib.parse import parse_qs, urlsplit
+
+from app.platforms.standins import StandInRequest
+
+T = TypeVar("T")
 
 
 class Request(NamedTuple):
@@ -108,3 +113,48 @@ class LocalServer:
                 pass  # keep test output clean; the fakes record what matters
 
         return Handler
+
+
+class LoopThread:
+    """An event loop in a thread of its own, for the app's async stand-ins.
+
+    The stand-in's state is touched only from this loop, whichever HTTP thread or test
+    asks, so each of its store operations stays atomic as on Redis.
+    """
+
+    def __init__(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run ``coroutine`` on the loop and wait for its result (also from async tests)."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
+
+    def stop(self) -> None:
+        """Stop the loop and its thread."""
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)
+        self._loop.close()
+
+
+def serve_standin(
+    handle: Callable[[StandInRequest], Awaitable[Reply]], loop: LoopThread
+) -> LocalServer:
+    """A ``LocalServer`` that hands each request to an app stand-in on ``loop``."""
+
+    async def answer(request: StandInRequest) -> Reply:
+        # The stand-ins' Reply has the same three fields as this module's.
+        return Reply(*await handle(request))
+
+    def handle_sync(request: Request) -> Reply:
+        standin_request = StandInRequest(
+            method=request.method,
+            path=request.path,
+            query={name: values[0] for name, values in request.query.items()},
+            content_type=request.headers.get("Content-Type", ""),
+            body=request.body,
+        )
+        return loop.run(answer(standin_request))
+
+    return LocalServer(handle_sync)

@@ -1,11 +1,12 @@
 """Operations: liveness and readiness for the load balancer (JSON), and developer tools such as
-the SMS outbox (absent in production).
+the SMS outbox and the WeChat and Alipay stand-ins (absent in production).
 """
 
 from __future__ import annotations
 
 from litestar import Router
 
+from app.routes.ops import standins
 from app.routes.ops.dev import sms_outbox
 from app.routes.ops.health import healthz, readyz
 from app.web.access import enforce_access
@@ -20,6 +21,7 @@ def create_router() -> Router:
             healthz,
             readyz,
             sms_outbox,
+            *standins.route_handlers,
         ],
         guards=[enforce_access],
         exception_handlers={Exception: handle_exception},

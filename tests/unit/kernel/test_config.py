@@ -165,3 +165,36 @@ def test_license_reminder_days_are_read_as_whole_days_largest_first(tmp_path: Pa
     for bad in ("thirty", "30,-1", "0"):
         with pytest.raises(SettingsError, match="ONETHING_LICENSE_REMINDER_DAYS"):
             load_settings({**env, "ONETHING_LICENSE_REMINDER_DAYS": bad})
+
+
+_PRODUCTION = {
+    "ONETHING_ENV": "production",
+    "ONETHING_SECRET_KEY": "s" * 48,
+    "ONETHING_SMS_GATEWAY_URL": "https://sms.example.gov.cn",
+    "ONETHING_PASSKEY_ORIGIN": "https://onething.example.gov.cn",
+    "ONETHING_POPULATION_RECORDS_URL": "https://records.example.gov.cn",
+    **_RECORDS_EXCHANGE,
+}
+
+
+def test_development_and_tests_sign_in_through_the_apps_own_stand_ins(tmp_path: Path) -> None:
+    for env in ("development", "test"):
+        settings = load_settings(
+            {"ONETHING_VAR_DIR": str(tmp_path), "ONETHING_ENV": env, "ONETHING_PORT": "8123"}
+        )
+        assert settings.uses_platform_standins
+        assert settings.own_base_url == "http://127.0.0.1:8123"
+    off = load_settings({"ONETHING_VAR_DIR": str(tmp_path), "ONETHING_PLATFORM_STANDINS": "0"})
+    assert not off.uses_platform_standins
+
+
+def test_a_server_listening_on_every_address_is_called_on_the_loopback() -> None:
+    assert Settings(host="0.0.0.0", port=80).own_base_url == "http://127.0.0.1:80"  # noqa: S104
+    assert Settings(host="::1", port=80).own_base_url == "http://[::1]:80"
+
+
+def test_production_has_no_stand_ins_and_refuses_to_turn_them_on(tmp_path: Path) -> None:
+    environ = {"ONETHING_VAR_DIR": str(tmp_path), **_PRODUCTION}
+    assert not load_settings(environ).uses_platform_standins
+    with pytest.raises(SettingsError, match="ONETHING_PLATFORM_STANDINS"):
+        load_settings({**environ, "ONETHING_PLATFORM_STANDINS": "true"})
