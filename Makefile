@@ -9,7 +9,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export LITESTAR_APP := app.main:create_app
 
 .DEFAULT_GOAL := help
-.PHONY: help install assets run worker migrate demo-data test fuzz check lint format bench load load-ci locales clean
+.PHONY: help install assets run worker migrate demo-data test fuzz contract check lint format bench load load-ci locales clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s "$$(printf '\t')"
@@ -60,6 +60,10 @@ fuzz: install ## the long fuzz: Schemathesis, all phases, $(FUZZ_EXAMPLES) examp
 	  $(PY) -m pytest -p no:cacheprovider tests/integration/miniprogram_api/test_fuzz_openapi.py \
 	  tests/integration/applications/test_application_state_properties.py tests/unit/*/test_properties_*.py \
 	  tests/unit/kernel/test_identity_numbers.py $(PYTEST_ARGS)
+
+contract: install ## rewrite docs/mp-v1.openapi.json from the served document (commit it with the change)
+	ONETHING_WRITE_CONTRACT=1 $(PY) -m pytest -q -p no:cacheprovider \
+	  tests/integration/miniprogram_api/test_contract.py -k committed_one
 
 lint: install ## ruff's checks, its format check and the import-linter layer contracts (changes nothing)
 	$(VENV)/bin/ruff check .

@@ -23,6 +23,7 @@ from app.composition.runtime import Runtime
 from app.config import PROJECT_ROOT, Environment, Settings, load_settings
 from app.db import database_config
 from app.logging import configure_logging
+from app.miniprogram_api import contract as mp_contract
 from app.routes import field, ops, public, resident, staff
 from app.web.access import enforce_access
 from app.web.problems import handle_exception
@@ -42,6 +43,7 @@ def _openapi() -> OpenAPIConfig:
         title="OneThing API",
         version="1",
         path="/schema",
+        components=mp_contract.components(),
         render_plugins=[
             SwaggerRenderPlugin(
                 path="/",

@@ -47,6 +47,24 @@ ACT_AS_YOURSELF = N_(
     "This service is for persons. Switch back to acting as yourself on 我的 first."
 )
 ANSWER_FIRST = N_("Please answer the questions first.")
+# What a step the applicant has not finished yet asks of them, by the draft's stage (the step
+# they are on): a request for a later step is refused naming it (``draft_step_missing``).
+STEP_MISSING = {
+    DraftStage.QUESTIONS: ANSWER_FIRST,
+    DraftStage.NOTICE: N_("Please read the notice (一次告知) and confirm it first."),
+    DraftStage.CONSENT: N_(
+        "Please say first whether your records may be read for this application."
+    ),
+    DraftStage.FORM: N_("Please fill in the form completely and save it first."),
+    DraftStage.MATERIALS: N_("Please provide the materials first, then continue to the review."),
+    DraftStage.REVIEW: N_("Please check the application on the review step first."),
+}
+STEP_MISSING_CODE = "draft_step_missing"
+
+
+def step_missing(draft: Draft) -> RuleViolation:
+    """The refusal of a step that comes after the one ``draft`` is on: it names that step."""
+    return RuleViolation(STEP_MISSING[draft.stage], code=STEP_MISSING_CODE, step=str(draft.stage))
 
 
 def _keeps_when_empty(field: FieldDef | None) -> bool:
@@ -211,7 +229,7 @@ class DraftService:
     async def set_deselected(self, draft: Draft, deselect: Sequence[str]) -> Selection:
         """Leave optional matters out (or bring them back) from the form page."""
         if STAGE_ORDER.index(draft.stage) < STAGE_ORDER.index(DraftStage.NOTICE):
-            raise RuleViolation(ANSWER_FIRST)
+            raise step_missing(draft)
         return await self.answer(draft, draft.answers, deselect)
 
     def _apply_selection(
@@ -386,8 +404,9 @@ class DraftService:
             draft.stage = stage
 
     def require_stage(self, draft: Draft, stage: DraftStage) -> None:
+        """Refuse (``draft_step_missing``, naming the step to finish) before ``stage``."""
         if STAGE_ORDER.index(draft.stage) < STAGE_ORDER.index(stage):
-            raise RuleViolation(ANSWER_FIRST)
+            raise step_missing(draft)
 
     def reached(self, draft: Draft, stage: DraftStage) -> bool:
         """Whether the applicant may open the page of ``stage`` yet."""

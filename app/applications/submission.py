@@ -23,7 +23,7 @@ from app.applications.calendar import CHINA
 from app.applications.case_models import Application, ApplicationSerial, Channel
 from app.applications.context import CaseContext
 from app.applications.draft_materials import DraftMaterials
-from app.applications.drafts import ANSWER_FIRST, DraftService
+from app.applications.drafts import DraftService, step_missing
 from app.applications.history import record
 from app.applications.models import Draft, DraftStage
 from app.applications.states import Action, Actor, ActorKind, next_application_state
@@ -93,7 +93,7 @@ class Submissions:
         With ``agent_person_id``, a relative or guardian does, likewise.
         """
         if not KEY_PATTERN.fullmatch(key or ""):
-            raise RuleViolation(BAD_KEY)
+            raise RuleViolation(BAD_KEY, code="idempotency_key_invalid")
         fingerprint = submission.fingerprint(enterprise_id)
         actor_id = agent_staff_id or agent_person_id or person_id
         earlier = await self._by_key(actor_id, key, fingerprint)
@@ -119,7 +119,7 @@ class Submissions:
             # the savepoint is rolled back, and the winner is what this submit made.
             winner = await self._by_key(actor_id, key, fingerprint)
             if winner is None:
-                raise Conflict(ALREADY_SUBMITTED) from None
+                raise Conflict(ALREADY_SUBMITTED, code="already_submitted") from None
             return winner
         if agent_staff_id is not None:
             actor = Actor.staff_for_person(agent_staff_id, person_id)
@@ -138,7 +138,7 @@ class Submissions:
             )
         )
         if found is not None and found.request_fingerprint != fingerprint:
-            raise RuleViolation(KEY_REUSED)
+            raise RuleViolation(KEY_REUSED, code="idempotency_key_reused")
         return found
 
     async def _draft(self, person_id: UUID, draft_id: UUID, enterprise_id: UUID | None) -> Draft:
@@ -146,16 +146,16 @@ class Submissions:
         if draft is None or draft.person_id != person_id or draft.enterprise_id != enterprise_id:
             raise NotFound
         if draft.submitted_at is not None:
-            raise Conflict(ALREADY_SUBMITTED)
+            raise Conflict(ALREADY_SUBMITTED, code="already_submitted")
         if not self._drafts.reached(draft, DraftStage.REVIEW):
-            raise RuleViolation(ANSWER_FIRST)
+            raise step_missing(draft)
         return draft
 
     async def _check(self, draft: Draft, submission: Submission) -> list[str]:
         """The materials that will follow on commitment; ``RuleViolation`` for what is wrong."""
         needs = await self._materials.needs(draft)
         if any(n.missing for n in needs):
-            raise RuleViolation(MATERIALS_MISSING)
+            raise RuleViolation(MATERIALS_MISSING, code="materials_missing")
         deferred = [
             n.material.code
             for n in needs

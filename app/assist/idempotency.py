@@ -59,7 +59,7 @@ class IdempotencyKeys:
     async def claim(self, scope: str, key: str, body: str) -> str | None:
         """None: go ahead (the key is ours now); a location: a finished twin, answer with it."""
         if not KEY_PATTERN.fullmatch(key or ""):
-            raise BadRequest(KEY_MISSING)
+            raise BadRequest(KEY_MISSING, code="idempotency_key_invalid")
         name = f"{_PREFIX}{scope}:{key}"
         mine = msgspec.json.encode(Claim(fingerprint=body))
         if await self._redis.set(name, mine, nx=True, ex=self._ttl):
@@ -68,12 +68,12 @@ class IdempotencyKeys:
         if raw is None:  # released meanwhile: try once more
             if await self._redis.set(name, mine, nx=True, ex=self._ttl):
                 return None
-            raise Conflict(IN_PROGRESS)
+            raise Conflict(IN_PROGRESS, code="idempotency_in_progress")
         claim = msgspec.json.decode(raw, type=Claim)
         if claim.fingerprint != body:
-            raise RuleViolation(KEY_REUSED)
+            raise RuleViolation(KEY_REUSED, code="idempotency_key_reused")
         if claim.location is None:
-            raise Conflict(IN_PROGRESS)
+            raise Conflict(IN_PROGRESS, code="idempotency_in_progress")
         return claim.location
 
     async def finish(self, scope: str, key: str, body: str, location: str) -> None:

@@ -10,21 +10,20 @@ from enum import StrEnum
 
 import msgspec
 from litestar import Router, get
-from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromQuery
-from litestar.routes import HTTPRoute
 
 from app import i18n
 from app.miniprogram_api.applications import ApplicationApi
 from app.miniprogram_api.auth import AuthController, me
 from app.miniprogram_api.catalog import CatalogApi
+from app.miniprogram_api.contract import document_router
 from app.miniprogram_api.drafts import DraftApi
 from app.miniprogram_api.enterprises import EnterpriseApi
 from app.miniprogram_api.notices import NoticeApi, NoticePreferenceApi
 from app.miniprogram_api.visit_requests import VisitRequestApi
 from app.web.access import enforce_access
 from app.web.navigation import Tab, tab_bar
-from app.web.problems import API_PROBLEMS, handle_api_exception, problem_responses
+from app.web.problems import handle_api_exception
 
 
 class Platform(StrEnum):
@@ -74,15 +73,9 @@ def create_router() -> Router:
             VisitRequestApi,
         ],
     )
-    # Every operation answers its errors in one format (app/web/problems.py); the document says
-    # so once here, so that clients and the fuzzer
-    # (tests/integration/miniprogram_api/test_fuzz_openapi.py) know each status and its body.
-    # A handler's own specs win.
-    for route in router.routes:
-        for handler in route.route_handlers if isinstance(route, HTTPRoute) else ():
-            if isinstance(handler, HTTPRouteHandler):
-                handler.responses = {
-                    **problem_responses(*API_PROBLEMS),
-                    **(handler.responses or {}),
-                }
+    # Every operation answers its errors in one format (app/web/problems.py), has a summary,
+    # a description and its security in the document (app/miniprogram_api/contract.py), so
+    # that clients and the fuzzer (tests/integration/miniprogram_api/test_fuzz_openapi.py)
+    # know each status and its body. A handler's own settings win.
+    document_router(router)
     return router

@@ -31,6 +31,18 @@ from app.web.providers.applications import (
 )
 from app.web.subjects import bearer_person
 
+IDEMPOTENCY_KEY = HeaderParameter(
+    name="Idempotency-Key",
+    pattern=r"^[A-Za-z0-9_-]{8,64}$",  # app.applications.submission.KEY_PATTERN
+    min_length=8,
+    max_length=64,
+    description=(
+        "A key the client makes once per submission (8–64 letters, digits, `-` or `_`) and "
+        "sends again on a retry: the same key answers the application the first request made; "
+        "the same key with another body answers 422 `idempotency_key_reused`."
+    ),
+)
+
 
 class SubmitBody(msgspec.Struct, kw_only=True, rename="camel"):
     """Submit a draft that has reached its review."""
@@ -115,7 +127,7 @@ class ApplicationApi(Controller):
     @post("/", status_code=201)
     async def submit(
         self, request: Request[Any, Any, Any], data: Annotated[SubmitBody, Body()],
-        idempotency_key: Annotated[str, HeaderParameter(name="Idempotency-Key")],
+        idempotency_key: Annotated[str, IDEMPOTENCY_KEY],
         submissions: NamedDependency[Submissions], mine: NamedDependency[ApplicantCases],
     ) -> ApplicationBody:  # fmt: skip
         """Submit once: a retry with the same key answers the same application."""

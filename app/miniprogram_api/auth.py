@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, post
@@ -20,11 +20,20 @@ from app.web.providers.identity import provide_mini_program_auth, provide_sign_i
 from app.web.requests import client_ip
 from app.web.subjects import bearer_person
 
+# Stated in the document, so a client knows before sending: digits only, no +86 or spaces.
+Phone = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^1[3-9][0-9]{9}$",
+        description="An 11-digit mainland mobile number, digits only (13800138000).",
+    ),
+]
+
 
 class CodeRequest(msgspec.Struct, kw_only=True, rename="camel"):
     """Ask for a sign-in code."""
 
-    phone: str
+    phone: Phone
 
 
 class CodeSentBody(msgspec.Struct, kw_only=True, rename="camel"):
@@ -37,7 +46,7 @@ class CodeSentBody(msgspec.Struct, kw_only=True, rename="camel"):
 class SmsSignIn(msgspec.Struct, kw_only=True, rename="camel"):
     """Sign in with a code."""
 
-    phone: str
+    phone: Phone
     code: str
 
 
@@ -57,7 +66,7 @@ class Binding(msgspec.Struct, kw_only=True, rename="camel"):
     """Bind the waiting WeChat or Alipay account: the ticket, and proof of the phone."""
 
     binding_ticket: str
-    phone: str
+    phone: Phone
     code: str
 
 

@@ -23,6 +23,7 @@ from app.applications.models import Draft, DraftStage
 from app.enterprises.service import EnterpriseService
 from app.identity.models import Person
 from app.miniprogram_api.catalog import OptionBody, text
+from app.miniprogram_api.contract import ACTING_FOR
 from app.records.sources import SOURCES
 from app.web.access import Access
 from app.web.providers.applications import provide_drafts
@@ -148,6 +149,7 @@ class FieldBody(msgspec.Struct, kw_only=True, rename="camel"):
     source: SourceBody | None
     needed_by: list[str]
     hint: str | None = None
+    required: bool = False  # must be filled before ``PATCH …/values {complete: true}`` passes
 
 
 class GroupBody(msgspec.Struct, kw_only=True, rename="camel"):
@@ -237,6 +239,7 @@ def _form(drafts: DraftService, draft: Draft, values: DraftValues) -> FormBody:
                 options=[OptionBody(value=o.value, label=text(o.label)) for o in f.options],
                 value=shown_field(f, values.get(f.key)), read_only=pre is not None,
                 source=source, needed_by=list(item.matters), hint=text(f.hint) or None,
+                required=f.required,
             ))  # fmt: skip
         groups.append(
             GroupBody(code=group.group.code, label=text(group.group.label), fields=fields)
@@ -250,6 +253,7 @@ class DraftApi(Controller):
     path = "/drafts"
     tags = ["mini-program: drafts"]  # noqa: RUF012
     opt = {"access": Access.BEARER_PERSON}  # noqa: RUF012
+    parameters = ACTING_FOR  # documents (and checks) the header ``_applicant`` reads
     dependencies = {  # noqa: RUF012
         "drafts": Provide(provide_drafts, sync_to_thread=False),
         "enterprises": Provide(provide_enterprises, sync_to_thread=False),

@@ -141,7 +141,11 @@ class VisitRequestApi(Controller):
             ) from None
         return _body(made, made.status, service.requester_view(made).masked_address, False)
 
-    @post("/{request_id:uuid}/{answer:str}", status_code=200)
+    @post(
+        "/{request_id:uuid}/{answer:str}",
+        status_code=200,
+        summary="Accept, decline or cancel a visit request",
+    )
     async def answer(
         self, request: Request[Any, Any, Any], request_id: FromPath[UUID], answer: FromPath[str],
         service: NamedDependency[VisitRequestService],

@@ -39,7 +39,13 @@ class FieldProblem(msgspec.Struct, kw_only=True):
 
 
 class Problem(msgspec.Struct, kw_only=True, rename="camel"):
-    """RFC 9457 problem details, as every JSON error of the app is written."""
+    """RFC 9457 problem details, as every JSON error of the app is written.
+
+    ``title`` and ``detail`` are for people, in the request's language; ``code`` is for
+    programs: a stable snake_case name of what went wrong (``not_found``,
+    ``validation_failed``, ``draft_step_missing`` …, listed in docs/miniprogram.md). For
+    ``draft_step_missing``, ``step`` names the step of the draft to finish first.
+    """
 
     type: str
     title: str
@@ -47,6 +53,8 @@ class Problem(msgspec.Struct, kw_only=True, rename="camel"):
     detail: str
     instance: str
     request_id: str
+    code: str
+    step: str | None = None
     errors: list[FieldProblem] | None = None
 
 
@@ -56,13 +64,35 @@ class Problem(msgspec.Struct, kw_only=True, rename="camel"):
 API_PROBLEMS = (400, 401, 403, 404, 409, 413, 422, 429, 503)
 
 
+# What each status means, with the codes it carries (the document's response descriptions).
+_MEANINGS = {
+    400: "The request does not match this document: a parameter, header or body member is "
+    "missing or malformed (`validation_failed`, `errors` names them), or it lacks what every "
+    "request of its kind needs (`bad_request`, `idempotency_key_invalid`).",
+    401: "No access token, or an expired or revoked one (`unauthenticated`): refresh, or sign "
+    "in again.",
+    403: "The caller may not do this (`forbidden`).",
+    404: "No such object, or not the caller's to see (`not_found`).",
+    405: "The path does not take this method (`method_not_allowed`); `Allow` lists those it takes.",
+    409: "It clashes with the object's current state (`conflict`, `already_submitted`, "
+    "`idempotency_in_progress`).",
+    413: "The body is larger than the service takes (`payload_too_large`).",
+    422: "Well-formed, but a rule of the service refuses it and nothing was changed: "
+    "`rule_violation` (`errors` names the fields and why), `draft_step_missing` (`step` names "
+    "the step of the draft to finish first), `idempotency_key_reused`, `materials_missing`.",
+    429: "Too many requests (`rate_limited`): wait `Retry-After` seconds.",
+    503: "A system it depends on cannot be reached now (`unavailable`): retry after "
+    "`Retry-After` seconds.",
+}
+
+
 def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
     """OpenAPI response specs: each status answers ``application/problem+json``."""
     return {
         status: ResponseSpec(
             data_container=Problem,
             media_type=PROBLEM_JSON,
-            description=f"Problem details (RFC 9457), status {status}",
+            description=f"Problem details (RFC 9457). {_MEANINGS.get(status, '')}".strip(),
             generate_examples=False,
         )
         for status in statuses
@@ -79,6 +109,34 @@ _DOMAIN_STATUS: dict[type[errors.DomainError], int] = {
     errors.Unavailable: 503,
     errors.RateLimited: 429,
 }
+
+
+# The code of an error that carries none of its own (a domain error has one, app/errors.py).
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    422: "rule_violation",
+    429: "rate_limited",
+    503: "unavailable",
+}
+VALIDATION_FAILED = "validation_failed"
+INTERNAL_ERROR = "internal_error"
+
+
+def problem_code(exc: Exception, status: int) -> str:
+    """The stable, machine-readable name of an error (the ``code`` of its problem details)."""
+    if isinstance(exc, errors.DomainError):
+        return exc.code
+    if isinstance(exc, ValidationException):
+        return VALIDATION_FAILED
+    if status >= 500:
+        return _STATUS_CODES.get(status, INTERNAL_ERROR)
+    return _STATUS_CODES.get(status, "bad_request")
 
 
 def _titles() -> dict[int, str]:
@@ -127,11 +185,17 @@ def _status_and_fields(exc: Exception) -> tuple[int, list[dict[str, str]]]:
 
 
 def _extra_headers(exc: Exception, status: int) -> dict[str, str] | None:
+    headers: dict[str, str] = {}
+    if isinstance(exc, HTTPException) and exc.headers:
+        # Litestar's own: above all ``Allow`` on a 405 (RFC 9110 requires it).
+        headers.update(exc.headers)
     if isinstance(exc, errors.RateLimited):
-        return {"Retry-After": str(exc.retry_after)}
-    if status == 401:
-        return {"WWW-Authenticate": 'Bearer realm="onething"'}
-    return {"Retry-After": "5"} if status in (429, 503) else None
+        headers["Retry-After"] = str(exc.retry_after)
+    elif status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="onething"'
+    elif status in (429, 503):
+        headers["Retry-After"] = "5"
+    return headers or None
 
 
 def _sign_in_path(request: Request[Any, Any, Any]) -> str:
@@ -169,7 +233,11 @@ def handle_api_exception(request: Request[Any, Any, Any], exc: Exception) -> Res
         "detail": detail,
         "instance": request.url.path,
         "requestId": request_id,
+        "code": problem_code(exc, status),
     }
+    step = exc.details.get("step") if isinstance(exc, errors.DomainError) else None
+    if isinstance(step, str):
+        body["step"] = step
     _, fields = _status_and_fields(exc)
     if fields:
         body["errors"] = fields
