@@ -22,6 +22,22 @@ from app.routes.shared.timeline import state_label
 
 FormBody = Body(media_type=RequestEncodingType.URL_ENCODED)
 
+# A form with a file (``enctype="multipart/form-data"``): its Struct declares the file
+# ``UploadFile | None = None`` (a browser sends an empty part when none was chosen).
+UploadBody = Body(media_type=RequestEncodingType.MULTI_PART)
+
+# A repeated field (checkboxes, a multiple select) of a url-encoded form arrives as a list
+# when several values were sent but as a plain str when only one was: Litestar decodes forms
+# so and will not change it (litestar-org/litestar#2028), and a ``list[str]`` field would turn
+# a single ticked box into a 400. A form Struct declares such a field ``Repeated`` and its
+# handler reads it through ``listed``.
+Repeated = list[str] | str
+
+
+def listed(value: Repeated) -> list[str]:
+    """A repeated field's values, however many were sent."""
+    return [value] if isinstance(value, str) else value
+
 
 def safe_next(target: str) -> str:
     """Only same-site paths: an open redirect would let a phishing link borrow our name."""
