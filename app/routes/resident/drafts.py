@@ -44,7 +44,7 @@ DRAFT_DEPENDENCIES = {
 
 
 class StartForm(msgspec.Struct, kw_only=True):
-    """Which bundle to start (an unknown or missing code is refused with a page, not a 400)."""
+    """Which bundle to start (a missing code answers as an unknown one does: 404)."""
 
     bundle: str = ""
 
