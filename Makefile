@@ -57,9 +57,9 @@ test: install ## the whole test suite (browser tests skip with a notice without 
 FUZZ_EXAMPLES ?= 500
 fuzz: install ## the long fuzz: Schemathesis, all phases, $(FUZZ_EXAMPLES) examples per operation; Hypothesis' long profile
 	ONETHING_FUZZ_LONG=1 ONETHING_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) ONETHING_HYPOTHESIS_PROFILE=long \
-	  $(PY) -m pytest -p no:cacheprovider tests/integration/test_fuzz_openapi.py \
-	  tests/integration/test_application_state_properties.py tests/unit/test_properties_*.py \
-	  tests/unit/test_identity_numbers.py $(PYTEST_ARGS)
+	  $(PY) -m pytest -p no:cacheprovider tests/integration/miniprogram_api/test_fuzz_openapi.py \
+	  tests/integration/applications/test_application_state_properties.py tests/unit/*/test_properties_*.py \
+	  tests/unit/kernel/test_identity_numbers.py $(PYTEST_ARGS)
 
 lint: install ## ruff's checks, its format check and the import-linter layer contracts (changes nothing)
 	$(VENV)/bin/ruff check .

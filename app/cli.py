@@ -10,21 +10,37 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from advanced_alchemy.alembic.commands import AlembicCommands
+
+import app.composition.models  # noqa: F401
+from app.benefits.rules import load_benefits
+from app.catalog.loader import CatalogError, load_catalog
 from app.commands.audit import add_audit_command, run_audit
+from app.commands.key_rotation import reencrypt_person_numbers
+from app.commands.oidc import register_client
+from app.commands.persons import disable_person
+from app.commands.registry import register_enterprise
+from app.commands.staff import create_staff_account, disable_staff_account
+from app.commands.wallet import UnknownDepartment, expire_licenses, rotate_key
+from app.commands.worker_areas import set_worker_areas
+from app.composition.build import protector_for
 from app.config import Settings, SettingsError, load_settings
+from app.db import database_config
+from app.demo import load_demo_data
+from app.errors import DomainError, RuleViolation
+from app.i18n import gettext, set_locale
 from app.logging import configure_logging
-
-if TYPE_CHECKING:
-    from app.sealed_files import FilesReport
+from app.oidc.keys import format_signing_keys, generate_signing_key
+from app.sealed_files import FilesReport, SealedFiles, reseal_files, seal_clear_files
+from app.staff.models import StaffRole
+from app.staff.service import StaffCreate
+from app.storage import LocalFileStorage
+from app.worker import run_worker
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> None:
-    from advanced_alchemy.alembic.commands import AlembicCommands
-
-    from app.db import database_config
-
     commands = AlembicCommands(sqlalchemy_config=database_config(settings))
     if args.direction == "down":
         commands.downgrade(revision=args.revision or "base")
@@ -35,16 +51,10 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def _demo(settings: Settings, _args: argparse.Namespace) -> None:
-    from app.demo import load_demo_data
-
     asyncio.run(load_demo_data(settings))
 
 
 def _enterprise(settings: Settings, args: argparse.Namespace) -> int:
-    from app.commands.registry import register_enterprise
-    from app.errors import DomainError, RuleViolation
-    from app.i18n import gettext, set_locale
-
     set_locale(settings.default_locale)
     try:
         registered = asyncio.run(
@@ -89,15 +99,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def _worker(settings: Settings, _args: argparse.Namespace) -> None:
-    from app.worker import run_worker
-
     asyncio.run(run_worker(settings))
 
 
 def _oidc_client(settings: Settings, args: argparse.Namespace) -> int:
-    from app.commands.oidc import register_client
-    from app.errors import RuleViolation
-
     try:
         new = asyncio.run(
             register_client(
@@ -118,8 +123,6 @@ def _oidc_client(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _oidc_key(_settings: Settings, _args: argparse.Namespace) -> int:
-    from app.oidc.keys import format_signing_keys, generate_signing_key
-
     # A new key set for ONETHING_OIDC_SIGNING_KEYS; to rotate, put the new key first and keep
     # the old one after it until the ID tokens it signed have expired.
     print(format_signing_keys([generate_signing_key()]))  # noqa: T201
@@ -127,8 +130,6 @@ def _oidc_key(_settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def _keys(settings: Settings, args: argparse.Namespace) -> int:
-    from app.commands.key_rotation import reencrypt_person_numbers
-
     report = asyncio.run(reencrypt_person_numbers(settings, batch_size=args.batch_size))
     print(  # noqa: T201
         f"re-encrypted {report.changed} value(s) under key {report.active_key_id!r}"
@@ -147,10 +148,6 @@ def _keys(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _run_on_files(settings: Settings, action: str) -> FilesReport:
-    from app.composition.build import protector_for
-    from app.sealed_files import SealedFiles, reseal_files, seal_clear_files
-    from app.storage import LocalFileStorage
-
     storage = LocalFileStorage(settings.var_dir / "files")
     files = SealedFiles(storage, protector_for(settings))
     if action == "seal":
@@ -165,8 +162,6 @@ def _files(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def _wallet(settings: Settings, args: argparse.Namespace) -> int:
-    from app.commands.wallet import UnknownDepartment, expire_licenses, rotate_key
-
     if args.action == "expire":
         print(f"expired {asyncio.run(expire_licenses(settings))} license(s)")  # noqa: T201
         return 0
@@ -225,9 +220,6 @@ def _add_oidc_commands(sub: Any) -> None:
 
 
 def _person(settings: Settings, args: argparse.Namespace) -> int:
-    from app.commands.persons import disable_person
-    from app.errors import RuleViolation
-
     try:
         found, at_once = asyncio.run(disable_person(settings, args.phone))
     except RuleViolation:
@@ -243,15 +235,9 @@ def _person(settings: Settings, args: argparse.Namespace) -> int:
 
 def _staff(settings: Settings, args: argparse.Namespace) -> int:
     # Every model, so that the foreign keys of the staff's security events resolve.
-    import app.composition.models  # noqa: F401
-    from app.commands.staff import create_staff_account, disable_staff_account
-    from app.errors import DomainError, RuleViolation
-    from app.staff.service import StaffCreate
 
     try:
         if args.action == "areas":
-            from app.commands.worker_areas import set_worker_areas
-
             asyncio.run(set_worker_areas(settings, args.username, args.areas))
             print(f"{args.username} now serves: {', '.join(sorted(set(args.areas)))}")  # noqa: T201
             return 0
@@ -285,8 +271,6 @@ def _staff(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _add_staff_commands(sub: Any) -> None:
-    from app.staff.models import StaffRole
-
     staff = sub.add_parser("staff", help="create or disable staff accounts")
     actions = staff.add_subparsers(dest="action", required=True)
     create = actions.add_parser("create", help="create an account; prints an initial password")
@@ -348,8 +332,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(settings.log_level, json=settings.log_json)
     if args.command in ("serve", "worker", "demo-data", "catalog-check"):
         # A broken catalog stops here with the file, line and field, before anything starts.
-        from app.benefits.rules import load_benefits
-        from app.catalog.loader import CatalogError, load_catalog
 
         try:
             load_catalog(*([settings.catalog_dir] if settings.catalog_dir else []))

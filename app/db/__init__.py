@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from advanced_alchemy.extensions.litestar import (
@@ -13,9 +12,9 @@ from advanced_alchemy.extensions.litestar import (
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from app.config import Settings
+from app.config import PROJECT_ROOT, Settings
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 
 
 def create_engine(settings: Settings, *, serving: bool = False) -> AsyncEngine:

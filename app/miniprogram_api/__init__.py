@@ -74,9 +74,10 @@ def create_router() -> Router:
             VisitRequestApi,
         ],
     )
-    # Every operation answers its errors in one format (app/web/problems.py); the document says so
-    # once here, so that clients and the fuzzer (tests/integration/test_fuzz_openapi.py) know
-    # each status and its body. A handler's own specs win.
+    # Every operation answers its errors in one format (app/web/problems.py); the document says
+    # so once here, so that clients and the fuzzer
+    # (tests/integration/miniprogram_api/test_fuzz_openapi.py) know each status and its body.
+    # A handler's own specs win.
     for route in router.routes:
         for handler in route.route_handlers if isinstance(route, HTTPRoute) else ():
             if isinstance(handler, HTTPRouteHandler):

@@ -10,7 +10,7 @@ unless revealed.
 
 Only the person's own rows are read: every query starts from ``person_id``. Rows about an
 enterprise the person acts for belong to the enterprise, not to the person; they are in the
-enterprise's space, not here. ``tests/integration/test_export.py`` walks the metadata so that
+enterprise's space, not here. ``tests/integration/spaces/test_export.py`` walks the metadata so that
 a table added later without a place here fails the suite.
 """
 

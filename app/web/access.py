@@ -76,7 +76,8 @@ async def enforce_access(
     """The app's one guard."""
     access = access_of(handler)
     if access is None:
-        raise errors.NotFound  # fail closed; tests/integration/test_route_policy.py keeps this rare
+        # Fail closed; tests/integration/web/test_route_policy.py keeps this rare.
+        raise errors.NotFound
     if access is Access.BEARER_PERSON:
         if await bearer_person(connection) is None:
             raise errors.Unauthenticated

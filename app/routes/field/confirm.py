@@ -9,13 +9,15 @@ the tablet and the worker photographs the ID card; a supervisor checks later
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
+import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 from markupsafe import Markup
@@ -41,9 +43,16 @@ def scan_url(base: str, token: str) -> str:
     return f"{base}/me/authorizations/scan/{token}"
 
 
-async def _file(form: Any, name: str) -> bytes:
-    value = form.get(name)
-    return await value.read() if isinstance(value, UploadFile) else b""
+class InPersonForm(msgspec.Struct, kw_only=True):
+    """The signature pad's PNG and the photo of the ID card; either may be missing (the
+    service says which), and an empty file input arrives as none."""
+
+    signature: UploadFile | None = None
+    id_photo: UploadFile | None = None
+
+
+async def _content(file: UploadFile | None) -> bytes:
+    return await file.read() if file is not None else b""
 
 
 class FieldConfirmationController(Controller):
@@ -93,17 +102,16 @@ class FieldConfirmationController(Controller):
 
     @post(f"{AUTHORIZATION}/in-person", status_code=303)
     async def in_person(
-        self, request: Request[Any, Any, Any], visit_id: FromPath[UUID],
-        authorization_id: FromPath[UUID], desk: NamedDependency[AssistedDesk],
-        checks: NamedDependency[InPersonChecks],
+        self, visit_id: FromPath[UUID], authorization_id: FromPath[UUID],
+        data: Annotated[InPersonForm, Body(media_type=RequestEncodingType.MULTI_PART)],
+        desk: NamedDependency[AssistedDesk], checks: NamedDependency[InPersonChecks],
     ) -> Redirect | Template:  # fmt: skip
         """The resident's signature and a photo of their ID card: confirmed, check pending."""
         await desk.resident(visit_id)
-        form = await request.form()
         try:
             await checks.capture(
-                desk.agent, authorization_id, signature=await _file(form, "signature"),
-                id_photo=await _file(form, "id_photo"),
+                desk.agent, authorization_id, signature=await _content(data.signature),
+                id_photo=await _content(data.id_photo),
             )  # fmt: skip
         except errors.RuleViolation as exc:
             return await visit_page(desk, visit_id, 422, errors=exc.fields,

@@ -8,13 +8,15 @@ services are the resident's own (``DraftService``, ``DraftMaterials``, ``Submiss
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID, uuid4
 
+import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
 from app import errors
@@ -27,10 +29,39 @@ from app.catalog.engine import merged_field_keys
 from app.composition.runtime import Runtime
 from app.routes.field.visits import FIELD_DEPENDENCIES, visit_url
 from app.routes.shared.drafts import answers_from
-from app.routes.shared.pages import NO_STORE, VISITS
+from app.routes.shared.pages import NO_STORE, VISITS, FormBody
 from app.web.access import Access
 
 DRAFT = f"{VISITS}/{{visit_id:uuid}}/drafts/{{draft_id:uuid}}"
+
+
+class StartForm(msgspec.Struct, kw_only=True):
+    """The bundle to start a draft of (one the authorization names, or 404)."""
+
+    bundle: str = ""
+
+
+class ConsentForm(msgspec.Struct, kw_only=True):
+    """agree | decline; anything else is refused."""
+
+    decision: str = ""
+
+
+class MaterialForm(msgspec.Struct, kw_only=True):
+    """A material's photo; an empty file input arrives as none (refused with its message)."""
+
+    file: UploadFile | None = None
+
+
+class SubmitForm(msgspec.Struct, kw_only=True):
+    """The review step's submit. Multipart: the tablet's outbox sends every save as FormData,
+    live or replayed; a browser without the script posts it URL-encoded, which reads the same
+    because the CSRF check has already parsed the form by its own content type."""
+
+    idempotency_key: str = ""
+    delivery: str = ""
+    address: str = ""
+    commitment: str = ""
 
 
 def draft_url(visit_id: UUID, draft: Draft) -> str:
@@ -72,6 +103,8 @@ async def replay_safe(
     ``run`` returns where to send the tablet on success (stored for replays), or a page
     with errors (nothing changed: the key is released).
     """
+    # The raw form on purpose: the fingerprint covers every field and file a save posted,
+    # whichever route it is, so a replayed key with another body is told apart.
     form = await request.form()
     key = request.headers.get("idempotency-key") or str(form.get("idempotency_key", ""))
     parts: list[tuple[str, str | bytes]] = []
@@ -111,12 +144,11 @@ class FieldDraftController(Controller):
 
     @post(f"{VISITS}/{{visit_id:uuid}}/drafts", status_code=303)
     async def start(
-        self, request: Request[Any, Any, Any], visit_id: FromPath[UUID],
+        self, visit_id: FromPath[UUID], data: Annotated[StartForm, FormBody],
         desk: NamedDependency[AssistedDesk],
     ) -> Redirect:  # fmt: skip
         """Start (or resume) the resident's draft of a bundle the authorization names."""
-        bundle = str((await request.form()).get("bundle", ""))
-        draft = await desk.start(visit_id, bundle)
+        draft = await desk.start(visit_id, data.bundle)
         return Redirect(draft_url(visit_id, draft), status_code=303)
 
     @get(DRAFT)
@@ -135,6 +167,8 @@ class FieldDraftController(Controller):
     ) -> Redirect | Template:  # fmt: skip
         """The resident's answers, as the worker enters them."""
         _, draft = await desk.draft(visit_id, draft_id, Scope.PREPARE, note="answers")
+        # The raw form on purpose: the questions' names (q.<key>) come from the catalog, so
+        # no fixed Struct can list them; answers_from is the resident's pages' reader too.
         answers, deselect = answers_from(await request.form())
         try:
             await desk.drafts.answer(draft, answers, deselect)
@@ -157,15 +191,14 @@ class FieldDraftController(Controller):
 
     @post(f"{DRAFT}/consent", status_code=303)
     async def consent(
-        self, request: Request[Any, Any, Any], visit_id: FromPath[UUID],
-        draft_id: FromPath[UUID], desk: NamedDependency[AssistedDesk],
+        self, visit_id: FromPath[UUID], draft_id: FromPath[UUID],
+        data: Annotated[ConsentForm, FormBody], desk: NamedDependency[AssistedDesk],
     ) -> Redirect:  # fmt: skip
         """Agree (scope: consent; reads are logged under the worker) or decline."""
-        decision = (await request.form()).get("decision")
-        if decision == "agree":
+        if data.decision == "agree":
             person, draft = await desk.draft(visit_id, draft_id, Scope.CONSENT, note="consent")
             await desk.drafts.grant_consent(draft, person)
-        elif decision == "decline":
+        elif data.decision == "decline":
             _, draft = await desk.draft(visit_id, draft_id, Scope.PREPARE, note="no consent")
             await desk.drafts.decline_consent(draft)
         else:
@@ -182,6 +215,8 @@ class FieldDraftController(Controller):
 
         async def run() -> str | Template:
             _, draft = await desk.draft(visit_id, draft_id, Scope.PREPARE, note="form")
+            # The raw form on purpose: the fields are the merged form of the matters chosen,
+            # named by the catalog, so no fixed Struct can list them.
             form = await request.form()
             selected = desk.drafts.selection(draft).selected_codes
             keys = merged_field_keys(desk.drafts.catalog, selected)
@@ -197,16 +232,17 @@ class FieldDraftController(Controller):
     @post(f"{DRAFT}/materials/{{code:str}}", status_code=303)
     async def upload(
         self, request: Request[Any, Any, Any], visit_id: FromPath[UUID],
-        draft_id: FromPath[UUID], code: FromPath[str], desk: NamedDependency[AssistedDesk],
-        runtime: NamedDependency[Runtime],
+        draft_id: FromPath[UUID], code: FromPath[str],
+        data: Annotated[MaterialForm, Body(media_type=RequestEncodingType.MULTI_PART)],
+        desk: NamedDependency[AssistedDesk], runtime: NamedDependency[Runtime],
     ) -> Redirect | Template:  # fmt: skip
         """A photo of a material, taken with the tablet's camera. A replay stores it once."""
 
         async def run() -> str | Template:
             _, draft = await desk.draft(visit_id, draft_id, Scope.PREPARE, note=f"material {code}")
-            file = (await request.form()).get("file")
+            file = data.file
             try:
-                if not isinstance(file, UploadFile):
+                if file is None:
                     raise errors.RuleViolation(fields={f"material:{code}": EMPTY})
                 await desk.materials.upload(draft, code, file.filename or "", await file.read())
             except errors.RuleViolation as exc:
@@ -232,19 +268,18 @@ class FieldDraftController(Controller):
     @post(f"{DRAFT}/submit", status_code=303)
     async def submit(
         self, request: Request[Any, Any, Any], visit_id: FromPath[UUID],
-        draft_id: FromPath[UUID], desk: NamedDependency[AssistedDesk],
-        runtime: NamedDependency[Runtime],
+        draft_id: FromPath[UUID],
+        data: Annotated[SubmitForm, Body(media_type=RequestEncodingType.MULTI_PART)],
+        desk: NamedDependency[AssistedDesk], runtime: NamedDependency[Runtime],
     ) -> Redirect | Template:  # fmt: skip
         """Submit for the resident on the field channel; a replayed key makes nothing new."""
 
         async def run() -> str | Template:
-            form = await request.form()
-            key = request.headers.get("idempotency-key") or str(form.get("idempotency_key", ""))
+            key = request.headers.get("idempotency-key") or data.idempotency_key
             try:
                 application = await desk.submit(
-                    visit_id, draft_id, delivery=str(form.get("delivery", "")),
-                    address=str(form.get("address", "")),
-                    commitment=form.get("commitment") == "yes", key=key,
+                    visit_id, draft_id, delivery=data.delivery, address=data.address,
+                    commitment=data.commitment == "yes", key=key,
                 )  # fmt: skip
             except errors.RuleViolation as exc:
                 if not exc.fields:  # a bad or reused key: the error page says what to do

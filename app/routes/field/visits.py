@@ -7,9 +7,10 @@ on each request. The draft steps of a visit are in ``app.routes.field.drafts``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
+import msgspec
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery
@@ -27,7 +28,7 @@ from app.composition.runtime import Runtime
 from app.config import PROJECT_ROOT
 from app.i18n import gettext as _
 from app.records.sources import SubjectKind
-from app.routes.shared.pages import VISITS, assist_page
+from app.routes.shared.pages import VISITS, FormBody, Repeated, assist_page, repeated
 from app.wallet.rendering import qr_svg
 from app.web.access import Access
 from app.web.providers.applications import provide_case_context
@@ -42,6 +43,27 @@ FIELD_DEPENDENCIES = {
     "desk": Provide(provide_assisted_desk),
     "codes": Provide(provide_confirmation_codes, sync_to_thread=False),
 }
+
+
+class ProposalForm(msgspec.Struct, kw_only=True):
+    """An authorization to propose: the bundles and scopes ticked, for how many days (not a
+    number counts as none; the service then says what is wrong)."""
+
+    bundles: Repeated = msgspec.field(default_factory=list)
+    scopes: Repeated = msgspec.field(default_factory=list)
+    days: str = ""
+
+
+class CodeForm(msgspec.Struct, kw_only=True):
+    """The code the resident reads from their phone."""
+
+    code: str = ""
+
+
+class IdentityForm(msgspec.Struct, kw_only=True):
+    """The ID card number the worker typed from the card."""
+
+    id_number: str = ""
 
 
 def visit_url(visit_id: UUID) -> str:
@@ -147,20 +169,18 @@ class FieldVisitController(Controller):
 
     @post(f"{VISITS}/{{visit_id:uuid}}/authorizations", status_code=303)
     async def propose(
-        self, request: Request[Any, Any, Any], visit_id: FromPath[UUID],
+        self, visit_id: FromPath[UUID], data: Annotated[ProposalForm, FormBody],
         desk: NamedDependency[AssistedDesk],
     ) -> Redirect | Template:  # fmt: skip
         """Propose an authorization; the resident confirms it (code here, or on their phone)."""
         _, person = await desk.resident(visit_id)
-        form = await request.form()
         try:
-            days = int(str(form.get("days", "0")) or "0")
+            days = int(data.days or "0")
         except ValueError:
             days = 0
         proposal = AuthorizationRequest(
-            bundles=tuple(form.getall("bundles", [])), scopes=tuple(form.getall("scopes", [])),
-            days=days,
-        )  # fmt: skip
+            bundles=tuple(repeated(data.bundles)), scopes=tuple(repeated(data.scopes)), days=days
+        )
         try:
             await desk.authorizations.propose(desk.agent, person.id, proposal)
         except errors.RuleViolation as exc:
@@ -184,16 +204,15 @@ class FieldVisitController(Controller):
     @post(f"{VISITS}/{{visit_id:uuid}}/authorizations/{{authorization_id:uuid}}/confirm",
           status_code=303)  # fmt: skip
     async def confirm(
-        self, request: Request[Any, Any, Any], visit_id: FromPath[UUID],
-        authorization_id: FromPath[UUID], desk: NamedDependency[AssistedDesk],
+        self, visit_id: FromPath[UUID], authorization_id: FromPath[UUID],
+        data: Annotated[CodeForm, FormBody], desk: NamedDependency[AssistedDesk],
         codes: NamedDependency[ConfirmationCodes],
     ) -> Redirect | Template:  # fmt: skip
         """The resident reads the code from their phone: the authorization is confirmed."""
         await desk.resident(visit_id)
-        code = str((await request.form()).get("code", ""))
         try:
             await desk.authorizations.confirm_with_code(
-                desk.agent, authorization_id, code, codes=codes
+                desk.agent, authorization_id, data.code, codes=codes
             )
         except errors.RuleViolation as exc:
             return await visit_page(desk, visit_id, 422, errors=exc.fields,
@@ -210,13 +229,12 @@ class FieldVisitController(Controller):
 
     @post(f"{VISITS}/{{visit_id:uuid}}/identity", status_code=303)
     async def check_identity(
-        self, request: Request[Any, Any, Any], visit_id: FromPath[UUID],
+        self, visit_id: FromPath[UUID], data: Annotated[IdentityForm, FormBody],
         desk: NamedDependency[AssistedDesk],
     ) -> Redirect | Template:  # fmt: skip
         """The worker saw the ID card and typed its number: the resident becomes L3."""
-        number = str((await request.form()).get("id_number", ""))
         try:
-            await desk.visits.check_identity(desk.agent, visit_id, number)
+            await desk.visits.check_identity(desk.agent, visit_id, data.id_number)
         except errors.RuleViolation as exc:
             return await visit_page(desk, visit_id, 422, errors=exc.fields, message=exc.message)
         return Redirect(visit_url(visit_id), status_code=303)

@@ -8,8 +8,9 @@ CSRF. The consent form is an ordinary page form and keeps its CSRF token.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, MediaType, Request, Response, get, post, route
 from litestar.di import NamedDependency, Provide
 from litestar.plugins.htmx import ClientRedirect
@@ -29,6 +30,7 @@ from app.oidc.discovery import (
 )
 from app.oidc.server import HttpSnapshot, OAuthResult
 from app.oidc.service import ConsentPrompt, OidcService
+from app.routes.shared.pages import FormBody
 from app.web.access import Access
 from app.web.subjects import signed_in_person
 
@@ -37,6 +39,15 @@ _PUBLIC = {"access": Access.PUBLIC}
 _PERSON = {"access": Access.PERSON}
 
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class ConsentForm(msgspec.Struct, kw_only=True):
+    """Our consent page's own fields. The OAuth parameters it posts back (client_id,
+    redirect_uri, scope, state …) stay authlib's, read from the snapshot; anything but
+    "allow" is a refusal, as OAuth's access_denied."""
+
+    decision: str = ""
+    share_id_card: str = ""
 
 
 def issuer_of(request: Request[Any, Any, Any]) -> str:
@@ -135,18 +146,18 @@ class OidcController(Controller):
     async def decide(
         self,
         request: Request[Any, Any, Any],
+        data: Annotated[ConsentForm, FormBody],
         oidc: NamedDependency[OidcService],
         runtime: NamedDependency[Runtime],
     ) -> Response[Any]:
         """Record the decision on the consent page and send the person back to the app."""
         person, auth_time = await _person_and_auth_time(request, runtime)
-        snapshot = await _snapshot(request)
         outcome = await oidc.decide(
-            snapshot,
+            await _snapshot(request),
             person,
             auth_time=auth_time,
-            allow=snapshot.param("decision") == "allow",
-            share_id_card=snapshot.param("share_id_card") == "yes",
+            allow=data.decision == "allow",
+            share_id_card=data.share_id_card == "yes",
         )
         return _respond(request, outcome)
 

@@ -29,7 +29,7 @@ from app.assist.models import Scope
 from app.identity.models import Person
 from app.routes.resident.draft_form import FileForm, review_page
 from app.routes.resident.drafts import DRAFT_DEPENDENCIES, applicant
-from app.routes.shared.pages import FormBody, Repeated, UploadBody, file_response, listed
+from app.routes.shared.pages import FormBody, Repeated, UploadBody, file_response, repeated
 from app.routes.shared.timeline import detail_context
 from app.web.access import Access
 from app.web.agency import act, agency_so_far, allowed_bundles
@@ -217,7 +217,7 @@ class ApplicationController(Controller):
         applying_as, _ = await applicant(request, person)
         ratings = Ratings(cases)
         try:
-            await ratings.rate(application, applying_as.id, data.stars, listed(data.tags),
+            await ratings.rate(application, applying_as.id, data.stars, repeated(data.tags),
                                data.comment)  # fmt: skip
         except errors.RuleViolation as exc:
             return await _detail(mine, cases, application, 422, errors=exc.fields)

@@ -33,7 +33,7 @@ from app.composition.runtime import Runtime
 from app.i18n import N_
 from app.identity.models import Person
 from app.routes.resident.authorizations import mine_page, person_bundles
-from app.routes.shared.pages import FormBody, Repeated, UploadBody, listed
+from app.routes.shared.pages import FormBody, Repeated, UploadBody, repeated
 from app.routes.shared.relatives import ACTING, DEPENDENCIES, MINE
 from app.web import agency
 from app.web.access import Access
@@ -58,8 +58,8 @@ class RelativeForm(msgspec.Struct, kw_only=True):
         except ValueError:
             days = 0
         return RelativeRequest(
-            phone=self.phone[:40], name=self.name[:100], bundles=tuple(listed(self.bundles)),
-            scopes=tuple(listed(self.scopes)), days=days,
+            phone=self.phone[:40], name=self.name[:100], bundles=tuple(repeated(self.bundles)),
+            scopes=tuple(repeated(self.scopes)), days=days,
         )  # fmt: skip
 
 

@@ -15,7 +15,13 @@ from app.assist.areas import AREAS
 from app.assist.requests import VisitRequestService
 from app.identity.models import Person
 from app.routes.shared.pages import NO_STORE, FormBody
-from app.routes.shared.visit_requests import DEPENDENCIES, MINE, VisitRequestFields, form_page
+from app.routes.shared.visit_requests import (
+    DEPENDENCIES,
+    MINE,
+    VisitRequestFields,
+    form_page,
+    parse,
+)
 from app.web.access import Access
 
 
@@ -55,7 +61,7 @@ class VisitRequestController(Controller):
         requests: NamedDependency[VisitRequestService],
     ) -> Redirect | Template:  # fmt: skip
         """Ask for oneself."""
-        parsed, raw = data.parsed()
+        parsed, raw = parse(data)
         try:
             await requests.ask_for_self(person, parsed)
         except errors.RuleViolation as exc:
@@ -69,7 +75,7 @@ class VisitRequestController(Controller):
         requests: NamedDependency[VisitRequestService],
     ) -> Redirect | Template:  # fmt: skip
         """Ask for a relative: the same answer whoever is named."""
-        parsed, raw = data.parsed()
+        parsed, raw = parse(data)
         try:
             await requests.ask_for_relative(person, parsed)
         except errors.RuleViolation as exc:

@@ -26,16 +26,14 @@ FormBody = Body(media_type=RequestEncodingType.URL_ENCODED)
 # ``UploadFile | None = None`` (a browser sends an empty part when none was chosen).
 UploadBody = Body(media_type=RequestEncodingType.MULTI_PART)
 
-# A repeated field (checkboxes, a multiple select) of a url-encoded form arrives as a list
-# when several values were sent but as a plain str when only one was: Litestar decodes forms
-# so and will not change it (litestar-org/litestar#2028), and a ``list[str]`` field would turn
-# a single ticked box into a 400. A form Struct declares such a field ``Repeated`` and its
-# handler reads it through ``listed``.
 Repeated = list[str] | str
+"""A form field that may come several times (checkboxes). Litestar's URL-encoded reader gives a
+list only when the name came twice or more and a bare string when it came once, so a plain
+``list[str]`` field would answer one ticked box with a 400; read it through ``repeated``."""
 
 
-def listed(value: Repeated) -> list[str]:
-    """A repeated field's values, however many were sent."""
+def repeated(value: Repeated) -> list[str]:
+    """The values of a ``Repeated`` field, as a list however many were sent."""
     return [value] if isinstance(value, str) else value
 
 

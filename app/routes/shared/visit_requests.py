@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar.datastructures import FormMultiDict
 from litestar.di import NamedDependency, Provide
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,50 +14,13 @@ from app.assist.request_models import Need, RequestKind, Slot
 from app.assist.requests import RequestForm, VisitRequestService
 from app.composition.runtime import Runtime
 from app.records.sources import SubjectKind
-from app.routes.shared.pages import NO_STORE, Repeated, listed
+from app.routes.shared.pages import NO_STORE, Repeated, repeated
 
 MINE = "/me/visit-requests"
 
 STAFF_NEW = "/staff/visit-requests/new"
 
-TIMES = 3  # preferred day + half-day pairs on the form
-
-_FIELDS = ("kind", "address", "area", "bundle", "needs_other", "resident_name", "resident_phone")
-
-
-class VisitRequestFields(msgspec.Struct, kw_only=True):
-    """The request form as posted; every field may be missing (the service says what is)."""
-
-    kind: str = ""
-    address: str = ""
-    area: str = ""
-    bundle: str = ""
-    needs: Repeated = msgspec.field(default_factory=list)
-    needs_other: str = ""
-    resident_name: str = ""
-    resident_phone: str = ""
-    # The preferred times, one day and half-day pair for each of the form's TIMES rows.
-    day1: str = ""
-    slot1: str = ""
-    day2: str = ""
-    slot2: str = ""
-    day3: str = ""
-    slot3: str = ""
-
-    def parsed(self) -> tuple[RequestForm, dict[str, Any]]:
-        """The request, and the raw values to re-render the form with."""
-        raw: dict[str, Any] = {k: getattr(self, k) for k in _FIELDS}
-        raw["needs"] = listed(self.needs)
-        pairs = tuple((str(getattr(self, f"day{i}")), str(getattr(self, f"slot{i}")))
-                      for i in range(1, TIMES + 1))  # fmt: skip
-        raw.update({f"day{i}": d for i, (d, _) in enumerate(pairs, 1)})
-        raw.update({f"slot{i}": s for i, (_, s) in enumerate(pairs, 1)})
-        parsed = RequestForm(
-            kind=raw["kind"], address=raw["address"], area=raw["area"], bundle=raw["bundle"],
-            preferred=pairs, needs=tuple(raw["needs"]), needs_other=raw["needs_other"],
-            resident_name=raw["resident_name"], resident_phone=raw["resident_phone"],
-        )  # fmt: skip
-        return parsed, raw
+TIMES = 3  # preferred day + half-day pairs on the form (day1/slot1 … in VisitRequestFields)
 
 
 def provide_visit_requests(
@@ -72,14 +34,37 @@ def provide_visit_requests(
 DEPENDENCIES = {"requests": Provide(provide_visit_requests, sync_to_thread=False)}
 
 
-def parse_form(form: FormMultiDict) -> tuple[RequestForm, dict[str, Any]]:
-    """The request form's fields read from a raw form (the staff desk's handler still does)."""
-    times = [f"{name}{i}" for i in range(1, TIMES + 1) for name in ("day", "slot")]
-    fields = VisitRequestFields(
-        **{k: str(form.get(k, "")) for k in (*_FIELDS, *times)},
-        needs=[str(n) for n in form.getall("needs", [])],
-    )
-    return fields.parsed()
+class VisitRequestFields(msgspec.Struct, kw_only=True):
+    """The request form as posted: every field may be missing (the service says what is
+    needed), ``needs`` are the ticked boxes, and ``day<i>``/``slot<i>`` the TIMES pairs."""
+
+    kind: str = ""
+    address: str = ""
+    area: str = ""
+    bundle: str = ""
+    needs: Repeated = msgspec.field(default_factory=list)
+    needs_other: str = ""
+    resident_name: str = ""
+    resident_phone: str = ""
+    day1: str = ""
+    slot1: str = ""
+    day2: str = ""
+    slot2: str = ""
+    day3: str = ""
+    slot3: str = ""
+
+
+def parse(data: VisitRequestFields) -> tuple[RequestForm, dict[str, Any]]:
+    """The request, and the values as typed to re-render the form with."""
+    raw: dict[str, Any] = msgspec.structs.asdict(data)
+    raw["needs"] = repeated(data.needs)
+    pairs = tuple((raw[f"day{i}"], raw[f"slot{i}"]) for i in range(1, TIMES + 1))
+    parsed = RequestForm(
+        kind=data.kind, address=data.address, area=data.area, bundle=data.bundle,
+        preferred=pairs, needs=tuple(raw["needs"]), needs_other=data.needs_other,
+        resident_name=data.resident_name, resident_phone=data.resident_phone,
+    )  # fmt: skip
+    return parsed, raw
 
 
 def form_page(requests: VisitRequestService, template: str, status: int = 200,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
@@ -17,7 +17,6 @@ from app.routes.shared.pages import NO_STORE, FormBody
 from app.staff.models import Staff, StaffRole
 from app.staff.service import StaffCreate, StaffCreated, StaffService
 from app.web.access import Access
-from app.web.subjects import current_staff
 
 ADMIN_PATH = "/staff/admin/staff"
 
@@ -76,36 +75,34 @@ class StaffAdminController(Controller):
 
     @get(ADMIN_PATH, name="staff-admin")
     async def accounts(
-        self, request: Request[Any, Any, Any], staff_service: NamedDependency[StaffService]
+        self, staff: NamedDependency[Staff], staff_service: NamedDependency[StaffService]
     ) -> Template:
         """Every staff account, and the form for a new one."""
-        return await _listing(staff_service, admin=await current_staff(request))
+        return await _listing(staff_service, admin=staff)
 
     @post(ADMIN_PATH, status_code=201)
     async def create(
         self,
-        request: Request[Any, Any, Any],
+        staff: NamedDependency[Staff],
         data: Annotated[StaffForm, FormBody],
         staff_service: NamedDependency[StaffService],
     ) -> Template:
         """Create an account and show its initial password, once."""
-        admin = await current_staff(request)
         try:
             created = await staff_service.create(
-                StaffCreate(**msgspec.structs.asdict(data)), actor=f"staff {admin.username}"
+                StaffCreate(**msgspec.structs.asdict(data)), actor=f"staff {staff.username}"
             )
         except errors.RuleViolation as exc:
-            return await _listing(staff_service, 422, admin=admin, form=data, errors_=exc.fields)
-        return await _listing(staff_service, 201, admin=admin, created=created)
+            return await _listing(staff_service, 422, admin=staff, form=data, errors_=exc.fields)
+        return await _listing(staff_service, 201, admin=staff, created=created)
 
     @post(f"{ADMIN_PATH}/{{username:str}}/disable", status_code=303)
     async def disable(
         self,
-        request: Request[Any, Any, Any],
+        staff: NamedDependency[Staff],
         username: FromPath[str],
         staff_service: NamedDependency[StaffService],
     ) -> Redirect:
         """Disable an account; its sessions end at once."""
-        admin = await current_staff(request)
-        await staff_service.disable(username, actor=f"staff {admin.username}", by=admin)
+        await staff_service.disable(username, actor=f"staff {staff.username}", by=staff)
         return Redirect(ADMIN_PATH, status_code=303)

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
@@ -22,8 +22,8 @@ from app.benefits.models import BenefitOffer
 from app.i18n import current_locale
 from app.routes.shared.benefits import OfferView
 from app.routes.shared.pages import NO_STORE, FormBody
+from app.staff.models import Staff
 from app.web.access import Access
-from app.web.subjects import current_staff
 
 DISPUTES = "/staff/benefit-disputes"
 
@@ -62,28 +62,27 @@ class BenefitDisputeController(Controller):
 
     @get(DISPUTES)
     async def queue(
-        self, request: Request[Any, Any, Any], disputes: NamedDependency[DisputeDesk]
+        self, staff: NamedDependency[Staff], disputes: NamedDependency[DisputeDesk]
     ) -> Template:
         """Disputed offers waiting for an answer, the oldest objection first."""
-        offers = await disputes.queue(await current_staff(request))
+        offers = await disputes.queue(staff)
         return _page("benefit_disputes", rows=[_view(o) for o in offers])
 
     @get(f"{DISPUTES}/{{offer_id:uuid}}")
     async def offer(
-        self, request: Request[Any, Any, Any], offer_id: FromPath[UUID],
+        self, staff: NamedDependency[Staff], offer_id: FromPath[UUID],
         disputes: NamedDependency[DisputeDesk],
     ) -> Template:  # fmt: skip
         """One disputed offer: why it was made, the objection, and the answer form."""
-        offer = await disputes.get(await current_staff(request), offer_id)
+        offer = await disputes.get(staff, offer_id)
         return _page("benefit_dispute", row=_view(offer))
 
     @post(f"{DISPUTES}/{{offer_id:uuid}}", status_code=303)
     async def answer(
-        self, request: Request[Any, Any, Any], offer_id: FromPath[UUID],
+        self, staff: NamedDependency[Staff], offer_id: FromPath[UUID],
         data: Annotated[DisputeAnswerForm, FormBody], disputes: NamedDependency[DisputeDesk],
     ) -> Redirect | Template:  # fmt: skip
         """Uphold or reject the objection with reasons; the person is told."""
-        staff = await current_staff(request)
         try:
             await disputes.answer(staff, offer_id, data.outcome, data.reasons)
         except errors.RuleViolation as exc:

@@ -3,10 +3,11 @@ materials viewer (审批), and the supervisors' board (电子监察). Thin: each
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, Request, get, post
+import msgspec
+from litestar import Controller, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
@@ -21,11 +22,11 @@ from app.applications.ratings import Ratings
 from app.applications.review import ReviewDesk
 from app.applications.states import Actor
 from app.applications.supervision import board
-from app.routes.shared.pages import NO_STORE, file_response
+from app.routes.shared.pages import NO_STORE, FormBody, file_response
 from app.routes.shared.timeline import card_label, detail_context, state_label
+from app.staff.models import Staff
 from app.web.access import Access
 from app.web.providers.applications import provide_applicant_cases, provide_case_context
-from app.web.subjects import current_staff
 
 WINDOW = "/staff/window"
 
@@ -56,8 +57,11 @@ async def _case_page(
     return _page(name, status, **await detail_context(files, cases, application), **context)
 
 
-async def _reasons(request: Request[Any, Any, Any]) -> str:
-    return str((await request.form()).get("reasons", ""))
+class ReasonsForm(msgspec.Struct, kw_only=True):
+    """The reasons of a decision (return, reject, supplement) or of a complaint's answer;
+    empty when the decision needs none (accept, approve). The service says when it is missing."""
+
+    reasons: str = ""
 
 
 async def _supervision(
@@ -101,21 +105,21 @@ class WindowController(Controller):
 
     @post(f"{WINDOW}/{{application_id:uuid}}/{{decision:str}}", status_code=303)
     async def decide(
-        self, request: Request[Any, Any, Any], application_id: FromPath[UUID],
-        decision: FromPath[str], cases: NamedDependency[CaseContext],
-        files: NamedDependency[ApplicantCases],
+        self, staff: NamedDependency[Staff], application_id: FromPath[UUID],
+        decision: FromPath[str], data: Annotated[ReasonsForm, FormBody],
+        cases: NamedDependency[CaseContext], files: NamedDependency[ApplicantCases],
     ) -> Redirect | Template:  # fmt: skip
         """``accept``, ``accept-on-commitment`` or ``return`` (with reasons)."""
         desk = WindowDesk(cases)
         application = await desk.get(application_id)
-        actor = Actor.staff((await current_staff(request)).id)
+        actor = Actor.staff(staff.id)
         try:
             if decision == "accept":
                 await desk.accept(application, actor)
             elif decision == "accept-on-commitment":
                 await desk.accept_on_commitment(application, actor)
             elif decision == "return":
-                await desk.return_for_supplement(application, actor, await _reasons(request))
+                await desk.return_for_supplement(application, actor, data.reasons)
             else:
                 raise errors.NotFound
         except errors.RuleViolation as exc:
@@ -133,44 +137,42 @@ class ReviewController(Controller):
 
     @get(REVIEW)
     async def queue(
-        self, request: Request[Any, Any, Any], cases: NamedDependency[CaseContext]
+        self, staff: NamedDependency[Staff], cases: NamedDependency[CaseContext]
     ) -> Template:
         """Sub-cases in review or waiting for a supplement, the earliest due first."""
-        rows = await ReviewDesk(cases).queue(await current_staff(request))
+        rows = await ReviewDesk(cases).queue(staff)
         return _page("review_queue", rows=rows, catalog=cases.catalog)
 
     @get(f"{REVIEW}/{{sub_case_id:uuid}}")
     async def case(
-        self, request: Request[Any, Any, Any], sub_case_id: FromPath[UUID],
+        self, staff: NamedDependency[Staff], sub_case_id: FromPath[UUID],
         cases: NamedDependency[CaseContext], files: NamedDependency[ApplicantCases],
     ) -> Template:  # fmt: skip
         """One sub-case with the application's form and the materials viewer."""
-        sub_case, application = await ReviewDesk(cases).get(await current_staff(request),
-                                                            sub_case_id)  # fmt: skip
+        sub_case, application = await ReviewDesk(cases).get(staff, sub_case_id)
         return await _case_page("review_case", files, cases, application, sub_case=sub_case)
 
     @get(f"{REVIEW}/{{sub_case_id:uuid}}/uploads/{{upload_id:uuid}}")
     async def view_upload(
-        self, request: Request[Any, Any, Any], sub_case_id: FromPath[UUID],
+        self, staff: NamedDependency[Staff], sub_case_id: FromPath[UUID],
         upload_id: FromPath[UUID], cases: NamedDependency[CaseContext],
         files: NamedDependency[ApplicantCases],
     ) -> Response[bytes]:  # fmt: skip
         """A file of the sub-case's application (other departments' answer 404)."""
-        _, application = await ReviewDesk(cases).get(await current_staff(request), sub_case_id)
+        _, application = await ReviewDesk(cases).get(staff, sub_case_id)
         upload = await files.upload_of(application, upload_id)
         return file_response(await files.content(upload), upload.content_type)
 
     @post(f"{REVIEW}/{{sub_case_id:uuid}}/{{decision:str}}", status_code=303)
     async def decide(
-        self, request: Request[Any, Any, Any], sub_case_id: FromPath[UUID],
-        decision: FromPath[str], cases: NamedDependency[CaseContext],
-        files: NamedDependency[ApplicantCases],
+        self, staff: NamedDependency[Staff], sub_case_id: FromPath[UUID],
+        decision: FromPath[str], data: Annotated[ReasonsForm, FormBody],
+        cases: NamedDependency[CaseContext], files: NamedDependency[ApplicantCases],
     ) -> Redirect | Template:  # fmt: skip
         """``approve``, ``reject`` or ``supplement`` (the last two with reasons)."""
-        staff = await current_staff(request)
         desk = ReviewDesk(cases)
         sub_case, application = await desk.get(staff, sub_case_id)
-        actor, reasons = Actor.staff(staff.id), await _reasons(request)
+        actor, reasons = Actor.staff(staff.id), data.reasons
         try:
             if decision == "approve":
                 await desk.approve(sub_case, application, actor, reasons)
@@ -203,13 +205,13 @@ class SupervisionController(Controller):
 
     @post(f"{SUPERVISION}/complaints/{{complaint_id:uuid}}", status_code=303)
     async def answer(
-        self, request: Request[Any, Any, Any], complaint_id: FromPath[UUID],
-        cases: NamedDependency[CaseContext],
+        self, staff: NamedDependency[Staff], complaint_id: FromPath[UUID],
+        data: Annotated[ReasonsForm, FormBody], cases: NamedDependency[CaseContext],
     ) -> Redirect | Template:  # fmt: skip
         """Answer a complaint; the applicant sees the answer."""
-        actor = Actor.staff((await current_staff(request)).id)
+        actor = Actor.staff(staff.id)
         try:
-            await Ratings(cases).answer(complaint_id, actor, await _reasons(request))
+            await Ratings(cases).answer(complaint_id, actor, data.reasons)
         except errors.RuleViolation as exc:
             problem = {str(complaint_id): exc.fields.get("reasons", exc.message)}
             return await _supervision(cases, None, 422, errors=problem)

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated
 from uuid import UUID
 
-from litestar import Controller, Request, get, post
+import msgspec
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import errors
 from app.assist.guardians import Guardianships
 from app.identity.models import Person
+from app.routes.shared.pages import FormBody
 from app.routes.shared.relatives import DEPENDENCIES, STAFF
+from app.staff.models import Staff
 from app.web.access import Access
-from app.web.subjects import signed_in_staff
+
+
+class EndForm(msgspec.Struct, kw_only=True):
+    """Why the document is refused or the guardianship ends (kept to 200 characters)."""
+
+    note: str = ""
 
 
 class StaffGuardianshipController(Controller):
@@ -28,13 +35,10 @@ class StaffGuardianshipController(Controller):
 
     @get(STAFF)
     async def waiting(
-        self, request: Request[Any, Any, Any], guardianships: NamedDependency[Guardianships],
+        self, staff: NamedDependency[Staff], guardianships: NamedDependency[Guardianships],
         db_session: NamedDependency[AsyncSession],
     ) -> Template:  # fmt: skip
         """Court-appointed guardianships to check, oldest first (404 for other roles)."""
-        staff = await signed_in_staff(request)
-        if staff is None:
-            raise errors.Unauthenticated
         rows = []
         for authorization in await guardianships.waiting(staff):
             guardian = await db_session.get(Person, authorization.agent_person_id)
@@ -47,13 +51,10 @@ class StaffGuardianshipController(Controller):
 
     @get(f"{STAFF}/{{authorization_id:uuid}}/document")
     async def document(
-        self, request: Request[Any, Any, Any], authorization_id: FromPath[UUID],
+        self, staff: NamedDependency[Staff], authorization_id: FromPath[UUID],
         guardianships: NamedDependency[Guardianships],
     ) -> Response[bytes]:  # fmt: skip
         """The uploaded court document (cleaned image or PDF), never cached."""
-        staff = await signed_in_staff(request)
-        if staff is None:
-            raise errors.Unauthenticated
         content = await guardianships.document(staff, authorization_id)
         kind = "application/pdf" if content.startswith(b"%PDF") else "image/jpeg"
         if content.startswith(b"\x89PNG"):
@@ -64,25 +65,18 @@ class StaffGuardianshipController(Controller):
 
     @post(f"{STAFF}/{{authorization_id:uuid}}/confirm", status_code=303)
     async def confirm(
-        self, request: Request[Any, Any, Any], authorization_id: FromPath[UUID],
+        self, staff: NamedDependency[Staff], authorization_id: FromPath[UUID],
         guardianships: NamedDependency[Guardianships],
     ) -> Redirect:  # fmt: skip
         """The document shows a court's appointment: the guardianship holds from now."""
-        staff = await signed_in_staff(request)
-        if staff is None:
-            raise errors.Unauthenticated
         await guardianships.confirm(staff, authorization_id)
         return Redirect(STAFF, status_code=303)
 
     @post(f"{STAFF}/{{authorization_id:uuid}}/end", status_code=303)
     async def end(
-        self, request: Request[Any, Any, Any], authorization_id: FromPath[UUID],
-        guardianships: NamedDependency[Guardianships],
+        self, staff: NamedDependency[Staff], authorization_id: FromPath[UUID],
+        data: Annotated[EndForm, FormBody], guardianships: NamedDependency[Guardianships],
     ) -> Redirect:  # fmt: skip
         """Refuse the document, or end a guardianship the court ended."""
-        staff = await signed_in_staff(request)
-        if staff is None:
-            raise errors.Unauthenticated
-        note = str((await request.form()).get("note", ""))[:200]
-        await guardianships.end(staff, authorization_id, note)
+        await guardianships.end(staff, authorization_id, data.note[:200])
         return Redirect(STAFF, status_code=303)

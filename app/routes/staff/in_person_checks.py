@@ -9,23 +9,31 @@ supervisor gets 404. Thin: each handler calls ``InPersonChecks``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, Request, Response, get, post
+import msgspec
+from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from app import errors
 from app.assist.in_person import Evidence, InPersonChecks
-from app.routes.shared.pages import NO_STORE
+from app.routes.shared.pages import NO_STORE, FormBody
+from app.staff.models import Staff
 from app.web.access import Access
 from app.web.providers.applications import provide_case_context
 from app.web.providers.assist import provide_in_person_checks
-from app.web.subjects import current_staff
 
 CHECKS = "/staff/assist/checks"
+
+
+class CheckDecisionForm(msgspec.Struct, kw_only=True):
+    """confirm | reject, and the reason of a rejection (the resident reads it)."""
+
+    decision: str = ""
+    reason: str = ""
 
 
 def _page(name: str, status: int = 200, **context: Any) -> Template:
@@ -51,56 +59,51 @@ class InPersonCheckController(Controller):
 
     @get(CHECKS)
     async def queue(
-        self, request: Request[Any, Any, Any], checks: NamedDependency[InPersonChecks]
+        self, staff: NamedDependency[Staff], checks: NamedDependency[InPersonChecks]
     ) -> Template:
         """Confirmations waiting for a check, oldest first."""
-        pending = await checks.pending(await current_staff(request))
+        pending = await checks.pending(staff)
         return _page("checks", rows=pending, catalog=checks.catalog)
 
     @get(f"{CHECKS}/{{confirmation_id:uuid}}")
     async def one(
-        self, request: Request[Any, Any, Any], confirmation_id: FromPath[UUID],
+        self, staff: NamedDependency[Staff], confirmation_id: FromPath[UUID],
         checks: NamedDependency[InPersonChecks],
     ) -> Template:  # fmt: skip
         """One confirmation: the authorization, the resident, the signature and the photo."""
-        view = await checks.check(await current_staff(request), confirmation_id)
+        view = await checks.check(staff, confirmation_id)
         return _page("check", row=view, catalog=checks.catalog)
 
     @get(f"{CHECKS}/{{confirmation_id:uuid}}/{{which:str}}")
     async def evidence(
-        self, request: Request[Any, Any, Any], confirmation_id: FromPath[UUID],
+        self, staff: NamedDependency[Staff], confirmation_id: FromPath[UUID],
         which: FromPath[str], checks: NamedDependency[InPersonChecks],
     ) -> Response[bytes]:  # fmt: skip
         """The signature or the ID photo (the look is recorded); never cached."""
         if which not in ("signature", "id_photo"):
             raise errors.NotFound
         chosen: Evidence = "signature" if which == "signature" else "id_photo"
-        data, content_type = await checks.evidence(
-            await current_staff(request), confirmation_id, chosen
-        )
+        data, content_type = await checks.evidence(staff, confirmation_id, chosen)
         return Response(data, media_type=content_type,
                         headers={**NO_STORE, "X-Content-Type-Options": "nosniff"})  # fmt: skip
 
     @post(f"{CHECKS}/{{confirmation_id:uuid}}", status_code=303)
     async def decide(
-        self, request: Request[Any, Any, Any], confirmation_id: FromPath[UUID],
-        checks: NamedDependency[InPersonChecks],
+        self, staff: NamedDependency[Staff], confirmation_id: FromPath[UUID],
+        data: Annotated[CheckDecisionForm, FormBody], checks: NamedDependency[InPersonChecks],
     ) -> Redirect | Template:  # fmt: skip
         """Confirm, or reject with a reason (the authorization ends; the resident is told)."""
-        staff = await current_staff(request)
-        form = await request.form()
-        decision = str(form.get("decision", ""))
         try:
-            if decision == "confirm":
+            if data.decision == "confirm":
                 await checks.confirm(staff, confirmation_id)
-            elif decision == "reject":
-                await checks.reject(staff, confirmation_id, str(form.get("reason", "")))
+            elif data.decision == "reject":
+                await checks.reject(staff, confirmation_id, data.reason)
             else:
                 raise errors.BadRequest
         except errors.RuleViolation as exc:
             view = await checks.check(staff, confirmation_id)
             return _page("check", 422, row=view, catalog=checks.catalog, errors=exc.fields,
-                         reason=str(form.get("reason", "")))  # fmt: skip
+                         reason=data.reason)  # fmt: skip
         except errors.Conflict as exc:
             view = await checks.check(staff, confirmation_id)
             return _page("check", 409, row=view, catalog=checks.catalog, message=exc.message)

@@ -15,10 +15,10 @@ from app.composition.runtime import Runtime
 from app.identity.sessions import SESSION_COOKIE
 from app.identity.sign_in import SecurityLog
 from app.routes.shared.pages import NO_STORE, FormBody, safe_next, session_cookie
+from app.staff.models import Staff
 from app.staff.sign_in import StaffSignInService
 from app.web.access import Access
 from app.web.requests import client_ip
-from app.web.subjects import current_staff
 
 STAFF_HOME = "/staff"
 
@@ -109,20 +109,21 @@ class StaffSignInController(Controller):
         )
 
     @get(STAFF_HOME, opt={"access": Access.STAFF}, name="staff-home")
-    async def home(self, request: Request[Any, Any, Any]) -> Template:
+    async def home(self, staff: NamedDependency[Staff]) -> Template:
         """The staff home page: who is signed in, and what they can open."""
-        return _page("home", staff=await current_staff(request))
+        return _page("home", staff=staff)
 
     @post("/staff/sign-out", opt={"access": Access.STAFF}, status_code=303)
     async def sign_out(
         self,
         request: Request[Any, Any, Any],
+        staff: NamedDependency[Staff],
         staff_sign_in: NamedDependency[StaffSignInService],
         runtime: NamedDependency[Runtime],
     ) -> Redirect:
         """End this staff session."""
         await staff_sign_in.sign_out(
-            await current_staff(request),
+            staff,
             request.cookies.get(SESSION_COOKIE, ""),
             client_ip=client_ip(request),
         )

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, Request, get, post
+import msgspec
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -17,15 +18,25 @@ from app.assist.assignment import Assignment, Dispatch
 from app.assist.models import VisitReason
 from app.assist.request_models import Slot
 from app.assist.requests import VisitRequestService
-from app.routes.shared.pages import NO_STORE
+from app.routes.shared.pages import NO_STORE, FormBody
 from app.routes.shared.visit_requests import DEPENDENCIES
+from app.staff.models import Staff
 from app.web.access import Access
-from app.web.subjects import current_staff
 
 QUEUE = "/staff/visit-requests"
 
 
-async def _page(dispatch: Dispatch, staff: Any, request_id: UUID, day: date | None = None,
+class AssignmentForm(msgspec.Struct, kw_only=True):
+    """Who visits, on which day and half-day, and why (assign and reschedule; cancel and
+    visited post none of it). An empty reason means elderly, the common case."""
+
+    worker_id: str = ""
+    day: str = ""
+    slot: str = ""
+    reason: str = ""
+
+
+async def _page(dispatch: Dispatch, staff: Staff, request_id: UUID, day: date | None = None,
                 status: int = 200, **context: Any) -> Template:  # fmt: skip
     request = await dispatch.open_request(staff, request_id)
     chosen = day or dispatch.requests.clock.today()
@@ -49,11 +60,10 @@ class DispatchController(Controller):
 
     @get(QUEUE)
     async def queue(
-        self, request: Request[Any, Any, Any], requests: NamedDependency[VisitRequestService],
+        self, staff: NamedDependency[Staff], requests: NamedDependency[VisitRequestService],
         area: FromQuery[str] = "",
     ) -> Template:  # fmt: skip
         """Open requests, oldest first, of one area (``?area=``) or all."""
-        staff = await current_staff(request)
         area = area if area in AREAS else ""
         items = await Dispatch(requests).queue(staff, area)
         return Template(template_name="assist/requests_queue.html",
@@ -62,11 +72,10 @@ class DispatchController(Controller):
 
     @get(f"{QUEUE}/{{request_id:uuid}}")
     async def show(
-        self, request: Request[Any, Any, Any], request_id: FromPath[UUID],
+        self, staff: NamedDependency[Staff], request_id: FromPath[UUID],
         requests: NamedDependency[VisitRequestService], day: FromQuery[str] = "",
     ) -> Template:  # fmt: skip
         """One request: the address in clear, needs, and workers by load on the chosen day."""
-        staff = await current_staff(request)
         try:
             chosen = date.fromisoformat(day) if day else None
         except ValueError:
@@ -75,16 +84,13 @@ class DispatchController(Controller):
 
     @post(f"{QUEUE}/{{request_id:uuid}}/{{action:str}}", status_code=303)
     async def act(
-        self, request: Request[Any, Any, Any], request_id: FromPath[UUID], action: FromPath[str],
-        requests: NamedDependency[VisitRequestService],
+        self, staff: NamedDependency[Staff], request_id: FromPath[UUID], action: FromPath[str],
+        data: Annotated[AssignmentForm, FormBody], requests: NamedDependency[VisitRequestService],
     ) -> Redirect | Template:  # fmt: skip
         """``assign``, ``reschedule``, ``cancel`` or ``visited``."""
-        staff = await current_staff(request)
         dispatch = Dispatch(requests)
-        form = await request.form()
-        raw = {k: str(form.get(k, "")) for k in ("worker_id", "day", "slot", "reason")}
-        assignment = Assignment(worker_id=raw["worker_id"], day=raw["day"], slot=raw["slot"],
-                                reason=raw["reason"] or VisitReason.ELDERLY)  # fmt: skip
+        assignment = Assignment(worker_id=data.worker_id, day=data.day, slot=data.slot,
+                                reason=data.reason or VisitReason.ELDERLY)  # fmt: skip
         try:
             if action == "assign":
                 await dispatch.assign(staff, request_id, assignment)
@@ -98,9 +104,10 @@ class DispatchController(Controller):
                 raise errors.NotFound
         except errors.RuleViolation as exc:
             try:
-                chosen: date | None = date.fromisoformat(raw["day"])
+                chosen: date | None = date.fromisoformat(data.day)
             except ValueError:
                 chosen = None
-            return await _page(dispatch, staff, request_id, chosen, 422, form=raw,
+            return await _page(dispatch, staff, request_id, chosen, 422,
+                               form=msgspec.structs.asdict(data),
                                errors=exc.fields, message=exc.message)  # fmt: skip
         return Redirect(f"{QUEUE}/{request_id}", status_code=303)

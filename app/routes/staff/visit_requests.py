@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.response import Redirect, Template
 
 from app import errors
 from app.assist.requests import VisitRequestService
-from app.routes.shared.visit_requests import DEPENDENCIES, STAFF_NEW, form_page, parse_form
+from app.routes.shared.pages import FormBody
+from app.routes.shared.visit_requests import (
+    DEPENDENCIES,
+    STAFF_NEW,
+    VisitRequestFields,
+    form_page,
+    parse,
+)
+from app.staff.models import Staff
 from app.web.access import Access
-from app.web.subjects import current_staff
 
 
 class StaffVisitRequestController(Controller):
@@ -24,23 +31,22 @@ class StaffVisitRequestController(Controller):
 
     @get(STAFF_NEW)
     async def form(
-        self, request: Request[Any, Any, Any], requests: NamedDependency[VisitRequestService]
+        self, staff: NamedDependency[Staff], requests: NamedDependency[VisitRequestService]
     ) -> Template:
         """The staff form."""
-        staff = await current_staff(request)
         if staff.role not in ("window_clerk", "supervisor"):
             raise errors.NotFound
         return form_page(requests, "request_form_staff", staff=staff, action=STAFF_NEW)
 
     @post(STAFF_NEW, status_code=303)
     async def ask(
-        self, request: Request[Any, Any, Any], requests: NamedDependency[VisitRequestService]
-    ) -> Redirect | Template:
+        self, staff: NamedDependency[Staff], data: Annotated[VisitRequestFields, FormBody],
+        requests: NamedDependency[VisitRequestService],
+    ) -> Redirect | Template:  # fmt: skip
         """Record the request; the resident is told."""
-        staff = await current_staff(request)
         if staff.role not in ("window_clerk", "supervisor"):
             raise errors.NotFound
-        parsed, raw = parse_form(await request.form())
+        parsed, raw = parse(data)
         try:
             await requests.ask_as_staff(staff, parsed)
         except errors.RuleViolation as exc:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated
 
-from litestar import Controller, Request, get, post
+import msgspec
+from litestar import Controller, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.response import Redirect, Template
 
@@ -14,10 +15,21 @@ from app.applications.context import CaseContext
 from app.assist.models import VisitReason
 from app.assist.visits import PAST_DAY, VisitRequest, VisitService
 from app.composition.runtime import Runtime
-from app.routes.shared.pages import VISITS, assist_page
+from app.routes.shared.pages import VISITS, FormBody, assist_page
+from app.staff.models import Staff
 from app.web.access import Access
 from app.web.providers.applications import provide_case_context
-from app.web.subjects import current_staff
+
+
+class ScheduleForm(msgspec.Struct, kw_only=True):
+    """The resident's phone, the field worker's username, the day, the reason, a note.
+    The service says what is missing or wrong; the form re-renders with what was typed."""
+
+    phone: str = ""
+    worker: str = ""
+    day: str = ""
+    reason: str = ""
+    note: str = ""
 
 
 class VisitScheduleController(Controller):
@@ -28,31 +40,27 @@ class VisitScheduleController(Controller):
     dependencies = {"cases": Provide(provide_case_context, sync_to_thread=False)}  # noqa: RUF012
 
     @get(f"{VISITS}/new")
-    async def form(self, request: Request[Any, Any, Any]) -> Template:
+    async def form(self, staff: NamedDependency[Staff]) -> Template:
         """The scheduling form."""
-        staff = await current_staff(request)
         own = staff.username if staff.role == "field_worker" else ""
         return assist_page("schedule", staff=staff, reasons=[str(r) for r in VisitReason],
                      form={"worker": own})  # fmt: skip
 
     @post(f"{VISITS}/new", status_code=303)
     async def schedule(
-        self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime],
-        cases: NamedDependency[CaseContext],
+        self, staff: NamedDependency[Staff], data: Annotated[ScheduleForm, FormBody],
+        runtime: NamedDependency[Runtime], cases: NamedDependency[CaseContext],
     ) -> Redirect | Template:  # fmt: skip
         """Schedule a visit; bad input re-renders the form with messages."""
-        staff = await current_staff(request)
-        form = await request.form()
-        fields = {k: str(form.get(k, "")) for k in ("phone", "worker", "day", "reason", "note")}
         service = VisitService(cases.db, protector=runtime.protector, clock=cases.clock)
         try:
-            day = _parse_day(fields["day"])
+            day = _parse_day(data.day)
             await service.schedule(staff, VisitRequest(
-                phone=fields["phone"], worker=fields["worker"], day=day, reason=fields["reason"],
-                note=fields["note"]))  # fmt: skip
+                phone=data.phone, worker=data.worker, day=day, reason=data.reason,
+                note=data.note))  # fmt: skip
         except errors.RuleViolation as exc:
             return assist_page("schedule", 422, staff=staff, reasons=[str(r) for r in VisitReason],
-                         form=fields, errors=exc.fields)  # fmt: skip
+                         form=msgspec.structs.asdict(data), errors=exc.fields)  # fmt: skip
         return Redirect(VISITS if staff.role == "field_worker" else "/staff", status_code=303)
 
 
