@@ -19,20 +19,12 @@ from app.routes.shared.pages import FormBody
 from app.web.access import Access
 from app.web.providers.identity import provide_account
 from app.web.requests import client_ip
-from app.web.subjects import signed_in_person
 
 
 class RevealForm(msgspec.Struct, kw_only=True):
     """The code that proves it is still the owner."""
 
     code: str = ""
-
-
-async def _person(request: Request[Any, Any, Any]) -> Person:
-    person = await signed_in_person(request)
-    if person is None:  # the guard requires one on these routes
-        raise errors.Unauthenticated
-    return person
 
 
 def _reveal_form(status: int = 200, **context: Any) -> Template:
@@ -58,31 +50,34 @@ class AccountController(Controller):
 
     @get("/me/accounts")
     async def accounts(
-        self, request: Request[Any, Any, Any], account: NamedDependency[AccountService]
+        self, person: NamedDependency[Person], account: NamedDependency[AccountService]
     ) -> Template:
         """The WeChat and Alipay accounts bound to me."""
-        bound = await account.external_accounts(await _person(request))
+        bound = await account.external_accounts(person)
         return Template(
             template_name="account/accounts.html", context={"tab": "me", "bound": bound}
         )
 
     @post("/me/accounts/{account_id:uuid}/unbind", status_code=303)
     async def unbind(
-        self, request: Request[Any, Any, Any], account_id: FromPath[UUID],
-        account: NamedDependency[AccountService],
+        self, request: Request[Any, Any, Any], person: NamedDependency[Person],
+        account_id: FromPath[UUID], account: NamedDependency[AccountService],
     ) -> Redirect:  # fmt: skip
         """Unbind one of my accounts (someone else's answers 404)."""
-        await account.unbind(await _person(request), account_id, client_ip=client_ip(request))
+        await account.unbind(person, account_id, client_ip=client_ip(request))
         return Redirect("/me/accounts", status_code=303)
 
     @post("/me/reveal/code", status_code=200)
     async def send_code(
-        self, request: Request[Any, Any, Any], account: NamedDependency[AccountService]
+        self,
+        request: Request[Any, Any, Any],
+        person: NamedDependency[Person],
+        account: NamedDependency[AccountService],
     ) -> Template:
         """Send a code to my phone, then ask for it."""
         try:
             await account.send_reveal_code(
-                await _person(request), client_ip=client_ip(request), locale=i18n.current_locale()
+                person, client_ip=client_ip(request), locale=i18n.current_locale()
             )
         except errors.RateLimited as exc:
             return _reveal_form(429, message=exc.message)
@@ -90,14 +85,14 @@ class AccountController(Controller):
 
     @post("/me/reveal", status_code=303)
     async def reveal(
-        self, request: Request[Any, Any, Any], data: Annotated[RevealForm, FormBody],
-        account: NamedDependency[AccountService],
+        self, request: Request[Any, Any, Any], person: NamedDependency[Person],
+        data: Annotated[RevealForm, FormBody], account: NamedDependency[AccountService],
     ) -> Redirect | Template:  # fmt: skip
         """Check the code; on success 我的 shows full numbers for a few minutes."""
         session_key = SessionStore.key_of(request.cookies.get(SESSION_COOKIE, ""))
         try:
             await account.confirm_reveal(
-                await _person(request), session_key, data.code, client_ip=client_ip(request)
+                person, session_key, data.code, client_ip=client_ip(request)
             )
         except errors.RuleViolation as exc:
             return _reveal_form(422, errors=exc.fields)

@@ -10,7 +10,6 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
@@ -27,9 +26,10 @@ from app.applications.states import Actor
 from app.applications.submission import Submission, Submissions
 from app.applications.uploads import EMPTY
 from app.assist.models import Scope
-from app.routes.resident.draft_form import review_page
+from app.identity.models import Person
+from app.routes.resident.draft_form import FileForm, review_page
 from app.routes.resident.drafts import DRAFT_DEPENDENCIES, applicant
-from app.routes.shared.pages import FormBody, file_response
+from app.routes.shared.pages import FormBody, Repeated, UploadBody, file_response, repeated
 from app.routes.shared.timeline import detail_context
 from app.web.access import Access
 from app.web.agency import act, agency_so_far, allowed_bundles
@@ -56,8 +56,14 @@ class RatingForm(msgspec.Struct, kw_only=True):
     """好差评."""
 
     stars: int = 0
-    tags: list[str] = msgspec.field(default_factory=list)
+    tags: Repeated = msgspec.field(default_factory=list)
     comment: str = ""
+
+
+class SupplementForm(msgspec.Struct, kw_only=True):
+    """A note to the reviewer with the supplement."""
+
+    note: str = ""
 
 
 def _url(application: Application) -> str:
@@ -78,15 +84,15 @@ class ApplicationController(Controller):
 
     @post(MINE, status_code=303)
     async def submit(
-        self, request: Request[Any, Any, Any], data: Annotated[SubmitForm, FormBody],
-        submissions: NamedDependency[Submissions], drafts: NamedDependency[DraftService],
-        materials: NamedDependency[DraftMaterials],
+        self, request: Request[Any, Any, Any], person: NamedDependency[Person],
+        data: Annotated[SubmitForm, FormBody], submissions: NamedDependency[Submissions],
+        drafts: NamedDependency[DraftService], materials: NamedDependency[DraftMaterials],
     ) -> Redirect | Template:  # fmt: skip
         """Submit once; a second press with the same key shows the same application."""
-        person, enterprise_id = await applicant(request)
+        applying_as, enterprise_id = await applicant(request, person)
         agency = agency_so_far(request)
         if agency is not None:
-            draft = await drafts.get(person, data.draft_id, enterprise_id=None)
+            draft = await drafts.get(applying_as, data.draft_id, enterprise_id=None)
             await act(request, draft.bundle_code, scope=Scope.SUBMIT,
                       note=f"draft {draft.id} submit")  # fmt: skip
         submission = Submission(
@@ -97,7 +103,7 @@ class ApplicationController(Controller):
         )
         try:
             application = await submissions.submit(
-                person.id,
+                applying_as.id,
                 submission,
                 enterprise_id=enterprise_id,
                 key=data.idempotency_key,
@@ -105,7 +111,7 @@ class ApplicationController(Controller):
             )
         except errors.RuleViolation as exc:
             try:
-                draft = await drafts.get(person, data.draft_id, enterprise_id=enterprise_id)
+                draft = await drafts.get(applying_as, data.draft_id, enterprise_id=enterprise_id)
             except errors.NotFound:  # submitted already: the message says what happened
                 raise exc from None
             return await _refused_review(drafts, materials, draft, exc, data)
@@ -113,12 +119,12 @@ class ApplicationController(Controller):
 
     @get(MINE)
     async def mine_list(
-        self, request: Request[Any, Any, Any], mine: NamedDependency[ApplicantCases],
-        cases: NamedDependency[CaseContext],
+        self, request: Request[Any, Any, Any], person: NamedDependency[Person],
+        mine: NamedDependency[ApplicantCases], cases: NamedDependency[CaseContext],
     ) -> Template:  # fmt: skip
         """The applicant's applications, the newest first."""
-        person, enterprise_id = await applicant(request)
-        found = await mine.mine(person.id, enterprise_id=enterprise_id)
+        applying_as, enterprise_id = await applicant(request, person)
+        found = await mine.mine(applying_as.id, enterprise_id=enterprise_id)
         allowed = await allowed_bundles(request, Scope.VIEW_RESULTS)
         if allowed is not None:  # an agent sees only what they may follow
             found = [a for a in found if a.bundle_code in allowed]
@@ -129,105 +135,111 @@ class ApplicationController(Controller):
 
     @get(f"{MINE}/{{application_id:uuid}}")
     async def detail(
-        self, request: Request[Any, Any, Any], application_id: FromPath[UUID],
+        self, request: Request[Any, Any, Any], person: NamedDependency[Person],
+        application_id: FromPath[UUID],
         mine: NamedDependency[ApplicantCases], cases: NamedDependency[CaseContext],
     ) -> Template:  # fmt: skip
         """Where the application stands: a timeline per matter with its clock."""
-        application = await _find(request, mine, application_id)
+        application = await _find(request, person, mine, application_id)
         return await _detail(mine, cases, application)
 
     @post(f"{MINE}/{{application_id:uuid}}/withdraw", status_code=303)
     async def withdraw(
-        self, request: Request[Any, Any, Any], application_id: FromPath[UUID],
-        mine: NamedDependency[ApplicantCases],
+        self, request: Request[Any, Any, Any], person: NamedDependency[Person],
+        application_id: FromPath[UUID], mine: NamedDependency[ApplicantCases],
     ) -> Redirect:  # fmt: skip
         """Withdraw before acceptance (409 once accepted)."""
-        application = await _find(request, mine, application_id)
-        await mine.withdraw(application, await _actor(request))
+        application = await _find(request, person, mine, application_id)
+        await mine.withdraw(application, await _actor(request, person))
         return Redirect(_url(application), status_code=303)
 
     @post(f"{MINE}/{{application_id:uuid}}/materials/{{code:str}}", status_code=303)
     async def upload(
-        self, request: Request[Any, Any, Any], application_id: FromPath[UUID],
-        code: FromPath[str], mine: NamedDependency[ApplicantCases],
-        cases: NamedDependency[CaseContext],
+        self, request: Request[Any, Any, Any], person: NamedDependency[Person],
+        application_id: FromPath[UUID], code: FromPath[str], data: Annotated[FileForm, UploadBody],
+        mine: NamedDependency[ApplicantCases], cases: NamedDependency[CaseContext],
     ) -> Redirect | Template:  # fmt: skip
         """Add a file asked for (补正, a supplement, or a promised material)."""
-        application = await _find(request, mine, application_id)
-        file = (await request.form()).get("file")
+        application = await _find(request, person, mine, application_id)
         try:
-            if not isinstance(file, UploadFile):
+            if data.file is None:
                 raise errors.RuleViolation(fields={f"material:{code}": EMPTY})
-            await mine.upload(application, code, file.filename or "", await file.read(),
-                              await _actor(request))  # fmt: skip
+            await mine.upload(application, code, data.file.filename or "",
+                              await data.file.read(), await _actor(request, person))  # fmt: skip
         except errors.RuleViolation as exc:
             return await _detail(mine, cases, application, 422, errors=exc.fields)
         return Redirect(_url(application), status_code=303)
 
     @get(f"{MINE}/{{application_id:uuid}}/uploads/{{upload_id:uuid}}")
     async def view_upload(
-        self, request: Request[Any, Any, Any], application_id: FromPath[UUID],
+        self, request: Request[Any, Any, Any], person: NamedDependency[Person],
+        application_id: FromPath[UUID],
         upload_id: FromPath[UUID], mine: NamedDependency[ApplicantCases],
     ) -> Response[bytes]:  # fmt: skip
         """One of the application's files, for the applicant only."""
-        application = await _find(request, mine, application_id)
+        application = await _find(request, person, mine, application_id)
         upload = await mine.upload_of(application, upload_id)
         return file_response(await mine.content(upload), upload.content_type)
 
     @post(f"{MINE}/{{application_id:uuid}}/resubmit", status_code=303)
     async def resubmit(
-        self, request: Request[Any, Any, Any], application_id: FromPath[UUID],
-        mine: NamedDependency[ApplicantCases],
+        self, request: Request[Any, Any, Any], person: NamedDependency[Person],
+        application_id: FromPath[UUID], mine: NamedDependency[ApplicantCases],
     ) -> Redirect:  # fmt: skip
         """Send a returned application again."""
-        application = await _find(request, mine, application_id)
-        await mine.resubmit(application, await _actor(request))
+        application = await _find(request, person, mine, application_id)
+        await mine.resubmit(application, await _actor(request, person))
         return Redirect(_url(application), status_code=303)
 
     @post(f"{MINE}/{{application_id:uuid}}/sub-cases/{{sub_case_id:uuid}}/supplement",
           status_code=303)  # fmt: skip
     async def supplement(
-        self, request: Request[Any, Any, Any], application_id: FromPath[UUID],
-        sub_case_id: FromPath[UUID], mine: NamedDependency[ApplicantCases],
+        self, request: Request[Any, Any, Any], person: NamedDependency[Person],
+        application_id: FromPath[UUID],
+        sub_case_id: FromPath[UUID], data: Annotated[SupplementForm, FormBody],
+        mine: NamedDependency[ApplicantCases],
     ) -> Redirect:  # fmt: skip
         """The supplement a reviewer asked for is complete: review goes on."""
-        application = await _find(request, mine, application_id)
-        note = str((await request.form()).get("note", ""))
-        await mine.send_supplement(application, sub_case_id, await _actor(request), note)
+        application = await _find(request, person, mine, application_id)
+        await mine.send_supplement(application, sub_case_id, await _actor(request, person),
+                                   data.note)  # fmt: skip
         return Redirect(_url(application), status_code=303)
 
     @post(f"{MINE}/{{application_id:uuid}}/rating", status_code=303)
     async def rate(
-        self, request: Request[Any, Any, Any], application_id: FromPath[UUID],
+        self, request: Request[Any, Any, Any], person: NamedDependency[Person],
+        application_id: FromPath[UUID],
         data: Annotated[RatingForm, FormBody], mine: NamedDependency[ApplicantCases],
         cases: NamedDependency[CaseContext],
     ) -> Redirect | Template:  # fmt: skip
         """Rate the finished application once; a poor rating opens a complaint."""
-        application = await _find(request, mine, application_id)
-        person, _ = await applicant(request)
+        application = await _find(request, person, mine, application_id)
+        applying_as, _ = await applicant(request, person)
+        ratings = Ratings(cases)
         try:
-            await Ratings(cases).rate(application, person.id, data.stars, data.tags, data.comment)
+            await ratings.rate(application, applying_as.id, data.stars, repeated(data.tags),
+                               data.comment)  # fmt: skip
         except errors.RuleViolation as exc:
             return await _detail(mine, cases, application, 422, errors=exc.fields)
         return Redirect(_url(application), status_code=303)
 
 
 async def _find(
-    request: Request[Any, Any, Any], mine: ApplicantCases, application_id: UUID
+    request: Request[Any, Any, Any], person: Person, mine: ApplicantCases, application_id: UUID
 ) -> Application:
-    person, enterprise_id = await applicant(request)
-    application = await mine.get(person.id, application_id, enterprise_id=enterprise_id)
+    applying_as, enterprise_id = await applicant(request, person)
+    application = await mine.get(applying_as.id, application_id, enterprise_id=enterprise_id)
     if agency_so_far(request) is not None:
         await act(request, application.bundle_code, note=f"application {application.number}")
     return application
 
 
-async def _actor(request: Request[Any, Any, Any]) -> Actor:
-    person, enterprise_id = await applicant(request)
+async def _actor(request: Request[Any, Any, Any], person: Person) -> Actor:
+    applying_as, enterprise_id = await applicant(request, person)
     agency = agency_so_far(request)
     if agency is not None:
-        return Actor.person_for_person(agency.agent.id, person.id)
-    return Actor.applicant(person.id, enterprise_id)
+        return Actor.person_for_person(agency.agent.id, applying_as.id)
+    return Actor.applicant(applying_as.id, enterprise_id)
 
 
 async def _detail(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -18,7 +18,6 @@ from app.identity.models import Person
 from app.records.sources import SubjectKind
 from app.web.access import Access
 from app.web.providers.assist import provide_authorizations, provide_qr_confirmations
-from app.web.subjects import current_person
 
 MINE = "/me/authorizations"
 
@@ -56,36 +55,35 @@ class AuthorizationController(Controller):
 
     @get(MINE)
     async def mine(
-        self, request: Request[Any, Any, Any],
+        self, person: NamedDependency[Person],
         authorizations: NamedDependency[AuthorizationService],
         confirmed: FromQuery[str] = "",
         named: FromQuery[str] = "",
     ) -> Template:  # fmt: skip
         """Every authorization the resident gave, each with its history; naming a relative."""
-        person = await current_person(request)
         return await mine_page(person, authorizations, named=bool(named), confirmed=confirmed)
 
     @post(f"{MINE}/{{authorization_id:uuid}}/confirm", status_code=303)
     async def confirm(
-        self, request: Request[Any, Any, Any], authorization_id: FromPath[UUID],
+        self, person: NamedDependency[Person], authorization_id: FromPath[UUID],
         authorizations: NamedDependency[AuthorizationService],
     ) -> Redirect:  # fmt: skip
         """Confirm a worker's proposal from the resident's own device."""
-        await authorizations.confirm_signed_in(await current_person(request), authorization_id)
+        await authorizations.confirm_signed_in(person, authorization_id)
         return Redirect(MINE, status_code=303)
 
     @post(f"{MINE}/{{authorization_id:uuid}}/revoke", status_code=303)
     async def revoke(
-        self, request: Request[Any, Any, Any], authorization_id: FromPath[UUID],
+        self, person: NamedDependency[Person], authorization_id: FromPath[UUID],
         authorizations: NamedDependency[AuthorizationService],
     ) -> Redirect:  # fmt: skip
         """End it now: the agent's very next request is refused."""
-        await authorizations.revoke(await current_person(request), authorization_id)
+        await authorizations.revoke(person, authorization_id)
         return Redirect(MINE, status_code=303)
 
     @get(f"{MINE}/scan/{{token:str}}")
     async def scanned(
-        self, request: Request[Any, Any, Any], token: FromPath[str],
+        self, person: NamedDependency[Person], token: FromPath[str],
         authorizations: NamedDependency[AuthorizationService],
         qr_tokens: NamedDependency[QrConfirmations],
     ) -> Template:  # fmt: skip
@@ -94,9 +92,7 @@ class AuthorizationController(Controller):
         Only its principal gets here (signed in); anyone else, or a used or expired code,
         gets the same refusal.
         """
-        authorization = await qr_tokens.proposal(
-            authorizations, await current_person(request), token
-        )
+        authorization = await qr_tokens.proposal(authorizations, person, token)
         return Template(
             template_name="assist/scan.html",
             context={"tab": "me", "authorization": authorization, "token": token,
@@ -107,12 +103,10 @@ class AuthorizationController(Controller):
 
     @post(f"{MINE}/scan/{{token:str}}", status_code=303)
     async def confirm_scanned(
-        self, request: Request[Any, Any, Any], token: FromPath[str],
+        self, person: NamedDependency[Person], token: FromPath[str],
         authorizations: NamedDependency[AuthorizationService],
         qr_tokens: NamedDependency[QrConfirmations],
     ) -> Redirect:  # fmt: skip
         """Confirm (the code works once); the tablet notices and moves on."""
-        authorization = await qr_tokens.confirm(
-            authorizations, await current_person(request), token
-        )
+        authorization = await qr_tokens.confirm(authorizations, person, token)
         return Redirect(f"{MINE}?confirmed={authorization.id}", status_code=303)

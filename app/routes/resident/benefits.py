@@ -16,11 +16,12 @@ from app import errors
 from app.benefits.service import BenefitService
 from app.enterprises.models import Enterprise
 from app.i18n import current_locale
+from app.identity.models import Person
 from app.routes.shared.benefits import OfferView
 from app.routes.shared.pages import FormBody
 from app.web.access import Access
 from app.web.providers.spaces import provide_benefits
-from app.web.subjects import acting_enterprise, current_person
+from app.web.subjects import acting_enterprise
 
 
 class AnswerForm(msgspec.Struct, kw_only=True):
@@ -46,36 +47,39 @@ class BenefitController(Controller):
     async def page(
         self,
         request: Request[Any, Any, Any],
+        person: NamedDependency[Person],
         benefits: NamedDependency[BenefitService],
         db_session: NamedDependency[AsyncSession],
     ) -> Template:
         """Whether checks are on, and every offer with its reasons."""
-        return await _page(request, benefits, db_session)
+        return await _page(request, person, benefits, db_session)
 
     @post("/me/benefits/checks", status_code=303)
     async def enable(
         self,
         request: Request[Any, Any, Any],
+        person: NamedDependency[Person],
         benefits: NamedDependency[BenefitService],
         db_session: NamedDependency[AsyncSession],
     ) -> Redirect | Template:
         """Agree to the periodic checks."""
-        person, enterprise = await current_person(request), await _enterprise(request, db_session)
+        enterprise = await _enterprise(request, db_session)
         try:
             await benefits.enable_checks(person, enterprise=enterprise)
         except errors.RuleViolation as exc:
-            return await _page(request, benefits, db_session, 422, message=exc.message)
+            return await _page(request, person, benefits, db_session, 422, message=exc.message)
         return Redirect("/me/benefits", status_code=303)
 
     @post("/me/benefits/checks/withdraw", status_code=303)
     async def disable(
         self,
         request: Request[Any, Any, Any],
+        person: NamedDependency[Person],
         benefits: NamedDependency[BenefitService],
         db_session: NamedDependency[AsyncSession],
     ) -> Redirect:
         """Withdraw the consent to checks."""
-        person, enterprise = await current_person(request), await _enterprise(request, db_session)
+        enterprise = await _enterprise(request, db_session)
         await benefits.disable_checks(person, enterprise=enterprise)
         return Redirect("/me/benefits", status_code=303)
 
@@ -83,32 +87,34 @@ class BenefitController(Controller):
     async def answer(
         self,
         request: Request[Any, Any, Any],
+        person: NamedDependency[Person],
         offer_id: FromPath[UUID],
         data: Annotated[AnswerForm, FormBody],
         benefits: NamedDependency[BenefitService],
         db_session: NamedDependency[AsyncSession],
     ) -> Redirect | Template:
         """Accept, decline or dispute one offer (another subject's offer answers 404)."""
-        person, enterprise = await current_person(request), await _enterprise(request, db_session)
+        enterprise = await _enterprise(request, db_session)
         try:
             await benefits.answer(person, offer_id, data.decision, data.note, enterprise=enterprise)
         except errors.RuleViolation as exc:
             return await _page(
-                request, benefits, db_session, 422, message=exc.message, errors=exc.fields
+                request, person, benefits, db_session, 422, message=exc.message, errors=exc.fields
             )
         except errors.Conflict as exc:
-            return await _page(request, benefits, db_session, 409, message=exc.message)
+            return await _page(request, person, benefits, db_session, 409, message=exc.message)
         return Redirect("/me/benefits", status_code=303)
 
 
 async def _page(
     request: Request[Any, Any, Any],
+    person: Person,
     benefits: BenefitService,
     db: AsyncSession,
     status: int = 200,
     **context: Any,
 ) -> Template:
-    person, enterprise = await current_person(request), await _enterprise(request, db)
+    enterprise = await _enterprise(request, db)
     locale = current_locale()
     offers = await benefits.offers(person, enterprise=enterprise)
     return Template(

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from app import errors
+from app.identity.models import Person
 from app.oidc.claims import SCOPE_DESCRIPTIONS
 from app.oidc.consents import ConsentBook
 from app.web.access import Access
 from app.web.providers.oidc import provide_consents
-from app.web.subjects import signed_in_person
 
 
 class ConnectedAppsController(Controller):
@@ -26,12 +25,9 @@ class ConnectedAppsController(Controller):
 
     @get("/me/connected-apps", opt={"access": Access.PERSON}, name="connected-apps")
     async def list_apps(
-        self, request: Request[Any, Any, Any], consents: NamedDependency[ConsentBook]
+        self, person: NamedDependency[Person], consents: NamedDependency[ConsentBook]
     ) -> Template:
         """Apps I signed in to with OneThing, and what each may know."""
-        person = await signed_in_person(request)
-        if person is None:
-            raise errors.Unauthenticated
         apps = await consents.list_for(person.id)
         return Template(
             template_name="oidc/connected_apps.html",
@@ -45,14 +41,11 @@ class ConnectedAppsController(Controller):
     )
     async def withdraw(
         self,
-        request: Request[Any, Any, Any],
+        person: NamedDependency[Person],
         consent_id: FromPath[UUID],
         consents: NamedDependency[ConsentBook],
     ) -> Redirect:
         """Withdraw a consent: the app's tokens stop working and it must ask again."""
-        person = await signed_in_person(request)
-        if person is None:
-            raise errors.Unauthenticated
         if not await consents.withdraw(person.id, consent_id):
             raise errors.NotFound
         return Redirect("/me/connected-apps", status_code=303)

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from litestar import Controller, Request, get
+from litestar import Controller, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery
 from litestar.response import Template
 
+from app.identity.models import Person
 from app.records.service import RecordsService
 from app.web.access import Access
 from app.web.providers.records import provide_records
-from app.web.subjects import current_person
 
 PAGE_SIZE = 50
 
@@ -27,12 +26,11 @@ class DataUseController(Controller):
     @get("/me/data-use", opt={"access": Access.PERSON}, name="data-use")
     async def data_use(
         self,
-        request: Request[Any, Any, Any],
+        person: NamedDependency[Person],
         records: NamedDependency[RecordsService],
         before: FromQuery[datetime | None] = None,
     ) -> Template:
         """The signed-in person's data-use record, newest first, a page at a time."""
-        person = await current_person(request)
         entries = await records.data_use(person, limit=PAGE_SIZE, before=before)
         older = entries[-1].accessed_at.isoformat() if len(entries) == PAGE_SIZE else None
         return Template(

@@ -7,9 +7,10 @@ back to the furthest step reached when they open one further ahead.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
+import msgspec
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
@@ -21,10 +22,11 @@ from app.applications.models import Draft, DraftStage
 from app.assist.models import Scope
 from app.identity.models import Person
 from app.routes.shared.drafts import answers_from
+from app.routes.shared.pages import FormBody
 from app.web.access import Access
 from app.web.agency import ACTED_PATHS, act, acting_principal, agency_so_far, allowed_bundles
 from app.web.providers.applications import provide_draft_materials, provide_drafts
-from app.web.subjects import acting_enterprise, signed_in_person
+from app.web.subjects import acting_enterprise
 
 STAGE_PAGES = {
     DraftStage.QUESTIONS: "questions",
@@ -41,15 +43,24 @@ DRAFT_DEPENDENCIES = {
 }
 
 
-async def applicant(request: Request[Any, Any, Any]) -> tuple[Person, UUID | None]:
-    """The signed-in person and the enterprise they act for (None: as themself).
+class StartForm(msgspec.Struct, kw_only=True):
+    """Which bundle to start (a missing code answers as an unknown one does: 404)."""
+
+    bundle: str = ""
+
+
+class ConsentForm(msgspec.Struct, kw_only=True):
+    """``agree`` or ``decline``; anything else re-renders the consent page with its message."""
+
+    decision: str = ""
+
+
+async def applicant(request: Request[Any, Any, Any], person: Person) -> tuple[Person, UUID | None]:
+    """Whom ``person`` (the signed-in resident) applies as, and the enterprise (None: themself).
 
     While a relative or guardian acts for a principal (``app.web.agency``), the principal
     on the acted pages (each step then checks its scope and bundle); the agent elsewhere.
     """
-    person = await signed_in_person(request)
-    if person is None:  # the guard requires one on these routes
-        raise errors.Unauthenticated
     agency = await acting_principal(request)
     if agency is not None and request.url.path.startswith(ACTED_PATHS):
         return agency.principal, None
@@ -64,18 +75,21 @@ _STEP_NOTES = {"questions": "answers", "notice": "notice read", "consent": "cons
 
 
 async def find_draft(
-    request: Request[Any, Any, Any], drafts: DraftService, draft_id: UUID
+    request: Request[Any, Any, Any], person: Person, drafts: DraftService, draft_id: UUID
 ) -> tuple[Person, Draft]:
-    """The applicant's draft (404 for anyone else's, or outside an agent's authorization)."""
-    person, enterprise_id = await applicant(request)
-    draft = await drafts.get(person, draft_id, enterprise_id=enterprise_id)
+    """The applicant's draft (404 for anyone else's, or outside an agent's authorization).
+
+    ``person`` is the signed-in resident; the first of the pair is whom they apply as.
+    """
+    applying_as, enterprise_id = await applicant(request, person)
+    draft = await drafts.get(applying_as, draft_id, enterprise_id=enterprise_id)
     if agency_so_far(request) is not None:
         last = request.url.path.rstrip("/").rsplit("/", 1)[-1]
         step = _STEP_NOTES.get(last, "open") if request.method == "POST" else "open"
         if request.method == "POST" and last.startswith("material"):
             step = "materials"
         await act(request, draft.bundle_code, note=f"draft {draft.id} {step}")
-    return person, draft
+    return applying_as, draft
 
 
 def step_url(draft: Draft, stage: DraftStage | None = None) -> str:
@@ -113,14 +127,15 @@ class DraftController(Controller):
 
     @post("/me/drafts", status_code=303)
     async def start(
-        self, request: Request[Any, Any, Any], drafts: NamedDependency[DraftService]
-    ) -> Redirect | Template:
+        self, request: Request[Any, Any, Any], person: NamedDependency[Person],
+        data: Annotated[StartForm, FormBody], drafts: NamedDependency[DraftService],
+    ) -> Redirect | Template:  # fmt: skip
         """Start (or resume) the applicant's draft of a bundle."""
-        person, enterprise_id = await applicant(request)
-        code = str((await request.form()).get("bundle", ""))
+        applying_as, enterprise_id = await applicant(request, person)
+        code = data.bundle
         await act(request, code, scope=Scope.PREPARE, note=f"start {code}")
         try:
-            draft = await drafts.start(person, code, enterprise_id=enterprise_id)
+            draft = await drafts.start(applying_as, code, enterprise_id=enterprise_id)
         except errors.RuleViolation as exc:
             return Template(
                 template_name="drafts/cannot_start.html",
@@ -131,11 +146,12 @@ class DraftController(Controller):
 
     @get("/me/drafts")
     async def mine(
-        self, request: Request[Any, Any, Any], drafts: NamedDependency[DraftService]
-    ) -> Template:
+        self, request: Request[Any, Any, Any], person: NamedDependency[Person],
+        drafts: NamedDependency[DraftService],
+    ) -> Template:  # fmt: skip
         """The applicant's unsubmitted drafts, to resume on any device."""
-        person, enterprise_id = await applicant(request)
-        mine = await drafts.mine(person, enterprise_id=enterprise_id)
+        applying_as, enterprise_id = await applicant(request, person)
+        mine = await drafts.mine(applying_as, enterprise_id=enterprise_id)
         allowed = await allowed_bundles(request, Scope.PREPARE)
         if allowed is not None:  # an agent sees only the drafts they may prepare
             mine = [d for d in mine if d.bundle_code in allowed]
@@ -147,44 +163,44 @@ class DraftController(Controller):
 
     @get("/me/drafts/{draft_id:uuid}")
     async def resume(
-        self, request: Request[Any, Any, Any], draft_id: FromPath[UUID],
-        drafts: NamedDependency[DraftService],
+        self, request: Request[Any, Any, Any], person: NamedDependency[Person],
+        draft_id: FromPath[UUID], drafts: NamedDependency[DraftService],
     ) -> Redirect:  # fmt: skip
         """Continue where the applicant left off."""
-        _, draft = await find_draft(request, drafts, draft_id)
+        _, draft = await find_draft(request, person, drafts, draft_id)
         return Redirect(step_url(draft), status_code=303)
 
     @get("/me/drafts/{draft_id:uuid}/questions")
     async def questions(
-        self, request: Request[Any, Any, Any], draft_id: FromPath[UUID],
-        drafts: NamedDependency[DraftService],
+        self, request: Request[Any, Any, Any], person: NamedDependency[Person],
+        draft_id: FromPath[UUID], drafts: NamedDependency[DraftService],
     ) -> Template:  # fmt: skip
         """The questionnaire with the matters its answers select."""
-        _, draft = await find_draft(request, drafts, draft_id)
+        _, draft = await find_draft(request, person, drafts, draft_id)
         _, _, selection = drafts.preview(draft, draft.answers, draft.deselected)
         return page("questions", drafts, draft, answers=draft.answers, selection=selection,
                     deselected=set(draft.deselected))  # fmt: skip
 
     @post("/me/drafts/{draft_id:uuid}/questions/preview")
     async def preview(
-        self, request: Request[Any, Any, Any], draft_id: FromPath[UUID],
-        drafts: NamedDependency[DraftService],
+        self, request: Request[Any, Any, Any], person: NamedDependency[Person],
+        draft_id: FromPath[UUID], drafts: NamedDependency[DraftService],
     ) -> Template:  # fmt: skip
         """htmx: the questionnaire re-rendered for answers so far (nothing is saved)."""
-        _, draft = await find_draft(request, drafts, draft_id)
-        answers, deselect = answers_from(await request.form())
+        _, draft = await find_draft(request, person, drafts, draft_id)
+        answers, deselect = answers_from(await request.form())  # dynamic names: see answers_from
         kept, _, selection = drafts.preview(draft, answers, deselect)
         return page("_questionnaire", drafts, draft, answers=kept, selection=selection,
                     deselected=set(selection.deselected))  # fmt: skip
 
     @post("/me/drafts/{draft_id:uuid}/questions", status_code=303)
     async def answer(
-        self, request: Request[Any, Any, Any], draft_id: FromPath[UUID],
-        drafts: NamedDependency[DraftService],
+        self, request: Request[Any, Any, Any], person: NamedDependency[Person],
+        draft_id: FromPath[UUID], drafts: NamedDependency[DraftService],
     ) -> Redirect | Template:  # fmt: skip
         """Save complete answers and the choice of matters, then show the notice."""
-        _, draft = await find_draft(request, drafts, draft_id)
-        answers, deselect = answers_from(await request.form())
+        _, draft = await find_draft(request, person, drafts, draft_id)
+        answers, deselect = answers_from(await request.form())  # dynamic names: see answers_from
         try:
             await drafts.answer(draft, answers, deselect)
         except errors.RuleViolation as exc:
@@ -196,11 +212,11 @@ class DraftController(Controller):
 
     @get("/me/drafts/{draft_id:uuid}/notice")
     async def notice(
-        self, request: Request[Any, Any, Any], draft_id: FromPath[UUID],
-        drafts: NamedDependency[DraftService],
+        self, request: Request[Any, Any, Any], person: NamedDependency[Person],
+        draft_id: FromPath[UUID], drafts: NamedDependency[DraftService],
     ) -> Template | Redirect:  # fmt: skip
         """一次告知: everything about the selected matters on one page."""
-        _, draft = await find_draft(request, drafts, draft_id)
+        _, draft = await find_draft(request, person, drafts, draft_id)
         if not drafts.reached(draft, DraftStage.NOTICE):
             return Redirect(step_url(draft), status_code=303)
         return page("notice", drafts, draft, notice=drafts.notice(draft),
@@ -208,38 +224,38 @@ class DraftController(Controller):
 
     @post("/me/drafts/{draft_id:uuid}/notice", status_code=303)
     async def acknowledge(
-        self, request: Request[Any, Any, Any], draft_id: FromPath[UUID],
-        drafts: NamedDependency[DraftService],
+        self, request: Request[Any, Any, Any], person: NamedDependency[Person],
+        draft_id: FromPath[UUID], drafts: NamedDependency[DraftService],
     ) -> Redirect:  # fmt: skip
         """The notice is read: on to the consent (or the form when no record is read)."""
-        _, draft = await find_draft(request, drafts, draft_id)
+        _, draft = await find_draft(request, person, drafts, draft_id)
         await drafts.acknowledge_notice(draft)
         return Redirect(step_url(draft), status_code=303)
 
     @get("/me/drafts/{draft_id:uuid}/consent")
     async def consent(
-        self, request: Request[Any, Any, Any], draft_id: FromPath[UUID],
-        drafts: NamedDependency[DraftService],
+        self, request: Request[Any, Any, Any], person: NamedDependency[Person],
+        draft_id: FromPath[UUID], drafts: NamedDependency[DraftService],
     ) -> Template | Redirect:  # fmt: skip
         """Which records would be read, which fields, for what: agree or decline."""
-        _, draft = await find_draft(request, drafts, draft_id)
+        _, draft = await find_draft(request, person, drafts, draft_id)
         if not drafts.reached(draft, DraftStage.CONSENT):
             return Redirect(step_url(draft), status_code=303)
         return page("consent", drafts, draft, requests=drafts.record_requests(draft))
 
     @post("/me/drafts/{draft_id:uuid}/consent", status_code=303)
     async def decide(
-        self, request: Request[Any, Any, Any], draft_id: FromPath[UUID],
-        drafts: NamedDependency[DraftService],
+        self, request: Request[Any, Any, Any], person: NamedDependency[Person],
+        draft_id: FromPath[UUID],
+        data: Annotated[ConsentForm, FormBody], drafts: NamedDependency[DraftService],
     ) -> Redirect | Template:  # fmt: skip
         """Agree: read the records into the form. Decline: fill everything by hand."""
-        person, draft = await find_draft(request, drafts, draft_id)
-        decision = (await request.form()).get("decision")
+        applying_as, draft = await find_draft(request, person, drafts, draft_id)
         missing: list[str] = []
         try:
-            if decision == "agree":
-                missing = await drafts.grant_consent(draft, person)
-            elif decision == "decline":
+            if data.decision == "agree":
+                missing = await drafts.grant_consent(draft, applying_as)
+            elif data.decision == "decline":
                 await drafts.decline_consent(draft)
             else:
                 raise errors.RuleViolation

@@ -22,7 +22,7 @@ from app.routes.shared.pages import FormBody, safe_next
 from app.web.access import Access
 from app.web.providers.identity import provide_enterprises, provide_switcher
 from app.web.requests import client_ip
-from app.web.subjects import acting_enterprise, signed_in_person
+from app.web.subjects import acting_enterprise
 
 
 class SwitchForm(msgspec.Struct, kw_only=True):
@@ -56,10 +56,12 @@ class EnterpriseController(Controller):
 
     @get("/me/enterprises", name="my-enterprises")
     async def mine(
-        self, request: Request[Any, Any, Any], enterprises: NamedDependency[EnterpriseService]
+        self,
+        request: Request[Any, Any, Any],
+        person: NamedDependency[Person],
+        enterprises: NamedDependency[EnterpriseService],
     ) -> Template:
         """My enterprises and my role in each; whom I act for, and the switch."""
-        person = await _person(request)
         return Template(
             template_name="enterprises/mine.html",
             context={
@@ -74,12 +76,12 @@ class EnterpriseController(Controller):
     async def switch(
         self,
         request: Request[Any, Any, Any],
+        person: NamedDependency[Person],
         data: Annotated[SwitchForm, FormBody],
         switcher: NamedDependency[IdentitySwitcher],
         runtime: NamedDependency[Runtime],
     ) -> Redirect:
         """Act for one of my enterprises, or as myself; another enterprise answers 404."""
-        person = await _person(request)
         current = await acting_enterprise(request)
         await switcher.switch(
             runtime.sessions.key_of(request.cookies.get(SESSION_COOKIE, "")),
@@ -97,24 +99,23 @@ class EnterpriseController(Controller):
     @get("/enterprises/{enterprise_id:uuid}/members", name="enterprise-members")
     async def members(
         self,
-        request: Request[Any, Any, Any],
+        person: NamedDependency[Person],
         enterprise_id: FromPath[UUID],
         enterprises: NamedDependency[EnterpriseService],
     ) -> Template:
         """The members of an enterprise I belong to (404 for any other)."""
-        person = await _person(request)
         return await _members_page(enterprises, enterprise_id, person)
 
     @post("/enterprises/{enterprise_id:uuid}/members", status_code=303)
     async def add_agent(
         self,
         request: Request[Any, Any, Any],
+        person: NamedDependency[Person],
         enterprise_id: FromPath[UUID],
         data: Annotated[AgentForm, FormBody],
         enterprises: NamedDependency[EnterpriseService],
     ) -> Redirect | Template:
         """Add an agent by mobile number; errors re-render the page with the reason."""
-        person = await _person(request)
         try:
             await enterprises.add_agent(
                 enterprise_id, person.id, data.phone, client_ip=client_ip(request)
@@ -127,12 +128,12 @@ class EnterpriseController(Controller):
     async def remove_member(
         self,
         request: Request[Any, Any, Any],
+        person: NamedDependency[Person],
         enterprise_id: FromPath[UUID],
         person_id: FromPath[UUID],
         enterprises: NamedDependency[EnterpriseService],
     ) -> Redirect | Template:
         """Remove a member: their rights end on their very next request."""
-        person = await _person(request)
         try:
             await enterprises.remove_member(
                 enterprise_id, person.id, person_id, client_ip=client_ip(request)
@@ -145,13 +146,13 @@ class EnterpriseController(Controller):
     async def change_role(
         self,
         request: Request[Any, Any, Any],
+        person: NamedDependency[Person],
         enterprise_id: FromPath[UUID],
         person_id: FromPath[UUID],
         data: Annotated[RoleForm, FormBody],
         enterprises: NamedDependency[EnterpriseService],
     ) -> Redirect | Template:
         """Make a member an administrator or an agent (the legal representative only)."""
-        person = await _person(request)
         try:
             await enterprises.change_role(
                 enterprise_id, person.id, person_id, data.role, client_ip=client_ip(request)
@@ -193,11 +194,3 @@ def _optional_uuid(value: str) -> UUID | None:
         return UUID(value.strip())
     except ValueError:
         raise errors.NotFound from None  # as unknown as any enterprise one does not belong to
-
-
-async def _person(request: Request[Any, Any, Any]) -> Person:
-    # The guard has already required a signed-in person on these routes.
-    person = await signed_in_person(request)
-    if person is None:
-        raise errors.Unauthenticated
-    return person

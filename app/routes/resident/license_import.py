@@ -13,11 +13,12 @@ from litestar.response import Redirect, Template
 from app import errors
 from app.catalog.loader import LicenseType
 from app.i18n import current_locale
+from app.identity.models import Person
 from app.records.sources import SOURCES
 from app.spaces.imports import Importable, LicenseImportService, importable_for
 from app.web.access import Access
 from app.web.providers.spaces import provide_imports
-from app.web.subjects import acting_enterprise, current_person
+from app.web.subjects import acting_enterprise
 
 
 class ImportOption:
@@ -70,11 +71,12 @@ class LicenseImportController(Controller):
     async def run(
         self,
         request: Request[Any, Any, Any],
+        person: NamedDependency[Person],
         source: FromPath[str],
         imports: NamedDependency[LicenseImportService],
     ) -> Redirect | Template:
         """Read the record (this press is the consent) and put the license in the wallet."""
-        person, acting = await current_person(request), await acting_enterprise(request)
+        acting = await acting_enterprise(request)
         option = next((o for o in importable_for(acting is not None) if o.source == source), None)
         if option is None:
             raise errors.NotFound

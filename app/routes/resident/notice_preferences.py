@@ -7,16 +7,17 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import errors
 from app.identity.account import AccountService
+from app.identity.models import Person
 from app.notices.models import DeliveryChannel
 from app.notices.preferences import DEFAULT_ORDER, NoticePreferences, order_from_ranks
 from app.routes.resident.drafts import applicant
+from app.routes.shared.pages import FormBody
 from app.web.access import Access
 from app.web.providers.identity import provide_account
 
@@ -37,10 +38,9 @@ def provide_preferences(db_session: NamedDependency[AsyncSession]) -> NoticePref
 
 
 async def _page(
-    request: Request[Any, Any, Any], account: AccountService, ranks: dict[str, str], *,
+    person: Person, account: AccountService, ranks: dict[str, str], *,
     status: int = 200, errors_: dict[str, str] | None = None, saved: bool = False,
 ) -> Template:  # fmt: skip
-    person, _ = await applicant(request)
     bound = {str(a.provider) for a in await account.external_accounts(person)}
     return Template(
         template_name="notices/preferences.html",
@@ -68,26 +68,26 @@ class NoticePreferenceController(Controller):
 
     @get(PAGE)
     async def show(
-        self, request: Request[Any, Any, Any], preferences: NamedDependency[NoticePreferences],
+        self, request: Request[Any, Any, Any], person: NamedDependency[Person],
+        preferences: NamedDependency[NoticePreferences],
         account: NamedDependency[AccountService], saved: FromQuery[bool] = False,
     ) -> Template:  # fmt: skip
         """My push channels and their order."""
-        person, _ = await applicant(request)
-        order = await preferences.order(person.id)
-        return await _page(request, account, _ranks(order), saved=saved)
+        me, _ = await applicant(request, person)
+        order = await preferences.order(me.id)
+        return await _page(me, account, _ranks(order), saved=saved)
 
     @post(PAGE, status_code=303)
     async def save(
-        self, request: Request[Any, Any, Any],
-        data: Annotated[RanksForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
-        preferences: NamedDependency[NoticePreferences],
+        self, request: Request[Any, Any, Any], person: NamedDependency[Person],
+        data: Annotated[RanksForm, FormBody], preferences: NamedDependency[NoticePreferences],
         account: NamedDependency[AccountService],
     ) -> Redirect | Template:  # fmt: skip
         """Keep the order; two channels in the same place: the form again, with the reason."""
-        person, _ = await applicant(request)
+        me, _ = await applicant(request, person)
         ranks = msgspec.structs.asdict(data)
         try:
-            await preferences.save(person.id, order_from_ranks(ranks))
+            await preferences.save(me.id, order_from_ranks(ranks))
         except errors.RuleViolation as exc:
-            return await _page(request, account, ranks, status=422, errors_=exc.fields)
+            return await _page(me, account, ranks, status=422, errors_=exc.fields)
         return Redirect(f"{PAGE}?saved=true", status_code=303)

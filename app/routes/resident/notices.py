@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.applications.applicant import ApplicantCases
 from app.composition.runtime import Runtime
+from app.identity.models import Person
 from app.notices.inbox import Inbox, link_of
 from app.routes.resident.applications import MINE
 from app.routes.resident.drafts import applicant
@@ -39,12 +40,12 @@ class NoticeController(Controller):
 
     @post("/me/notices/{notice_id:uuid}/read", status_code=303)
     async def open_notice(
-        self, request: Request[Any, Any, Any], notice_id: FromPath[UUID],
-        inbox: NamedDependency[Inbox],
+        self, request: Request[Any, Any, Any], person: NamedDependency[Person],
+        notice_id: FromPath[UUID], inbox: NamedDependency[Inbox],
     ) -> Redirect:  # fmt: skip
         """Mark the notice read and open what it is about (its application, license, offer)."""
-        person, acting_for = await applicant(request)
-        notice = await inbox.mark_read(person.id, notice_id)
+        reader, acting_for = await applicant(request, person)
+        notice = await inbox.mark_read(reader.id, notice_id)
         target = link_of(notice)
         if notice.application_id is None and notice.enterprise_id not in (None, acting_for):
             # An enterprise's license or offer shows only while acting for it: choose it first.
@@ -53,22 +54,26 @@ class NoticeController(Controller):
 
     @post("/me/notices/read", status_code=303)
     async def read_all(
-        self, request: Request[Any, Any, Any], inbox: NamedDependency[Inbox]
+        self,
+        request: Request[Any, Any, Any],
+        person: NamedDependency[Person],
+        inbox: NamedDependency[Inbox],
     ) -> Redirect:
         """Mark everything read and come back to the inbox."""
-        person, _ = await applicant(request)
-        await inbox.mark_all_read(person.id)
+        reader, _ = await applicant(request, person)
+        await inbox.mark_all_read(reader.id)
         return Redirect("/messages", status_code=303)
 
     @get(f"{MINE}/{{application_id:uuid}}/live")
     async def live(
-        self, request: Request[Any, Any, Any], application_id: FromPath[UUID],
+        self, request: Request[Any, Any, Any], person: NamedDependency[Person],
+        application_id: FromPath[UUID],
         mine: NamedDependency[ApplicantCases], runtime: NamedDependency[Runtime],
         after: FromQuery[int] = 0,
     ) -> ServerSentEvent:  # fmt: skip
         """Server-sent ``changed`` events while the owner watches (anyone else: 404)."""
-        person, enterprise_id = await applicant(request)
-        application = await mine.get(person.id, application_id, enterprise_id=enterprise_id)
+        owner, enterprise_id = await applicant(request, person)
+        application = await mine.get(owner.id, application_id, enterprise_id=enterprise_id)
         last_seen = request.headers.get("Last-Event-ID", "")
         after = max(after, int(last_seen) if last_seen.isdigit() else 0)
         stream = changes(

@@ -17,6 +17,7 @@ from litestar.params import FromPath, JSONBody
 from litestar.response import Redirect, Template
 
 from app.composition.runtime import Runtime
+from app.identity.models import Person
 from app.identity.passkey_ceremonies import (
     CeremonyOptions,
     PasskeyAssertion,
@@ -28,7 +29,6 @@ from app.routes.shared.pages import safe_next, start_session
 from app.web.access import Access
 from app.web.providers.identity import provide_passkeys, provide_relying_party
 from app.web.requests import client_ip
-from app.web.subjects import current_person
 
 MY_PASSKEYS = "/me/passkeys"
 
@@ -50,10 +50,9 @@ class PasskeyController(Controller):
 
     @get(MY_PASSKEYS, opt={"access": Access.PERSON}, name="my-passkeys")
     async def my_passkeys(
-        self, request: Request[Any, Any, Any], passkeys: NamedDependency[PasskeyService]
+        self, person: NamedDependency[Person], passkeys: NamedDependency[PasskeyService]
     ) -> Template:
         """My passkeys, and a way to add one."""
-        person = await current_person(request)
         return Template(
             template_name="sign_in/passkeys.html",
             context={"tab": "me", "passkeys": await passkeys.list_for(person)},
@@ -62,23 +61,23 @@ class PasskeyController(Controller):
     @post(f"{MY_PASSKEYS}/options", opt={"access": Access.PERSON}, status_code=200)
     async def registration_options(
         self,
-        request: Request[Any, Any, Any],
+        person: NamedDependency[Person],
         passkeys: NamedDependency[PasskeyService],
         party: NamedDependency[RelyingParty],
     ) -> CeremonyOptions:
         """Start adding a passkey: options for ``navigator.credentials.create()``."""
-        return await passkeys.start_registration(await current_person(request), party)
+        return await passkeys.start_registration(person, party)
 
     @post(MY_PASSKEYS, opt={"access": Access.PERSON}, status_code=201)
     async def add_passkey(
         self,
         request: Request[Any, Any, Any],
+        person: NamedDependency[Person],
         data: JSONBody[PasskeyRegistration],
         passkeys: NamedDependency[PasskeyService],
         party: NamedDependency[RelyingParty],
     ) -> Done:
         """Finish adding a passkey: verify and keep it."""
-        person = await current_person(request)
         await passkeys.finish_registration(person, party, data, client_ip=client_ip(request))
         return Done(redirect=MY_PASSKEYS)
 
@@ -86,11 +85,11 @@ class PasskeyController(Controller):
     async def remove_passkey(
         self,
         request: Request[Any, Any, Any],
+        person: NamedDependency[Person],
         passkey_id: FromPath[UUID],
         passkeys: NamedDependency[PasskeyService],
     ) -> Redirect:
         """Remove one of my passkeys; another person's answers 404."""
-        person = await current_person(request)
         await passkeys.remove(person, passkey_id, client_ip=client_ip(request))
         return Redirect(MY_PASSKEYS, status_code=303)
 

@@ -16,7 +16,6 @@ from app.routes.shared.pages import FormBody
 from app.web.access import Access
 from app.web.providers.identity import provide_real_name
 from app.web.requests import client_ip
-from app.web.subjects import signed_in_person
 
 
 class RealNameForm(msgspec.Struct, kw_only=True):
@@ -24,13 +23,6 @@ class RealNameForm(msgspec.Struct, kw_only=True):
 
     name: str = ""
     id_number: str = ""
-
-
-async def _person(request: Request[Any, Any, Any]) -> Person:
-    person = await signed_in_person(request)
-    if person is None:  # the guard requires one on these routes
-        raise errors.Unauthenticated
-    return person
 
 
 def _form(person: Person, status: int = 200, **context: Any) -> Template:
@@ -57,17 +49,16 @@ class RealNameController(Controller):
     dependencies = {"real_name": Provide(provide_real_name, sync_to_thread=False)}  # noqa: RUF012
 
     @get("/me/real-name")
-    async def form(self, request: Request[Any, Any, Any]) -> Template:
+    async def form(self, person: NamedDependency[Person]) -> Template:
         """The form: name and ID number."""
-        return _form(await _person(request))
+        return _form(person)
 
     @post("/me/real-name", status_code=303)
     async def verify(
-        self, request: Request[Any, Any, Any], data: Annotated[RealNameForm, FormBody],
-        real_name: NamedDependency[RealNameService],
+        self, request: Request[Any, Any, Any], person: NamedDependency[Person],
+        data: Annotated[RealNameForm, FormBody], real_name: NamedDependency[RealNameService],
     ) -> Redirect | Template:  # fmt: skip
         """Match with the population records; on success 我的 shows level L2."""
-        person = await _person(request)
         ip = client_ip(request)
         try:
             await real_name.verify_real_name(person, data.name, data.id_number, client_ip=ip)

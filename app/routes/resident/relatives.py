@@ -12,11 +12,12 @@ Whether a phone number and name matched anyone is never said: the answers are th
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
+import msgspec
 from litestar import Controller, Request, get, post
-from litestar.datastructures import FormMultiDict, UploadFile
+from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -32,32 +33,61 @@ from app.composition.runtime import Runtime
 from app.i18n import N_
 from app.identity.models import Person
 from app.routes.resident.authorizations import mine_page, person_bundles
+from app.routes.shared.pages import FormBody, Repeated, UploadBody, repeated
 from app.routes.shared.relatives import ACTING, DEPENDENCIES, MINE
 from app.web import agency
 from app.web.access import Access
 from app.web.requests import client_ip
-from app.web.subjects import current_person
 
 
-def relative_request(form: FormMultiDict) -> RelativeRequest:
-    """The grant or ask form: whom (phone, name) and the scope."""
-    try:
-        days = int(str(form.get("days", "0")) or "0")
-    except ValueError:
-        days = 0
-    return RelativeRequest(
-        phone=str(form.get("phone", ""))[:40], name=str(form.get("name", ""))[:100],
-        bundles=tuple(form.getall("bundles", [])), scopes=tuple(form.getall("scopes", [])),
-        days=days,
-    )  # fmt: skip
+class RelativeForm(msgspec.Struct, kw_only=True):
+    """The grant or ask form: whom (phone, name) and the scope (services, actions, days)."""
+
+    phone: str = ""
+    name: str = ""
+    bundles: Repeated = msgspec.field(default_factory=list)
+    scopes: Repeated = msgspec.field(default_factory=list)
+    # Text, not int: an empty or mistyped number is refused by Relatives with its message
+    # (as 0 days), where an int field would answer a bare 400.
+    days: str = ""
+
+    def request(self) -> RelativeRequest:
+        """What to grant or ask for."""
+        try:
+            days = int(self.days or "0")
+        except ValueError:
+            days = 0
+        return RelativeRequest(
+            phone=self.phone[:40], name=self.name[:100], bundles=tuple(repeated(self.bundles)),
+            scopes=tuple(repeated(self.scopes)), days=days,
+        )  # fmt: skip
+
+
+class CodeForm(msgspec.Struct, kw_only=True):
+    """The code texted to the principal, as the relative typed it."""
+
+    code: str = ""
+
+
+class SwitchForm(msgspec.Struct, kw_only=True):
+    """Whom to act for: a principal's id, or empty for oneself."""
+
+    principal: str = ""
+
+
+class WardForm(msgspec.Struct, kw_only=True):
+    """The child or ward (phone, name) and, for a court appointment, the court's document."""
+
+    phone: str = ""
+    name: str = ""
+    document: UploadFile | None = None
 
 
 async def acting_page(
-    request: Request[Any, Any, Any], relatives: Relatives, catalog: Catalog, status: int = 200,
-    **context: Any,
+    request: Request[Any, Any, Any], person: Person, relatives: Relatives, catalog: Catalog,
+    status: int = 200, **context: Any,
 ) -> Template:  # fmt: skip
     """Whom I may act for, the forms to ask and to prove a guardianship."""
-    person = await current_person(request)
     chosen = await agency.acting_principal(request)
     return Template(
         template_name="assist/acting_for.html",
@@ -93,78 +123,79 @@ class RelativeController(Controller):
 
     @post(f"{MINE}/relatives", status_code=303)
     async def grant(
-        self, request: Request[Any, Any, Any], relatives: NamedDependency[Relatives],
+        self, request: Request[Any, Any, Any], person: NamedDependency[Person],
+        data: Annotated[RelativeForm, FormBody], relatives: NamedDependency[Relatives],
         authorizations: NamedDependency[AuthorizationService],
     ) -> Redirect | Template:  # fmt: skip
         """The principal names a relative: the same answer whether or not they were found."""
-        person = await current_person(request)
         await _count_naming(request, person)
         try:
-            await relatives.grant(person, relative_request(await request.form()))
+            await relatives.grant(person, data.request())
         except errors.RuleViolation as exc:
             return await mine_page(person, authorizations, errors=exc.fields, status_code=422)
         return Redirect(f"{MINE}?named=1", status_code=303)
 
     @get(ACTING)
     async def acting_for(
-        self, request: Request[Any, Any, Any], relatives: NamedDependency[Relatives],
+        self, request: Request[Any, Any, Any], person: NamedDependency[Person],
+        relatives: NamedDependency[Relatives],
         authorizations: NamedDependency[AuthorizationService],
         done: FromQuery[str] = "", code_for: FromQuery[str] = "",
     ) -> Template:  # fmt: skip
         """Whom I may act for, and the forms."""
-        return await acting_page(request, relatives, authorizations.catalog, done=done[:16],
+        return await acting_page(request, person, relatives, authorizations.catalog, done=done[:16],
                                  code_for=code_for[:40])  # fmt: skip
 
     @post(f"{ACTING}/ask", status_code=303)
     async def ask(
-        self, request: Request[Any, Any, Any], relatives: NamedDependency[Relatives],
+        self, request: Request[Any, Any, Any], person: NamedDependency[Person],
+        data: Annotated[RelativeForm, FormBody], relatives: NamedDependency[Relatives],
         authorizations: NamedDependency[AuthorizationService],
     ) -> Redirect | Template:  # fmt: skip
         """Ask to act for someone; they confirm (the same answer whether or not found)."""
-        person = await current_person(request)
         await _count_naming(request, person)
         try:
-            await relatives.ask(person, relative_request(await request.form()))
+            await relatives.ask(person, data.request())
         except errors.RuleViolation as exc:
-            return await acting_page(request, relatives, authorizations.catalog, 422,
+            return await acting_page(request, person, relatives, authorizations.catalog, 422,
                                      errors=exc.fields)  # fmt: skip
         return Redirect(f"{ACTING}?done=asked", status_code=303)
 
     @post(f"{ACTING}/{{authorization_id:uuid}}/code", status_code=303)
     async def send_code(
-        self, request: Request[Any, Any, Any], authorization_id: FromPath[UUID],
-        relatives: NamedDependency[Relatives], codes: NamedDependency[ConfirmationCodes],
+        self, request: Request[Any, Any, Any], person: NamedDependency[Person],
+        authorization_id: FromPath[UUID], relatives: NamedDependency[Relatives],
+        codes: NamedDependency[ConfirmationCodes],
     ) -> Redirect:  # fmt: skip
         """Text the principal a code (they are beside the relative and read it out)."""
-        person = await current_person(request)
         await relatives.send_code(person, authorization_id, codes=codes,
                                   client_ip=client_ip(request))  # fmt: skip
         return Redirect(f"{ACTING}?code_for={authorization_id}", status_code=303)
 
     @post(f"{ACTING}/{{authorization_id:uuid}}/confirm", status_code=303)
     async def confirm_code(
-        self, request: Request[Any, Any, Any], authorization_id: FromPath[UUID],
+        self, request: Request[Any, Any, Any], person: NamedDependency[Person],
+        authorization_id: FromPath[UUID], data: Annotated[CodeForm, FormBody],
         relatives: NamedDependency[Relatives], codes: NamedDependency[ConfirmationCodes],
         authorizations: NamedDependency[AuthorizationService],
     ) -> Redirect | Template:  # fmt: skip
         """The principal's code, typed by the relative: confirmed."""
-        person = await current_person(request)
-        code = str((await request.form()).get("code", ""))[:12]
+        code = data.code[:12]
         try:
             await relatives.confirm_with_code(person, authorization_id, code, codes=codes)
         except errors.RuleViolation as exc:
-            return await acting_page(request, relatives, authorizations.catalog, 422,
+            return await acting_page(request, person, relatives, authorizations.catalog, 422,
                                      errors=exc.fields, code_for=str(authorization_id))  # fmt: skip
         return Redirect(f"{ACTING}?done=confirmed", status_code=303)
 
     @post(f"{ACTING}/switch", status_code=303)
     async def switch(
-        self, request: Request[Any, Any, Any],
+        self, request: Request[Any, Any, Any], person: NamedDependency[Person],
+        data: Annotated[SwitchForm, FormBody],
         authorizations: NamedDependency[AuthorizationService],
     ) -> Redirect:  # fmt: skip
         """Act for a principal (an active authorization names me) or, empty, as myself."""
-        person = await current_person(request)
-        raw = str((await request.form()).get("principal", ""))
+        raw = data.principal
         if not raw:
             await agency.choose(request, None)
             return Redirect(ACTING, status_code=303)
@@ -179,45 +210,40 @@ class RelativeController(Controller):
 
     @post(f"{ACTING}/{{authorization_id:uuid}}/give-up", status_code=303)
     async def give_up(
-        self, request: Request[Any, Any, Any], authorization_id: FromPath[UUID],
+        self, person: NamedDependency[Person], authorization_id: FromPath[UUID],
         relatives: NamedDependency[Relatives],
     ) -> Redirect:  # fmt: skip
         """The agent ends an authorization or guardianship naming them."""
-        await relatives.give_up(await current_person(request), authorization_id)
+        await relatives.give_up(person, authorization_id)
         return Redirect(ACTING, status_code=303)
 
     @post("/me/guardianships/household", status_code=303)
     async def from_household(
-        self, request: Request[Any, Any, Any], guardianships: NamedDependency[Guardianships],
+        self, person: NamedDependency[Person], data: Annotated[WardForm, FormBody],
+        guardianships: NamedDependency[Guardianships],
     ) -> Redirect:  # fmt: skip
         """A parent proves guardianship of a minor from the household register."""
-        person = await current_person(request)
-        form = await request.form()
-        await guardianships.from_household(
-            person, str(form.get("phone", ""))[:40], str(form.get("name", ""))[:100]
-        )
+        await guardianships.from_household(person, data.phone[:40], data.name[:100])
         return Redirect(f"{ACTING}?done=guardian", status_code=303)
 
     @post("/me/guardianships/court", status_code=303)
     async def court(
-        self, request: Request[Any, Any, Any], guardianships: NamedDependency[Guardianships],
+        self, request: Request[Any, Any, Any], person: NamedDependency[Person],
+        data: Annotated[WardForm, UploadBody], guardianships: NamedDependency[Guardianships],
         relatives: NamedDependency[Relatives], runtime: NamedDependency[Runtime],
         authorizations: NamedDependency[AuthorizationService],
     ) -> Redirect | Template:  # fmt: skip
         """A court-appointed guardian uploads the court's document, for staff to check."""
-        person = await current_person(request)
-        form = await request.form()
-        file = form.get("document")
         try:
-            if not isinstance(file, UploadFile):
+            if data.document is None:
                 raise errors.RuleViolation(fields={"document": EMPTY})
             await guardianships.court_appointed(
-                person, str(form.get("phone", ""))[:40], str(form.get("name", ""))[:100],
-                filename=file.filename or "", data=await file.read(),
+                person, data.phone[:40], data.name[:100],
+                filename=data.document.filename or "", data=await data.document.read(),
                 max_bytes=runtime.settings.max_upload_bytes,
                 max_pixels=runtime.settings.max_upload_pixels,
             )  # fmt: skip
         except errors.RuleViolation as exc:
-            return await acting_page(request, relatives, authorizations.catalog, 422,
+            return await acting_page(request, person, relatives, authorizations.catalog, 422,
                                      errors=exc.fields)  # fmt: skip
         return Redirect(f"{ACTING}?done=court", status_code=303)

@@ -12,13 +12,13 @@ from litestar.response import Redirect, Template
 
 from app import errors, i18n
 from app.composition.runtime import Runtime
+from app.identity.models import Person
 from app.identity.sessions import SESSION_COOKIE
 from app.identity.sign_in import SignInService
 from app.routes.shared.pages import FormBody, safe_next, session_cookie, start_session
 from app.web.access import Access
 from app.web.providers.identity import provide_sign_in
 from app.web.requests import client_ip
-from app.web.subjects import current_person
 
 
 class PhoneForm(msgspec.Struct, kw_only=True):
@@ -119,21 +119,23 @@ class SignInController(Controller):
     async def sign_out_everywhere(
         self,
         request: Request[Any, Any, Any],
+        person: NamedDependency[Person],
         sign_in: NamedDependency[SignInService],
         runtime: NamedDependency[Runtime],
     ) -> Redirect:
         """End every session of this person, on every device."""
-        person = await current_person(request)
         await sign_in.sign_out_everywhere(person, client_ip=client_ip(request))
         await runtime.sessions.end_all(person.id)
         return Redirect("/", status_code=303, cookies=[session_cookie("", runtime, clear=True)])
 
     @get("/me/sessions", opt={"access": Access.PERSON}, name="my-sessions")
     async def my_sessions(
-        self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
+        self,
+        request: Request[Any, Any, Any],
+        person: NamedDependency[Person],
+        runtime: NamedDependency[Runtime],
     ) -> Template:
         """My sessions and devices."""
-        person = await current_person(request)
         sessions = await runtime.sessions.list_for(person.id)
         current = runtime.sessions.key_of(request.cookies.get(SESSION_COOKIE, ""))
         return Template(
@@ -143,10 +145,9 @@ class SignInController(Controller):
 
     @post("/me/sessions/{key:str}/end", opt={"access": Access.PERSON}, status_code=303)
     async def end_session(
-        self, request: Request[Any, Any, Any], key: FromPath[str], runtime: NamedDependency[Runtime]
+        self, person: NamedDependency[Person], key: FromPath[str], runtime: NamedDependency[Runtime]
     ) -> Redirect:
         """End one of my sessions; another person's (or an unknown) key answers 404."""
-        person = await current_person(request)
         if not await runtime.sessions.end_by_key(person.id, key):
             raise errors.NotFound
         return Redirect("/me/sessions", status_code=303)

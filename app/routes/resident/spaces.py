@@ -12,6 +12,7 @@ from app import errors
 from app.composition.runtime import Runtime
 from app.i18n import current_locale
 from app.identity.account import AccountService
+from app.identity.models import Person
 from app.identity.sessions import SESSION_COOKIE, SessionStore
 from app.records.sources import SOURCES
 from app.spaces.enterprise_space import REGISTRY, EnterpriseSpaceService
@@ -20,7 +21,7 @@ from app.wallet.views import license_view
 from app.web.access import Access
 from app.web.providers.identity import provide_account
 from app.web.providers.spaces import provide_enterprise_space, provide_export
-from app.web.subjects import acting_enterprise, current_person
+from app.web.subjects import acting_enterprise
 
 
 class SpacesController(Controller):
@@ -38,11 +39,11 @@ class SpacesController(Controller):
     async def export(
         self,
         request: Request[Any, Any, Any],
+        person: NamedDependency[Person],
         exports: NamedDependency[ExportService],
         account: NamedDependency[AccountService],
     ) -> Response[bytes]:
         """Everything held about me, as a download; numbers in full only after re-authentication."""
-        person = await current_person(request)
         session_key = SessionStore.key_of(request.cookies.get(SESSION_COOKIE, ""))
         full = await account.full_numbers(person, session_key)
         export = await exports.export(person, full)
@@ -59,6 +60,7 @@ class SpacesController(Controller):
     async def enterprise_space(
         self,
         request: Request[Any, Any, Any],
+        person: NamedDependency[Person],
         space: NamedDependency[EnterpriseSpaceService],
         runtime: NamedDependency[Runtime],
     ) -> Template | Redirect:
@@ -66,7 +68,7 @@ class SpacesController(Controller):
         acting = await acting_enterprise(request)
         if acting is None:
             return Redirect("/me/enterprises", status_code=303)
-        found = await space.space(await current_person(request), acting.id)
+        found = await space.space(person, acting.id)
         departments = await space.departments()
         types = runtime.catalog.licenses
         return Template(
@@ -82,24 +84,30 @@ class SpacesController(Controller):
 
     @post("/me/enterprise-space/registry", status_code=303)
     async def share_registry(
-        self, request: Request[Any, Any, Any], space: NamedDependency[EnterpriseSpaceService]
+        self,
+        request: Request[Any, Any, Any],
+        person: NamedDependency[Person],
+        space: NamedDependency[EnterpriseSpaceService],
     ) -> Redirect:
         """Agree that the registry completes the profile (each view's read is logged)."""
         acting = await acting_enterprise(request)
         if acting is None:
             raise errors.NotFound
-        await space.share_registry(await current_person(request), acting.id)
+        await space.share_registry(person, acting.id)
         return Redirect("/me/enterprise-space", status_code=303)
 
     @post("/me/enterprise-space/registry/withdraw", status_code=303)
     async def stop_sharing(
-        self, request: Request[Any, Any, Any], space: NamedDependency[EnterpriseSpaceService]
+        self,
+        request: Request[Any, Any, Any],
+        person: NamedDependency[Person],
+        space: NamedDependency[EnterpriseSpaceService],
     ) -> Redirect:
         """Withdraw that consent."""
         acting = await acting_enterprise(request)
         if acting is None:
             raise errors.NotFound
-        await space.stop_sharing(await current_person(request), acting.id)
+        await space.stop_sharing(person, acting.id)
         return Redirect("/me/enterprise-space", status_code=303)
 
 

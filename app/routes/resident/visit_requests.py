@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated
 from uuid import UUID
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
@@ -13,10 +13,16 @@ from litestar.response import Redirect, Template
 from app import errors
 from app.assist.areas import AREAS
 from app.assist.requests import VisitRequestService
-from app.routes.shared.pages import NO_STORE
-from app.routes.shared.visit_requests import DEPENDENCIES, MINE, form_page, parse_form
+from app.identity.models import Person
+from app.routes.shared.pages import NO_STORE, FormBody
+from app.routes.shared.visit_requests import (
+    DEPENDENCIES,
+    MINE,
+    VisitRequestFields,
+    form_page,
+    parse,
+)
 from app.web.access import Access
-from app.web.subjects import current_person
 
 
 class VisitRequestController(Controller):
@@ -28,10 +34,9 @@ class VisitRequestController(Controller):
 
     @get(MINE)
     async def mine(
-        self, request: Request[Any, Any, Any], requests: NamedDependency[VisitRequestService]
+        self, person: NamedDependency[Person], requests: NamedDependency[VisitRequestService]
     ) -> Template:
         """Requests about the resident, and those they made for someone else."""
-        person = await current_person(request)
         return Template(
             template_name="assist/requests_mine.html",
             context={"tab": "me", "views": await requests.mine(person),
@@ -52,11 +57,11 @@ class VisitRequestController(Controller):
 
     @post(f"{MINE}/new", status_code=303)
     async def ask(
-        self, request: Request[Any, Any, Any], requests: NamedDependency[VisitRequestService]
-    ) -> Redirect | Template:
+        self, person: NamedDependency[Person], data: Annotated[VisitRequestFields, FormBody],
+        requests: NamedDependency[VisitRequestService],
+    ) -> Redirect | Template:  # fmt: skip
         """Ask for oneself."""
-        person = await current_person(request)
-        parsed, raw = parse_form(await request.form())
+        parsed, raw = parse(data)
         try:
             await requests.ask_for_self(person, parsed)
         except errors.RuleViolation as exc:
@@ -66,11 +71,11 @@ class VisitRequestController(Controller):
 
     @post(f"{MINE}/for-someone", status_code=303)
     async def ask_for_someone(
-        self, request: Request[Any, Any, Any], requests: NamedDependency[VisitRequestService]
-    ) -> Redirect | Template:
+        self, person: NamedDependency[Person], data: Annotated[VisitRequestFields, FormBody],
+        requests: NamedDependency[VisitRequestService],
+    ) -> Redirect | Template:  # fmt: skip
         """Ask for a relative: the same answer whoever is named."""
-        person = await current_person(request)
-        parsed, raw = parse_form(await request.form())
+        parsed, raw = parse(data)
         try:
             await requests.ask_for_relative(person, parsed)
         except errors.RuleViolation as exc:
@@ -81,11 +86,10 @@ class VisitRequestController(Controller):
 
     @post(f"{MINE}/{{request_id:uuid}}/{{answer:str}}", status_code=303)
     async def answer(
-        self, request: Request[Any, Any, Any], request_id: FromPath[UUID], answer: FromPath[str],
-        requests: NamedDependency[VisitRequestService],
+        self, person: NamedDependency[Person], request_id: FromPath[UUID],
+        answer: FromPath[str], requests: NamedDependency[VisitRequestService],
     ) -> Redirect:  # fmt: skip
         """``accept`` / ``decline`` (the resident, a relative's request) or ``cancel``."""
-        person = await current_person(request)
         actions = {"accept": requests.accept, "decline": requests.decline,
                    "cancel": requests.cancel}  # fmt: skip
         if answer not in actions:

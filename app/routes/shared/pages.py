@@ -22,6 +22,10 @@ from app.routes.shared.timeline import state_label
 
 FormBody = Body(media_type=RequestEncodingType.URL_ENCODED)
 
+# A form with a file (``enctype="multipart/form-data"``): its Struct declares the file
+# ``UploadFile | None = None`` (a browser sends an empty part when none was chosen).
+UploadBody = Body(media_type=RequestEncodingType.MULTI_PART)
+
 Repeated = list[str] | str
 """A form field that may come several times (checkboxes). Litestar's URL-encoded reader gives a
 list only when the name came twice or more and a bare string when it came once, so a plain

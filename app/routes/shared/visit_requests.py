@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar.datastructures import FormMultiDict
 from litestar.di import NamedDependency, Provide
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -66,14 +65,6 @@ def parse(data: VisitRequestFields) -> tuple[RequestForm, dict[str, Any]]:
         resident_name=data.resident_name, resident_phone=data.resident_phone,
     )  # fmt: skip
     return parsed, raw
-
-
-def parse_form(form: FormMultiDict) -> tuple[RequestForm, dict[str, Any]]:
-    """``parse`` for a channel that still reads the raw form (the resident's pages)."""
-    names = [f for f in VisitRequestFields.__struct_fields__ if f != "needs"]
-    fields = VisitRequestFields(**{k: str(form.get(k, "")) for k in names},
-                                needs=[str(n) for n in form.getall("needs", [])])  # fmt: skip
-    return parse(fields)
 
 
 def form_page(requests: VisitRequestService, template: str, status: int = 200,
