@@ -21,6 +21,7 @@ from app.miniprogram_api.catalog import CatalogApi
 from app.miniprogram_api.drafts import DraftApi
 from app.miniprogram_api.enterprises import EnterpriseApi
 from app.miniprogram_api.notices import NoticeApi, NoticePreferenceApi
+from app.miniprogram_api.real_name import RealNameApi
 from app.miniprogram_api.visit_requests import VisitRequestApi
 from app.web.access import enforce_access
 from app.web.navigation import Tab, tab_bar
@@ -65,6 +66,7 @@ def create_router() -> Router:
             app_config,
             AuthController,
             me,
+            RealNameApi,
             EnterpriseApi,
             CatalogApi,
             DraftApi,
