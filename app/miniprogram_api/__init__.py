@@ -18,6 +18,7 @@ from app import i18n
 from app.miniprogram_api.applications import ApplicationApi
 from app.miniprogram_api.auth import AuthController, me
 from app.miniprogram_api.catalog import CatalogApi
+from app.miniprogram_api.draft_materials import DraftMaterialApi
 from app.miniprogram_api.drafts import DraftApi
 from app.miniprogram_api.enterprises import EnterpriseApi
 from app.miniprogram_api.notices import NoticeApi, NoticePreferenceApi
@@ -70,6 +71,7 @@ def create_router() -> Router:
             EnterpriseApi,
             CatalogApi,
             DraftApi,
+            DraftMaterialApi,
             ApplicationApi,
             NoticeApi,
             NoticePreferenceApi,
