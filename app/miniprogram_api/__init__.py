@@ -15,6 +15,7 @@ from litestar.params import FromQuery
 from litestar.routes import HTTPRoute
 
 from app import i18n
+from app.miniprogram_api.application_actions import ApplicationActionApi
 from app.miniprogram_api.applications import ApplicationApi
 from app.miniprogram_api.auth import AuthController, me
 from app.miniprogram_api.catalog import CatalogApi
@@ -73,6 +74,7 @@ def create_router() -> Router:
             DraftApi,
             DraftMaterialApi,
             ApplicationApi,
+            ApplicationActionApi,
             NoticeApi,
             NoticePreferenceApi,
             VisitRequestApi,
