@@ -25,6 +25,7 @@ from app.miniprogram_api.enterprises import EnterpriseApi
 from app.miniprogram_api.notices import NoticeApi, NoticePreferenceApi
 from app.miniprogram_api.real_name import RealNameApi
 from app.miniprogram_api.visit_requests import VisitRequestApi
+from app.miniprogram_api.wallet import LicenseApi
 from app.web.access import enforce_access
 from app.web.navigation import Tab, tab_bar
 from app.web.problems import API_PROBLEMS, handle_api_exception, problem_responses
@@ -78,6 +79,7 @@ def create_router() -> Router:
             NoticeApi,
             NoticePreferenceApi,
             VisitRequestApi,
+            LicenseApi,
         ],
     )
     # Every operation answers its errors in one format (app/web/problems.py); the document says
