@@ -49,7 +49,7 @@ class SupplementCreate(msgspec.Struct, kw_only=True, rename="camel"):
 class RatingCreate(msgspec.Struct, kw_only=True, rename="camel"):
     """好差评: one to five stars, tags from ``GET …/rating``'s list, a comment."""
 
-    stars: int
+    stars: int = 0  # none chosen: the service's message, as on the page
     tags: Annotated[list[str], msgspec.Meta(max_length=20)] = msgspec.field(default_factory=list)
     comment: Annotated[str, msgspec.Meta(max_length=4000)] = ""
 
@@ -74,7 +74,7 @@ class ComplaintBody(msgspec.Struct, kw_only=True, rename="camel"):
 class RatingBody(msgspec.Struct, kw_only=True, rename="camel"):
     """The application's rating once given."""
 
-    stars: int
+    stars: int = 0  # none chosen: the service's message, as on the page
     tags: list[str]
     comment: str
     created_at: datetime
