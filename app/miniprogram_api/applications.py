@@ -16,11 +16,11 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import Body, FromPath, HeaderParameter
 
-from app import errors
 from app.applications.applicant import ApplicantCases
 from app.applications.case_models import Application, Channel
 from app.applications.submission import Submission, Submissions
 from app.identity.models import Person
+from app.miniprogram_api.contract import ACTING_FOR
 from app.web.access import Access
 from app.web.providers.applications import (
     provide_applicant_cases,
@@ -29,7 +29,7 @@ from app.web.providers.applications import (
     provide_drafts,
     provide_submissions,
 )
-from app.web.subjects import bearer_person
+from app.web.subjects import bearer_applicant
 
 IDEMPOTENCY_KEY = HeaderParameter(
     name="Idempotency-Key",
@@ -64,6 +64,7 @@ class SubCaseBody(msgspec.Struct, kw_only=True, rename="camel"):
     started_on: date | None
     due_on: date | None
     reasons: str | None
+    id: UUID | None = None  # for ``…/sub-cases/{id}/supplement``
 
 
 class ApplicationBody(msgspec.Struct, kw_only=True, rename="camel"):
@@ -87,11 +88,10 @@ class ApplicationList(msgspec.Struct, kw_only=True, rename="camel"):
     applications: list[ApplicationBody]
 
 
-async def _person(request: Request[Any, Any, Any]) -> Person:
-    person = await bearer_person(request)
-    if person is None:
-        raise errors.Unauthenticated
-    return person
+async def _applicant(request: Request[Any, Any, Any]) -> tuple[Person, UUID | None]:
+    # The person, and the enterprise ``X-Acting-For`` names (checked in app.web.subjects).
+    person, acting = await bearer_applicant(request)
+    return person, acting.id if acting else None
 
 
 async def _body(application: Application, mine: ApplicantCases | None = None) -> ApplicationBody:
@@ -104,7 +104,8 @@ async def _body(application: Application, mine: ApplicantCases | None = None) ->
         return_reasons=application.return_reasons,
         sub_cases=[
             SubCaseBody(matter_code=c.matter_code, department=c.department_code, state=c.state,
-                        card=c.card, started_on=c.started_on, due_on=c.due_on, reasons=c.reasons)
+                        card=c.card, started_on=c.started_on, due_on=c.due_on, reasons=c.reasons,
+                        id=c.id)
             for c in cases
         ],
     )  # fmt: skip
@@ -112,6 +113,8 @@ async def _body(application: Application, mine: ApplicantCases | None = None) ->
 
 class ApplicationApi(Controller):
     """My applications through the mini-program."""
+
+    parameters = ACTING_FOR  # documents (and checks) the header the handlers honour
 
     path = "/applications"
     tags = ["mini-program: applications"]  # noqa: RUF012
@@ -131,12 +134,12 @@ class ApplicationApi(Controller):
         submissions: NamedDependency[Submissions], mine: NamedDependency[ApplicantCases],
     ) -> ApplicationBody:  # fmt: skip
         """Submit once: a retry with the same key answers the same application."""
-        person = await _person(request)
+        person, enterprise_id = await _applicant(request)
         submission = Submission(draft_id=data.draft_id, delivery=data.delivery,
                                 address=data.address, commitment=data.commitment,
                                 channel=Channel(data.channel))  # fmt: skip
         application = await submissions.submit(
-            person.id, submission, enterprise_id=None, key=idempotency_key
+            person.id, submission, enterprise_id=enterprise_id, key=idempotency_key
         )
         return await _body(application, mine)
 
@@ -145,7 +148,8 @@ class ApplicationApi(Controller):
         self, request: Request[Any, Any, Any], mine: NamedDependency[ApplicantCases]
     ) -> ApplicationList:
         """My applications, the newest first."""
-        found = await mine.mine((await _person(request)).id, enterprise_id=None)
+        person, enterprise_id = await _applicant(request)
+        found = await mine.mine(person.id, enterprise_id=enterprise_id)
         return ApplicationList(applications=[await _body(a) for a in found])
 
     @get("/{application_id:uuid}")
@@ -154,6 +158,6 @@ class ApplicationApi(Controller):
         mine: NamedDependency[ApplicantCases],
     ) -> ApplicationBody:  # fmt: skip
         """One of my applications with each matter's progress (someone else's: 404)."""
-        person = await _person(request)
-        application = await mine.get(person.id, application_id, enterprise_id=None)
+        person, enterprise_id = await _applicant(request)
+        application = await mine.get(person.id, application_id, enterprise_id=enterprise_id)
         return await _body(application, mine)

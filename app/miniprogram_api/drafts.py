@@ -28,7 +28,7 @@ from app.records.sources import SOURCES
 from app.web.access import Access
 from app.web.providers.applications import provide_drafts
 from app.web.providers.identity import provide_enterprises
-from app.web.subjects import bearer_person
+from app.web.subjects import bearer_applicant, bearer_person
 from app.web.templating import shown_field
 
 
@@ -176,23 +176,12 @@ class ValuesBody(msgspec.Struct, kw_only=True, rename="camel"):
 JsonBody = Body()
 
 
-ACTING_HEADER = "x-acting-for"
-
-
 async def _applicant(
     request: Request[Any, Any, Any], enterprises: EnterpriseService
 ) -> tuple[Person, UUID | None]:
-    person = await _person(request)
-    raw = request.headers.get(ACTING_HEADER)
-    if not raw:
-        return person, None
-    try:
-        wanted = UUID(raw)
-    except ValueError:
-        raise errors.NotFound from None
-    if not any(found.id == wanted for found in await enterprises.mine(person.id)):
-        raise errors.NotFound
-    return person, wanted
+    # One resolver for every operation (app.web.subjects): the membership is checked there.
+    person, acting = await bearer_applicant(request)
+    return person, acting.id if acting else None
 
 
 async def _draft(

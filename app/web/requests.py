@@ -95,3 +95,17 @@ def client_ip(request: Request[Any, Any, Any]) -> str:
     headers are configured (uvicorn's --forwarded-allow-ips), which production must do.
     """
     return request.client.host if request.client else "unknown"
+
+
+async def read_multipart_first(request: Request[Any, Any, Any]) -> None:
+    """A ``before_request`` hook for multipart operations: a text part that is not UTF-8 is
+    the client's mistake (400), not a server error.
+
+    Litestar decodes every part without a filename as text while it reads the body for the
+    handler, and lets ``UnicodeDecodeError`` escape; read here, the form is kept for the
+    handler and the error becomes a client error.
+    """
+    try:
+        await request.form()
+    except UnicodeDecodeError:
+        raise ClientException("A form field is not UTF-8 text.") from None

@@ -12,7 +12,7 @@ from app import errors
 from app.composition.runtime import Runtime
 from app.wallet.service import Holder, WalletService
 from app.wallet.verifier import VerifierService
-from app.web.subjects import acting_enterprise, signed_in_person
+from app.web.subjects import acting_enterprise, bearer_applicant, signed_in_person
 
 
 def provide_wallet(
@@ -59,3 +59,10 @@ def public_base_url(request: Request[Any, Any, Any], runtime: Runtime) -> str:
     settings = runtime.settings
     base = settings.public_base_url or settings.passkey_origin
     return (base or f"{request.url.scheme}://{request.url.netloc}").rstrip("/")
+
+
+async def bearer_holder(request: Request[Any, Any, Any]) -> Holder:
+    """Whose wallet a mini-program request sees: the enterprise ``X-Acting-For`` names (an
+    active membership, else 404), else the bearer person."""
+    person, acting = await bearer_applicant(request)
+    return Holder.enterprise(acting.id) if acting else Holder.person(person.id)
