@@ -118,9 +118,15 @@ def _answer_questions(page: Page) -> None:
         if not open_questions.count():
             return
         # click, not check: htmx replaces the questionnaire, so the clicked input is detached
-        # before Playwright could see it checked.
-        open_questions.first.locator("input").first.click()
-        page.wait_for_load_state("networkidle")
+        # before Playwright could see it checked. Wait for that swap before the next answer:
+        # the page's load state says nothing about htmx's requests, and an answer clicked
+        # while the previous one's preview is in flight is undone when it lands (seen under
+        # load as a follow-up question left open at 继续).
+        with page.expect_response(lambda answer: answer.url.endswith("/questions/preview")):
+            open_questions.first.locator("input").first.click()
+        page.wait_for_function(
+            "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+        )
     pytest.fail("the questionnaire never ended")
 
 
