@@ -51,8 +51,12 @@ run: demo-data ## install, migrate, load demo data and serve on http://127.0.0.1
 worker: install ## the arq worker as its own process (only with REDIS_URL)
 	$(PY) -m app worker
 
-test: install ## the whole test suite (browser tests skip with a notice without Chromium)
-	$(PY) -m pytest $(PYTEST_ARGS)
+# One pytest-xdist worker per core, each on its own databases (tests/conftest.py);
+# PYTEST_WORKERS=0 runs the suite serially in one process.
+PYTEST_WORKERS ?= auto
+PYTEST_DIST ?= loadgroup
+test: install ## the whole test suite on every core (browser tests skip with a notice without Chromium)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist $(PYTEST_DIST) $(PYTEST_ARGS)
 
 FUZZ_EXAMPLES ?= 500
 fuzz: install ## the long fuzz: Schemathesis, all phases, $(FUZZ_EXAMPLES) examples per operation; Hypothesis' long profile

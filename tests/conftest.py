@@ -3,6 +3,11 @@
 With ``DATABASE_URL`` naming PostgreSQL, a fresh database is created on that server for
 the session and dropped afterwards; otherwise SQLite files live under pytest's tmp dir.
 With ``REDIS_URL`` set, apps use that Redis; otherwise each app starts the embedded one.
+
+Under pytest-xdist (``make test`` runs ``-n auto``) "the session" is one worker's: each
+worker has its own temporary directory, so its own SQLite files or PostgreSQL databases,
+and its own Redis database number (tests/parallel.py), so that no worker reads, counts or
+deletes another's keys.
 """
 
 from __future__ import annotations
@@ -28,6 +33,23 @@ from tests import hypothesis_profiles  # noqa: F401  (loads the ci / long profil
 from tests.pii_scan import scan_files, scan_redis, scan_texts
 
 T = TypeVar("T")
+
+
+# pytest-xdist: a Redis database per worker, the browser group (tests/parallel.py).
+pytest_plugins = ["tests.parallel"]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Who searches for personal numbers (see the end of this file): xdist's controller runs
+    no test, each worker searches what it produced and reports back. (xdist registers its
+    controller in its own, last, pytest_configure: known from here on.)"""
+    global _IS_XDIST_CONTROLLER
+    _IS_XDIST_CONTROLLER = session.config.pluginmanager.hasplugin("dsession")
+
+
+def worker_label() -> str:
+    """``gw0``, ``gw1`` … in an xdist worker, ``main`` in a serial run (names test databases)."""
+    return os.environ.get("PYTEST_XDIST_WORKER") or "main"
 
 
 def _postgres_admin_url() -> str | None:
@@ -61,7 +83,7 @@ def fresh_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[obj
     def make(label: str = "db") -> str:
         if admin is None:
             return f"sqlite:///{tmp_path_factory.mktemp(label) / 'onething.db'}"
-        name = f"onething_test_{label}_{uuid.uuid4().hex[:8]}"
+        name = f"onething_test_{worker_label()}_{label}_{uuid.uuid4().hex[:8]}"
         _postgres(admin, f'CREATE DATABASE "{name}"')
         created.append(name)
         return make_url(admin).set(database=name).render_as_string(hide_password=False)
@@ -238,30 +260,49 @@ async def forget_code_cooldown(client: AsyncTestClient[Litestar], phone: str) ->
 
 
 # Personal-data hygiene (tests/pii_scan.py): what every test printed and logged is searched
-# as it finishes; the files and databases the session leaves, when it ends.
+# as it finishes; the files and databases the session leaves, when it ends. Under xdist each
+# worker searches its own and hands what it found to the controller, which fails the run.
 _PERSONAL_NUMBERS: list[str] = []
+_IS_XDIST_CONTROLLER = False
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Search what the test printed and logged (captured stdout, stderr and log records).
 
-    The teardown report carries the sections of all three phases.
+    The teardown report carries the sections of all three phases. The xdist controller sees
+    the workers' reports again: the workers have searched them already.
     """
-    if report.when == "teardown":
+    if report.when == "teardown" and not _IS_XDIST_CONTROLLER:
         _PERSONAL_NUMBERS.extend(
             scan_texts((f"{report.nodeid} {title}", text) for title, text in report.sections)
         )
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """The xdist controller collects what a finished worker found (see pytest_sessionfinish)."""
+    output = getattr(node, "workeroutput", None) or {}
+    _PERSONAL_NUMBERS.extend(output.get("personal_numbers", []))
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Search every file under the session's temporary directory, and shared services."""
-    if not hasattr(session.config, "_tmp_path_factory") or session.config.option.collectonly:
+    """Search every file under the session's temporary directory, and shared services.
+
+    An xdist worker's temporary directory and Redis database are its own; it sends what it
+    found to the controller, since only the controller's exit status decides the run.
+    """
+    config = session.config
+    if not hasattr(config, "_tmp_path_factory") or config.option.collectonly:
         return
     found = list(_PERSONAL_NUMBERS)
-    found += scan_files(session.config._tmp_path_factory.getbasetemp())
-    found += _scan_shared_services()
+    if not _IS_XDIST_CONTROLLER:
+        found += scan_files(config._tmp_path_factory.getbasetemp())
+        found += _scan_shared_services()
+    workeroutput = getattr(config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["personal_numbers"] = found
     if found:
-        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
             reporter.write_sep("=", "personal numbers in clear", red=True)
             for line in found[:50]:
@@ -270,7 +311,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def _scan_shared_services() -> list[str]:
-    """The shared REDIS_URL database and the PostgreSQL test databases, when set."""
+    """The REDIS_URL database, when set (a worker's own under xdist)."""
     found: list[str] = []
     if url := os.environ.get("REDIS_URL"):
         from redis.asyncio import Redis

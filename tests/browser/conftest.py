@@ -5,6 +5,10 @@ down before the rest of the suite runs (Playwright's sync API marks an event loo
 in the main thread while it is alive, which pytest-asyncio's tests must not see). Each test
 gets fresh browser contexts, so no cookie leaks from one test into another.
 
+Under pytest-xdist they all run on one worker, in file order (the ``browser`` group of
+tests/parallel.py): one server and one Chromium, and journeys that count demo data see only
+each other's changes, as in a serial run.
+
 Without Chromium every test here is skipped with the reason shown by ``-ra``; with
 ``REQUIRE_BROWSER=1`` (CI) they fail instead. ``CHROMIUM_PATH`` overrides where to look.
 """
