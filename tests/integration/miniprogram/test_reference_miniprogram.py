@@ -91,5 +91,6 @@ def test_the_reference_mini_program_pages_work_against_the_real_server(served: S
         check=False,
     )  # fmt: skip
     report = finished.stdout + finished.stderr
+    print(report)  # noqa: T201  (Node's report, shown by pytest -rP)
     assert finished.returncode == 0, f"node --test failed:\n{report}"
     assert "# fail 0" in report or "ℹ fail 0" in report, report
