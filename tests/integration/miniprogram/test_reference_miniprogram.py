@@ -85,7 +85,7 @@ def test_the_reference_mini_program_pages_work_against_the_real_server(served: S
     tests = sorted(str(p.relative_to(ROOT)) for p in (MINIPROGRAM / "tests").glob("*.test.js"))
     assert tests, "no page tests found under miniprogram/tests"
     env = {**os.environ, "ONETHING_MP_BASE_URL": served.own_base_url, "NO_COLOR": "1"}
-    finished = subprocess.run(  # noqa: S603  (node, and test files of this repository)
+    finished = subprocess.run(
         [node, "--test", "--test-reporter=spec", *tests],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=NODE_TIMEOUT_SECONDS,
         check=False,
