@@ -1,6 +1,8 @@
-"""Copy the pinned front-end files named in package.json's ``vendor`` map into assets/vendor/.
+"""Copy the pinned front-end files named in package.json into the places that serve them.
 
-Run after ``npm ci``; assets/vendor/ is git-ignored (others' code is installed, not committed).
+``vendor`` goes to assets/vendor/ (the web pages), ``miniprogramVendor`` to miniprogram/vendor/
+(the reference mini-program requires them by relative path, as WeChat's module system needs).
+Run after ``npm ci``; both targets are git-ignored (others' code is installed, not committed).
 """
 
 from __future__ import annotations
@@ -16,8 +18,19 @@ ROOT = Path(__file__).resolve().parent.parent
 def main() -> int:
     """Copy each listed file; fail loudly when one is missing."""
     manifest = json.loads((ROOT / "package.json").read_text())
-    target_root = ROOT / "assets" / "vendor"
-    for package, files in manifest["vendor"].items():
+    targets = {
+        "vendor": ROOT / "assets" / "vendor",
+        "miniprogramVendor": ROOT / "miniprogram" / "vendor",
+    }
+    for key, target_root in targets.items():
+        if _copy(manifest.get(key, {}), target_root) != 0:
+            return 1
+    return 0
+
+
+def _copy(listed: dict[str, list[str]], target_root: Path) -> int:
+    """Copy ``{package: [file, …]}`` from node_modules into ``target_root/package/``."""
+    for package, files in listed.items():
         source_dir = ROOT / "node_modules" / package
         for relative in files:
             source = source_dir / relative

@@ -1,0 +1,31 @@
+/** 办事: every life event (一件事) of the catalog; choosing one starts (or resumes) its draft. */
+const api = require('../../utils/api')
+
+Component({
+  data: { bundles: [], loading: true, error: '' },
+  methods: {
+    onLoad() {
+      return this.load()
+    },
+    onPullDownRefresh() {
+      return this.load().then(() => wx.stopPullDownRefresh())
+    },
+    async load() {
+      try {
+        const list = await api.get('/mp/v1/catalog/bundles')
+        this.setData({ bundles: list.bundles, loading: false, error: '' })
+      } catch (err) {
+        this.setData({ loading: false, error: err.message })
+      }
+    },
+    async start(event) {
+      const code = event.currentTarget.dataset.code
+      try {
+        const draft = await api.post('/mp/v1/drafts', { bundleCode: code })
+        wx.navigateTo({ url: '/pages/draft/index?id=' + draft.id })
+      } catch (err) {
+        this.setData({ error: api.showError(err) })
+      }
+    }
+  }
+})

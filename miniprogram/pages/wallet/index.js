@@ -1,0 +1,22 @@
+/** 证照: my e-licenses (or the enterprise's while acting for it). */
+const api = require('../../utils/api')
+
+Component({
+  data: { licenses: [], loading: true, error: '' },
+  methods: {
+    onShow() {
+      return this.load()
+    },
+    async load() {
+      try {
+        const list = await api.get('/mp/v1/licenses')
+        this.setData({ licenses: list.licenses, loading: false, error: '' })
+      } catch (err) {
+        this.setData({ loading: false, error: err.message })
+      }
+    },
+    open(event) {
+      wx.navigateTo({ url: '/pages/license/index?id=' + event.currentTarget.dataset.id })
+    }
+  }
+})

@@ -1,0 +1,96 @@
+"""The reference WeChat mini-program (``miniprogram/``) against the real server (issue 16).
+
+Its pages are tested in Node (``miniprogram/tests/*.test.js``, ``node --test`` with
+``miniprogram-simulate``): this test serves the app with its WeChat stand-ins on a free
+loopback port, on a database of its own with the demo data, and runs them with the base URL
+in ``ONETHING_MP_BASE_URL``. Node's report is the failure message. Without ``node`` (or
+without ``npm ci``'s packages) the test is skipped and says why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from app.config import Settings
+from app.demo import load_demo_data
+from app.main import OneThing, create_app
+from tests.conftest import make_settings, migrate
+
+ROOT = Path(__file__).resolve().parents[3]
+MINIPROGRAM = ROOT / "miniprogram"
+NODE_TIMEOUT_SECONDS = 300
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def served(tmp_path: Path, fresh_database_url: Callable[[str], str]) -> Iterator[Settings]:
+    """The app on its own database (migrated, demo data), stand-ins on, on a loopback port."""
+    settings = make_settings(
+        tmp_path / "var", fresh_database_url("miniprogram"), port=_free_port(),
+        platform_standins=True,
+    )  # fmt: skip
+    migrate(settings)
+    asyncio.run(load_demo_data(settings))
+    app = create_app(settings)
+    assert isinstance(app, OneThing)
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=settings.port, loop="asyncio", log_config=None,
+        access_log=False,
+    )  # fmt: skip
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert thread.is_alive(), "uvicorn stopped before it started"
+        assert time.monotonic() < deadline, "uvicorn did not start within a minute"
+        time.sleep(0.05)
+    try:
+        yield settings
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+def _node() -> str:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed: the reference mini-program's page tests did not run")
+    if not (ROOT / "node_modules" / "miniprogram-simulate").is_dir():
+        pytest.skip("miniprogram-simulate is not installed: run `make install` (npm ci) first")
+    if not (MINIPROGRAM / "vendor" / "qrcode-generator" / "qrcode.js").is_file():
+        pytest.skip("miniprogram/vendor/ is empty: run `make install` (make assets) first")
+    return node
+
+
+def test_the_reference_mini_program_pages_work_against_the_real_server(served: Settings) -> None:
+    node = _node()
+    tests = sorted(str(p.relative_to(ROOT)) for p in (MINIPROGRAM / "tests").glob("*.test.js"))
+    assert tests, "no page tests found under miniprogram/tests"
+    env = {**os.environ, "ONETHING_MP_BASE_URL": served.own_base_url, "NO_COLOR": "1"}
+    finished = subprocess.run(
+        [node, "--test", "--test-reporter=spec", *tests],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=NODE_TIMEOUT_SECONDS,
+        check=False,
+    )  # fmt: skip
+    report = finished.stdout + finished.stderr
+    print(report)  # noqa: T201  (Node's report, shown by pytest -rP)
+    assert finished.returncode == 0, f"node --test failed:\n{report}"
+    assert "# fail 0" in report or "ℹ fail 0" in report, report
