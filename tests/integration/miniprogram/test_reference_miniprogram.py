@@ -12,61 +12,36 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 import subprocess
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from app.config import Settings
 from app.demo import load_demo_data
 from app.main import OneThing, create_app
 from tests.conftest import make_settings, migrate
+from tests.serving import ServedApp, free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 MINIPROGRAM = ROOT / "miniprogram"
 NODE_TIMEOUT_SECONDS = 300
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def served(tmp_path: Path, fresh_database_url: Callable[[str], str]) -> Iterator[Settings]:
     """The app on its own database (migrated, demo data), stand-ins on, on a loopback port."""
     settings = make_settings(
-        tmp_path / "var", fresh_database_url("miniprogram"), port=_free_port(),
+        tmp_path / "var", fresh_database_url("miniprogram"), port=free_port(),
         platform_standins=True,
     )  # fmt: skip
     migrate(settings)
     asyncio.run(load_demo_data(settings))
     app = create_app(settings)
     assert isinstance(app, OneThing)
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=settings.port, loop="asyncio", log_config=None,
-        access_log=False,
-    )  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive(), "uvicorn stopped before it started"
-        assert time.monotonic() < deadline, "uvicorn did not start within a minute"
-        time.sleep(0.05)
-    try:
+    with ServedApp(app, settings.port):
         yield settings
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
 
 
 def _node() -> str:

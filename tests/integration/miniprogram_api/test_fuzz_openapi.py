@@ -26,13 +26,9 @@ get a 422 besides the statuses Schemathesis allows by default.
 
 from __future__ import annotations
 
-import asyncio
 import os
-import socket
 import tempfile
-import threading
-import time
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -41,7 +37,6 @@ from uuid import UUID, uuid4
 import httpx
 import pytest
 import schemathesis
-import uvicorn
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 from schemathesis.config import PositiveDataAcceptanceConfig
@@ -55,6 +50,7 @@ from tests.conftest import make_settings
 from tests.integration.application_support import Desk, loaded_catalog
 from tests.integration.wallet_support import new_credit_code, new_phone
 from tests.pii_scan import scan_redis
+from tests.serving import ServedApp as Served
 
 EXAMPLES = int(os.environ.get("ONETHING_FUZZ_EXAMPLES", "25"))
 LONG = os.environ.get("ONETHING_FUZZ_LONG", "") not in ("", "0")
@@ -86,40 +82,6 @@ class Resident:
     base_url: str
     headers: dict[str, str]
     ids: dict[str, str]
-
-
-class Served:
-    """The app served by uvicorn in a thread, on an event loop the test can run coroutines on."""
-
-    def __init__(self, app: OneThing) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, loop="none",
-                                log_config=None, access_log=False)  # fmt: skip
-        self.server = uvicorn.Server(config)
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(
-            target=self.loop.run_until_complete, args=(self.server.serve(),), daemon=True
-        )
-
-    def __enter__(self) -> Served:
-        self.thread.start()
-        deadline = time.monotonic() + 60
-        while not self.server.started:
-            assert self.thread.is_alive(), "uvicorn stopped before it started"
-            assert time.monotonic() < deadline, "uvicorn did not start within a minute"
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
-        self.loop.close()
-
-    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        """Run ``coroutine`` on the server's loop (where the runtime's connections live)."""
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=60)
 
 
 def _sign_in(served: Served, runtime: Runtime, base_url: str, phone: str) -> dict[str, str]:

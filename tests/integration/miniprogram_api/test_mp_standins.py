@@ -8,9 +8,6 @@ mini-program: wx.login / my.getAuthCode → /mp/v1/auth/… → binding ticket �
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -18,7 +15,6 @@ from pathlib import Path
 import httpx
 import msgspec
 import pytest
-import uvicorn
 from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 
@@ -29,42 +25,22 @@ from app.platforms.sms import DevOutbox
 from app.platforms.standins.demo import DEMO_WECHAT_APP_ID, demo_wechat_secret
 from app.protection.keys import format_protection_keys, generate_protection_keys
 from tests.conftest import make_settings
+from tests.serving import ServedApp, free_port
 
 PROBLEM = "application/problem+json"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture
 def served(tmp_path: Path, migrated_database_url: str) -> Iterator[tuple[Settings, OneThing]]:
     """The app with its stand-ins on, served on a free loopback port: (settings, app)."""
-    port = _free_port()
+    port = free_port()
     settings = make_settings(
         tmp_path / "var", migrated_database_url, port=port, platform_standins=True
     )
     app = create_app(settings)
     assert isinstance(app, OneThing)
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, loop="asyncio", log_config=None, access_log=False
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive(), "uvicorn stopped before it started"
-        assert time.monotonic() < deadline, "uvicorn did not start within a minute"
-        time.sleep(0.05)
-    try:
+    with ServedApp(app, port):
         yield settings, app
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
 
 
 @pytest.fixture

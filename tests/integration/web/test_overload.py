@@ -11,20 +11,17 @@ still answers; and once the flood ends the app serves again.
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from app.main import OneThing, create_app
 from tests.conftest import make_settings
 from tests.integration.application_support import new_phone
+from tests.serving import ServedApp
 
 FLOOD = 120
 BOUND = 4
@@ -36,25 +33,8 @@ def served(tmp_path: Path, migrated_database_url: str) -> Iterator[tuple[str, On
     settings = make_settings(tmp_path / "var", migrated_database_url, max_in_flight_requests=BOUND)
     app = create_app(settings)
     assert isinstance(app, OneThing)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, loop="asyncio", log_config=None, access_log=False
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive(), "uvicorn stopped before it started"
-        assert time.monotonic() < deadline, "uvicorn did not start within a minute"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}", app
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+    with ServedApp(app) as served:
+        yield served.base_url, app
 
 
 def _one(
