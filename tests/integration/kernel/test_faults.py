@@ -256,6 +256,7 @@ async def test_a_cut_or_silent_redis_answers_503_within_the_time_limit_then_reco
         settings = make_settings(
             tmp_path / "var", cluster.url, redis_url=f"redis://127.0.0.1:{proxy.port}/0",
             worker_in_process=False,  # a worker's own waits on Redis are not what this tests
+            readiness_timeout_seconds=1.0,  # the time limit a silent Redis is held to
         )  # fmt: skip
         async with AsyncTestClient(app=create_app(settings), base_url=BASE_URL) as client:
             resident = await _resident(client)  # its bearer token lives in Redis
