@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 from litestar import Litestar
@@ -12,6 +13,7 @@ from litestar.testing import AsyncTestClient
 
 from app.privacy import mask_id_number
 from app.wallet.service import Holder
+from tests.conftest import in_app
 from tests.integration.miniprogram_api.test_mp_drafts import bearer
 from tests.integration.wallet_support import (
     HOUSEHOLD_FIELDS,
@@ -24,13 +26,38 @@ from tests.integration.wallet_support import (
 Client = AsyncTestClient[Litestar]
 
 
+class _Device:
+    """Another device on the same running app: no cookies, no token.
+
+    Its requests run on the app's own event loop (``in_app``), where the app's database and
+    Redis connections live: sent from the test's loop they would share an asyncpg connection
+    between two threads (a segmentation fault, seen on PostgreSQL).
+    """
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        async def send() -> httpx.Response:
+            transport = httpx.ASGITransport(app=self._client.app)
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://verifier.test"
+            ) as other:
+                return await other.request(method, url, **kwargs)
+
+        return await in_app(self._client, send)
+
+    async def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("POST", url, **kwargs)
+
+    async def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("GET", url, **kwargs)
+
+
 @asynccontextmanager
-async def anonymous(client: Client) -> AsyncIterator[httpx.AsyncClient]:
-    """Another device on the same running app: no cookies, no token (its lifespan is the
-    first client's)."""
-    transport = httpx.ASGITransport(app=client.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://verifier.test") as other:
-        yield other
+async def anonymous(client: Client) -> AsyncIterator[_Device]:
+    """Another device on the same running app (its lifespan is the first client's)."""
+    yield _Device(client)
 
 
 async def test_a_holder_lists_shows_and_presents_a_license_that_a_verifier_checks(
