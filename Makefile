@@ -52,11 +52,13 @@ worker: install ## the arq worker as its own process (only with REDIS_URL)
 	$(PY) -m app worker
 
 # One pytest-xdist worker per core, each on its own databases (tests/conftest.py);
-# PYTEST_WORKERS=0 runs the suite serially in one process.
+# PYTEST_WORKERS=0 runs the suite serially in one process. A worker that crashes fails the
+# run at once (--max-worker-restart=0): with loadgroup, xdist replaced a crashed worker and
+# then waited forever for the group it had held.
 PYTEST_WORKERS ?= auto
 PYTEST_DIST ?= loadgroup
 test: install ## the whole test suite on every core (browser tests skip with a notice without Chromium)
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist $(PYTEST_DIST) $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist $(PYTEST_DIST) --max-worker-restart=0 $(PYTEST_ARGS)
 
 FUZZ_EXAMPLES ?= 500
 fuzz: install ## the long fuzz: Schemathesis, all phases, $(FUZZ_EXAMPLES) examples per operation; Hypothesis' long profile
