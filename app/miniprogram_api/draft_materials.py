@@ -26,13 +26,11 @@ from app.applications.draft_materials import DraftMaterials, MaterialNeed
 from app.applications.drafts import DraftService
 from app.applications.models import DraftStage, DraftUpload
 from app.applications.uploads import EMPTY
-from app.enterprises.service import EnterpriseService
 from app.miniprogram_api.catalog import text
 from app.miniprogram_api.contract import ACTING_FOR
 from app.miniprogram_api.drafts import DraftBody, FormBody, _body, _draft, _form
 from app.web.access import Access
 from app.web.providers.applications import provide_draft_materials, provide_drafts
-from app.web.providers.identity import provide_enterprises
 from app.web.requests import read_multipart_first
 
 FILE_MEDIA_TYPE = "application/octet-stream"
@@ -128,17 +126,15 @@ class DraftMaterialApi(Controller):
     dependencies = {  # noqa: RUF012
         "drafts": Provide(provide_drafts, sync_to_thread=False),
         "materials": Provide(provide_draft_materials, sync_to_thread=False),
-        "enterprises": Provide(provide_enterprises, sync_to_thread=False),
     }
 
     @get("/materials")
     async def materials_needed(
         self, request: Request[Any, Any, Any], draft_id: FromPath[UUID],
         drafts: NamedDependency[DraftService], materials: NamedDependency[DraftMaterials],
-        enterprises: NamedDependency[EnterpriseService],
     ) -> MaterialList:  # fmt: skip
         """What is needed, what records or wallet licenses already prove, what is uploaded."""
-        draft = await _draft(request, drafts, enterprises, draft_id)
+        draft = await _draft(request, drafts, draft_id)
         drafts.require_stage(draft, DraftStage.MATERIALS)
         return MaterialList(materials=_needs(await materials.needs(draft), draft.proofs))
 
@@ -147,10 +143,9 @@ class DraftMaterialApi(Controller):
         self, request: Request[Any, Any, Any], draft_id: FromPath[UUID], code: FromPath[str],
         data: Annotated[MaterialFile, Body(media_type=RequestEncodingType.MULTI_PART)],
         drafts: NamedDependency[DraftService], materials: NamedDependency[DraftMaterials],
-        enterprises: NamedDependency[EnterpriseService],
     ) -> UploadBody:  # fmt: skip
         """Upload one file for one material; a refused file (422) stores nothing."""
-        draft = await _draft(request, drafts, enterprises, draft_id)
+        draft = await _draft(request, drafts, draft_id)
         if data.file is None:
             raise errors.RuleViolation(fields={f"material:{code}": EMPTY})
         content = await data.file.read()
@@ -162,10 +157,9 @@ class DraftMaterialApi(Controller):
         self, request: Request[Any, Any, Any], draft_id: FromPath[UUID],
         upload_id: FromPath[UUID], drafts: NamedDependency[DraftService],
         materials: NamedDependency[DraftMaterials],
-        enterprises: NamedDependency[EnterpriseService],
     ) -> Response[bytes]:  # fmt: skip
         """The stored (cleaned) file; its type and name are in the materials' list."""
-        draft = await _draft(request, drafts, enterprises, draft_id)
+        draft = await _draft(request, drafts, draft_id)
         upload = await materials.get_upload(draft, upload_id)
         return Response(
             await materials.content(upload), media_type=FILE_MEDIA_TYPE,
@@ -178,20 +172,18 @@ class DraftMaterialApi(Controller):
         self, request: Request[Any, Any, Any], draft_id: FromPath[UUID],
         upload_id: FromPath[UUID], drafts: NamedDependency[DraftService],
         materials: NamedDependency[DraftMaterials],
-        enterprises: NamedDependency[EnterpriseService],
     ) -> None:  # fmt: skip
         """Remove one uploaded file."""
-        draft = await _draft(request, drafts, enterprises, draft_id)
+        draft = await _draft(request, drafts, draft_id)
         await materials.remove(draft, upload_id)
 
     @post("/review", status_code=200)
     async def finish_materials(
         self, request: Request[Any, Any, Any], draft_id: FromPath[UUID],
         drafts: NamedDependency[DraftService], materials: NamedDependency[DraftMaterials],
-        enterprises: NamedDependency[EnterpriseService],
     ) -> DraftBody:  # fmt: skip
         """Materials done: on to the review once nothing required is missing (422 names each)."""
-        draft = await _draft(request, drafts, enterprises, draft_id)
+        draft = await _draft(request, drafts, draft_id)
         await materials.finish(draft)
         return _body(drafts, draft)
 
@@ -199,10 +191,9 @@ class DraftMaterialApi(Controller):
     async def review(
         self, request: Request[Any, Any, Any], draft_id: FromPath[UUID],
         drafts: NamedDependency[DraftService], materials: NamedDependency[DraftMaterials],
-        enterprises: NamedDependency[EnterpriseService],
     ) -> ReviewBody:  # fmt: skip
         """Everything at a glance before submitting (``POST /applications``)."""
-        draft = await _draft(request, drafts, enterprises, draft_id)
+        draft = await _draft(request, drafts, draft_id)
         drafts.require_stage(draft, DraftStage.REVIEW)
         needs = _needs(await materials.needs(draft), draft.proofs)
         notice = drafts.notice(draft)

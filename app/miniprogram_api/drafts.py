@@ -20,14 +20,12 @@ from litestar.params import Body, FromPath
 from app import errors
 from app.applications.drafts import DraftService, DraftValues
 from app.applications.models import Draft, DraftStage
-from app.enterprises.service import EnterpriseService
 from app.identity.models import Person
 from app.miniprogram_api.catalog import OptionBody, text
 from app.miniprogram_api.contract import ACTING_FOR
 from app.records.sources import SOURCES
 from app.web.access import Access
 from app.web.providers.applications import provide_drafts
-from app.web.providers.identity import provide_enterprises
 from app.web.subjects import bearer_applicant, bearer_person
 from app.web.templating import shown_field
 
@@ -176,19 +174,14 @@ class ValuesBody(msgspec.Struct, kw_only=True, rename="camel"):
 JsonBody = Body()
 
 
-async def _applicant(
-    request: Request[Any, Any, Any], enterprises: EnterpriseService
-) -> tuple[Person, UUID | None]:
+async def _applicant(request: Request[Any, Any, Any]) -> tuple[Person, UUID | None]:
     # One resolver for every operation (app.web.subjects): the membership is checked there.
     person, acting = await bearer_applicant(request)
     return person, acting.id if acting else None
 
 
-async def _draft(
-    request: Request[Any, Any, Any], drafts: DraftService, enterprises: EnterpriseService,
-    draft_id: UUID,
-) -> Draft:  # fmt: skip
-    person, enterprise_id = await _applicant(request, enterprises)
+async def _draft(request: Request[Any, Any, Any], drafts: DraftService, draft_id: UUID) -> Draft:
+    person, enterprise_id = await _applicant(request)
     return await drafts.get(person, draft_id, enterprise_id=enterprise_id)
 
 
@@ -245,27 +238,24 @@ class DraftApi(Controller):
     parameters = ACTING_FOR  # documents (and checks) the header ``_applicant`` reads
     dependencies = {  # noqa: RUF012
         "drafts": Provide(provide_drafts, sync_to_thread=False),
-        "enterprises": Provide(provide_enterprises, sync_to_thread=False),
     }
 
     @post("/", status_code=201)
     async def start(
         self, request: Request[Any, Any, Any], data: Annotated[DraftStart, JsonBody],
         drafts: NamedDependency[DraftService],
-        enterprises: NamedDependency[EnterpriseService],
     ) -> DraftBody:  # fmt: skip
         """Start the draft of a bundle, or get the open one back."""
-        person, enterprise_id = await _applicant(request, enterprises)
+        person, enterprise_id = await _applicant(request)
         draft = await drafts.start(person, data.bundle_code, enterprise_id=enterprise_id)
         return _body(drafts, draft)
 
     @get("/")
     async def mine(
         self, request: Request[Any, Any, Any], drafts: NamedDependency[DraftService],
-        enterprises: NamedDependency[EnterpriseService],
     ) -> DraftList:  # fmt: skip
         """My unsubmitted drafts."""
-        person, enterprise_id = await _applicant(request, enterprises)
+        person, enterprise_id = await _applicant(request)
         mine = await drafts.mine(person, enterprise_id=enterprise_id)
         return DraftList(drafts=[_body(drafts, d) for d in mine])
 
@@ -273,19 +263,17 @@ class DraftApi(Controller):
     async def one(
         self, request: Request[Any, Any, Any], draft_id: FromPath[UUID],
         drafts: NamedDependency[DraftService],
-        enterprises: NamedDependency[EnterpriseService],
     ) -> DraftBody:  # fmt: skip
         """Where one draft stands."""
-        return _body(drafts, await _draft(request, drafts, enterprises, draft_id))
+        return _body(drafts, await _draft(request, drafts, draft_id))
 
     @put("/{draft_id:uuid}/answers")
     async def answer(
         self, request: Request[Any, Any, Any], draft_id: FromPath[UUID],
         data: Annotated[AnswersBody, JsonBody], drafts: NamedDependency[DraftService],
-        enterprises: NamedDependency[EnterpriseService],
     ) -> DraftBody:  # fmt: skip
         """Save complete answers; 422 with a message per question otherwise (nothing saved)."""
-        draft = await _draft(request, drafts, enterprises, draft_id)
+        draft = await _draft(request, drafts, draft_id)
         await drafts.answer(draft, data.answers, data.deselected)
         return _body(drafts, draft)
 
@@ -293,10 +281,9 @@ class DraftApi(Controller):
     async def notice(
         self, request: Request[Any, Any, Any], draft_id: FromPath[UUID],
         drafts: NamedDependency[DraftService],
-        enterprises: NamedDependency[EnterpriseService],
     ) -> NoticeBody:  # fmt: skip
         """一次告知 for the draft's selection."""
-        draft = await _draft(request, drafts, enterprises, draft_id)
+        draft = await _draft(request, drafts, draft_id)
         drafts.require_stage(draft, DraftStage.NOTICE)
         found = drafts.notice(draft)
         return NoticeBody(
@@ -319,10 +306,9 @@ class DraftApi(Controller):
     async def acknowledge(
         self, request: Request[Any, Any, Any], draft_id: FromPath[UUID],
         drafts: NamedDependency[DraftService],
-        enterprises: NamedDependency[EnterpriseService],
     ) -> DraftBody:  # fmt: skip
         """The notice was read: the draft moves to the consent (or the form)."""
-        draft = await _draft(request, drafts, enterprises, draft_id)
+        draft = await _draft(request, drafts, draft_id)
         await drafts.acknowledge_notice(draft)
         return _body(drafts, draft)
 
@@ -330,10 +316,9 @@ class DraftApi(Controller):
     async def consent_question(
         self, request: Request[Any, Any, Any], draft_id: FromPath[UUID],
         drafts: NamedDependency[DraftService],
-        enterprises: NamedDependency[EnterpriseService],
     ) -> ConsentQuestion:  # fmt: skip
         """Which record fields would be read, from whom, for what."""
-        draft = await _draft(request, drafts, enterprises, draft_id)
+        draft = await _draft(request, drafts, draft_id)
         requests = []
         for r in drafts.record_requests(draft):
             source = SOURCES[r.source]
@@ -348,10 +333,9 @@ class DraftApi(Controller):
     async def consent(
         self, request: Request[Any, Any, Any], draft_id: FromPath[UUID],
         data: Annotated[ConsentAnswer, JsonBody], drafts: NamedDependency[DraftService],
-        enterprises: NamedDependency[EnterpriseService],
     ) -> DraftBody:  # fmt: skip
         """Agree (the records are read into the form) or decline."""
-        person, enterprise_id = await _applicant(request, enterprises)
+        person, enterprise_id = await _applicant(request)
         draft = await drafts.get(person, draft_id, enterprise_id=enterprise_id)
         if data.agree:
             await drafts.grant_consent(draft, person)
@@ -363,10 +347,9 @@ class DraftApi(Controller):
     async def form(
         self, request: Request[Any, Any, Any], draft_id: FromPath[UUID],
         drafts: NamedDependency[DraftService],
-        enterprises: NamedDependency[EnterpriseService],
     ) -> FormBody:  # fmt: skip
         """The merged form definition with its values and their sources."""
-        draft = await _draft(request, drafts, enterprises, draft_id)
+        draft = await _draft(request, drafts, draft_id)
         drafts.require_stage(draft, DraftStage.FORM)
         return _form(drafts, draft, drafts.values(draft))
 
@@ -374,9 +357,8 @@ class DraftApi(Controller):
     async def save(
         self, request: Request[Any, Any, Any], draft_id: FromPath[UUID],
         data: Annotated[ValuesBody, JsonBody], drafts: NamedDependency[DraftService],
-        enterprises: NamedDependency[EnterpriseService],
     ) -> FormBody:  # fmt: skip
         """Save typed values (autosave); 422 with a message per field, nothing saved."""
-        draft = await _draft(request, drafts, enterprises, draft_id)
+        draft = await _draft(request, drafts, draft_id)
         values = await drafts.save_values(draft, data.values, complete=data.complete)
         return _form(drafts, draft, values)
