@@ -25,13 +25,14 @@ from app.assist.models import (
     InPersonConfirmation,
     Scope,
 )
-from app.catalog.schema import Catalog
+from app.catalog.schema import Bundle, Catalog
 from app.errors import Conflict, NotFound, RuleViolation
 from app.i18n import N_
 from app.identity.codes import CodeService
 from app.identity.models import PERSON_PHONE, Person
 from app.platforms.sms import SmsGateway
 from app.protection import DataProtector
+from app.records.sources import SubjectKind
 from app.staff.models import Staff, StaffRole
 
 MAX_DAYS = 90
@@ -132,6 +133,11 @@ class AuthorizationView(msgspec.Struct, kw_only=True, frozen=True):
     def history(self) -> list[HistoryLine]:
         """The history as shown (runs of the same use on one line)."""
         return history_lines(self.events)
+
+
+def person_bundles(catalog: Catalog) -> list[Bundle]:
+    """The services a person may authorize someone for."""
+    return [b for b in catalog.bundles.values() if b.modelled and b.audience is SubjectKind.PERSON]
 
 
 class AuthorizationService:

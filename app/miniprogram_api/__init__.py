@@ -16,6 +16,7 @@ from app import i18n
 from app.miniprogram_api.application_actions import ApplicationActionApi
 from app.miniprogram_api.applications import ApplicationApi
 from app.miniprogram_api.auth import AuthController, me
+from app.miniprogram_api.authorizations import ActingForApi, GivenAuthorizationApi
 from app.miniprogram_api.catalog import CatalogApi
 from app.miniprogram_api.contract import document_router
 from app.miniprogram_api.draft_materials import DraftMaterialApi
@@ -78,6 +79,8 @@ def create_router() -> Router:
             NoticeApi,
             NoticePreferenceApi,
             VisitRequestApi,
+            GivenAuthorizationApi,
+            ActingForApi,
             LicenseApi,
         ],
     )

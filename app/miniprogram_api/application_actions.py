@@ -27,8 +27,10 @@ from app.applications.context import CaseContext
 from app.applications.ratings import TAGS, Ratings
 from app.applications.states import Actor
 from app.applications.uploads import EMPTY
+from app.assist.models import Scope
 from app.i18n import gettext as _
-from app.miniprogram_api.applications import ApplicationBody, _applicant, _body
+from app.miniprogram_api.applications import ApplicationBody, _body
+from app.miniprogram_api.applications import _mine as _application
 from app.miniprogram_api.contract import ACTING_FOR
 from app.miniprogram_api.draft_materials import (
     FILE_MEDIA_TYPE,
@@ -112,11 +114,16 @@ def _rating_state(rating: Rating | None, complaint: Complaint | None) -> RatingS
 
 
 async def _mine(
-    request: Request[Any, Any, Any], mine: ApplicantCases, application_id: UUID
-) -> tuple[Application, Actor]:
-    person, enterprise_id = await _applicant(request)
-    application = await mine.get(person.id, application_id, enterprise_id=enterprise_id)
-    return application, Actor.applicant(person.id, enterprise_id)
+    request: Request[Any, Any, Any], mine: ApplicantCases, application_id: UUID,
+    scope: Scope = Scope.VIEW_RESULTS, step: str = "",
+) -> tuple[Application, Actor]:  # fmt: skip
+    """The applicant's application (404 otherwise) and who acts, as its history records it.
+
+    An agent's steps pass their authorization's ``scope`` first: following an application
+    is ``view_results``, changing it ``submit``, as on the pages.
+    """
+    application, applicant = await _application(request, mine, application_id, scope, step)
+    return application, applicant.actor
 
 
 class ApplicationActionApi(Controller):
@@ -138,7 +145,7 @@ class ApplicationActionApi(Controller):
         mine: NamedDependency[ApplicantCases],
     ) -> ApplicationBody:  # fmt: skip
         """Withdraw before acceptance (409 once accepted)."""
-        application, actor = await _mine(request, mine, application_id)
+        application, actor = await _mine(request, mine, application_id, Scope.SUBMIT, "withdraw")
         await mine.withdraw(application, actor)
         return await _body(application, mine)
 
@@ -148,7 +155,7 @@ class ApplicationActionApi(Controller):
         mine: NamedDependency[ApplicantCases],
     ) -> ApplicationBody:  # fmt: skip
         """Send a returned application again (409 unless it was returned)."""
-        application, actor = await _mine(request, mine, application_id)
+        application, actor = await _mine(request, mine, application_id, Scope.SUBMIT, "resubmit")
         await mine.resubmit(application, actor)
         return await _body(application, mine)
 
@@ -173,7 +180,7 @@ class ApplicationActionApi(Controller):
         mine: NamedDependency[ApplicantCases],
     ) -> UploadBody:  # fmt: skip
         """Add a file asked for now (multipart ``file``), cleaned and sealed like the draft's."""
-        application, actor = await _mine(request, mine, application_id)
+        application, actor = await _mine(request, mine, application_id, Scope.SUBMIT, "materials")
         if data.file is None:
             raise errors.RuleViolation(fields={f"material:{code}": EMPTY})
         content = await data.file.read()
@@ -201,7 +208,7 @@ class ApplicationActionApi(Controller):
         mine: NamedDependency[ApplicantCases],
     ) -> ApplicationBody:  # fmt: skip
         """The supplement a reviewer asked for is complete: that item's review goes on."""
-        application, actor = await _mine(request, mine, application_id)
+        application, actor = await _mine(request, mine, application_id, Scope.SUBMIT, "supplement")
         await mine.send_supplement(application, sub_case_id, actor, data.note)
         return await _body(application, mine)
 
@@ -221,8 +228,9 @@ class ApplicationActionApi(Controller):
         cases: NamedDependency[CaseContext],
     ) -> RatingState:  # fmt: skip
         """Rate the finished application once (409 before it finishes or a second time)."""
-        person, enterprise_id = await _applicant(request)
-        application = await mine.get(person.id, application_id, enterprise_id=enterprise_id)
+        application, applicant = await _application(
+            request, mine, application_id, Scope.SUBMIT, "rating"
+        )
         ratings = Ratings(cases)
-        await ratings.rate(application, person.id, data.stars, data.tags, data.comment)
+        await ratings.rate(application, applicant.person.id, data.stars, data.tags, data.comment)
         return _rating_state(*await ratings.of(application))

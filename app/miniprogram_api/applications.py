@@ -18,10 +18,12 @@ from litestar.params import Body, FromPath, HeaderParameter
 
 from app.applications.applicant import ApplicantCases
 from app.applications.case_models import Application, Channel
+from app.applications.drafts import DraftService
 from app.applications.submission import Submission, Submissions
-from app.identity.models import Person
+from app.assist.models import Scope
 from app.miniprogram_api.contract import ACTING_FOR
 from app.web.access import Access
+from app.web.agency import Applicant, bearer_applicant, permitted, require, require_submit
 from app.web.providers.applications import (
     provide_applicant_cases,
     provide_case_context,
@@ -29,7 +31,6 @@ from app.web.providers.applications import (
     provide_drafts,
     provide_submissions,
 )
-from app.web.subjects import bearer_applicant
 
 IDEMPOTENCY_KEY = HeaderParameter(
     name="Idempotency-Key",
@@ -88,10 +89,19 @@ class ApplicationList(msgspec.Struct, kw_only=True, rename="camel"):
     applications: list[ApplicationBody]
 
 
-async def _applicant(request: Request[Any, Any, Any]) -> tuple[Person, UUID | None]:
-    # The person, and the enterprise ``X-Acting-For`` names (checked in app.web.subjects).
-    person, acting = await bearer_applicant(request)
-    return person, acting.id if acting else None
+async def _mine(
+    request: Request[Any, Any, Any], mine: ApplicantCases, application_id: UUID,
+    scope: Scope = Scope.VIEW_RESULTS, step: str = "",
+) -> tuple[Application, Applicant]:  # fmt: skip
+    """The applicant's application: 404 for anyone else's, or outside an agent's
+    authorization (``scope``, as the pages check it), with whom the request applies as."""
+    applicant = await bearer_applicant(request)
+    application = await mine.get(
+        applicant.person.id, application_id, enterprise_id=applicant.enterprise_id
+    )
+    note = f"application {application.number} {step}".rstrip()
+    await require(request, applicant, application.bundle_code, scope, note)
+    return application, applicant
 
 
 async def _body(application: Application, mine: ApplicantCases | None = None) -> ApplicationBody:
@@ -120,7 +130,7 @@ class ApplicationApi(Controller):
     tags = ["mini-program: applications"]  # noqa: RUF012
     opt = {"access": Access.BEARER_PERSON}  # noqa: RUF012
     dependencies = {  # noqa: RUF012
-        "drafts": Provide(provide_drafts, sync_to_thread=False),
+        "drafts": Provide(provide_drafts),
         "materials": Provide(provide_draft_materials, sync_to_thread=False),
         "cases": Provide(provide_case_context, sync_to_thread=False),
         "mine": Provide(provide_applicant_cases, sync_to_thread=False),
@@ -132,24 +142,30 @@ class ApplicationApi(Controller):
         self, request: Request[Any, Any, Any], data: Annotated[SubmitBody, Body()],
         idempotency_key: Annotated[str, IDEMPOTENCY_KEY],
         submissions: NamedDependency[Submissions], mine: NamedDependency[ApplicantCases],
+        drafts: NamedDependency[DraftService],
     ) -> ApplicationBody:  # fmt: skip
         """Submit once: a retry with the same key answers the same application."""
-        person, enterprise_id = await _applicant(request)
+        applicant = await bearer_applicant(request)
+        await require_submit(request, applicant.agency, drafts, data.draft_id)
         submission = Submission(draft_id=data.draft_id, delivery=data.delivery,
                                 address=data.address, commitment=data.commitment,
                                 channel=Channel(data.channel))  # fmt: skip
         application = await submissions.submit(
-            person.id, submission, enterprise_id=enterprise_id, key=idempotency_key
-        )
+            applicant.person.id, submission, enterprise_id=applicant.enterprise_id,
+            key=idempotency_key, agent_person_id=applicant.agent_person_id,
+        )  # fmt: skip
         return await _body(application, mine)
 
     @get("/")
     async def mine_list(
         self, request: Request[Any, Any, Any], mine: NamedDependency[ApplicantCases]
     ) -> ApplicationList:
-        """My applications, the newest first."""
-        person, enterprise_id = await _applicant(request)
-        found = await mine.mine(person.id, enterprise_id=enterprise_id)
+        """My applications, the newest first (an agent sees only those they may follow)."""
+        applicant = await bearer_applicant(request)
+        found = await mine.mine(applicant.person.id, enterprise_id=applicant.enterprise_id)
+        allowed = await permitted(request, applicant, Scope.VIEW_RESULTS)
+        if allowed is not None:
+            found = [a for a in found if a.bundle_code in allowed]
         return ApplicationList(applications=[await _body(a) for a in found])
 
     @get("/{application_id:uuid}")
@@ -158,6 +174,5 @@ class ApplicationApi(Controller):
         mine: NamedDependency[ApplicantCases],
     ) -> ApplicationBody:  # fmt: skip
         """One of my applications with each matter's progress (someone else's: 404)."""
-        person, enterprise_id = await _applicant(request)
-        application = await mine.get(person.id, application_id, enterprise_id=enterprise_id)
+        application, _ = await _mine(request, mine, application_id)
         return await _body(application, mine)

@@ -29,7 +29,7 @@ BEARER = "bearer"
 ACTING_FOR_HEADER = "X-Acting-For"
 
 # Layered parameters: documented on, and checked for, every operation of the controller.
-# The handlers read the header themselves (``app/miniprogram_api/drafts.py``).
+# The handlers read the header through one resolver (``app.web.agency.bearer_applicant``).
 ACTING_FOR = {
     "acting_for": HeaderParameter(
         name=ACTING_FOR_HEADER,
@@ -37,9 +37,12 @@ ACTING_FOR = {
         required=False,
         default=None,
         description=(
-            "Act for an enterprise: the id of one the signed-in person is an active member of "
-            "(GET /mp/v1/enterprises). Checked on every request; an enterprise they do not "
-            "(or no longer) belong to answers 404. Without it the person acts as themselves."
+            "Act for an enterprise (the id of one the signed-in person is an active member of: "
+            "GET /mp/v1/enterprises) or for a person who authorized them, as a relative or a "
+            "guardian (the principal's id: GET /mp/v1/me/acting-for). Checked on every "
+            "request: a membership or authorization that does not (or no longer) hold answers "
+            "404, and an agent's steps are limited to the authorization's services and actions "
+            "(404 outside them). Without it the person acts as themselves."
         ),
     )
 }

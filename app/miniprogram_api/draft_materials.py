@@ -124,7 +124,7 @@ class DraftMaterialApi(Controller):
     tags = ["mini-program: drafts"]  # noqa: RUF012
     opt = {"access": Access.BEARER_PERSON}  # noqa: RUF012
     dependencies = {  # noqa: RUF012
-        "drafts": Provide(provide_drafts, sync_to_thread=False),
+        "drafts": Provide(provide_drafts),
         "materials": Provide(provide_draft_materials, sync_to_thread=False),
     }
 
@@ -145,7 +145,7 @@ class DraftMaterialApi(Controller):
         drafts: NamedDependency[DraftService], materials: NamedDependency[DraftMaterials],
     ) -> UploadBody:  # fmt: skip
         """Upload one file for one material; a refused file (422) stores nothing."""
-        draft = await _draft(request, drafts, draft_id)
+        draft = await _draft(request, drafts, draft_id, step="materials")
         if data.file is None:
             raise errors.RuleViolation(fields={f"material:{code}": EMPTY})
         content = await data.file.read()
@@ -174,7 +174,7 @@ class DraftMaterialApi(Controller):
         materials: NamedDependency[DraftMaterials],
     ) -> None:  # fmt: skip
         """Remove one uploaded file."""
-        draft = await _draft(request, drafts, draft_id)
+        draft = await _draft(request, drafts, draft_id, step="materials")
         await materials.remove(draft, upload_id)
 
     @post("/review", status_code=200)
@@ -183,7 +183,7 @@ class DraftMaterialApi(Controller):
         drafts: NamedDependency[DraftService], materials: NamedDependency[DraftMaterials],
     ) -> DraftBody:  # fmt: skip
         """Materials done: on to the review once nothing required is missing (422 names each)."""
-        draft = await _draft(request, drafts, draft_id)
+        draft = await _draft(request, drafts, draft_id, step="materials")
         await materials.finish(draft)
         return _body(drafts, draft)
 

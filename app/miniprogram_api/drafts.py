@@ -1,9 +1,10 @@
 """``/mp/v1/drafts``: the same flow as the web pages — questions, notice, consent, form.
 
-For the person behind the bearer token, or for an enterprise they are an active member of
-when the request carries ``X-Acting-For: <enterprise id>`` (checked on every request, like the
-web's identity switcher; a membership that ended answers 404). ID and phone numbers are sent
-masked, as the pages show them.
+For the person behind the bearer token; for an enterprise they are an active member of, or a
+person who authorized them (a relative, a ward), when the request carries ``X-Acting-For``
+(``app.web.agency``: checked on every request; a membership or authorization that ended
+answers 404, and each step of an agent passes the authorization's scope and services, as on
+the pages). ID and phone numbers are sent masked, as the pages show them.
 """
 
 from __future__ import annotations
@@ -17,16 +18,15 @@ from litestar import Controller, Request, get, patch, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import Body, FromPath
 
-from app import errors
 from app.applications.drafts import DraftService, DraftValues
 from app.applications.models import Draft, DraftStage
-from app.identity.models import Person
+from app.assist.models import Scope
 from app.miniprogram_api.catalog import OptionBody, text
 from app.miniprogram_api.contract import ACTING_FOR
 from app.records.sources import SOURCES
 from app.web.access import Access
+from app.web.agency import Applicant, bearer_applicant, permitted, require
 from app.web.providers.applications import provide_drafts
-from app.web.subjects import bearer_applicant, bearer_person
 from app.web.templating import shown_field
 
 
@@ -174,22 +174,20 @@ class ValuesBody(msgspec.Struct, kw_only=True, rename="camel"):
 JsonBody = Body()
 
 
-async def _applicant(request: Request[Any, Any, Any]) -> tuple[Person, UUID | None]:
-    # One resolver for every operation (app.web.subjects): the membership is checked there.
-    person, acting = await bearer_applicant(request)
-    return person, acting.id if acting else None
+async def _draft(
+    request: Request[Any, Any, Any], drafts: DraftService, draft_id: UUID,
+    scope: Scope = Scope.PREPARE, step: str = "open",
+) -> Draft:  # fmt: skip
+    """The applicant's draft: 404 for anyone else's, or outside an agent's authorization."""
+    applicant = await bearer_applicant(request)
+    draft = await drafts.get(applicant.person, draft_id, enterprise_id=applicant.enterprise_id)
+    await require(request, applicant, draft.bundle_code, scope, f"draft {draft.id} {step}")
+    return draft
 
 
-async def _draft(request: Request[Any, Any, Any], drafts: DraftService, draft_id: UUID) -> Draft:
-    person, enterprise_id = await _applicant(request)
-    return await drafts.get(person, draft_id, enterprise_id=enterprise_id)
-
-
-async def _person(request: Request[Any, Any, Any]) -> Person:
-    person = await bearer_person(request)
-    if person is None:
-        raise errors.Unauthenticated
-    return person
+async def _applicant(request: Request[Any, Any, Any]) -> Applicant:
+    # One resolver for every operation (app.web.agency): membership and authorization there.
+    return await bearer_applicant(request)
 
 
 def _body(drafts: DraftService, draft: Draft) -> DraftBody:
@@ -237,7 +235,7 @@ class DraftApi(Controller):
     opt = {"access": Access.BEARER_PERSON}  # noqa: RUF012
     parameters = ACTING_FOR  # documents (and checks) the header ``_applicant`` reads
     dependencies = {  # noqa: RUF012
-        "drafts": Provide(provide_drafts, sync_to_thread=False),
+        "drafts": Provide(provide_drafts),
     }
 
     @post("/", status_code=201)
@@ -246,17 +244,24 @@ class DraftApi(Controller):
         drafts: NamedDependency[DraftService],
     ) -> DraftBody:  # fmt: skip
         """Start the draft of a bundle, or get the open one back."""
-        person, enterprise_id = await _applicant(request)
-        draft = await drafts.start(person, data.bundle_code, enterprise_id=enterprise_id)
+        applicant = await _applicant(request)
+        code = data.bundle_code[:100]
+        await require(request, applicant, code, Scope.PREPARE, f"start {code}")
+        draft = await drafts.start(
+            applicant.person, data.bundle_code, enterprise_id=applicant.enterprise_id
+        )
         return _body(drafts, draft)
 
     @get("/")
     async def mine(
         self, request: Request[Any, Any, Any], drafts: NamedDependency[DraftService],
     ) -> DraftList:  # fmt: skip
-        """My unsubmitted drafts."""
-        person, enterprise_id = await _applicant(request)
-        mine = await drafts.mine(person, enterprise_id=enterprise_id)
+        """My unsubmitted drafts (an agent sees only those they may prepare)."""
+        applicant = await _applicant(request)
+        mine = await drafts.mine(applicant.person, enterprise_id=applicant.enterprise_id)
+        allowed = await permitted(request, applicant, Scope.PREPARE)
+        if allowed is not None:
+            mine = [d for d in mine if d.bundle_code in allowed]
         return DraftList(drafts=[_body(drafts, d) for d in mine])
 
     @get("/{draft_id:uuid}")
@@ -273,7 +278,7 @@ class DraftApi(Controller):
         data: Annotated[AnswersBody, JsonBody], drafts: NamedDependency[DraftService],
     ) -> DraftBody:  # fmt: skip
         """Save complete answers; 422 with a message per question otherwise (nothing saved)."""
-        draft = await _draft(request, drafts, draft_id)
+        draft = await _draft(request, drafts, draft_id, step="answers")
         await drafts.answer(draft, data.answers, data.deselected)
         return _body(drafts, draft)
 
@@ -308,7 +313,7 @@ class DraftApi(Controller):
         drafts: NamedDependency[DraftService],
     ) -> DraftBody:  # fmt: skip
         """The notice was read: the draft moves to the consent (or the form)."""
-        draft = await _draft(request, drafts, draft_id)
+        draft = await _draft(request, drafts, draft_id, step="notice read")
         await drafts.acknowledge_notice(draft)
         return _body(drafts, draft)
 
@@ -335,10 +340,10 @@ class DraftApi(Controller):
         data: Annotated[ConsentAnswer, JsonBody], drafts: NamedDependency[DraftService],
     ) -> DraftBody:  # fmt: skip
         """Agree (the records are read into the form) or decline."""
-        person, enterprise_id = await _applicant(request)
-        draft = await drafts.get(person, draft_id, enterprise_id=enterprise_id)
+        applicant = await _applicant(request)
+        draft = await _draft(request, drafts, draft_id, Scope.CONSENT, "consent")
         if data.agree:
-            await drafts.grant_consent(draft, person)
+            await drafts.grant_consent(draft, applicant.person)
         else:
             await drafts.decline_consent(draft)
         return _body(drafts, draft)
@@ -359,6 +364,6 @@ class DraftApi(Controller):
         data: Annotated[ValuesBody, JsonBody], drafts: NamedDependency[DraftService],
     ) -> FormBody:  # fmt: skip
         """Save typed values (autosave); 422 with a message per field, nothing saved."""
-        draft = await _draft(request, drafts, draft_id)
+        draft = await _draft(request, drafts, draft_id, step="form")
         values = await drafts.save_values(draft, data.values, complete=data.complete)
         return _form(drafts, draft, values)

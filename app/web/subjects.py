@@ -1,19 +1,19 @@
 """Who this request comes from: the signed-in resident or member of staff, a mini-program's
-bearer, and the enterprise a resident acts for. Each is looked up once per request and kept
+bearer, and the enterprise a resident acts for on the pages (the mini-program's
+``X-Acting-For`` is resolved in ``app.web.agency``). Each is looked up once per request and kept
 in the request's state, where templates find it without I/O (``identity_so_far``).
 """
 
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
 
 from litestar import Request
 from litestar.connection import ASGIConnection
 
 from app import errors
 from app.composition.runtime import Runtime
-from app.enterprises.service import EnterpriseService, MyEnterprise
+from app.enterprises.service import MyEnterprise
 from app.identity.models import Person
 from app.identity.sessions import SESSION_COOKIE, SubjectKind
 from app.staff.models import Staff
@@ -21,8 +21,6 @@ from app.staff.models import Staff
 _SUBJECT_KEY = "signed_in"
 _BEARER_KEY = "bearer_person"
 _ACTING_KEY = "acting_enterprise"
-_BEARER_ACTING_KEY = "bearer_acting_enterprise"
-ACTING_FOR_HEADER = "x-acting-for"
 
 
 async def signed_in_person(connection: ASGIConnection[Any, Any, Any, Any]) -> Person | None:
@@ -79,6 +77,14 @@ async def bearer_person(connection: ASGIConnection[Any, Any, Any, Any]) -> Perso
     return found
 
 
+async def required_bearer(connection: ASGIConnection[Any, Any, Any, Any]) -> Person:
+    """``bearer_person`` on an operation whose guard already required one."""
+    person = await bearer_person(connection)
+    if person is None:
+        raise errors.Unauthenticated
+    return person
+
+
 async def _load_bearer_person(connection: ASGIConnection[Any, Any, Any, Any]) -> Person | None:
     scheme, _, token = connection.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -116,47 +122,6 @@ async def _load_acting(connection: ASGIConnection[Any, Any, Any, Any]) -> MyEnte
     return await runtime.acting.verified(
         runtime.sessions.key_of(token), person.id, runtime.sessionmaker, runtime.protector
     )
-
-
-async def bearer_applicant(
-    connection: ASGIConnection[Any, Any, Any, Any],
-) -> tuple[Person, MyEnterprise | None]:
-    """The bearer person, and the enterprise ``X-Acting-For: <enterprise id>`` names (None: as
-    themself) — the mini-program API's identity switcher, checked on every request.
-
-    ``Unauthenticated`` without a live bearer token; ``NotFound`` when the header names an
-    enterprise the person is not an active member of now (someone else's, one they left, one
-    that does not exist, or no id at all), so every operation refuses alike and none can
-    fall back to the person's own objects.
-    """
-    person = await bearer_person(connection)
-    if person is None:
-        raise errors.Unauthenticated
-    state = connection.scope.setdefault("state", {})
-    if _BEARER_ACTING_KEY not in state:
-        state[_BEARER_ACTING_KEY] = await _load_bearer_acting(connection, person)
-    found: MyEnterprise | None = state[_BEARER_ACTING_KEY]
-    return person, found
-
-
-async def _load_bearer_acting(
-    connection: ASGIConnection[Any, Any, Any, Any], person: Person
-) -> MyEnterprise | None:
-    raw = connection.headers.get(ACTING_FOR_HEADER, "").strip()
-    if not raw:
-        return None
-    try:
-        wanted = UUID(raw)
-    except ValueError:
-        raise errors.NotFound from None
-    runtime: Runtime = connection.app.state.runtime
-    async with runtime.sessionmaker() as db:
-        found = await EnterpriseService(db, protector=runtime.protector).membership(
-            wanted, person.id
-        )
-    if found is None:
-        raise errors.NotFound
-    return found
 
 
 def identity_so_far(

@@ -14,6 +14,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
+from app.assist import labels as assist_labels
 from app.catalog.loader import LoadedCatalog
 from app.catalog.schema import FieldDef, FieldKind
 from app.catalog.values import is_sensitive
@@ -94,6 +95,7 @@ def configure_jinja(env: Environment, catalog: LoadedCatalog) -> None:
         department_name=lambda code: department_name(catalog, code),
         license_name=lambda code: license_name(catalog, code),
         matter_kind_label=matter_kind_label,
+        assist_labels=assist_labels,
     )
 
 

@@ -32,7 +32,7 @@ from app.routes.resident.drafts import DRAFT_DEPENDENCIES, applicant
 from app.routes.shared.pages import FormBody, Repeated, UploadBody, file_response, repeated
 from app.routes.shared.timeline import detail_context
 from app.web.access import Access
-from app.web.agency import act, agency_so_far, allowed_bundles
+from app.web.agency import act, agency_so_far, allowed_bundles, require_submit
 from app.web.providers.applications import (
     provide_applicant_cases,
     provide_case_context,
@@ -91,10 +91,7 @@ class ApplicationController(Controller):
         """Submit once; a second press with the same key shows the same application."""
         applying_as, enterprise_id = await applicant(request, person)
         agency = agency_so_far(request)
-        if agency is not None:
-            draft = await drafts.get(applying_as, data.draft_id, enterprise_id=None)
-            await act(request, draft.bundle_code, scope=Scope.SUBMIT,
-                      note=f"draft {draft.id} submit")  # fmt: skip
+        await require_submit(request, agency, drafts, data.draft_id)
         submission = Submission(
             draft_id=data.draft_id,
             delivery=data.delivery,

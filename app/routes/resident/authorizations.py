@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from litestar import Controller, get, post
@@ -10,21 +9,14 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from app.assist.authorizations import AuthorizationService
+from app.assist.authorizations import AuthorizationService, person_bundles
 from app.assist.models import Scope
 from app.assist.qr_confirmation import QrConfirmations
-from app.catalog.schema import Catalog
 from app.identity.models import Person
-from app.records.sources import SubjectKind
 from app.web.access import Access
 from app.web.providers.assist import provide_authorizations, provide_qr_confirmations
 
 MINE = "/me/authorizations"
-
-
-def person_bundles(catalog: Catalog) -> list[Any]:
-    """The services a person may authorize someone for."""
-    return [b for b in catalog.bundles.values() if b.modelled and b.audience is SubjectKind.PERSON]
 
 
 async def mine_page(

@@ -38,7 +38,7 @@ STAGE_PAGES = {
 }
 
 DRAFT_DEPENDENCIES = {
-    "drafts": Provide(provide_drafts, sync_to_thread=False),
+    "drafts": Provide(provide_drafts),
     "materials": Provide(provide_draft_materials, sync_to_thread=False),
 }
 

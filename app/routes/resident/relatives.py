@@ -24,19 +24,19 @@ from litestar.response import Redirect, Template
 
 from app import errors
 from app.applications.uploads import EMPTY
-from app.assist.authorizations import Agent, AuthorizationService, ConfirmationCodes
+from app.assist.authorizations import Agent, AuthorizationService, ConfirmationCodes, person_bundles
 from app.assist.guardians import Guardianships
 from app.assist.models import Scope
 from app.assist.relatives import RelativeRequest, Relatives
 from app.catalog.schema import Catalog
 from app.composition.runtime import Runtime
-from app.i18n import N_
 from app.identity.models import Person
-from app.routes.resident.authorizations import mine_page, person_bundles
+from app.routes.resident.authorizations import mine_page
 from app.routes.shared.pages import FormBody, Repeated, UploadBody, repeated
 from app.routes.shared.relatives import ACTING, DEPENDENCIES, MINE
 from app.web import agency
 from app.web.access import Access
+from app.web.providers.assist import count_naming
 from app.web.requests import client_ip
 
 
@@ -99,21 +99,6 @@ async def acting_page(
     )  # fmt: skip
 
 
-# A grant lists an authorization on the principal's own page only when someone matched, so
-# naming people is a (slow) way to learn who is a verified resident: bounded per person.
-NAMINGS_PER_DAY = 10
-
-TOO_MANY_NAMINGS = N_(
-    "You have named or asked for relatives too many times today. Please try again tomorrow."
-)
-
-
-async def _count_naming(request: Request[Any, Any, Any], person: Person) -> None:
-    runtime: Runtime = request.app.state.runtime
-    await runtime.limiter.hit(f"relatives:{person.id}", limit=NAMINGS_PER_DAY,
-                              window_seconds=86_400, message=TOO_MANY_NAMINGS)  # fmt: skip
-
-
 class RelativeController(Controller):
     """The person side: naming, asking, choosing whom to act for, proving guardianships."""
 
@@ -128,7 +113,7 @@ class RelativeController(Controller):
         authorizations: NamedDependency[AuthorizationService],
     ) -> Redirect | Template:  # fmt: skip
         """The principal names a relative: the same answer whether or not they were found."""
-        await _count_naming(request, person)
+        await count_naming(request.app.state.runtime, person)
         try:
             await relatives.grant(person, data.request())
         except errors.RuleViolation as exc:
@@ -153,7 +138,7 @@ class RelativeController(Controller):
         authorizations: NamedDependency[AuthorizationService],
     ) -> Redirect | Template:  # fmt: skip
         """Ask to act for someone; they confirm (the same answer whether or not found)."""
-        await _count_naming(request, person)
+        await count_naming(request.app.state.runtime, person)
         try:
             await relatives.ask(person, data.request())
         except errors.RuleViolation as exc:

@@ -2,41 +2,20 @@
 
 from __future__ import annotations
 
-from litestar.di import NamedDependency, Provide
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.di import Provide
 
-from app.assist.authorizations import AuthorizationService
-from app.assist.guardians import Guardianships
-from app.assist.relatives import Relatives
-from app.composition.runtime import Runtime
-from app.records.service import RecordsService
-from app.web.providers.assist import provide_authorizations, provide_confirmation_codes
+from app.web.providers.assist import (
+    provide_authorizations,
+    provide_confirmation_codes,
+    provide_guardianships,
+    provide_relatives,
+)
 
 ACTING = "/me/acting-for"
 
 MINE = "/me/authorizations"
 
 STAFF = "/staff/guardianships"
-
-
-def provide_relatives(
-    db_session: NamedDependency[AsyncSession], runtime: NamedDependency[Runtime],
-    authorizations: NamedDependency[AuthorizationService],
-) -> Relatives:  # fmt: skip
-    """Relatives' authorizations on the request's session."""
-    return Relatives(db_session, authorizations=authorizations, protector=runtime.protector)
-
-
-def provide_guardianships(
-    db_session: NamedDependency[AsyncSession], runtime: NamedDependency[Runtime],
-    authorizations: NamedDependency[AuthorizationService],
-) -> Guardianships:  # fmt: skip
-    """Guardianships on the request's session, reading the household register when proving."""
-    return Guardianships(
-        db_session, authorizations=authorizations,
-        records=RecordsService(db_session, runtime.records, runtime.protector),
-        protector=runtime.protector, storage=runtime.storage,
-    )  # fmt: skip
 
 
 DEPENDENCIES = {

@@ -16,20 +16,21 @@ from app.applications.submission import Submissions
 from app.assist.acting import OnBehalfRecords
 from app.composition.runtime import Runtime
 from app.records.service import RecordsService
-from app.web.agency import agency_so_far
+from app.web.agency import request_agency
 
 
-def provide_drafts(
+async def provide_drafts(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],
     runtime: NamedDependency[Runtime],
 ) -> DraftService:
     """Drafts on the request's database session, reading records through the exchange.
 
-    While a relative or guardian acts for a principal, record reads are logged as theirs.
+    While a relative or guardian acts for a principal (on the pages or through the
+    mini-program's ``X-Acting-For``), record reads are logged as theirs.
     """
     records = RecordsService(db_session, runtime.records, runtime.protector)
-    agency = agency_so_far(request)
+    agency = await request_agency(request)
     return DraftService(
         db_session,
         catalog=runtime.catalog.catalog,

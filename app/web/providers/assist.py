@@ -12,9 +12,13 @@ from app import errors
 from app.applications.context import CaseContext
 from app.assist.acting import AssistedDesk
 from app.assist.authorizations import AuthorizationService, ConfirmationCodes
+from app.assist.guardians import Guardianships
 from app.assist.in_person import InPersonChecks
 from app.assist.qr_confirmation import QrConfirmations
+from app.assist.relatives import Relatives
 from app.composition.runtime import Runtime
+from app.i18n import N_
+from app.identity.models import Person
 from app.records.service import RecordsService
 from app.web.subjects import signed_in_staff
 
@@ -66,3 +70,39 @@ def provide_in_person_checks(
         max_bytes=runtime.settings.max_upload_bytes,
         max_pixels=runtime.settings.max_upload_pixels,
     )
+
+
+def provide_relatives(
+    db_session: NamedDependency[AsyncSession], runtime: NamedDependency[Runtime],
+    authorizations: NamedDependency[AuthorizationService],
+) -> Relatives:  # fmt: skip
+    """Relatives' authorizations on the request's session."""
+    return Relatives(db_session, authorizations=authorizations, protector=runtime.protector)
+
+
+def provide_guardianships(
+    db_session: NamedDependency[AsyncSession], runtime: NamedDependency[Runtime],
+    authorizations: NamedDependency[AuthorizationService],
+) -> Guardianships:  # fmt: skip
+    """Guardianships on the request's session, reading the household register when proving."""
+    return Guardianships(
+        db_session, authorizations=authorizations,
+        records=RecordsService(db_session, runtime.records, runtime.protector),
+        protector=runtime.protector, storage=runtime.storage,
+    )  # fmt: skip
+
+
+# A grant lists an authorization on the principal's own page only when someone matched, so
+# naming people is a (slow) way to learn who is a verified resident: bounded per person, on
+# every channel alike.
+NAMINGS_PER_DAY = 10
+
+TOO_MANY_NAMINGS = N_(
+    "You have named or asked for relatives too many times today. Please try again tomorrow."
+)
+
+
+async def count_naming(runtime: Runtime, person: Person) -> None:
+    """One more naming of (or asking for) a relative today; 429 past ``NAMINGS_PER_DAY``."""
+    await runtime.limiter.hit(f"relatives:{person.id}", limit=NAMINGS_PER_DAY,
+                              window_seconds=86_400, message=TOO_MANY_NAMINGS)  # fmt: skip

@@ -12,7 +12,8 @@ from app import errors
 from app.composition.runtime import Runtime
 from app.wallet.service import Holder, WalletService
 from app.wallet.verifier import VerifierService
-from app.web.subjects import acting_enterprise, bearer_applicant, signed_in_person
+from app.web.agency import bearer_applicant
+from app.web.subjects import acting_enterprise, signed_in_person
 
 
 def provide_wallet(
@@ -63,6 +64,14 @@ def public_base_url(request: Request[Any, Any, Any], runtime: Runtime) -> str:
 
 async def bearer_holder(request: Request[Any, Any, Any]) -> Holder:
     """Whose wallet a mini-program request sees: the enterprise ``X-Acting-For`` names (an
-    active membership, else 404), else the bearer person."""
-    person, acting = await bearer_applicant(request)
-    return Holder.enterprise(acting.id) if acting else Holder.person(person.id)
+    active membership, else 404), else the bearer person.
+
+    A relative's or guardian's authorization covers preparing and following applications,
+    not the principal's wallet (as on the pages): naming a principal here answers 404.
+    """
+    applicant = await bearer_applicant(request)
+    if applicant.agency is not None:
+        raise errors.NotFound
+    if applicant.enterprise is not None:
+        return Holder.enterprise(applicant.enterprise.id)
+    return Holder.person(applicant.person.id)
