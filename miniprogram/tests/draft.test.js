@@ -223,3 +223,82 @@ test('a step taken out of order is refused with the server\'s Chinese message', 
   assert.equal(page.data.stage, 'questions')
   assert.match(page.data.error, /[\u4e00-\u9fa5]/)
 })
+
+/**
+ * 企业开办 by 王芳 with staff, the staff list promised for later (容缺): it waits at the
+ * window (submitted), which is when it may be withdrawn or returned. Answers its id.
+ */
+async function startupWithPromise(world) {
+  await signIn(WANG_FANG.phone)
+  const draft = await api.post('/mp/v1/drafts', { bundleCode: 'business-startup' })
+  const page = await openPage('pages/draft/index', { id: draft.id })
+  await fire(page, '#q-employees', 'change', { value: 'yes' })
+  await fire(page, '#q-invoices', 'change', { value: 'no' })
+  const born = new Date(Date.now() - 3 * 86400000).toISOString().slice(0, 10)
+  const next = {
+    questions: '#save-answers', notice: '#acknowledge', consent: '#agree', materials: '#materials-done'
+  }
+  for (let step = 0; step < 8 && page.data.stage !== 'review'; step += 1) {
+    const stage = page.data.stage
+    if (stage === 'form') {
+      const fields = page.data.form.groups.flatMap((g) => g.fields)
+      for (const field of fields.filter((f) => !f.readOnly && !f.value)) {
+        await fire(page, '#' + field.domId, 'input', { value: valueFor(field, born) })
+      }
+      await fire(page, '#save-form')
+    } else {
+      if (stage === 'materials') {
+        for (const need of page.data.materials.filter((m) => m.required && !m.proven && !m.mayDefer)) {
+          await fire(page, '#add-' + need.code)
+        }
+      }
+      await fire(page, next[stage])
+    }
+    assert.equal(page.data.error, '', 'at ' + stage)
+  }
+  assert.equal(page.data.stage, 'review')
+  assert.ok(page.data.review.commitmentNeeded, 'the staff list may follow on commitment')
+  await fire(page, '#delivery', 'change', { value: page.data.review.deliveries[0] })
+  await fire(page, '#commitment', 'change', { value: ['yes'] })
+  await fire(page, '#submit')
+  assert.equal(page.data.error, '')
+  return page.data.application.id
+}
+
+test('an application waiting at the window may be withdrawn from its page', { skip: NO_HOOKS }, async (t) => {
+  const world = install({ openid: demoOpenid(WANG_FANG.phone) })
+  const id = await startupWithPromise(world)
+  const polls = capturePolls(t)
+  const page = await openPage('pages/applications/detail', { id })
+  assert.equal(page.data.application.stateLabel, '已提交，待受理')
+  assert.equal(page.querySelector('#resubmit'), undefined)
+  await fire(page, '#withdraw')
+  assert.equal(page.data.error, '')
+  assert.ok(world.shown.modals.some((m) => m.includes('撤回')), 'asked to confirm first')
+  assert.equal(page.data.application.stateLabel, '已撤回')
+  assert.equal(page.querySelector('#withdraw'), undefined)
+  assert.equal((await api.get('/mp/v1/applications/' + id)).state, 'withdrawn')
+  const after = polls.length
+  assert.equal(after, 1, 'only the first load polled: a withdrawn application is not followed')
+})
+
+test('a returned application shows why, takes the missing file and is sent again', { skip: NO_HOOKS }, async (t) => {
+  const world = install({ openid: demoOpenid(WANG_FANG.phone) })
+  const id = await startupWithPromise(world)
+  const polls = capturePolls(t)
+  const page = await openPage('pages/applications/detail', { id })
+  await department('/return', { applicationId: id, reasons: '请补充职工名册及劳动合同。' })
+
+  await nextPoll(polls, 0)
+  assert.equal(page.data.application.stateLabel, '退回补正')
+  assert.match(page.querySelector('#returned').dom.textContent, /请补充职工名册及劳动合同/)
+  const staffList = page.data.wanted.find((w) => w.code === 'staff-list')
+  assert.ok(staffList, 'the promised material may be added now')
+  await fire(page, '#add-staff-list')
+  assert.equal(page.data.error, '')
+  await fire(page, '#resubmit')
+  assert.equal(page.data.error, '')
+  assert.equal(page.data.application.stateLabel, '办理中', 'nothing is missing any more: accepted at once')
+  assert.ok(page.data.application.subCases.length > 0)
+  page.instance.onUnload()
+})

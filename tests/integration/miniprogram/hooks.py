@@ -8,7 +8,9 @@ service (``ReviewDesk``) on the served app's loop, the way
 - ``POST /approve {applicationId}``: each department approves its item as it comes up;
   answers ``{state}`` (the application's, ``finished`` once every item is approved);
 - ``POST /ask-supplement {applicationId, reasons}``: the first item in review asks the
-  applicant for more; answers ``{matterCode}``.
+  applicant for more; answers ``{matterCode}``;
+- ``POST /return {applicationId, reasons}``: the window returns a submitted application for
+  supplement (补正, ``WindowDesk``); answers ``{state}``.
 
 Node finds the routes at ``ONETHING_MP_TEST_HOOKS_URL``.
 """
@@ -26,6 +28,7 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.applications.acceptance import WindowDesk
 from app.applications.case_models import Application, SubCase
 from app.applications.context import CaseContext
 from app.applications.review import ReviewDesk
@@ -74,7 +77,18 @@ def _hooks(runtime: Runtime) -> dict[str, Hook]:
             await desk.ask_supplement(case, application, REVIEWER, body["reasons"])
             return {"matterCode": case.matter_code}
 
-    return {"/approve": approve, "/ask-supplement": ask_supplement}
+    async def return_for_supplement(body: dict[str, Any]) -> dict[str, Any]:
+        async with runtime.sessionmaker() as db, db.begin():
+            desk = WindowDesk(_context(runtime, db))
+            application = await desk.get(UUID(body["applicationId"]))
+            await desk.return_for_supplement(application, REVIEWER, body["reasons"])
+            return {"state": str(application.state)}
+
+    return {
+        "/approve": approve,
+        "/ask-supplement": ask_supplement,
+        "/return": return_for_supplement,
+    }
 
 
 @contextmanager
