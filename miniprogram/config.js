@@ -7,5 +7,12 @@
  */
 module.exports = {
   baseUrl: 'http://127.0.0.1:8000',
-  locale: 'zh-CN'
+  locale: 'zh-CN',
+  // Development only (WeChat DevTools against `make run`): DevTools' wx.login answers a code
+  // from WeChat's own servers, which the local WeChat stand-in cannot exchange. With devLogin
+  // on, 登录 asks the stand-in for the code instead (POST /dev/wechat/login, answered only
+  // outside production), as that WeChat user: devOpenid, or the stand-in's one developer
+  // when empty. Keep it false in anything uploaded to WeChat.
+  devLogin: false,
+  devOpenid: ''
 }

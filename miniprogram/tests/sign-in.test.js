@@ -1,7 +1,8 @@
 /** 登录: a new WeChat account binds with an SMS code; a bound one signs in at once. */
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const { install, openPage, fire } = require('./helpers/wx')
+const path = require('node:path')
+const { ROOT, install, openPage, fire } = require('./helpers/wx')
 const { latestCode, newPhone, api } = require('./helpers/server')
 
 test('a new WeChat account proves its phone by SMS, is bound and lands on 首页', async () => {
@@ -57,4 +58,20 @@ test('a phone number that is not 11 digits is caught before anything is sent', a
   await fire(page, '#send-code')
   assert.equal(page.data.error, '请输入11位手机号码。')
   assert.deepEqual(world.shown.toasts, [])
+})
+
+test('with config.devLogin (WeChat DevTools against make run) the code comes from the local stand-in', async (t) => {
+  const world = install()
+  const config = require(path.join(ROOT, 'config'))
+  // DevTools' own wx.login answers a code from WeChat, which the local stand-in refuses.
+  wx.login = (options) => options.success({ code: 'devtools-code-' + world.openid, errMsg: 'login:ok' })
+  const refused = await openPage('pages/sign-in/index')
+  assert.equal(refused.data.stage, 'failed')
+  assert.match(refused.data.error, /[\u4e00-\u9fa5]/)
+
+  t.after(() => Object.assign(config, { devLogin: false, devOpenid: '' }))
+  Object.assign(config, { devLogin: true, devOpenid: world.openid })
+  const page = await openPage('pages/sign-in/index')
+  assert.equal(page.data.error, '')
+  assert.equal(page.data.stage, 'bind', 'the stand-in\'s code was exchanged: a new account binds its phone')
 })

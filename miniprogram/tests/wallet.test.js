@@ -3,7 +3,7 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const path = require('node:path')
 const { ROOT, BASE_URL, install, openPage, fire, settled } = require('./helpers/wx')
-const { signIn, api } = require('./helpers/server')
+const { signIn } = require('./helpers/server')
 
 const clock = require(path.join(ROOT, 'utils', 'clock'))
 const qr = require(path.join(ROOT, 'utils', 'qr'))
@@ -54,15 +54,4 @@ test('the card\'s QR is drawn module by module from the card\'s link', () => {
   const dark = rows.flat().filter(Boolean).length
   assert.equal(drawn.length, dark + 1, 'the background, then one square per dark module')
   assert.ok(rows.length >= 21 && rows.length % 4 === 1, 'a QR version\'s size')
-})
-
-test('消息 shows the inbox with its unread count on the tab', async () => {
-  const world = install()
-  await signIn('13800138001')
-  const page = await openPage('pages/messages/index')
-  const inbox = await api.get('/mp/v1/notices')
-  assert.equal(page.data.notices.length, inbox.notices.length)
-  assert.equal(page.data.error, '')
-  if (inbox.unreadCount) assert.equal(world.shown.badge, String(inbox.unreadCount))
-  else assert.ok(page.querySelector('#empty'))
 })

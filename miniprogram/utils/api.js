@@ -1,7 +1,7 @@
 /**
  * The one way pages talk to /mp/v1: base URL from config.js, the bearer token, one refresh
- * on 401, X-Acting-For while acting for an enterprise, and problem details turned into an
- * ApiError whose message is the server's localized `detail`.
+ * on 401, X-Acting-For while acting for an enterprise (on the operations that declare it),
+ * and problem details turned into an ApiError whose message is the server's localized `detail`.
  */
 const config = require('../config')
 const session = require('./session')
@@ -19,12 +19,22 @@ class ApiError extends Error {
   }
 }
 
-function headers(extra, auth) {
+// The operations whose entry in docs/mp-v1.openapi.json declares the X-Acting-For header:
+// an enterprise's drafts, applications and licences. Everything else (/me, /notices,
+// /enterprises …) answers for the person, so the header is not sent there.
+// tests/acting-for.test.js fails when this list and the document part ways.
+const ACTING_FOR_PATHS = /^\/mp\/v1\/(drafts|applications|licenses)(\/|\?|$)/
+
+function declaresActingFor(path) {
+  return ACTING_FOR_PATHS.test(path)
+}
+
+function headers(extra, auth, path) {
   const header = Object.assign({ 'Accept-Language': config.locale }, extra)
   const pair = session.tokens()
   if (auth && pair) header.Authorization = 'Bearer ' + pair.accessToken
   const enterprise = session.actingFor()
-  if (auth && enterprise) header['X-Acting-For'] = enterprise
+  if (auth && enterprise && declaresActingFor(path || '')) header['X-Acting-For'] = enterprise.id
   return header
 }
 
@@ -100,7 +110,7 @@ function request(options) {
     url: config.baseUrl + options.path,
     method: options.method || 'GET',
     data: options.data,
-    header: headers(Object.assign({ 'Content-Type': 'application/json' }, options.header), auth)
+    header: headers(Object.assign({ 'Content-Type': 'application/json' }, options.header), auth, options.path)
   }), auth)
 }
 
@@ -111,7 +121,7 @@ function upload(options) {
     filePath: options.filePath,
     name: options.name || 'file',
     formData: options.formData || {},
-    header: headers({}, true)
+    header: headers({}, true, options.path)
   }), true)
 }
 
@@ -127,4 +137,4 @@ const post = (path, data, header) => request({ method: 'POST', path, data, heade
 const put = (path, data) => request({ method: 'PUT', path, data })
 const patch = (path, data) => request({ method: 'PATCH', path, data })
 
-module.exports = { ApiError, request, upload, refresh, showError, get, post, put, patch }
+module.exports = { ApiError, request, upload, refresh, showError, declaresActingFor, get, post, put, patch }

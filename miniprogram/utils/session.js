@@ -18,13 +18,15 @@ function forget() {
   wx.removeStorageSync(ACTING_FOR)
 }
 
+/** The enterprise the person acts for, { id, name }, or null when acting as themselves. */
 function actingFor() {
-  return wx.getStorageSync(ACTING_FOR) || ''
+  const kept = wx.getStorageSync(ACTING_FOR)
+  return kept && kept.id ? kept : null
 }
 
-/** Act for an enterprise (its id), or for oneself again (empty). */
-function actFor(enterpriseId) {
-  if (enterpriseId) wx.setStorageSync(ACTING_FOR, enterpriseId)
+/** Act for an enterprise ({ id, name } from GET /mp/v1/enterprises), or for oneself (null). */
+function actFor(enterprise) {
+  if (enterprise && enterprise.id) wx.setStorageSync(ACTING_FOR, { id: enterprise.id, name: enterprise.name })
   else wx.removeStorageSync(ACTING_FOR)
 }
 

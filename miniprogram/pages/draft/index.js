@@ -2,20 +2,21 @@
  * 办理: one draft of a life event, step by step as the server allows (its `stage`):
  * questions → the one notice (一次告知) → consent to read records → the merged form with the
  * source of each filled value → materials (camera or album, uploaded one file at a time) →
- * review → submit once (Idempotency-Key kept until the server has answered).
+ * review → submit once (Idempotency-Key kept until the server has answered) → 办件详情.
  */
 const api = require('../../utils/api')
+const session = require('../../utils/session')
 const steps = require('./steps')
 
 Component({
   data: {
     id: '', stage: '', steps: steps.STEPS, bundle: null, questions: [], answers: {},
     notice: null, consent: null, form: null, values: {}, materials: [], review: null,
-    delivery: '', commitment: false, application: null, busy: false, error: ''
+    delivery: '', commitment: false, application: null, acting: null, busy: false, error: ''
   },
   methods: {
     onLoad(query) {
-      this.setData({ id: query.id })
+      this.setData({ id: query.id, acting: session.actingFor() })
       return this.refresh()
     },
 
@@ -131,6 +132,8 @@ Component({
         steps.forgetSubmissionKey(this.data.id)
         this.setData({ application, stage: 'submitted' })
         wx.showToast({ title: '已提交', icon: 'success' })
+        // From here on the application is followed on its own page (live progress).
+        wx.redirectTo({ url: '/pages/applications/detail?id=' + application.id })
       })
     }
   }

@@ -24,6 +24,17 @@ Component({
       } catch (err) {
         this.setData({ error: api.showError(err) })
       }
+    },
+    /** Mark the notice read, then open its application (a notice without one stays here). */
+    async open(event) {
+      const { id, application } = event.currentTarget.dataset
+      try {
+        await api.post('/mp/v1/notices/' + id + '/read')
+        if (application) wx.navigateTo({ url: '/pages/applications/detail?id=' + application })
+        else await this.load()
+      } catch (err) {
+        this.setData({ error: api.showError(err) })
+      }
     }
   }
 })

@@ -1,11 +1,16 @@
 /** 办事: every life event (一件事) of the catalog; choosing one starts (or resumes) its draft. */
 const api = require('../../utils/api')
+const session = require('../../utils/session')
 
 Component({
-  data: { bundles: [], loading: true, error: '' },
+  data: { acting: null, bundles: [], loading: true, error: '' },
   methods: {
     onLoad() {
       return this.load()
+    },
+    onShow() {
+      // The tab stays loaded; who the person acts for may have changed on 我的 meanwhile.
+      this.setData({ acting: session.actingFor() })
     },
     onPullDownRefresh() {
       return this.load().then(() => wx.stopPullDownRefresh())

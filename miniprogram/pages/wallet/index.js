@@ -1,13 +1,15 @@
 /** 证照: my e-licenses (or the enterprise's while acting for it). */
 const api = require('../../utils/api')
+const session = require('../../utils/session')
 
 Component({
-  data: { licenses: [], loading: true, error: '' },
+  data: { acting: null, licenses: [], loading: true, error: '' },
   methods: {
     onShow() {
       return this.load()
     },
     async load() {
+      this.setData({ acting: session.actingFor() })
       try {
         const list = await api.get('/mp/v1/licenses')
         this.setData({ licenses: list.licenses, loading: false, error: '' })
