@@ -172,6 +172,9 @@ async def test_an_enterprise_bundle_runs_through_the_api_acting_for_the_enterpri
                               headers=auth)  # fmt: skip
     assert target.status_code == 200, target.text
     assert target.json()["source"]["source"] == "enterprise-registry"
+    blank = await client.post(f"{base}/corrections", json={"field": prefilled["key"]},
+                              headers=auth)  # fmt: skip
+    assert [e["field"] for e in blank.json()["errors"]] == ["note"]
     correction = {"field": prefilled["key"], "note": "名称已变更"}
     reported = await client.post(f"{base}/corrections", json=correction, headers=auth)
     assert reported.status_code == 202, reported.text
