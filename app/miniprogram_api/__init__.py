@@ -14,11 +14,13 @@ from litestar.params import FromQuery
 
 from app import i18n
 from app.miniprogram_api.application_actions import ApplicationActionApi
+from app.miniprogram_api.application_history import ApplicationHistoryApi
 from app.miniprogram_api.applications import ApplicationApi
 from app.miniprogram_api.auth import AuthController, me
 from app.miniprogram_api.authorizations import ActingForApi, GivenAuthorizationApi
 from app.miniprogram_api.catalog import CatalogApi
 from app.miniprogram_api.contract import document_router
+from app.miniprogram_api.draft_extras import DraftExtraApi
 from app.miniprogram_api.draft_materials import DraftMaterialApi
 from app.miniprogram_api.drafts import DraftApi
 from app.miniprogram_api.enterprises import EnterpriseApi
@@ -74,8 +76,10 @@ def create_router() -> Router:
             CatalogApi,
             DraftApi,
             DraftMaterialApi,
+            DraftExtraApi,
             ApplicationApi,
             ApplicationActionApi,
+            ApplicationHistoryApi,
             NoticeApi,
             NoticePreferenceApi,
             VisitRequestApi,

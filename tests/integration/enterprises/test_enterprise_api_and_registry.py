@@ -68,7 +68,10 @@ async def test_the_api_lists_my_enterprises_and_their_members_in_camel_case(
     body = members.json()
     assert body["enterprise"]["id"] == enterprise_id
     [member] = body["members"]
-    assert set(member) == {"personId", "displayName", "maskedPhone", "role", "addedAt", "isMe"}
+    assert set(member) == {"personId", "displayName", "maskedPhone", "role", "addedAt", "isMe",
+                           "removable", "roleChangeable"}  # fmt: skip
+    assert (member["removable"], member["roleChangeable"]) == (False, False)  # oneself, fixed
+    assert body["canAddAgents"] is True
     assert member["maskedPhone"] == f"{phone[:3]}****{phone[-4:]}"
     assert member["isMe"] is True
     assert phone not in members.text

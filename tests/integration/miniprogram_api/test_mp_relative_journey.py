@@ -117,7 +117,8 @@ async def test_a_relative_applies_for_the_principal_through_the_api(
     kinds = {h["kind"]["code"] for h in authorization["history"]}
     assert {"granted", "confirmed", "used"} <= kinds
     notes = [h["note"] for h in authorization["history"] if h["kind"]["code"] == "used"]
-    assert notes and not any(_UUID.search(n) for n in notes), notes
+    assert notes
+    assert not any(_UUID.search(n) for n in notes), notes
 
     # Revoked: the mother's very next request for her is refused, like a missing object.
     revoked = await client.post(
