@@ -13,7 +13,7 @@ from uuid import UUID
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from stdnum.cn import ric
 
 from app.applications.calendar import CHINA
@@ -163,3 +163,15 @@ async def approve_everything(client: Client, application_id: UUID) -> str:
                 await ReviewDesk(ctx).approve(case, application, REVIEWER)
 
     return await in_app(client, approve)
+
+
+async def applications_of(client: Client, draft_id: str) -> int:
+    """How many applications were made from the draft."""
+    runtime: Runtime = client.app.state.runtime
+
+    async def count() -> int:
+        async with runtime.sessionmaker() as db:
+            query = select(func.count()).select_from(Application)
+            return int(await db.scalar(query.where(Application.draft_id == UUID(draft_id))) or 0)
+
+    return await in_app(client, count)

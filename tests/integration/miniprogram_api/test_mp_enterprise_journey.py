@@ -37,13 +37,13 @@ from app.records.sources import SOURCES, SubjectKind
 from tests.conftest import make_settings
 from tests.fakes.population_server import FakePopulationRecords
 from tests.integration.application_support import PDF, new_phone
-from tests.integration.miniprogram_api.test_mp_drafts import bearer
-from tests.integration.miniprogram_api.test_mp_newborn_journey import (
-    _applications_of,
-    _approve_everything,
-    _id_number,
-    _today,
+from tests.integration.miniprogram_api.journey_support import (
+    applications_of,
+    approve_everything,
+    today,
 )
+from tests.integration.miniprogram_api.journey_support import id_number as new_id_number
+from tests.integration.miniprogram_api.test_mp_drafts import bearer
 from tests.integration.miniprogram_api.test_mp_wallet import anonymous
 from tests.integration.records_support import write_records
 from tests.integration.wallet_support import enterprise_of
@@ -92,7 +92,7 @@ def _value(field: dict[str, Any], id_number: str, credit_code: str) -> str:
     """A plausible value for a field of the merged form, by its kind."""
     kind = field["kind"]
     if kind == "date":
-        return (_today() - timedelta(days=3)).isoformat()
+        return (today() - timedelta(days=3)).isoformat()
     if kind == "select":
         return str(field["options"][0]["value"])
     by_kind = {"boolean": "no", "number": "1", "money": "1", "id-number": id_number,
@@ -127,7 +127,7 @@ async def test_an_enterprise_bundle_runs_through_the_api_acting_for_the_enterpri
     runtime.records = _registry_records(tmp_path / "records", credit_code, name)
 
     # The resident signs in and verifies their real name; no enterprise yet.
-    phone, id_number = new_phone(), _id_number(date(1985, 3, 12))
+    phone, id_number = new_phone(), new_id_number(date(1985, 3, 12))
     population.records[id_number] = "李经办"
     own = await bearer(client, phone)
     verified = await client.post("/mp/v1/me/real-name", headers=own,
@@ -205,7 +205,7 @@ async def test_an_enterprise_bundle_runs_through_the_api_acting_for_the_enterpri
     again = await client.post("/mp/v1/applications", json=body, headers=keyed)
     assert again.status_code == 201
     assert again.json()["id"] == first.json()["id"]
-    assert await _applications_of(client, draft_id) == 1
+    assert await applications_of(client, draft_id) == 1
     application = first.json()
     assert application["state"] == "accepted"
     path = f"/mp/v1/applications/{application['id']}"
@@ -221,7 +221,7 @@ async def test_an_enterprise_bundle_runs_through_the_api_acting_for_the_enterpri
     assert [a["id"] for a in listed] == [application["id"]]
 
     # The departments approve every item; the history tells it, matter by matter.
-    assert await _approve_everything(client, UUID(application["id"])) == "finished"
+    assert await approve_everything(client, UUID(application["id"])) == "finished"
     history = (await client.get(f"{path}/history", headers=auth)).json()
     assert history["state"] == "finished"
     actions = [e["action"] for e in history["events"]]

@@ -17,15 +17,12 @@ from uuid import UUID
 import httpx
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import func, select
 
-from app.applications.case_models import Application
-from app.composition.runtime import Runtime
-from tests.conftest import in_app
 from tests.fakes.population_server import FakePopulationRecords
 from tests.integration.application_support import new_phone
 from tests.integration.miniprogram_api import journey_support
 from tests.integration.miniprogram_api.journey_support import (
+    applications_of,
     approve_everything,
     id_number,
     prepare_newborn,
@@ -37,17 +34,6 @@ from tests.integration.miniprogram_api.test_mp_wallet import anonymous
 Client = AsyncTestClient[Litestar]
 # The fixtures: a local population record source, and the app pointed at it.
 population, settings = journey_support.population, journey_support.settings
-
-
-async def _applications_of(client: Client, draft_id: str) -> int:
-    runtime: Runtime = client.app.state.runtime
-
-    async def count() -> int:
-        async with runtime.sessionmaker() as db:
-            query = select(func.count()).select_from(Application)
-            return int(await db.scalar(query.where(Application.draft_id == UUID(draft_id))) or 0)
-
-    return await in_app(client, count)
 
 
 async def test_a_newborn_journey_runs_through_the_mini_program_api_alone(
@@ -79,7 +65,7 @@ async def test_a_newborn_journey_runs_through_the_mini_program_api_alone(
     again = await client.post("/mp/v1/applications", json=body, headers=keyed)
     assert again.status_code == 201
     assert again.json()["id"] == first.json()["id"]
-    assert await _applications_of(client, draft_id) == 1
+    assert await applications_of(client, draft_id) == 1
     application = first.json()
     assert application["state"] == "accepted"  # complete: accepted at once, dispatched
     assert {c["matterCode"] for c in application["subCases"]} == set(selected)
