@@ -46,7 +46,9 @@ Component({
     /** A membership that ended stops the acting too (the server would answer 404 anyway). */
     keepActingValid(enterprises) {
       const acting = session.actingFor()
-      if (acting && !enterprises.some((e) => e.id === acting.id)) session.actFor(null)
+      if (acting && acting.kind === session.ENTERPRISE && !enterprises.some((e) => e.id === acting.id)) {
+        session.actFor(null)
+      }
     },
 
     onName(event) {
@@ -78,7 +80,7 @@ Component({
     actFor(event) {
       const chosen = this.data.enterprises.find((e) => e.id === event.currentTarget.dataset.id)
       if (!chosen) return
-      session.actFor({ id: chosen.id, name: chosen.name })
+      session.actFor({ id: chosen.id, name: chosen.name, kind: session.ENTERPRISE })
       wx.showToast({ title: '已切换到' + chosen.name, icon: 'none' })
       return this.load()
     },
