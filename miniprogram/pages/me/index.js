@@ -1,10 +1,8 @@
 /**
  * 我的: the signed-in person (numbers masked) and their real-name step (实名认证), the
  * enterprises they belong to with the switch to act for one (X-Acting-For, see
- * utils/api.js), 我的办件, and signing out of this phone.
- *
- * Not here yet: 我的授权 (who may act for me, and for whom I may act). Its /mp/v1 operations
- * are being built; this page gets its entry once they exist, not before.
+ * utils/api.js), 我的办件, 我的授权 (who may act for me), 代亲属办 (for whom I may act),
+ * and signing out of this phone.
  */
 const api = require('../../utils/api')
 const auth = require('../../utils/auth')
@@ -93,6 +91,12 @@ Component({
 
     openApplications() {
       wx.navigateTo({ url: '/pages/applications/index' })
+    },
+    openAuthorizations() {
+      wx.navigateTo({ url: '/pages/authorizations/index' })
+    },
+    openActingFor() {
+      wx.navigateTo({ url: '/pages/acting-for/index' })
     },
 
     async signOut() {
