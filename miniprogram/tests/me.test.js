@@ -53,7 +53,7 @@ test('acting for an enterprise is kept, shown on the pages and sent where the AP
   const me = await openPage('pages/me/index')
   const lujiang = me.data.enterprises.find((e) => e.creditCode === LUJIANG)
   await fire(me, '#enterprise-' + LUJIANG)
-  assert.deepEqual(world.storage.get('onething.actingFor'), { id: lujiang.id, name: '鹭江示例科技有限公司' })
+  assert.deepEqual(world.storage.get('onething.actingFor'), { id: lujiang.id, name: '鹭江示例科技有限公司', kind: 'enterprise' })
   assert.match(me.querySelector('#acting').dom.textContent, /正在代表「鹭江示例科技有限公司」办理/)
   assert.ok(me.data.enterprises.find((e) => e.creditCode === LUJIANG).current)
 

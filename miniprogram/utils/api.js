@@ -1,7 +1,9 @@
 /**
  * The one way pages talk to /mp/v1: base URL from config.js, the bearer token, one refresh
- * on 401, X-Acting-For while acting for an enterprise (on the operations that declare it),
- * and problem details turned into an ApiError whose message is the server's localized `detail`.
+ * on 401, X-Acting-For while acting for an enterprise or a person (on the operations that
+ * declare it and that the choice covers), the acting choice dropped once the server no longer
+ * knows it, and problem details turned into an ApiError whose message is the server's
+ * localized `detail`.
  */
 const config = require('../config')
 const session = require('./session')
@@ -24,17 +26,26 @@ class ApiError extends Error {
 // /enterprises …) answers for the person, so the header is not sent there.
 // tests/acting-for.test.js fails when this list and the document part ways.
 const ACTING_FOR_PATHS = /^\/mp\/v1\/(drafts|applications|licenses)(\/|\?|$)/
+// A relative's authorization or a guardianship covers applications, not the principal's
+// wallet: /licenses answers 404 for a principal, so the wallet stays the person's own.
+const PRINCIPAL_PATHS = /^\/mp\/v1\/(drafts|applications)(\/|\?|$)/
 
 function declaresActingFor(path) {
   return ACTING_FOR_PATHS.test(path)
+}
+
+/** Whether this request carries X-Acting-For for this choice (see session.actingFor). */
+function sendsActingFor(path, acting) {
+  if (!acting) return false
+  return (acting.kind === session.PERSON ? PRINCIPAL_PATHS : ACTING_FOR_PATHS).test(path || '')
 }
 
 function headers(extra, auth, path) {
   const header = Object.assign({ 'Accept-Language': config.locale }, extra)
   const pair = session.tokens()
   if (auth && pair) header.Authorization = 'Bearer ' + pair.accessToken
-  const enterprise = session.actingFor()
-  if (auth && enterprise && declaresActingFor(path || '')) header['X-Acting-For'] = enterprise.id
+  const acting = session.actingFor()
+  if (auth && sendsActingFor(path, acting)) header['X-Acting-For'] = acting.id
   return header
 }
 
@@ -89,8 +100,43 @@ function refresh() {
   return refreshing
 }
 
+/** Whether the server still lets the person act for this choice (a failed check keeps it). */
+async function stillActing(acting) {
+  try {
+    if (acting.kind === session.PERSON) {
+      const list = await get('/mp/v1/me/acting-for')
+      return list.principals.some((p) => p.principalId === acting.id && p.authorization.active)
+    }
+    const list = await get('/mp/v1/enterprises')
+    return list.enterprises.some((e) => e.id === acting.id)
+  } catch (err) {
+    return true
+  }
+}
+
+function actingEnded(acting) {
+  const detail = acting.kind === session.PERSON
+    ? '「' + acting.name + '」给您的代办授权已结束（已撤销、到期或已放弃），已切换为本人办理。'
+    : '您已不能代表「' + acting.name + '」办理（已不是该企业的成员），已切换为个人办事。'
+  return new ApiError(404, { detail, code: 'acting_ended' })
+}
+
+/**
+ * A 404 to a request sent for someone may mean the choice itself ended (an authorization
+ * revoked, a membership over: the server answers as for a missing object). Ask once which:
+ * if it ended, forget the choice and say so; else it was the object, as the server said.
+ */
+async function notFound(res, actingSent) {
+  if (actingSent && !(await stillActing(actingSent))) {
+    const kept = session.actingFor()
+    if (kept && kept.id === actingSent.id) session.actFor(null)
+    return actingEnded(actingSent)
+  }
+  return new ApiError(res.statusCode, res.data)
+}
+
 /** Send, refresh once on 401, and answer the body or throw an ApiError. */
-async function call(send, auth) {
+async function call(send, auth, actingSent) {
   let res = await send()
   if (res.statusCode === 401 && auth && (await refresh())) res = await send()
   if (res.statusCode === 401 && auth && session.tokens()) {
@@ -99,8 +145,15 @@ async function call(send, auth) {
     session.forget()
     wx.reLaunch({ url: SIGN_IN_PAGE })
   }
+  if (res.statusCode === 404) throw await notFound(res, actingSent)
   if (res.statusCode >= 400) throw new ApiError(res.statusCode, res.data)
   return res.data
+}
+
+/** The acting choice a request to this path carries, or null. */
+function actingSentTo(path, auth) {
+  const acting = session.actingFor()
+  return auth && sendsActingFor(path, acting) ? acting : null
 }
 
 /** One JSON request: request({ method, path, data, header, auth }). */
@@ -111,7 +164,7 @@ function request(options) {
     method: options.method || 'GET',
     data: options.data,
     header: headers(Object.assign({ 'Content-Type': 'application/json' }, options.header), auth, options.path)
-  }), auth)
+  }), auth, actingSentTo(options.path, auth))
 }
 
 /** One file to a multipart operation: upload({ path, filePath, name }). */
@@ -122,7 +175,7 @@ function upload(options) {
     name: options.name || 'file',
     formData: options.formData || {},
     header: headers({}, true, options.path)
-  }), true)
+  }), true, actingSentTo(options.path, true))
 }
 
 /** Tell the person what went wrong, in the words the server chose (zh-CN). */
@@ -137,4 +190,20 @@ const post = (path, data, header) => request({ method: 'POST', path, data, heade
 const put = (path, data) => request({ method: 'PUT', path, data })
 const patch = (path, data) => request({ method: 'PATCH', path, data })
 
-module.exports = { ApiError, request, upload, refresh, showError, declaresActingFor, get, post, put, patch }
+/**
+ * The `errors` of a 422 (or 400) as { field: message }, for showing each message next to
+ * its field; {} when the problem names no field.
+ */
+function fieldMessages(err) {
+  const listed = (err && err.problem && err.problem.errors) || []
+  const messages = {}
+  for (const item of listed) {
+    if (item && item.field) messages[item.field] = messages[item.field] ? messages[item.field] + ' ' + item.message : item.message
+  }
+  return messages
+}
+
+module.exports = {
+  ApiError, request, upload, refresh, showError, declaresActingFor, sendsActingFor, fieldMessages,
+  get, post, put, patch
+}

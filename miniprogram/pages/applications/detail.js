@@ -46,7 +46,7 @@ Component({
         if (application.finished && !this.data.rating) await this.loadRating()
         if (application.open) this.timer = clock.later(() => this.refresh(), progress.POLL_MS)
       } catch (err) {
-        this.setData({ error: err.message })
+        this.setData({ acting: session.actingFor(), error: err.message })
       }
     },
 

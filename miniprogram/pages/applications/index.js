@@ -30,7 +30,7 @@ Component({
         const [list, names] = await Promise.all([api.get('/mp/v1/applications'), catalog.names()])
         this.setData({ applications: list.applications.map((a) => row(a, names)), loading: false, error: '' })
       } catch (err) {
-        this.setData({ loading: false, error: err.message })
+        this.setData({ acting: session.actingFor(), loading: false, error: err.message })
       }
     },
     open(event) {

@@ -55,7 +55,7 @@ Component({
       try {
         await work()
       } catch (err) {
-        this.setData({ error: api.showError(err) })
+        this.setData({ acting: session.actingFor(), error: api.showError(err) })
       } finally {
         this.setData({ busy: false })
       }

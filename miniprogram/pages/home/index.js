@@ -12,7 +12,7 @@ const session = require('../../utils/session')
 const POPULAR = 4
 
 function popular(bundles, acting) {
-  const audience = acting ? 'enterprise' : 'person'
+  const audience = acting && acting.kind === session.ENTERPRISE ? 'enterprise' : 'person'
   return bundles.filter((b) => b.audience === audience).slice(0, POPULAR)
 }
 
@@ -44,7 +44,8 @@ Component({
         if (notices.unreadCount) wx.setTabBarBadge({ index: 3, text: String(notices.unreadCount) })
         else wx.removeTabBarBadge({ index: 3 })
       } catch (err) {
-        this.setData({ error: err.message })
+        // An acting choice the server no longer knows was dropped (utils/api.js): say so.
+        this.setData({ acting: session.actingFor(), error: err.message })
       }
     },
     openServices() {
@@ -68,7 +69,7 @@ Component({
         const draft = await api.post('/mp/v1/drafts', { bundleCode: event.currentTarget.dataset.code })
         wx.navigateTo({ url: '/pages/draft/index?id=' + draft.id })
       } catch (err) {
-        this.setData({ error: api.showError(err) })
+        this.setData({ acting: session.actingFor(), error: api.showError(err) })
       }
     }
   }

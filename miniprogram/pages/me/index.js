@@ -1,10 +1,8 @@
 /**
  * 我的: the signed-in person (numbers masked) and their real-name step (实名认证), the
  * enterprises they belong to with the switch to act for one (X-Acting-For, see
- * utils/api.js), 我的办件, and signing out of this phone.
- *
- * Not here yet: 我的授权 (who may act for me, and for whom I may act). Its /mp/v1 operations
- * are being built; this page gets its entry once they exist, not before.
+ * utils/api.js), 我的办件, 我的授权 (who may act for me), 代亲属办 (for whom I may act),
+ * and signing out of this phone.
  */
 const api = require('../../utils/api')
 const auth = require('../../utils/auth')
@@ -46,7 +44,9 @@ Component({
     /** A membership that ended stops the acting too (the server would answer 404 anyway). */
     keepActingValid(enterprises) {
       const acting = session.actingFor()
-      if (acting && !enterprises.some((e) => e.id === acting.id)) session.actFor(null)
+      if (acting && acting.kind === session.ENTERPRISE && !enterprises.some((e) => e.id === acting.id)) {
+        session.actFor(null)
+      }
     },
 
     onName(event) {
@@ -78,7 +78,7 @@ Component({
     actFor(event) {
       const chosen = this.data.enterprises.find((e) => e.id === event.currentTarget.dataset.id)
       if (!chosen) return
-      session.actFor({ id: chosen.id, name: chosen.name })
+      session.actFor({ id: chosen.id, name: chosen.name, kind: session.ENTERPRISE })
       wx.showToast({ title: '已切换到' + chosen.name, icon: 'none' })
       return this.load()
     },
@@ -91,6 +91,12 @@ Component({
 
     openApplications() {
       wx.navigateTo({ url: '/pages/applications/index' })
+    },
+    openAuthorizations() {
+      wx.navigateTo({ url: '/pages/authorizations/index' })
+    },
+    openActingFor() {
+      wx.navigateTo({ url: '/pages/acting-for/index' })
     },
 
     async signOut() {

@@ -29,7 +29,7 @@ Component({
         const draft = await api.post('/mp/v1/drafts', { bundleCode: code })
         wx.navigateTo({ url: '/pages/draft/index?id=' + draft.id })
       } catch (err) {
-        this.setData({ error: api.showError(err) })
+        this.setData({ acting: session.actingFor(), error: api.showError(err) })
       }
     }
   }

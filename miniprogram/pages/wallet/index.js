@@ -1,4 +1,8 @@
-/** 证照: my e-licenses (or the enterprise's while acting for it). */
+/**
+ * 证照: my e-licenses (or the enterprise's while acting for it). Acting for a person changes
+ * nothing here: their authorization covers applications, not their wallet (utils/api.js
+ * does not send X-Acting-For to /licenses for a person), so the page says whose cards these are.
+ */
 const api = require('../../utils/api')
 const session = require('../../utils/session')
 

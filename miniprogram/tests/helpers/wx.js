@@ -82,11 +82,16 @@ function uploadFile(options) {
 
 const FIXTURE_PHOTO = path.join(__dirname, '..', 'fixtures', 'photo.jpg')
 
-/** A fresh WeChat world: its own storage, openid and record of what was shown. */
-function install({ openid } = {}) {
-  const storage = new Map()
+/**
+ * A fresh WeChat world: its own storage, openid and record of what was shown. Two people in
+ * one test each keep their world (their phone): install({ openid, storage }) takes a person's
+ * phone up again, signed in and acting as they left it. world.scanned is what wx.scanCode reads.
+ */
+function install({ openid, storage = new Map() } = {}) {
   const shown = { toasts: [], modals: [], navigations: [], loading: 0 }
-  const world = { storage, shown, openid: openid || 'o-' + crypto.randomUUID().replace(/-/g, '').slice(0, 20) }
+  const world = {
+    storage, shown, scanned: '', openid: openid || 'o-' + crypto.randomUUID().replace(/-/g, '').slice(0, 20)
+  }
   const navigate = (kind) => (options) => {
     shown.navigations.push({ kind, url: options.url })
     if (options.success) options.success({})
@@ -106,6 +111,9 @@ function install({ openid } = {}) {
     chooseMedia(options) {
       const chosen = { type: 'image', tempFiles: [{ tempFilePath: FIXTURE_PHOTO, size: fs.statSync(FIXTURE_PHOTO).size, fileType: 'image' }] }
       return callbacks(options, Promise.resolve(chosen))
+    },
+    scanCode(options) {
+      return callbacks(options, Promise.resolve({ result: world.scanned, scanType: 'QR_CODE', errMsg: 'scanCode:ok' }))
     },
     showToast: (options) => shown.toasts.push(options.title),
     showModal(options) {
