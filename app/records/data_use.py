@@ -20,6 +20,8 @@ from app.records.models import AccessOutcome, DataAccess
 from app.records.sources import SOURCES
 from app.staff.models import Staff
 
+PAGE_SIZE = 50  # entries a channel shows at a time; a full page means there may be older ones
+
 
 class DataUseEntry(msgspec.Struct, frozen=True, kw_only=True):
     """One read of one source, with what the page needs to say it in the reader's language."""
