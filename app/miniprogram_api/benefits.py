@@ -129,7 +129,7 @@ class BenefitApi(Controller):
         self, request: Request[Any, Any, Any], benefits: NamedDependency[BenefitService]
     ) -> Benefits:
         """Agree that the records the benefit rules need are checked regularly (422 with the
-        page's message when a rule refuses, e.g. before real-name verification)."""
+        page's message when a rule refuses, such as before real-name verification)."""
         await benefits.enable_checks(await person_of(request), enterprise=None)
         return await _benefits(request, benefits)
 
