@@ -205,6 +205,17 @@ async def test_checks_bring_an_offer_that_is_answered_once(client: Client, tmp_p
     assert stored.status == "accepted"
 
 
+async def test_checks_need_a_real_name_first_and_nothing_is_agreed_without_one(
+    client: Client,
+) -> None:
+    auth = {**await bearer(client, new_phone()), **EN}  # L1: only the phone is proven
+    refused = await client.post("/mp/v1/benefits/checks", headers=auth)
+    assert refused.status_code == 422
+    assert _problem(refused)["code"] == "rule_violation"
+    assert "real name" in _problem(refused)["detail"]
+    assert (await client.get("/mp/v1/benefits", headers=auth)).json()["checksEnabled"] is False
+
+
 async def test_a_bad_answer_is_refused_and_changes_nothing(client: Client, tmp_path: Path) -> None:
     _, number, person_id, auth = await _resident(client)
     records = write_records(tmp_path, ("disability", number, {"grade": "一级"}))
