@@ -17,6 +17,7 @@ import msgspec
 from litestar import Controller, Request, get
 from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency, Provide
+from litestar.exceptions import ValidationException
 from litestar.params import FromQuery
 
 from app.i18n import N_, current_locale
@@ -144,7 +145,17 @@ class MyDataApi(Controller):
     ) -> DataUse:  # fmt: skip
         """Who read which records about me, for what and when, newest first (a page at a
         time: pass ``older`` as ``before`` for the next; a moment without an offset is UTC)."""
+        _refuse_other_parameters(request, "before")
         entries = await records.data_use(await person_of(request), before=before)
         locale = current_locale()
         older = entries[-1].accessed_at if len(entries) == PAGE_SIZE else None
         return DataUse(entries=[_entry(e, locale) for e in entries], older=older)
+
+
+def _refuse_other_parameters(request: Request[Any, Any, Any], *taken: str) -> None:
+    # A parameter the document does not list is refused, not ignored: a misspelt ``before``
+    # would otherwise answer the first page as if it were the one asked for.
+    unknown = sorted(set(request.query_params) - set(taken))
+    if unknown:
+        message = _("This parameter is not taken here.")
+        raise ValidationException(extra=[{"key": name, "message": message} for name in unknown])

@@ -157,6 +157,12 @@ async def test_the_data_use_record_refuses_a_cursor_that_is_not_a_moment(client:
     bad = await client.get("/mp/v1/me/data-use", headers=auth, params={"before": "yesterday"})
     assert bad.status_code == 400
     assert _problem(bad)["code"] == "validation_failed"
+    misspelt = await client.get("/mp/v1/me/data-use", headers=auth,
+                                params={"befor": "2026-11-01T08:00:00Z"})  # fmt: skip
+    assert misspelt.status_code == 400
+    assert _problem(misspelt)["errors"] == [
+        {"field": "befor", "message": "This parameter is not taken here."}
+    ]
     # A moment typed without its offset is read as UTC (the pages take it the same way).
     naive = await client.get("/mp/v1/me/data-use", headers=auth,
                              params={"before": "2026-11-01T08:00:00"})  # fmt: skip
