@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qsl
 
 import msgspec
 from litestar import Controller, Request, get
@@ -155,7 +156,10 @@ class MyDataApi(Controller):
 def _refuse_other_parameters(request: Request[Any, Any, Any], *taken: str) -> None:
     # A parameter the document does not list is refused, not ignored: a misspelt ``before``
     # would otherwise answer the first page as if it were the one asked for.
-    unknown = sorted(set(request.query_params) - set(taken))
+    # From the raw query: Litestar's parsed parameters leave out a pair without a name.
+    sent = {name for name, _ in parse_qsl(request.scope["query_string"].decode("latin-1"),
+                                          keep_blank_values=True)}  # fmt: skip
+    unknown = sorted(sent - set(taken))
     if unknown:
         message = _("This parameter is not taken here.")
         raise ValidationException(extra=[{"key": name, "message": message} for name in unknown])
