@@ -13,17 +13,21 @@ from litestar import Router, get
 from litestar.params import FromQuery
 
 from app import i18n
+from app.miniprogram_api.accounts import BoundAccountApi
 from app.miniprogram_api.application_actions import ApplicationActionApi
 from app.miniprogram_api.application_history import ApplicationHistoryApi
 from app.miniprogram_api.applications import ApplicationApi
 from app.miniprogram_api.auth import AuthController, me
 from app.miniprogram_api.authorizations import ActingForApi, GivenAuthorizationApi
+from app.miniprogram_api.benefits import BenefitApi
 from app.miniprogram_api.catalog import CatalogApi
 from app.miniprogram_api.contract import document_router
 from app.miniprogram_api.draft_extras import DraftExtraApi
 from app.miniprogram_api.draft_materials import DraftMaterialApi
 from app.miniprogram_api.drafts import DraftApi
 from app.miniprogram_api.enterprises import EnterpriseApi
+from app.miniprogram_api.license_import import LicenseImportApi
+from app.miniprogram_api.my_data import MyDataApi
 from app.miniprogram_api.notices import NoticeApi, NoticePreferenceApi
 from app.miniprogram_api.real_name import RealNameApi
 from app.miniprogram_api.visit_requests import VisitRequestApi
@@ -86,6 +90,10 @@ def create_router() -> Router:
             GivenAuthorizationApi,
             ActingForApi,
             LicenseApi,
+            LicenseImportApi,
+            BenefitApi,
+            MyDataApi,
+            BoundAccountApi,
         ],
     )
     # Every operation answers its errors in one format (app/web/problems.py), has a summary,

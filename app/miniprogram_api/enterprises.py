@@ -22,14 +22,12 @@ from litestar import Controller, Request, delete, get, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import Body, FromPath
 
-from app import errors
 from app.enterprises.models import MemberRole
 from app.enterprises.service import EnterpriseService, MemberList, MyEnterprise
-from app.identity.models import Person
 from app.web.access import Access
 from app.web.providers.identity import provide_enterprises
 from app.web.requests import client_ip
-from app.web.subjects import bearer_person
+from app.web.subjects import required_bearer
 
 
 class EnterpriseBody(msgspec.Struct, kw_only=True, rename="camel"):
@@ -123,7 +121,7 @@ class EnterpriseApi(Controller):
         self, request: Request[Any, Any, Any], enterprises: NamedDependency[EnterpriseService]
     ) -> EnterpriseList:
         """The enterprises I am an active member of, with my role."""
-        person = await _person(request)
+        person = await required_bearer(request)
         return EnterpriseList(
             enterprises=[_enterprise(found) for found in await enterprises.mine(person.id)]
         )
@@ -134,7 +132,7 @@ class EnterpriseApi(Controller):
         enterprises: NamedDependency[EnterpriseService],
     ) -> MemberListBody:  # fmt: skip
         """The members of an enterprise I belong to; 404 for any other."""
-        person = await _person(request)
+        person = await required_bearer(request)
         return _listing(await enterprises.members(enterprise_id, person.id))
 
     @post("/{enterprise_id:uuid}/members", status_code=201)
@@ -144,7 +142,7 @@ class EnterpriseApi(Controller):
     ) -> MemberListBody:  # fmt: skip
         """Add an agent (经办人) by mobile number (the legal representative or an
         administrator; 422 when no account uses the number, 409 when already a member)."""
-        person = await _person(request)
+        person = await required_bearer(request)
         await enterprises.add_agent(
             enterprise_id, person.id, data.phone, client_ip=client_ip(request)
         )
@@ -157,7 +155,7 @@ class EnterpriseApi(Controller):
     ) -> None:  # fmt: skip
         """Remove a member: their rights end on their very next request (the legal
         representative: 422; an administrator by anyone but the legal representative: 403)."""
-        person = await _person(request)
+        person = await required_bearer(request)
         await enterprises.remove_member(
             enterprise_id, person.id, person_id, client_ip=client_ip(request)
         )
@@ -170,16 +168,8 @@ class EnterpriseApi(Controller):
     ) -> MemberListBody:  # fmt: skip
         """Make a member an administrator or an agent (the legal representative only: 403
         for anyone else)."""
-        person = await _person(request)
+        person = await required_bearer(request)
         await enterprises.change_role(
             enterprise_id, person.id, person_id, data.role, client_ip=client_ip(request)
         )
         return _listing(await enterprises.members(enterprise_id, person.id))
-
-
-async def _person(request: Request[Any, Any, Any]) -> Person:
-    # The guard has already required a bearer person on these routes.
-    person = await bearer_person(request)
-    if person is None:
-        raise errors.Unauthenticated
-    return person

@@ -16,13 +16,11 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import Body, FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import errors
-from app.identity.models import Person
 from app.notices.inbox import Inbox, body_of, title_of
 from app.notices.models import Notice
 from app.notices.preferences import DEFAULT_ORDER, NoticePreferences
 from app.web.access import Access
-from app.web.subjects import bearer_person
+from app.web.subjects import required_bearer
 
 
 class NoticeBody(msgspec.Struct, kw_only=True, rename="camel"):
@@ -101,7 +99,7 @@ class NoticeApi(Controller):
         self, request: Request[Any, Any, Any], inbox: NamedDependency[Inbox]
     ) -> NoticeList:
         """My newest messages first, with the unread count for the tab's badge."""
-        person = await _person(request)
+        person = await required_bearer(request)
         notices = await inbox.latest(person.id)
         return NoticeList(
             unread_count=await inbox.unread_count(person.id),
@@ -114,7 +112,7 @@ class NoticeApi(Controller):
         inbox: NamedDependency[Inbox],
     ) -> NoticeBody:  # fmt: skip
         """Mark one of my messages read (someone else's: 404)."""
-        notice = await inbox.mark_read((await _person(request)).id, notice_id)
+        notice = await inbox.mark_read((await required_bearer(request)).id, notice_id)
         return _notice(notice)
 
     @post("/read", status_code=200)
@@ -122,7 +120,7 @@ class NoticeApi(Controller):
         self, request: Request[Any, Any, Any], inbox: NamedDependency[Inbox]
     ) -> UnreadBody:
         """Mark all my messages read."""
-        person = await _person(request)
+        person = await required_bearer(request)
         await inbox.mark_all_read(person.id)
         return UnreadBody(unread_count=await inbox.unread_count(person.id))
 
@@ -142,7 +140,7 @@ class NoticePreferenceApi(Controller):
         self, request: Request[Any, Any, Any], preferences: NamedDependency[NoticePreferences]
     ) -> NoticePreferencesBody:
         """My push channels (the default order if I never chose)."""
-        return _preferences(await preferences.order((await _person(request)).id))
+        return _preferences(await preferences.order((await required_bearer(request)).id))
 
     @put("/")
     async def change(
@@ -151,13 +149,5 @@ class NoticePreferenceApi(Controller):
         preferences: NamedDependency[NoticePreferences],
     ) -> NoticePreferencesBody:  # fmt: skip
         """Keep these push channels in this order (unknown or repeated ones: 422)."""
-        person = await _person(request)
+        person = await required_bearer(request)
         return _preferences(await preferences.save(person.id, data.channels))
-
-
-async def _person(request: Request[Any, Any, Any]) -> Person:
-    # The guard has already required a bearer person on these routes.
-    person = await bearer_person(request)
-    if person is None:
-        raise errors.Unauthenticated
-    return person

@@ -14,7 +14,6 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import Body
 
-from app import errors
 from app.composition.runtime import Runtime
 from app.identity.models import Person, RealNameLevel
 from app.identity.profile import summarize
@@ -22,7 +21,7 @@ from app.identity.real_name import ATTEMPTS_PER_DAY, NAME_MAX_LENGTH, RealNameSe
 from app.web.access import Access
 from app.web.providers.identity import provide_real_name
 from app.web.requests import client_ip
-from app.web.subjects import bearer_person
+from app.web.subjects import required_bearer
 
 
 class RealName(msgspec.Struct, kw_only=True, rename="camel"):
@@ -40,13 +39,6 @@ class RealNameCreate(msgspec.Struct, kw_only=True, rename="camel"):
 
     name: Annotated[str, msgspec.Meta(max_length=4 * NAME_MAX_LENGTH)]
     id_number: Annotated[str, msgspec.Meta(max_length=64)]
-
-
-async def _person(request: Request[Any, Any, Any]) -> Person:
-    person = await bearer_person(request)
-    if person is None:
-        raise errors.Unauthenticated
-    return person
 
 
 def _body(person: Person, runtime: Runtime) -> RealName:
@@ -72,7 +64,7 @@ class RealNameApi(Controller):
         self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
     ) -> RealName:
         """My real-name level, and the masked ID number once verified."""
-        return _body(await _person(request), runtime)
+        return _body(await required_bearer(request), runtime)
 
     @post("/", status_code=200)
     async def verify(
@@ -82,6 +74,6 @@ class RealNameApi(Controller):
         """Match with the population records: L2 on success; 422 with a message, 429 past the
         day's attempts, 503 while the records cannot be reached."""
         person = await real_name.verify_real_name(
-            await _person(request), data.name, data.id_number, client_ip=client_ip(request)
+            await required_bearer(request), data.name, data.id_number, client_ip=client_ip(request)
         )
         return _body(person, runtime)

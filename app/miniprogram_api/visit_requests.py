@@ -21,9 +21,8 @@ from app import errors
 from app.assist.request_models import VisitRequest
 from app.assist.requests import RequesterView, RequestForm, ResidentView, VisitRequestService
 from app.composition.runtime import Runtime
-from app.identity.models import Person
 from app.web.access import Access
-from app.web.subjects import bearer_person
+from app.web.subjects import required_bearer
 
 _CAMEL = {"needs_other": "needsOther", "resident_name": "residentName",
           "resident_phone": "residentPhone"}  # fmt: skip
@@ -110,7 +109,7 @@ class VisitRequestApi(Controller):
         self, request: Request[Any, Any, Any], service: NamedDependency[VisitRequestService]
     ) -> VisitRequestList:
         """Requests about me (newest first) and those I made for someone else."""
-        person = await _person(request)
+        person = await required_bearer(request)
         for_me = [_mine(v) for v in await service.mine(person)]
         return VisitRequestList(
             for_me=for_me, by_me=[_asked(v) for v in await service.asked_by(person)]
@@ -122,7 +121,7 @@ class VisitRequestApi(Controller):
         service: NamedDependency[VisitRequestService],
     ) -> VisitRequestBody:  # fmt: skip
         """Ask for myself, or (with ``residentName`` / ``residentPhone``) for someone else."""
-        person = await _person(request)
+        person = await required_bearer(request)
         other = bool(data.resident_name or data.resident_phone)
         form = RequestForm(
             kind=data.kind, address=data.address, area=data.area, bundle=data.bundle,
@@ -151,7 +150,7 @@ class VisitRequestApi(Controller):
         service: NamedDependency[VisitRequestService],
     ) -> VisitRequestBody:  # fmt: skip
         """``accept`` / ``decline`` (a relative's request about me) or ``cancel``."""
-        person = await _person(request)
+        person = await required_bearer(request)
         actions = {"accept": service.accept, "decline": service.decline, "cancel": service.cancel}
         if answer not in actions:
             raise errors.NotFound
@@ -160,11 +159,3 @@ class VisitRequestApi(Controller):
             return _body(changed, changed.status, service.requester_view(changed).masked_address,
                          False)  # fmt: skip
         return _asked(service.requester_view(changed))
-
-
-async def _person(request: Request[Any, Any, Any]) -> Person:
-    # The guard has already required a bearer person on these routes.
-    person = await bearer_person(request)
-    if person is None:
-        raise errors.Unauthenticated
-    return person

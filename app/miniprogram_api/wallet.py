@@ -88,7 +88,8 @@ class CardBody(msgspec.Struct, kw_only=True, rename="camel"):
     disclosed: list[str]
 
 
-def _license(view: LicenseView, checks: list[CardCheckBody] | None = None) -> LicenseBody:
+def license_body(view: LicenseView, checks: list[CardCheckBody] | None = None) -> LicenseBody:
+    """A license as the API answers it (``checks`` in the detail only)."""
     return LicenseBody(
         id=view.id, license_type=view.license_type, title=view.title,
         holder_name=view.holder_name, issuer=view.issuer, number=view.number,
@@ -118,7 +119,7 @@ class LicenseApi(Controller):
         found = await wallet.list_for(await bearer_holder(request))
         departments = await wallet.departments()
         return LicenseList(licenses=[
-            _license(license_view(f, wallet.license_types, departments)) for f in found
+            license_body(license_view(f, wallet.license_types, departments)) for f in found
         ])  # fmt: skip
 
     @get("/{license_id:uuid}")
@@ -135,7 +136,7 @@ class LicenseApi(Controller):
                           client=row.client)
             for row in verification_rows(await wallet.verifications_for(holder, license_id))
         ]  # fmt: skip
-        return _license(view, checks)
+        return license_body(view, checks)
 
     @post("/{license_id:uuid}/cards", status_code=201)
     async def card(

@@ -6,7 +6,7 @@ A member of staff who read on the person's behalf is shown by role and departmen
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from uuid import UUID
 
 import msgspec
@@ -19,6 +19,8 @@ from app.identity.models import Department, Person
 from app.records.models import AccessOutcome, DataAccess
 from app.records.sources import SOURCES
 from app.staff.models import Staff
+
+PAGE_SIZE = 50  # entries a channel shows at a time; a full page means there may be older ones
 
 
 class DataUseEntry(msgspec.Struct, frozen=True, kw_only=True):
@@ -59,7 +61,13 @@ class DataUseEntry(msgspec.Struct, frozen=True, kw_only=True):
 async def data_use_entries(
     db: AsyncSession, person_id: UUID, *, limit: int, before: datetime | None
 ) -> list[DataUseEntry]:
-    """The person's access log, newest first, ``limit`` rows older than ``before``."""
+    """The person's access log, newest first, ``limit`` rows older than ``before``.
+
+    A ``before`` without an offset (typed by hand; the cursors handed out carry one) is read
+    as UTC, as every stored moment is.
+    """
+    if before is not None and before.tzinfo is None:
+        before = before.replace(tzinfo=UTC)
     agent = aliased(Person)
     query = (
         select(DataAccess, Department.name_zh, Department.name_en, Enterprise.name, agent.real_name)

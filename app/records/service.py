@@ -30,7 +30,7 @@ from app.errors import Conflict, Forbidden, RuleViolation, Unavailable
 from app.i18n import N_
 from app.identity.models import PERSON_ID_NUMBER, Person, RealNameLevel
 from app.protection import DataProtector
-from app.records.data_use import DataUseEntry, data_use_entries
+from app.records.data_use import PAGE_SIZE, DataUseEntry, data_use_entries
 from app.records.exchange import CorrectionReport, RecordExchange, RecordSubject, RecordValue
 from app.records.models import (
     AccessOutcome,
@@ -213,7 +213,7 @@ class RecordsService:
         return list((await self._db.scalars(query)).all())
 
     async def data_use(
-        self, person: Person, *, limit: int = 50, before: datetime | None = None
+        self, person: Person, *, limit: int = PAGE_SIZE, before: datetime | None = None
     ) -> list[DataUseEntry]:
         """The access log as the person's "数据使用记录" page shows it, newest first."""
         return await data_use_entries(self._db, person.id, limit=limit, before=before)

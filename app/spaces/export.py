@@ -117,14 +117,22 @@ class ExportService:
             "tables": tables,
         }
 
-    async def export(self, person: Person, full: FullNumbers | None) -> Export:
-        """The export file: JSON, or a zip of the JSON and the uploaded files when there are any."""
+    async def recorded_document(self, person: Person, full: FullNumbers | None) -> dict[str, Any]:
+        """The export as one document, its hand-over recorded in the audit chain.
+
+        The mini-program API answers this document itself (without the uploaded files).
+        """
         document = await self.document(person, full)
-        # In the request's transaction: the download and its record commit together.
+        # In the request's transaction: the hand-over and its record commit together.
         await audit.record(
             self._db, AuditKind.DATA_EXPORTED, actor=f"person:{person.id}",
             subject=f"person:{person.id}", detail={"numbers_in_full": full is not None},
         )  # fmt: skip
+        return document
+
+    async def export(self, person: Person, full: FullNumbers | None) -> Export:
+        """The export file: JSON, or a zip of the JSON and the uploaded files when there are any."""
+        document = await self.recorded_document(person, full)
         data = msgspec.json.format(msgspec.json.encode(document))
         stamp = f"{datetime.now(UTC):%Y%m%d}"
         uploads = document["tables"]["draft_upload"]

@@ -119,6 +119,43 @@ def importable_for(acting: bool) -> list[Importable]:
     return [item for item in IMPORTABLE.values() if item.for_enterprise == acting]
 
 
+class ImportOption(msgspec.Struct, frozen=True, kw_only=True):
+    """One importable license as a channel lists it: what, from where, which fields are read."""
+
+    source: str
+    title: str  # also the purpose the data-access log names for the read
+    source_label: str
+    fields: list[str]
+
+
+def import_options(
+    acting: bool, locale: str, types: Mapping[str, LicenseType]
+) -> list[ImportOption]:
+    """The options of the wallet shown (the enterprise's or the person's), in ``locale``."""
+    return [_option(item, locale, types) for item in importable_for(acting)]
+
+
+def import_option(
+    source: str, acting: bool, locale: str, types: Mapping[str, LicenseType]
+) -> ImportOption | None:
+    """The option ``source`` of the wallet shown, or None when it offers no such import."""
+    return next((o for o in import_options(acting, locale, types) if o.source == source), None)
+
+
+def _option(item: Importable, locale: str, types: Mapping[str, LicenseType]) -> ImportOption:
+    source = SOURCES[item.source]
+    return ImportOption(
+        source=item.source,
+        title=types[item.license_type].name(locale),
+        source_label=source.label(locale),
+        fields=[
+            field.label(locale)
+            for request in item.requests()
+            if (field := source.field(request.field)) is not None
+        ],
+    )
+
+
 class LicenseImportService:
     """Reads a license-holding record (with consent, logged) and issues it into the wallet."""
 

@@ -14,10 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import errors
 from app.benefits.service import BenefitService
+from app.benefits.views import OfferView
 from app.enterprises.models import Enterprise
 from app.i18n import current_locale
 from app.identity.models import Person
-from app.routes.shared.benefits import OfferView
 from app.routes.shared.pages import FormBody
 from app.web.access import Access
 from app.web.providers.spaces import provide_benefits

@@ -10,11 +10,10 @@ from litestar.params import FromQuery
 from litestar.response import Template
 
 from app.identity.models import Person
+from app.records.data_use import PAGE_SIZE
 from app.records.service import RecordsService
 from app.web.access import Access
 from app.web.providers.records import provide_records
-
-PAGE_SIZE = 50
 
 
 class DataUseController(Controller):

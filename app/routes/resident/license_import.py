@@ -14,27 +14,10 @@ from app import errors
 from app.catalog.loader import LicenseType
 from app.i18n import current_locale
 from app.identity.models import Person
-from app.records.sources import SOURCES
-from app.spaces.imports import Importable, LicenseImportService, importable_for
+from app.spaces.imports import LicenseImportService, import_option, import_options
 from app.web.access import Access
 from app.web.providers.spaces import provide_imports
 from app.web.subjects import acting_enterprise
-
-
-class ImportOption:
-    """One importable license as the page lists it: what, from where, which fields are read."""
-
-    def __init__(self, item: Importable, locale: str, types: Mapping[str, LicenseType]) -> None:
-        source = SOURCES[item.source]
-        kind = types[item.license_type]
-        self.source = item.source
-        self.title = kind.name(locale)
-        self.source_label = source.label(locale)
-        self.fields = [
-            field.label(locale)
-            for request in item.requests()
-            if (field := source.field(request.field)) is not None
-        ]
 
 
 async def _page(
@@ -45,7 +28,7 @@ async def _page(
 ) -> Template:
     acting = await acting_enterprise(request)
     locale = current_locale()
-    options = [ImportOption(item, locale, types) for item in importable_for(acting is not None)]
+    options = import_options(acting is not None, locale, types)
     return Template(
         template_name="wallet/import.html",
         context={"tab": "wallet", "options": options, "acting": acting, "message": None, **context},
@@ -77,13 +60,12 @@ class LicenseImportController(Controller):
     ) -> Redirect | Template:
         """Read the record (this press is the consent) and put the license in the wallet."""
         acting = await acting_enterprise(request)
-        option = next((o for o in importable_for(acting is not None) if o.source == source), None)
+        option = import_option(source, acting is not None, current_locale(), imports.license_types)
         if option is None:
             raise errors.NotFound
-        label = ImportOption(option, current_locale(), imports.license_types).title
         try:
             license_ = await imports.import_from(
-                person, source, enterprise_id=acting.id if acting else None, label=label
+                person, source, enterprise_id=acting.id if acting else None, label=option.title
             )
         except errors.RuleViolation as exc:
             return await _page(request, imports.license_types, 422, message=exc.message)

@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import errors
 from app.benefits.disputes import DisputeDesk
 from app.benefits.models import BenefitOffer
+from app.benefits.views import OfferView
 from app.i18n import current_locale
-from app.routes.shared.benefits import OfferView
 from app.routes.shared.pages import NO_STORE, FormBody
 from app.staff.models import Staff
 from app.web.access import Access

@@ -49,10 +49,12 @@ PLAIN_VALUES = {"code": "birth-proof", "decision": "approve", "answer": "cancel"
                 "action": "cancel"}  # fmt: skip
 # Ids of objects this world does not build, and where their owner-only access is tested.
 NOT_BUILT = {
-    "account_id": "test_wechat_alipay.py (unbinding another person's account is 404)",
+    "account_id": "test_account.py and, for /mp/v1, test_mp_account.py (unbinding another"
+    " person's account is 404)",
     "consent_id": "test_oidc.py (withdrawing another person's consent)",
     "passkey_id": "test_passkeys.py (removing another person's passkey)",
-    "offer_id": "test_benefits.py (another person's offer is 404)",
+    "offer_id": "test_benefits.py and, for /mp/v1, test_mp_account.py (another person's offer"
+    " is 404)",
     "complaint_id": "supervisors answer every complaint: no owner to tell apart",
     "confirmation_id": "supervisors check every in-person confirmation: no owner to tell apart"
     " (other staff get 404: test_assist_confirmation.py)",

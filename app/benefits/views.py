@@ -1,4 +1,4 @@
-"""免申即享 offers as the resident and staff pages show them (why, from which record)."""
+"""免申即享 offers as people see them (why, from which record): pages and the mini-program API."""
 
 from __future__ import annotations
 
