@@ -24,12 +24,15 @@ from app.applications.states import Actor
 from app.composition.runtime import Runtime
 from app.config import Settings
 from app.privacy import mask_id_number
-from tests.conftest import in_app, make_settings
+from tests.conftest import in_app, latest_code, make_settings
 from tests.fakes.population_server import FakePopulationRecords
+from tests.fakes.wechat_server import FakeClock, FakeWeChat
 from tests.integration.application_support import PDF, new_phone
 
 Client = AsyncTestClient[Litestar]
 REVIEWER = Actor.staff(UUID(int=16))
+WECHAT_APP_ID = "wx0123456789abcdef"
+WECHAT_SECRET = "0123456789abcdef0123456789abcdef"
 NEWBORN_ANSWERS = {"birth_certificate": ["pending"], "household": ["local"],
                    "maternity_insurance": ["no"]}  # fmt: skip
 
@@ -43,13 +46,42 @@ def population() -> Iterator[FakePopulationRecords]:
 
 
 @pytest.fixture
+def wechat() -> Iterator[FakeWeChat]:
+    """A local WeChat server API (``jscode2session`` …) for the test's mini-program."""
+    with FakeWeChat(app_id=WECHAT_APP_ID, app_secret=WECHAT_SECRET, clock=FakeClock()) as fake:
+        yield fake
+    assert not fake.server.failures, fake.server.failures
+
+
+@pytest.fixture
 def settings(
-    tmp_path: Path, migrated_database_url: str, population: FakePopulationRecords
-) -> Settings:
-    """The app's settings, pointed at the local population record source."""
+    tmp_path: Path, migrated_database_url: str, population: FakePopulationRecords,
+    wechat: FakeWeChat,
+) -> Settings:  # fmt: skip
+    """The app's settings, pointed at the local population records and WeChat."""
     return make_settings(
-        tmp_path / "var", migrated_database_url, population_records_url=population.base_url
-    )
+        tmp_path / "var", migrated_database_url, population_records_url=population.base_url,
+        wechat_app_id=WECHAT_APP_ID, wechat_app_secret=WECHAT_SECRET,
+        wechat_base_url=wechat.base_url,
+    )  # fmt: skip
+
+
+async def wechat_sign_in(client: Client, wechat: FakeWeChat, phone: str) -> dict[str, str]:
+    """Sign in as the mini-program does: ``wx.login``'s code → ``/auth/wechat`` → a binding
+    ticket → the phone proved by an SMS code → tokens. The bearer headers."""
+    code = wechat.issue_login_code(openid=f"o-{secrets.token_hex(10)}")
+    first = await client.post("/mp/v1/auth/wechat", json={"code": code})
+    assert first.status_code == 200, first.text
+    assert first.json()["status"] == "binding_required"
+    sent = await client.post("/mp/v1/auth/sms-codes", json={"phone": phone})
+    assert sent.status_code == 202, sent.text
+    bound = await client.post("/mp/v1/auth/bind", json={
+        "bindingTicket": first.json()["bindingTicket"], "phone": phone,
+        "code": await latest_code(client),
+    })  # fmt: skip
+    assert bound.status_code == 200, bound.text
+    assert bound.json()["status"] == "signed_in"
+    return {"Authorization": f"Bearer {bound.json()['tokens']['accessToken']}"}
 
 
 def today() -> date:

@@ -1,11 +1,12 @@
 """新生儿出生一件事 from sign-in to a verified QR card, through ``/mp/v1`` alone (issue 16).
 
-A resident signs in by SMS, verifies their real name, prepares the real newborn bundle
-(questions, the one notice, consent, the merged form, one set of materials, the review),
-submits twice with one ``Idempotency-Key``, and — once the departments have approved every
-item through their services — finds the notice in the inbox, the licenses in the wallet,
-shows a card that a second, anonymous client verifies, and rates the service. No answer is
-a server error.
+A resident signs in as a WeChat mini-program does (``wx.login``'s code against a local
+WeChat server API, then the phone proved by an SMS code), verifies their real name, prepares
+the real newborn bundle (questions, the one notice, consent, the merged form, one set of
+materials, the review), submits twice with one ``Idempotency-Key``, and — once the
+departments have approved every item through their services — finds the notice in the inbox,
+the licenses in the wallet, shows a card that a second, anonymous client verifies, and rates
+the service. No answer is a server error.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from tests.fakes.population_server import FakePopulationRecords
+from tests.fakes.wechat_server import FakeWeChat
 from tests.integration.application_support import new_phone
 from tests.integration.miniprogram_api import journey_support
 from tests.integration.miniprogram_api.journey_support import (
@@ -27,17 +29,18 @@ from tests.integration.miniprogram_api.journey_support import (
     id_number,
     prepare_newborn,
     verify_real_name,
+    wechat_sign_in,
 )
-from tests.integration.miniprogram_api.test_mp_drafts import bearer
 from tests.integration.miniprogram_api.test_mp_wallet import anonymous
 
 Client = AsyncTestClient[Litestar]
-# The fixtures: a local population record source, and the app pointed at it.
+# The fixtures: local population records and WeChat, and the app pointed at them.
 population, settings = journey_support.population, journey_support.settings
+wechat = journey_support.wechat
 
 
 async def test_a_newborn_journey_runs_through_the_mini_program_api_alone(
-    client: Client, population: FakePopulationRecords
+    client: Client, population: FakePopulationRecords, wechat: FakeWeChat
 ) -> None:
     statuses: list[tuple[int, str]] = []
 
@@ -47,8 +50,8 @@ async def test_a_newborn_journey_runs_through_the_mini_program_api_alone(
     client.event_hooks["response"].append(seen)
     phone, parent_number = new_phone(), id_number(date(1992, 5, 17))
 
-    # Session (SMS) and real name (L2): without it the consent to read records is refused.
-    auth = await bearer(client, phone)
+    # Session (wx.login) and real name (L2): without it the consent to read records is refused.
+    auth = await wechat_sign_in(client, wechat, phone)
     await verify_real_name(client, auth, population, "王芳", parent_number)
 
     # Draft, questions, the one notice, consent, the merged form, materials.

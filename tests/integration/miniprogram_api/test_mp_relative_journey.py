@@ -33,8 +33,9 @@ from tests.integration.miniprogram_api.journey_support import (
 from tests.integration.miniprogram_api.test_mp_drafts import bearer
 
 Client = AsyncTestClient[Litestar]
-# The fixtures: a local population record source, and the app pointed at it.
+# The fixtures: local population records and WeChat, and the app pointed at them.
 population, settings = journey_support.population, journey_support.settings
+wechat = journey_support.wechat
 ALL_SCOPES = [str(s) for s in Scope]
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-")
 
