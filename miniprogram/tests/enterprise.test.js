@@ -84,7 +84,9 @@ async function deregistrationThroughPages(world, page) {
   assert.equal(fields['agent.name'].value, AYGUL.name, 'the agent is the one signed in')
   const form = page.querySelector('#form').dom.textContent
   assert.match(form, /股东会\(股东\)决议解散/, 'a choice shows its options by label')
-  assert.match(form, /是否?/)
+  const yesNo = page.querySelector('#' + fields['deregistration.investors_commit'].domId).dom.textContent
+  assert.match(yesNo, /是/)
+  assert.match(yesNo, /否/)
   assert.doesNotMatch(form, CODES)
   assert.doesNotMatch(form, new RegExp(AYGUL.idNumber), 'her ID number is shown masked')
 
@@ -178,6 +180,7 @@ test('an agent of 明湖 closes it through the pages acting for it, to its licen
   assert.equal(shown.length, issued.length, 'every result is in 明湖\'s wallet')
   const notice = shown.find((l) => l.licenseType === 'deregistration-notice')
   assert.ok(notice, 'the deregistration notice is among them')
+  assert.match(notice.title, /准予注销登记通知书/)
   assert.match(wallet.dom.textContent, new RegExp(notice.title))
 
   // Back to herself on 我的: her own wallet has none of them.
