@@ -8,7 +8,7 @@ const assert = require('node:assert/strict')
 const path = require('node:path')
 const { ROOT, install, openPage, fire, settled } = require('./helpers/wx')
 const { signIn, newPhone, demoOpenid, department, NO_HOOKS, api } = require('./helpers/server')
-const { newbornThroughPages, verifyRealName, valueFor } = require('./helpers/journeys')
+const { newbornThroughPages, verifyRealName, valueFor, fill } = require('./helpers/journeys')
 
 const clock = require(path.join(ROOT, 'utils', 'clock'))
 
@@ -166,7 +166,7 @@ async function startupWithPromise(world) {
     if (stage === 'form') {
       const fields = page.data.form.groups.flatMap((g) => g.fields)
       for (const field of fields.filter((f) => !f.readOnly && !f.value)) {
-        await fire(page, '#' + field.domId, 'input', { value: valueFor(field, born) })
+        await fill(page, field, valueFor(field, born))
       }
       await fire(page, '#save-form')
     } else {

@@ -5,13 +5,27 @@
  * review → submit once (Idempotency-Key kept until the server has answered) → 办件详情.
  */
 const api = require('../../utils/api')
+const labels = require('../../utils/labels')
 const session = require('../../utils/session')
 const steps = require('./steps')
+
+/** The notice with each matter's department in words (the API sends its code). */
+function withDepartments(notice) {
+  return Object.assign({}, notice, {
+    matters: notice.matters.map((m) => Object.assign({}, m, { departmentName: labels.department(m.department) }))
+  })
+}
+
+function withDepartmentNames(consent) {
+  return Object.assign({}, consent, {
+    requests: consent.requests.map((r) => Object.assign({}, r, { departmentName: labels.department(r.department) }))
+  })
+}
 
 Component({
   data: {
     id: '', stage: '', steps: steps.STEPS, bundle: null, questions: [], answers: {},
-    notice: null, consent: null, form: null, values: {}, materials: [], review: null,
+    notice: null, consent: null, form: null, values: {}, fieldErrors: {}, materials: [], review: null,
     delivery: '', commitment: false, application: null, acting: null, busy: false, error: ''
   },
   methods: {
@@ -36,8 +50,8 @@ Component({
     },
 
     async loadStep(stage) {
-      if (stage === 'notice') this.setData({ notice: await api.get(this.path('/notice')) })
-      if (stage === 'consent') this.setData({ consent: await api.get(this.path('/consent')) })
+      if (stage === 'notice') this.setData({ notice: withDepartments(await api.get(this.path('/notice'))) })
+      if (stage === 'consent') this.setData({ consent: withDepartmentNames(await api.get(this.path('/consent'))) })
       if (stage === 'form') {
         const form = await api.get(this.path('/form'))
         this.setData({ form: steps.decorateForm(form), values: steps.valuesOf(form) })
@@ -85,14 +99,26 @@ Component({
       if (!this.data.error) await this.refresh()
     },
 
+    /** A field typed, picked or chosen: input, date picker and radio group all send detail.value. */
     onValue(event) {
-      const key = event.currentTarget.dataset.key
-      this.setData({ values: Object.assign({}, this.data.values, { [key]: String(event.detail.value) }) })
+      const { key, kind } = event.currentTarget.dataset
+      const fieldErrors = Object.assign({}, this.data.fieldErrors, { [key]: '' })
+      this.setData({ fieldErrors, values: Object.assign({}, this.data.values, { [key]: steps.normalized(kind, event.detail.value) }) })
     },
 
+    /** Save what was filled in; each 422 message shows under its field. */
     async saveForm() {
       const values = steps.typedValues(this.data.form, this.data.values)
-      await this.guard(() => api.patch(this.path('/values'), { values, complete: true }))
+      let refused = null
+      await this.guard(async () => {
+        try {
+          await api.patch(this.path('/values'), { values, complete: true })
+        } catch (err) {
+          refused = err
+          throw err
+        }
+      })
+      this.setData({ fieldErrors: api.fieldMessages(refused) })
       if (!this.data.error) await this.refresh()
     },
 

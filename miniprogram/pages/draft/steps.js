@@ -1,4 +1,6 @@
 /** The pure parts of the draft page: which questions show, what the form sends, the key. */
+const labels = require('../../utils/labels')
+
 const STEPS = [
   { stage: 'questions', label: '问答' },
   { stage: 'notice', label: '告知' },
@@ -31,16 +33,52 @@ function shownAnswers(questions, answers) {
   return shown
 }
 
-/** The form with each field's source said in words (来自 …, as of …). */
+const YES_NO = [{ value: 'yes', label: '是' }, { value: 'no', label: '否' }]
+
+// How a field is entered, by its kind: choices as radio buttons with their labels (the server
+// wants the option's value, the person reads its label), dates with the date picker, long
+// text in a textarea, the rest typed with the keyboard that fits.
+const CONTROLS = { select: 'choice', boolean: 'choice', date: 'date', textarea: 'textarea' }
+const KEYBOARDS = { phone: 'number', number: 'digit', money: 'digit', 'id-number': 'idcard' }
+
+function choicesOf(field) {
+  return field.kind === 'boolean' ? YES_NO : field.options
+}
+
+/** A value in words: an option's label for a choice, the value itself otherwise. */
+function shownValue(field, value) {
+  if (!CONTROLS[field.kind] || CONTROLS[field.kind] !== 'choice') return value
+  const chosen = choicesOf(field).find((o) => o.value === value)
+  return chosen ? chosen.label : value
+}
+
+/** 来自<部门>·<来源>（<日期>）: where a value from records came from, in words. */
+function sourceText(source) {
+  if (!source) return ''
+  const department = labels.department(source.department)
+  return '来自' + (department ? department + '·' : '') + source.label + '（' + source.asOf + '）'
+}
+
+/** The form with each field's control, its choices and its source said in words. */
 function decorateForm(form) {
   return {
     groups: form.groups.map((g) => Object.assign({}, g, {
       fields: g.fields.map((f) => Object.assign({}, f, {
         domId: 'field-' + f.key.replace(/[^A-Za-z0-9_-]/g, '-'),
-        sourceText: f.source ? '来自' + f.source.department + '·' + f.source.label + '（' + f.source.asOf + '）' : ''
+        control: f.readOnly ? 'read-only' : (CONTROLS[f.kind] || 'input'),
+        keyboard: KEYBOARDS[f.kind] || 'text',
+        choices: choicesOf(f),
+        shownValue: shownValue(f, f.value),
+        sourceText: sourceText(f.source)
       }))
     }))
   }
+}
+
+/** What is typed into a field, as the server checks it (codes and ID numbers in capitals). */
+function normalized(kind, value) {
+  const text = String(value).trim()
+  return kind === 'credit-code' || kind === 'id-number' ? text.toUpperCase() : text
 }
 
 function valuesOf(form) {
@@ -76,6 +114,6 @@ function forgetSubmissionKey(draftId) {
 }
 
 module.exports = {
-  STEPS, visibleQuestions, shownAnswers, decorateForm, valuesOf, typedValues,
+  STEPS, visibleQuestions, shownAnswers, decorateForm, valuesOf, typedValues, normalized, sourceText,
   submissionKey, forgetSubmissionKey
 }

@@ -28,6 +28,12 @@ function valueFor(field, born) {
   return field.key.includes('child') ? '张小宝' : '测试填写'
 }
 
+/** Fill one editable field of the merged form the way a person does: type, pick or choose. */
+async function fill(page, field, value) {
+  const typed = field.control === 'input' || field.control === 'textarea'
+  await fire(page, '#' + field.domId, typed ? 'input' : 'change', { value })
+}
+
 /**
  * The newborn life event through the draft page, from its questions to submit, by whoever is
  * signed in (their real name verified) for whomever they act (utils/api.js sends
@@ -60,7 +66,7 @@ async function newbornThroughPages(world) {
 
   const born = new Date(Date.now() - 3 * 86400000).toISOString().slice(0, 10)
   for (const field of fields.filter((f) => !f.readOnly && !f.value)) {
-    await fire(page, '#' + field.domId, 'input', { value: valueFor(field, born) })
+    await fill(page, field, valueFor(field, born))
   }
   await fire(page, '#save-form')
   assert.equal(page.data.error, '')
@@ -96,4 +102,4 @@ async function verifyRealName(person) {
   if (!level.verified) await api.post('/mp/v1/me/real-name', { name: person.name, idNumber: person.idNumber })
 }
 
-module.exports = { newbornThroughPages, verifyRealName, valueFor, childIdNumber }
+module.exports = { newbornThroughPages, verifyRealName, valueFor, childIdNumber, fill }

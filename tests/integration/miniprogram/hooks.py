@@ -10,7 +10,12 @@ service (``ReviewDesk``) on the served app's loop, the way
 - ``POST /ask-supplement {applicationId, reasons}``: the first item in review asks the
   applicant for more; answers ``{matterCode}``;
 - ``POST /return {applicationId, reasons}``: the window returns a submitted application for
-  supplement (补正, ``WindowDesk``); answers ``{state}``.
+  supplement (补正, ``WindowDesk``); answers ``{state}``;
+- ``POST /add-agent {creditCode, phone}``: the enterprise's legal representative adds the
+  person with this phone (signed in once) as its agent (经办人), through
+  ``EnterpriseService`` as the members page would — the mini-program has no members page, and
+  signing the demo legal representative in from a second test file would ask for a second SMS
+  code within the minute; answers ``{enterpriseId}``.
 
 Node finds the routes at ``ONETHING_MP_TEST_HOOKS_URL``.
 """
@@ -34,6 +39,8 @@ from app.applications.context import CaseContext
 from app.applications.review import ReviewDesk
 from app.applications.states import Actor
 from app.composition.runtime import Runtime
+from app.enterprises.models import Enterprise
+from app.enterprises.service import EnterpriseService
 from tests.serving import ServedApp
 
 REVIEWER = Actor.staff(UUID(int=16))
@@ -84,10 +91,22 @@ def _hooks(runtime: Runtime) -> dict[str, Hook]:
             await desk.return_for_supplement(application, REVIEWER, body["reasons"])
             return {"state": str(application.state)}
 
+    async def add_agent(body: dict[str, Any]) -> dict[str, Any]:
+        async with runtime.sessionmaker() as db, db.begin():
+            query = select(Enterprise).where(Enterprise.credit_code == body["creditCode"])
+            enterprise = await db.scalar(query)
+            assert enterprise is not None, "no such enterprise"
+            service = EnterpriseService(db, protector=runtime.protector)
+            representative = enterprise.legal_representative_id
+            await service.add_agent(enterprise.id, representative, body["phone"],
+                                    client_ip="127.0.0.1")  # fmt: skip
+            return {"enterpriseId": str(enterprise.id)}
+
     return {
         "/approve": approve,
         "/ask-supplement": ask_supplement,
         "/return": return_for_supplement,
+        "/add-agent": add_agent,
     }
 
 
