@@ -25,6 +25,7 @@ from app.applications.history import move, move_sub_case, record
 from app.applications.models import DraftUpload
 from app.applications.states import Action, Actor, ApplicationState, IllegalTransition
 from app.applications.uploads import clean_upload
+from app.catalog.schema import Catalog
 from app.errors import NotFound, RuleViolation
 from app.i18n import N_
 
@@ -42,6 +43,11 @@ class ApplicantCases:
         self._ctx = ctx
         self._max_bytes = max_bytes
         self._max_pixels = max_pixels
+
+    @property
+    def catalog(self) -> Catalog:
+        """The catalog the applications were made from (names of matters, for answers)."""
+        return self._ctx.catalog
 
     async def mine(self, person_id: UUID, *, enterprise_id: UUID | None) -> Sequence[Application]:
         """The applicant's applications, the newest first."""

@@ -121,6 +121,7 @@ def catalog_at(data_dir: Path | None) -> LoadedCatalog:
     return load_catalog(data_dir) if data_dir is not None else default_catalog()
 
 
+@cache
 def department_names() -> dict[str, Text]:
     """The departments the catalog may name, code -> name (``app/demo/departments.toml``)."""
     with DEPARTMENTS_FILE.open("rb") as f:

@@ -21,6 +21,7 @@ from app.applications.case_models import Application, Channel
 from app.applications.drafts import DraftService
 from app.applications.submission import Submission, Submissions
 from app.assist.models import Scope
+from app.miniprogram_api.catalog import department_name, text
 from app.miniprogram_api.contract import ACTING_FOR
 from app.web.access import Access
 from app.web.agency import Applicant, bearer_applicant, permitted, require, require_submit
@@ -66,6 +67,8 @@ class SubCaseBody(msgspec.Struct, kw_only=True, rename="camel"):
     due_on: date | None
     reasons: str | None
     id: UUID | None = None  # for ``…/sub-cases/{id}/supplement``
+    matter_name: str = ""  # the matter in words, in the request's language
+    department_name: str = ""  # the department in words, in the request's language
 
 
 class ApplicationBody(msgspec.Struct, kw_only=True, rename="camel"):
@@ -104,6 +107,11 @@ async def _mine(
     return application, applicant
 
 
+def _matter_name(mine: ApplicantCases | None, code: str) -> str:
+    matter = mine.catalog.matters.get(code) if mine is not None else None
+    return text(matter.name) if matter is not None else code
+
+
 async def _body(application: Application, mine: ApplicantCases | None = None) -> ApplicationBody:
     cases = await mine.sub_cases(application) if mine is not None else []
     return ApplicationBody(
@@ -115,7 +123,8 @@ async def _body(application: Application, mine: ApplicantCases | None = None) ->
         sub_cases=[
             SubCaseBody(matter_code=c.matter_code, department=c.department_code, state=c.state,
                         card=c.card, started_on=c.started_on, due_on=c.due_on, reasons=c.reasons,
-                        id=c.id)
+                        id=c.id, matter_name=_matter_name(mine, c.matter_code),
+                        department_name=department_name(c.department_code))
             for c in cases
         ],
     )  # fmt: skip

@@ -11,6 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from app import i18n
+from app.catalog.loader import department_names
 from app.catalog.schema import Bundle, Condition, Question, Text, bundles_by_audience
 from app.composition.runtime import Runtime
 from app.errors import NotFound
@@ -20,6 +21,11 @@ from app.web.access import Access
 def text(value: Text | None) -> str:
     """A catalog text in the request's language."""
     return value(i18n.current_locale()) if value is not None else ""
+
+
+def department_name(code: str) -> str:
+    """A department's name in the request's language (its code if the catalog has none)."""
+    return text(department_names().get(code)) or code
 
 
 class OptionBody(msgspec.Struct, kw_only=True, rename="camel"):
@@ -58,6 +64,7 @@ class MatterSummary(msgspec.Struct, kw_only=True, rename="camel"):
     depends_on: list[str]
     promised_days: int
     statutory_days: int
+    department_name: str = ""  # the department in words, in the request's language
 
 
 class BundleSummary(msgspec.Struct, kw_only=True, rename="camel"):
@@ -134,6 +141,7 @@ class CatalogApi(Controller):
                 code=item.matter,
                 name=text(catalog.matters[item.matter].name),
                 department=catalog.matters[item.matter].department,
+                department_name=department_name(catalog.matters[item.matter].department),
                 optional=item.optional,
                 applies_when=_conditions(item.applies_when),
                 depends_on=list(item.depends_on),

@@ -19,7 +19,7 @@ from litestar.params import Body, FromPath, QueryParameter
 from app import errors
 from app.applications.draft_materials import DraftMaterials
 from app.applications.drafts import DraftService, DraftValues
-from app.miniprogram_api.catalog import text
+from app.miniprogram_api.catalog import department_name, text
 from app.miniprogram_api.contract import ACTING_FOR
 from app.miniprogram_api.drafts import (
     MAX_KEYS,
@@ -74,7 +74,8 @@ def _target(drafts: DraftService, values: DraftValues, key: str) -> CorrectionTa
     return CorrectionTarget(
         field=key, label=text(definition.label), value=shown_field(definition, prefilled.value),
         source=SourceBody(source=prefilled.source, label=text(spec.label),
-                          department=spec.department, as_of=prefilled.as_of),
+                          department=spec.department, as_of=prefilled.as_of,
+                          department_name=department_name(spec.department)),
     )  # fmt: skip
 
 

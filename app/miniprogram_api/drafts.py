@@ -21,7 +21,7 @@ from litestar.params import Body, FromPath
 from app.applications.drafts import DraftService, DraftValues
 from app.applications.models import Draft, DraftStage
 from app.assist.models import Scope
-from app.miniprogram_api.catalog import OptionBody, text
+from app.miniprogram_api.catalog import OptionBody, department_name, text
 from app.miniprogram_api.contract import ACTING_FOR
 from app.records.sources import SOURCES
 from app.web.access import Access
@@ -89,6 +89,7 @@ class NoticeMatterBody(msgspec.Struct, kw_only=True, rename="camel"):
     materials: list[MaterialBody]
     fees_yuan: float
     result: str
+    department_name: str = ""  # the department in words, in the request's language
 
 
 class NoticeBody(msgspec.Struct, kw_only=True, rename="camel"):
@@ -100,6 +101,7 @@ class NoticeBody(msgspec.Struct, kw_only=True, rename="camel"):
     promised_days: int
     statutory_days: int
     deliveries: list[str]
+    department_names: list[str] = msgspec.field(default_factory=list)  # ``departments`` in words
 
 
 class RecordRequestBody(msgspec.Struct, kw_only=True, rename="camel"):
@@ -110,6 +112,7 @@ class RecordRequestBody(msgspec.Struct, kw_only=True, rename="camel"):
     department: str
     field: str
     field_label: str
+    department_name: str = ""  # the department in words, in the request's language
 
 
 class ConsentQuestion(msgspec.Struct, kw_only=True, rename="camel"):
@@ -132,6 +135,7 @@ class SourceBody(msgspec.Struct, kw_only=True, rename="camel"):
     label: str
     department: str
     as_of: date
+    department_name: str = ""  # the department in words, in the request's language
 
 
 class FieldBody(msgspec.Struct, kw_only=True, rename="camel"):
@@ -213,7 +217,8 @@ def _form(drafts: DraftService, draft: Draft, values: DraftValues) -> FormBody:
             if pre is not None:
                 spec = SOURCES[pre.source]
                 source = SourceBody(source=pre.source, label=text(spec.label),
-                                    department=spec.department, as_of=pre.as_of)  # fmt: skip
+                                    department=spec.department, as_of=pre.as_of,
+                                    department_name=department_name(spec.department))  # fmt: skip
             fields.append(FieldBody(
                 key=f.key, label=text(f.label), kind=f.kind.value, max_length=f.max_length,
                 options=[OptionBody(value=o.value, label=text(o.label)) for o in f.options],
@@ -294,6 +299,7 @@ class DraftApi(Controller):
         return NoticeBody(
             matters=[NoticeMatterBody(
                 code=i.matter.code, name=text(i.matter.name), department=i.matter.department,
+                department_name=department_name(i.matter.department),
                 promised_days=i.matter.promised_days,
                 conditions=[text(c) for c in i.matter.conditions],
                 materials=[MaterialBody(code=m.code, name=text(m.name), required=m.required,
@@ -303,6 +309,7 @@ class DraftApi(Controller):
                 result=text(i.matter.result.name),
             ) for i in found.matters],
             departments=list(found.departments), total_fees_yuan=found.total_fees_yuan,
+            department_names=[department_name(d) for d in found.departments],
             promised_days=found.promised_days, statutory_days=found.statutory_days,
             deliveries=[d.value for d in found.deliveries],
         )  # fmt: skip
@@ -330,6 +337,7 @@ class DraftApi(Controller):
             label = source.field(r.field)
             requests.append(RecordRequestBody(
                 source=r.source, source_label=text(source.label), department=source.department,
+                department_name=department_name(source.department),
                 field=r.field, field_label=text(label.label) if label else r.field,
             ))  # fmt: skip
         return ConsentQuestion(purpose=text(drafts.bundle(draft).name), requests=requests)

@@ -3,8 +3,9 @@
 The same service as the page ``/me/licenses/import`` (``app/spaces/imports.py``): the list
 says which records can be imported and which of their fields are read; importing one is the
 consent to read exactly those fields, once (the read is in my data-use record). Importing
-again answers the license made the first time without reading again. Always into the
-person's own wallet: the enterprise's business licence is imported on the web.
+again answers the license made the first time without reading again. Into the person's own
+wallet, or, with ``X-Acting-For: <enterprise id>``, into the enterprise's (its business
+licence); a relative acting for a principal cannot import into the principal's wallet (404).
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from litestar.params import FromPath
 
 from app import errors
 from app.i18n import current_locale
+from app.miniprogram_api.contract import ACTING_FOR
 from app.miniprogram_api.wallet import LicenseBody, license_body
 from app.spaces.imports import LicenseImportService, import_option, import_options
-from app.wallet.service import WalletService
+from app.wallet.service import HolderKind, WalletService
 from app.wallet.views import license_view
 from app.web.access import Access
 from app.web.providers.spaces import provide_imports
-from app.web.providers.wallet import provide_wallet
+from app.web.providers.wallet import bearer_holder, provide_wallet
 from app.web.subjects import required_bearer
 
 
@@ -50,15 +52,21 @@ class LicenseImportApi(Controller):
     path = "/licenses/import"
     tags = ["mini-program: wallet"]  # noqa: RUF012
     opt = {"access": Access.BEARER_PERSON}  # noqa: RUF012
+    parameters = ACTING_FOR  # an enterprise's member imports into the enterprise's wallet
     dependencies = {  # noqa: RUF012
         "imports": Provide(provide_imports, sync_to_thread=False),
         "wallet": Provide(provide_wallet, sync_to_thread=False),
     }
 
     @get("/")
-    async def sources(self, imports: NamedDependency[LicenseImportService]) -> ImportSources:
-        """Which licenses the records can put in my wallet, and what is read for each."""
-        options = import_options(False, current_locale(), imports.license_types)
+    async def sources(
+        self, request: Request[Any, Any, Any], imports: NamedDependency[LicenseImportService]
+    ) -> ImportSources:
+        """Which licenses the records can put in my (or the enterprise's) wallet, and what is
+        read for each."""
+        holder = await bearer_holder(request)
+        for_enterprise = holder.kind is HolderKind.ENTERPRISE
+        options = import_options(for_enterprise, current_locale(), imports.license_types)
         return ImportSources(sources=[
             ImportSource(source=o.source, title=o.title, source_label=o.source_label,
                          fields=o.fields)
@@ -72,9 +80,12 @@ class LicenseImportApi(Controller):
     ) -> LicenseBody:  # fmt: skip
         """Read the record (this call is the consent) and put the license in my wallet (an
         unknown source: 404; no such record: 422; the records unreachable: 503)."""
-        person = await required_bearer(request)
-        option = import_option(source, False, current_locale(), imports.license_types)
+        person, holder = await required_bearer(request), await bearer_holder(request)
+        for_enterprise = holder.kind is HolderKind.ENTERPRISE
+        option = import_option(source, for_enterprise, current_locale(), imports.license_types)
         if option is None:
             raise errors.NotFound
-        found = await imports.import_from(person, source, enterprise_id=None, label=option.title)
+        enterprise_id = holder.id if for_enterprise else None
+        found = await imports.import_from(person, source, enterprise_id=enterprise_id,
+                                          label=option.title)  # fmt: skip
         return license_body(license_view(found, wallet.license_types, await wallet.departments()))

@@ -59,8 +59,8 @@ async function deregistrationThroughPages(world, page) {
   assert.equal(page.data.stage, 'notice')
   const notice = page.querySelector('#notice').dom.textContent
   assert.match(notice, /清税/)
-  assert.match(notice, /税务部门/)
-  assert.match(notice, /市场监管部门/)
+  assert.match(notice, /国家税务总局市税务局/)
+  assert.match(notice, /市市场监督管理局/)
   assert.doesNotMatch(notice, CODES)
   await fire(page, '#acknowledge')
 
@@ -79,8 +79,8 @@ async function deregistrationThroughPages(world, page) {
   assert.equal(code.control, 'read-only')
   assert.equal(page.querySelector('#' + code.domId).dom.textContent, MINGHU.creditCode)
   assert.equal(fields['enterprise.name'].shownValue, MINGHU.name)
-  assert.equal(fields['enterprise.name'].sourceText, '来自市场监管部门·市场主体登记信息（2026-11-02）')
-  assert.match(fields['enterprise.tax_office'].sourceText, /^来自税务部门·/)
+  assert.equal(fields['enterprise.name'].sourceText, '来自市市场监督管理局·市场主体登记信息（2026-11-02）')
+  assert.match(fields['enterprise.tax_office'].sourceText, /^来自国家税务总局市税务局·/)
   assert.equal(fields['agent.name'].value, AYGUL.name, 'the agent is the one signed in')
   const form = page.querySelector('#form').dom.textContent
   assert.match(form, /股东会\(股东\)决议解散/, 'a choice shows its options by label')

@@ -1,6 +1,6 @@
 /**
  * The words a person reads for the codes /mp/v1 answers with (states, warning cards,
- * delivery, enterprise roles, departments). The server sends codes for these so that programs can rely on
+ * delivery, enterprise roles). The server sends codes for these so that programs can rely on
  * them; the mini-program's strings are Chinese, like the rest of its text.
  */
 const APPLICATION_STATES = {
@@ -33,22 +33,6 @@ const REAL_NAME_LEVELS = {
   L3: '已实名（现场核验）'
 }
 
-// The catalog's department codes in words (generic: a city names its own bureaus, and
-// /mp/v1 sends only the code). An unknown code is left out rather than shown.
-const DEPARTMENTS = {
-  'public-security': '公安部门', health: '卫生健康部门', 'human-resources': '人力资源社会保障部门',
-  'medical-insurance': '医疗保障部门', 'market-regulation': '市场监管部门', taxation: '税务部门',
-  'natural-resources': '自然资源部门（不动产登记）', 'housing-fund': '住房公积金管理中心',
-  'civil-affairs': '民政部门', 'disabled-persons-federation': '残疾人联合会',
-  utilities: '水电气公用事业单位', education: '教育部门', transport: '交通运输部门',
-  'veterans-affairs': '退役军人事务部门', commerce: '商务部门', 'housing-construction': '住房城乡建设部门',
-  justice: '司法行政部门', 'ecology-environment': '生态环境部门', emergency: '应急管理部门',
-  'culture-tourism': '文化旅游部门', 'development-reform': '发展改革部门', finance: '财政部门',
-  'data-resources': '政务服务中心', 'financial-regulation': '金融监管部门', 'people-bank': '人民银行（开户银行）',
-  customs: '海关', court: '人民法院', 'fire-rescue': '消防救援机构', 'urban-management': '城市管理部门',
-  'water-affairs': '水利部门'
-}
-
 // Applications a person is still waiting on (首页's 办理中, and live progress).
 const OPEN_STATES = ['submitted', 'returned', 'accepted']
 
@@ -62,7 +46,6 @@ module.exports = {
   card: (code) => CARDS[code] || '',
   delivery: (code) => DELIVERIES[code] || '其他方式',
   role: (code) => ROLES[code] || '成员',
-  department: (code) => DEPARTMENTS[code] || '',
   realNameLevel: (code) => REAL_NAME_LEVELS[code] || '未实名',
   isOpen: (state) => OPEN_STATES.indexOf(state) >= 0
 }

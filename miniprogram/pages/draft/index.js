@@ -5,22 +5,8 @@
  * review → submit once (Idempotency-Key kept until the server has answered) → 办件详情.
  */
 const api = require('../../utils/api')
-const labels = require('../../utils/labels')
 const session = require('../../utils/session')
 const steps = require('./steps')
-
-/** The notice with each matter's department in words (the API sends its code). */
-function withDepartments(notice) {
-  return Object.assign({}, notice, {
-    matters: notice.matters.map((m) => Object.assign({}, m, { departmentName: labels.department(m.department) }))
-  })
-}
-
-function withDepartmentNames(consent) {
-  return Object.assign({}, consent, {
-    requests: consent.requests.map((r) => Object.assign({}, r, { departmentName: labels.department(r.department) }))
-  })
-}
 
 Component({
   data: {
@@ -50,8 +36,8 @@ Component({
     },
 
     async loadStep(stage) {
-      if (stage === 'notice') this.setData({ notice: withDepartments(await api.get(this.path('/notice'))) })
-      if (stage === 'consent') this.setData({ consent: withDepartmentNames(await api.get(this.path('/consent'))) })
+      if (stage === 'notice') this.setData({ notice: await api.get(this.path('/notice')) })
+      if (stage === 'consent') this.setData({ consent: await api.get(this.path('/consent')) })
       if (stage === 'form') {
         const form = await api.get(this.path('/form'))
         this.setData({ form: steps.decorateForm(form), values: steps.valuesOf(form) })

@@ -55,7 +55,7 @@ function shownValue(field, value) {
 /** 来自<部门>·<来源>（<日期>）: where a value from records came from, in words. */
 function sourceText(source) {
   if (!source) return ''
-  const department = labels.department(source.department)
+  const department = source.departmentName
   return '来自' + (department ? department + '·' : '') + source.label + '（' + source.asOf + '）'
 }
 

@@ -83,11 +83,9 @@ async def test_every_mp_operation_is_described_with_its_security_and_problems(
         public = path.startswith(("/mp/v1/auth/", "/mp/v1/catalog/", "/mp/v1/app-config"))
         assert (operation.get("security") == [{BEARER: []}]) is not public, where
         headers = {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
-        # Whatever an enterprise holds (drafts, applications, licences) is reached acting for it.
-        # Importing from the records fills the person's own wallet only (issue #16: the
-        # enterprise's business licence is imported on the web pages, acting for it).
+        # Whatever an enterprise holds (drafts, applications, licences, imports into its
+        # wallet) is reached acting for it.
         acted = path.startswith(("/mp/v1/drafts", "/mp/v1/applications", "/mp/v1/licenses"))
-        acted = acted and not path.startswith("/mp/v1/licenses/import")
         assert (ACTING_FOR_HEADER in headers) is acted, where
 
 

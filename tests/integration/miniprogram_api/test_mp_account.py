@@ -24,6 +24,7 @@ from tests.integration.benefits.test_benefits import _offers_of, _run_checks
 from tests.integration.miniprogram_api.test_mp_drafts import bearer
 from tests.integration.records_support import new_id_number, new_phone, write_records
 from tests.integration.wallet.test_license_import import _count, _use_records, _verified
+from tests.integration.wallet_support import enterprise_of
 
 Client = AsyncTestClient[Litestar]
 EN = {"Accept-Language": "en"}
@@ -132,6 +133,23 @@ async def test_a_license_is_imported_once_and_its_read_is_in_the_data_use_record
     older = await client.get("/mp/v1/me/data-use", headers=auth,
                              params={"before": entry["accessedAt"]})  # fmt: skip
     assert older.json() == {"entries": [], "older": None}
+
+
+async def test_acting_for_an_enterprise_imports_into_the_enterprises_wallet_only(
+    client: Client,
+) -> None:
+    phone, _, _, auth = await _resident(client)
+    enterprise_id, _, _ = await enterprise_of(client, phone)
+    acting = {**auth, "X-Acting-For": str(enterprise_id)}
+    listed = await client.get("/mp/v1/licenses/import", headers=acting)
+    assert listed.status_code == 200, listed.text
+    assert {s["source"] for s in listed.json()["sources"]} == {"enterprise-registry"}
+    # A person's record is not the enterprise's to import; an enterprise not mine is 404.
+    assert (
+        await client.post("/mp/v1/licenses/import/population", headers=acting)
+    ).status_code == 404
+    stranger = {**auth, "X-Acting-For": str(uuid.uuid4())}
+    assert (await client.get("/mp/v1/licenses/import", headers=stranger)).status_code == 404
 
 
 async def test_an_import_the_records_cannot_make_changes_nothing(
