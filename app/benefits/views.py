@@ -4,10 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.benefits.models import BenefitOffer
+from app.benefits.models import BenefitOffer, OfferStatus
 from app.benefits.rules import default_benefits
 from app.catalog.loader import department_names
+from app.i18n import N_
+from app.i18n import gettext as _
 from app.records.sources import SOURCES
+
+# "Accepted" alone reads as 已受理 (an application taken in) in Chinese: the offer's own words.
+_STATUS_LABELS = {
+    OfferStatus.OFFERED: N_("Waiting for your answer"),
+    OfferStatus.ACCEPTED: N_("You accepted this benefit"),
+    OfferStatus.DECLINED: N_("Declined"),
+    OfferStatus.DISPUTED: N_("Disputed: waiting for the department's answer"),
+    OfferStatus.WITHDRAWN: N_("Withdrawn"),
+}
+
+
+def offer_status_label(status: str) -> str:
+    """An offer's status in words, the same on the pages and in the mini-program API."""
+    try:
+        return _(_STATUS_LABELS[OfferStatus(status)])
+    except ValueError:
+        return status
 
 
 class OfferView:

@@ -19,11 +19,10 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import Body, FromPath
 
-from app.benefits.models import BenefitOffer, OfferStatus
+from app.benefits.models import BenefitOffer
 from app.benefits.service import NOTE_MAX, BenefitService
-from app.benefits.views import OfferView
-from app.i18n import N_, current_locale
-from app.i18n import gettext as _
+from app.benefits.views import OfferView, offer_status_label
+from app.i18n import current_locale
 from app.web.access import Access
 from app.web.providers.spaces import provide_benefits
 from app.web.subjects import required_bearer
@@ -76,21 +75,12 @@ class OfferAnswer(msgspec.Struct, kw_only=True, rename="camel"):
     note: Annotated[str, msgspec.Meta(max_length=4 * NOTE_MAX)] = ""
 
 
-_STATUS_LABELS = {
-    OfferStatus.OFFERED: N_("Waiting for your answer"),
-    OfferStatus.ACCEPTED: N_("Accepted"),
-    OfferStatus.DECLINED: N_("Declined"),
-    OfferStatus.DISPUTED: N_("Disputed: waiting for the department's answer"),
-    OfferStatus.WITHDRAWN: N_("Withdrawn"),
-}
-
-
 def _offer(offer: BenefitOffer, locale: str) -> OfferBody:
     view = OfferView(offer, locale)
     return OfferBody(
         id=offer.id, benefit_code=offer.benefit_code, title=view.title,
         department=view.department, status=str(offer.status),
-        status_label=_(_STATUS_LABELS[OfferStatus(offer.status)]),
+        status_label=offer_status_label(offer.status),
         reasons=[OfferReason(record=r["record"], field=r["field"], department=r["department"],
                              as_of=str(r["as_of"])) for r in view.reasons],
         offered_at=offer.offered_at, answered_at=offer.answered_at,

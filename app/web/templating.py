@@ -15,6 +15,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
 from app.assist import labels as assist_labels
+from app.benefits.views import offer_status_label
 from app.catalog.loader import LoadedCatalog
 from app.catalog.schema import FieldDef, FieldKind
 from app.catalog.values import is_sensitive
@@ -96,6 +97,7 @@ def configure_jinja(env: Environment, catalog: LoadedCatalog) -> None:
         license_name=lambda code: license_name(catalog, code),
         matter_kind_label=matter_kind_label,
         assist_labels=assist_labels,
+        offer_status_label=offer_status_label,
     )
 
 
