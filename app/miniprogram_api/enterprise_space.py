@@ -115,7 +115,7 @@ class EnterpriseSpaceApi(Controller):
         self, request: Request[Any, Any, Any], enterprise_id: FromPath[UUID],
         space: NamedDependency[EnterpriseSpaceService], runtime: NamedDependency[Runtime],
     ) -> EnterpriseSpaceBody:  # fmt: skip
-        """Withdraw that consent; answers the space without the registry."""
+        """Withdraw my consent to reading the registry; answers the space without it."""
         person = await required_bearer(request)
         await space.stop_sharing(person, enterprise_id)
         return await _space(space, runtime, person, enterprise_id)
