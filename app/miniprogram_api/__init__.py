@@ -17,19 +17,22 @@ from app.miniprogram_api.accounts import BoundAccountApi
 from app.miniprogram_api.application_actions import ApplicationActionApi
 from app.miniprogram_api.application_history import ApplicationHistoryApi
 from app.miniprogram_api.applications import ApplicationApi
-from app.miniprogram_api.auth import AuthController, me
+from app.miniprogram_api.auth import AuthController, me, sign_out_everywhere
 from app.miniprogram_api.authorizations import ActingForApi, GivenAuthorizationApi
 from app.miniprogram_api.benefits import BenefitApi
 from app.miniprogram_api.catalog import CatalogApi
+from app.miniprogram_api.connected_apps import ConnectedAppApi
 from app.miniprogram_api.contract import document_router
 from app.miniprogram_api.draft_extras import DraftExtraApi
 from app.miniprogram_api.draft_materials import DraftMaterialApi
 from app.miniprogram_api.drafts import DraftApi
+from app.miniprogram_api.enterprise_space import EnterpriseSpaceApi
 from app.miniprogram_api.enterprises import EnterpriseApi
 from app.miniprogram_api.license_import import LicenseImportApi
 from app.miniprogram_api.my_data import MyDataApi
 from app.miniprogram_api.notices import NoticeApi, NoticePreferenceApi
 from app.miniprogram_api.real_name import RealNameApi
+from app.miniprogram_api.reveal import RevealApi
 from app.miniprogram_api.visit_requests import VisitRequestApi
 from app.miniprogram_api.wallet import LicenseApi
 from app.web.access import enforce_access
@@ -74,9 +77,12 @@ def create_router() -> Router:
         route_handlers=[
             app_config,
             AuthController,
+            sign_out_everywhere,
             me,
             RealNameApi,
+            RevealApi,
             EnterpriseApi,
+            EnterpriseSpaceApi,
             CatalogApi,
             DraftApi,
             DraftMaterialApi,
@@ -94,6 +100,7 @@ def create_router() -> Router:
             BenefitApi,
             MyDataApi,
             BoundAccountApi,
+            ConnectedAppApi,
         ],
     )
     # Every operation answers its errors in one format (app/web/problems.py), has a summary,

@@ -1,4 +1,5 @@
-"""``/mp/v1/auth``: sign-in by SMS code, WeChat or Alipay; token refresh; sign-out; me."""
+"""``/mp/v1/auth``: sign-in by SMS code, WeChat or Alipay; token refresh; sign-out (here,
+or everywhere); me."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from app.identity.tokens import TokenPair
 from app.web.access import Access
 from app.web.providers.identity import provide_mini_program_auth, provide_sign_in
 from app.web.requests import client_ip
-from app.web.subjects import bearer_person
+from app.web.subjects import bearer_person, required_bearer
 
 # Stated in the document, so a client knows before sending: digits only, no +86 or spaces.
 Phone = Annotated[
@@ -156,6 +157,28 @@ class AuthController(Controller):
     ) -> None:
         """End this sign-in on this device."""
         await runtime.tokens.sign_out(data.refresh_token)
+
+
+@post(
+    "/auth/sign-out-everywhere",
+    opt={"access": Access.BEARER_PERSON},
+    tags=["mini-program: sign-in"],
+    status_code=204,
+    dependencies={"sign_in": Provide(provide_sign_in, sync_to_thread=False)},
+)
+async def sign_out_everywhere(
+    request: Request[Any, Any, Any], sign_in: NamedDependency[SignInService],
+    runtime: NamedDependency[Runtime],
+) -> None:  # fmt: skip
+    """End every sign-in of mine, on every device: each web session and each mini-program
+    token, this one too (401 from the next request on; signing in again starts afresh).
+
+    The same service as the page's "sign out everywhere"; it is in my security log."""
+    person = await required_bearer(request)
+    # The epoch moved on ends every token (checked on each request and each refresh) and
+    # every web session at its next use; the sessions are also ended at once, as on the web.
+    await sign_in.sign_out_everywhere(person, client_ip=client_ip(request))
+    await runtime.sessions.end_all(person.id)
 
 
 @get("/me", opt={"access": Access.BEARER_PERSON}, tags=["mini-program: me"])

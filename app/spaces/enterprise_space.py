@@ -133,6 +133,12 @@ class EnterpriseSpaceService:
         return enterprise
 
 
+def registry_label(field: str, locale: str) -> str:
+    """The label of a registry field in ``locale`` (the field's name when it has none)."""
+    found = SOURCES[REGISTRY].field(field)
+    return found.label(locale) if found else field
+
+
 def _purpose(enterprise: Enterprise) -> Purpose:
     return Purpose(
         kind="enterprise-space", ref=str(enterprise.id), label=f"企业空间 {enterprise.name}"[:200]

@@ -15,7 +15,7 @@ from app import errors
 from app.composition.runtime import Runtime
 from app.enterprises.service import MyEnterprise
 from app.identity.models import Person
-from app.identity.sessions import SESSION_COOKIE, SubjectKind
+from app.identity.sessions import SESSION_COOKIE, SessionStore, SubjectKind
 from app.staff.models import Staff
 
 _SUBJECT_KEY = "signed_in"
@@ -83,6 +83,15 @@ async def required_bearer(connection: ASGIConnection[Any, Any, Any, Any]) -> Per
     if person is None:
         raise errors.Unauthenticated
     return person
+
+
+def bearer_key(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """A key of this request's bearer token, as a session cookie's is (``SessionStore.key_of``):
+    what holds a re-authentication to the one sign-in that proved it. Never the token itself.
+    """
+    _, _, token = connection.headers.get("authorization", "").partition(" ")
+    # Prefixed, so that it can never be taken for a web session's key.
+    return "mp:" + SessionStore.key_of(token.strip()) if token.strip() else ""
 
 
 async def _load_bearer_person(connection: ASGIConnection[Any, Any, Any, Any]) -> Person | None:

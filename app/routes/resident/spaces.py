@@ -14,8 +14,8 @@ from app.i18n import current_locale
 from app.identity.account import AccountService
 from app.identity.models import Person
 from app.identity.sessions import SESSION_COOKIE, SessionStore
-from app.records.sources import SOURCES
-from app.spaces.enterprise_space import REGISTRY, EnterpriseSpaceService
+from app.spaces import enterprise_space
+from app.spaces.enterprise_space import EnterpriseSpaceService
 from app.spaces.export import ExportService
 from app.wallet.views import license_view
 from app.web.access import Access
@@ -113,5 +113,4 @@ class SpacesController(Controller):
 
 def registry_label(field: str) -> str:
     """The label of a registry field in the current language."""
-    found = SOURCES[REGISTRY].field(field)
-    return found.label(current_locale()) if found else field
+    return enterprise_space.registry_label(field, current_locale())

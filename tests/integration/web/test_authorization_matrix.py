@@ -51,7 +51,8 @@ PLAIN_VALUES = {"code": "birth-proof", "decision": "approve", "answer": "cancel"
 NOT_BUILT = {
     "account_id": "test_account.py and, for /mp/v1, test_mp_account.py (unbinding another"
     " person's account is 404)",
-    "consent_id": "test_oidc.py (withdrawing another person's consent)",
+    "consent_id": "test_oidc.py (withdrawing another person's consent) and, for /mp/v1,"
+    " test_mp_parity.py (another person's consent is 404, as a missing one)",
     "passkey_id": "test_passkeys.py (removing another person's passkey)",
     "offer_id": "test_benefits.py and, for /mp/v1, test_mp_account.py (another person's offer"
     " is 404)",
