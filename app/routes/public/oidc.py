@@ -50,15 +50,8 @@ class ConsentForm(msgspec.Struct, kw_only=True):
     share_id_card: str = ""
 
 
-def issuer_of(request: Request[Any, Any, Any]) -> str:
-    """The issuer identifier: this server's base URL, without a trailing slash."""
-    return str(request.base_url).rstrip("/")
-
-
 def provide_oidc(
-    request: Request[Any, Any, Any],
-    db_session: NamedDependency[AsyncSession],
-    runtime: NamedDependency[Runtime],
+    db_session: NamedDependency[AsyncSession], runtime: NamedDependency[Runtime]
 ) -> OidcService:
     """The provider service on the request's database session."""
     return OidcService(
@@ -66,11 +59,11 @@ def provide_oidc(
         redis=runtime.redis,
         keys=runtime.oidc_keys,
         protector=runtime.protector,
-        issuer=issuer_of(request),
+        issuer=runtime.settings.oidc_issuer,
     )
 
 
-async def _snapshot(request: Request[Any, Any, Any]) -> HttpSnapshot:
+async def _snapshot(request: Request[Any, Any, Any], runtime: Runtime) -> HttpSnapshot:
     form: dict[str, list[str]] = {}
     if request.method == "POST" and request.content_type[0] in _FORM_TYPES:
         data = await request.form()
@@ -78,7 +71,7 @@ async def _snapshot(request: Request[Any, Any, Any]) -> HttpSnapshot:
     query = request.query_params
     return HttpSnapshot(
         method=request.method,
-        uri=issuer_of(request) + request.url.path,
+        uri=runtime.settings.oidc_issuer + request.url.path,
         headers={name.lower(): value for name, value in request.headers.items()},
         query={name: query.getall(name) for name in query},
         form=form,
@@ -117,9 +110,10 @@ class OidcController(Controller):
     dependencies = {"oidc": Provide(provide_oidc, sync_to_thread=False)}  # noqa: RUF012
 
     @get("/.well-known/openid-configuration", opt=_PUBLIC)
-    async def discovery(self, request: Request[Any, Any, Any]) -> Response[Any]:
-        """Provider metadata."""
-        return Response(provider_metadata(issuer_of(request)), media_type=MediaType.JSON)
+    async def discovery(self, runtime: NamedDependency[Runtime]) -> Response[Any]:
+        """Provider metadata, under the configured issuer (never the request's Host)."""
+        issuer = runtime.settings.oidc_issuer
+        return Response(provider_metadata(issuer), media_type=MediaType.JSON)
 
     @get(JWKS_PATH, opt=_PUBLIC)
     async def jwks(self, runtime: NamedDependency[Runtime]) -> Response[Any]:
@@ -135,7 +129,7 @@ class OidcController(Controller):
     ) -> Response[Any]:
         """Ask the signed-in person to consent, or answer the client at once."""
         person, auth_time = await _person_and_auth_time(request, runtime)
-        outcome = await oidc.begin(await _snapshot(request), person, auth_time=auth_time)
+        outcome = await oidc.begin(await _snapshot(request, runtime), person, auth_time=auth_time)
         if isinstance(outcome, ConsentPrompt):
             return Template(
                 template_name="oidc/consent.html", context={"tab": "me", "prompt": outcome}
@@ -153,7 +147,7 @@ class OidcController(Controller):
         """Record the decision on the consent page and send the person back to the app."""
         person, auth_time = await _person_and_auth_time(request, runtime)
         outcome = await oidc.decide(
-            await _snapshot(request),
+            await _snapshot(request, runtime),
             person,
             auth_time=auth_time,
             allow=data.decision == "allow",
@@ -163,10 +157,13 @@ class OidcController(Controller):
 
     @post(TOKEN_PATH, opt=_PUBLIC, status_code=200)
     async def token(
-        self, request: Request[Any, Any, Any], oidc: NamedDependency[OidcService]
+        self,
+        request: Request[Any, Any, Any],
+        oidc: NamedDependency[OidcService],
+        runtime: NamedDependency[Runtime],
     ) -> Response[Any]:
         """Redeem an authorization code (server to server)."""
-        return _respond(request, await oidc.token(await _snapshot(request)))
+        return _respond(request, await oidc.token(await _snapshot(request, runtime)))
 
     @route(USERINFO_PATH, http_method=["GET", "POST"], opt=_PUBLIC, status_code=200)
     async def userinfo(

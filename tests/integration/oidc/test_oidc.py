@@ -494,3 +494,20 @@ async def test_a_boosted_request_leaves_for_the_app_by_a_client_side_redirect(
 
     assert boosted.status_code == 200
     assert boosted.headers["hx-redirect"].startswith(REDIRECT + "?code=")
+
+
+async def test_the_issuer_comes_from_configuration_whatever_host_the_request_names(
+    client: AsyncTestClient[Litestar], confidential: NewClient, person_phone: str
+) -> None:
+    forged = {"Host": "evil.example"}
+
+    metadata = (await client.get("/.well-known/openid-configuration", headers=forged)).json()
+
+    assert metadata["issuer"] == ISSUER
+    endpoints = [value for name, value in metadata.items() if name.endswith(("_endpoint", "_uri"))]
+    assert len(endpoints) == 4
+    assert all(url.startswith(ISSUER + "/") for url in endpoints)
+    flow = Flow(_relying_party(client, confidential, "openid"))
+    flow.rp.headers["Host"] = "evil.example"
+    token = await flow.token(await _consent(client, flow.url))
+    assert (await _verified_id_token(flow.rp, token, flow.nonce))["iss"] == ISSUER
