@@ -11,7 +11,7 @@ from typing import Any
 import msgspec
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc6750 import InsufficientScopeError, InvalidTokenError
-from authlib.oidc.core.errors import ConsentRequiredError
+from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -72,7 +72,7 @@ class OidcService:
         )
 
     async def _prepare(
-        self, snapshot: HttpSnapshot, person: Person, auth_time: int
+        self, snapshot: HttpSnapshot, person: Person | None, auth_time: int
     ) -> tuple[Exchange, ProviderEngine, Validated | OAuthResult]:
         client_id = snapshot.param("client_id")
         exchange = Exchange(
@@ -83,6 +83,23 @@ class OidcService:
         )
         engine = self._engine(exchange)
         return exchange, engine, engine.validate(snapshot, person)
+
+    async def begin_signed_out(self, snapshot: HttpSnapshot) -> OAuthResult | None:
+        """GET /oidc/authorize with nobody signed in: the client's answer for a silent
+        request (``prompt=none``), or None when the person should be sent to sign in.
+
+        OIDC Core 3.1.2.6: with ``prompt=none`` no page may be shown, so instead of the
+        sign-in page the client hears ``login_required`` (``invalid_request`` when "none"
+        comes with other values) at its registered redirect_uri, with its state; an unknown
+        client or redirect_uri still gets the error page (``InvalidAuthorizationRequest``).
+        """
+        if "none" not in (snapshot.param("prompt") or "").split():
+            return None
+        _, engine, validated = await self._prepare(snapshot, None, 0)
+        if isinstance(validated, OAuthResult):
+            return validated
+        # authlib answers login_required itself; this keeps the rule should it ever not.
+        return engine.error(validated, LoginRequiredError())
 
     async def begin(
         self, snapshot: HttpSnapshot, person: Person, *, auth_time: int

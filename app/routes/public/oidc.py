@@ -94,7 +94,7 @@ def _respond(request: Request[Any, Any, Any], result: OAuthResult) -> Response[A
 async def _person_and_auth_time(
     request: Request[Any, Any, Any], runtime: Runtime
 ) -> tuple[Person, int]:
-    # The guard has already required a signed-in person; auth_time is when they signed in.
+    # Someone is signed in (the guard, or the check before); auth_time is when they signed in.
     person = await signed_in_person(request)
     if person is None:
         raise errors.Unauthenticated
@@ -120,16 +120,25 @@ class OidcController(Controller):
         """The public keys ID tokens are signed with (not the wallet's license keys)."""
         return Response(runtime.oidc_keys.public_jwks(), media_type=MediaType.JSON)
 
-    @get(AUTHORIZE_PATH, opt=_PERSON, name="oidc-authorize")
+    # Public, not _PERSON: a silent request (prompt=none) from someone signed out must be
+    # answered to the client, never with the sign-in page the guard would send them to.
+    @get(AUTHORIZE_PATH, opt=_PUBLIC, name="oidc-authorize")
     async def authorize(
         self,
         request: Request[Any, Any, Any],
         oidc: NamedDependency[OidcService],
         runtime: NamedDependency[Runtime],
     ) -> Response[Any]:
-        """Ask the signed-in person to consent, or answer the client at once."""
+        """Ask the signed-in person to consent, or answer the client at once; send someone
+        signed out to sign in (and back), unless the client asked for no page at all."""
+        snapshot = await _snapshot(request, runtime)
+        if await signed_in_person(request) is None:
+            answer = await oidc.begin_signed_out(snapshot)
+            if answer is None:
+                raise errors.Unauthenticated
+            return _respond(request, answer)
         person, auth_time = await _person_and_auth_time(request, runtime)
-        outcome = await oidc.begin(await _snapshot(request, runtime), person, auth_time=auth_time)
+        outcome = await oidc.begin(snapshot, person, auth_time=auth_time)
         if isinstance(outcome, ConsentPrompt):
             return Template(
                 template_name="oidc/consent.html", context={"tab": "me", "prompt": outcome}

@@ -121,12 +121,12 @@ async def _consent(
 class Flow:
     """One authorization: the relying party, its PKCE verifier and nonce."""
 
-    def __init__(self, rp: AsyncOAuth2Client) -> None:
+    def __init__(self, rp: AsyncOAuth2Client, **params: str) -> None:
         self.rp = rp
         self.verifier = generate_token(48)
         self.nonce = generate_token(20)
         self.url, self.state = rp.create_authorization_url(
-            AUTHORIZE, code_verifier=self.verifier, nonce=self.nonce
+            AUTHORIZE, code_verifier=self.verifier, nonce=self.nonce, **params
         )
 
     async def token(self, callback: str, **kwargs: object) -> dict[str, object]:
@@ -511,3 +511,65 @@ async def test_the_issuer_comes_from_configuration_whatever_host_the_request_nam
     flow.rp.headers["Host"] = "evil.example"
     token = await flow.token(await _consent(client, flow.url))
     assert (await _verified_id_token(flow.rp, token, flow.nonce))["iss"] == ISSUER
+
+
+async def test_prompt_none_without_a_session_answers_login_required_to_the_client(
+    client: AsyncTestClient[Litestar], confidential: NewClient
+) -> None:
+    flow = Flow(_relying_party(client, confidential, "openid"), prompt="none")
+
+    silent = await client.get(_path(flow.url), follow_redirects=False)
+
+    # OIDC Core 3.1.2.6: no sign-in page; the client hears login_required, with its state.
+    assert silent.status_code == 302
+    assert silent.headers["location"].startswith(REDIRECT + "?")
+    answer = _query(silent.headers["location"])
+    assert answer["error"] == "login_required"
+    assert answer["state"] == flow.state
+    assert "code" not in answer
+
+
+async def test_prompt_none_without_a_session_never_redirects_to_an_unregistered_uri(
+    client: AsyncTestClient[Litestar], confidential: NewClient
+) -> None:
+    rp = _relying_party(client, confidential, "openid")
+    rp.redirect_uri = "https://evil.example/callback"
+    url, _ = rp.create_authorization_url(
+        AUTHORIZE, code_verifier=generate_token(48), prompt="none"
+    )
+
+    refused = await client.get(_path(url), follow_redirects=False)
+
+    assert refused.status_code == 422
+    assert "location" not in refused.headers
+
+
+async def test_prompt_none_with_another_prompt_value_is_an_invalid_request(
+    client: AsyncTestClient[Litestar], confidential: NewClient
+) -> None:
+    flow = Flow(_relying_party(client, confidential, "openid"), prompt="none consent")
+
+    refused = await client.get(_path(flow.url), follow_redirects=False)
+
+    answer = _query(refused.headers["location"])
+    assert answer["error"] == "invalid_request"
+    assert answer["state"] == flow.state
+
+
+async def test_prompt_none_without_consent_answers_consent_required_and_shows_no_page(
+    client: AsyncTestClient[Litestar], confidential: NewClient, person_phone: str
+) -> None:
+    narrow = Flow(_relying_party(client, confidential, "openid"))
+    await narrow.token(await _consent(client, narrow.url))
+    wider = Flow(_relying_party(client, confidential, "openid phone"), prompt="none")
+
+    silent = await client.get(_path(wider.url), follow_redirects=False)
+
+    assert silent.status_code == 302
+    answer = _query(silent.headers["location"])
+    assert answer["error"] == "consent_required"
+    assert answer["state"] == wider.state
+    assert "code" not in answer
+    same = Flow(_relying_party(client, confidential, "openid"), prompt="none")
+    granted = await client.get(_path(same.url), follow_redirects=False)
+    assert "code" in _query(granted.headers["location"])
