@@ -169,7 +169,8 @@ class OidcService:
 
         The code is taken from Redis before authlib checks the request, so a failed attempt
         (wrong verifier, wrong redirect_uri, wrong client) also uses it up: a code that has
-        leaked is not worth protecting.
+        leaked is not worth protecting. A code presented again is refused and revokes the
+        access tokens issued on it (RFC 6749 4.1.2); no refresh tokens are ever issued.
         """
         named = [snapshot.param("client_id"), _basic_client_id(snapshot.headers)]
         exchange = Exchange(clients=await self._clients.active(named))
@@ -180,8 +181,8 @@ class OidcService:
                 exchange.taken_code = (code, taken)
                 exchange.person = await self._db.get(Person, taken.person_id)
         result = self._engine(exchange).token(snapshot)
-        if exchange.issued_token is not None:
-            await self._store.save_token(*exchange.issued_token)
+        if exchange.issued_token is not None and exchange.taken_code is not None:
+            await self._store.save_token(*exchange.issued_token, code=exchange.taken_code[0])
         return result
 
     async def userinfo(self, authorization: str | None) -> OAuthResult:

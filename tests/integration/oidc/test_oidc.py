@@ -573,3 +573,28 @@ async def test_prompt_none_without_consent_answers_consent_required_and_shows_no
     same = Flow(_relying_party(client, confidential, "openid"), prompt="none")
     granted = await client.get(_path(same.url), follow_redirects=False)
     assert "code" in _query(granted.headers["location"])
+
+
+async def test_a_code_redeemed_twice_revokes_the_tokens_its_first_redemption_gave(
+    client: AsyncTestClient[Litestar], confidential: NewClient, person_phone: str
+) -> None:
+    flow = Flow(_relying_party(client, confidential, "openid"))
+    callback = await _consent(client, flow.url)
+    first = await flow.token(callback)
+    other = Flow(_relying_party(client, confidential, "openid"))
+    remembered = await client.get(_path(other.url), follow_redirects=False)
+    untouched = await other.token(remembered.headers["location"])
+    bearer = {"Authorization": f"Bearer {first['access_token']}"}
+    assert (await client.get(USERINFO, headers=bearer)).status_code == 200
+
+    # RFC 6749 4.1.2: a code used twice was stolen by one of the two; revoke what it gave.
+    with pytest.raises(OAuthError) as replayed:
+        await flow.token(callback)
+
+    assert replayed.value.error == "invalid_grant"
+    assert "refresh_token" not in first  # none is ever issued: nothing else to revoke
+    refused = await client.get(USERINFO, headers=bearer)
+    assert refused.status_code == 401
+    assert refused.json()["error"] == "invalid_token"
+    kept = {"Authorization": f"Bearer {untouched['access_token']}"}
+    assert (await client.get(USERINFO, headers=kept)).status_code == 200
