@@ -170,6 +170,16 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
         return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
 
     @property
+    def oidc_issuer(self) -> str:
+        """The OpenID provider's issuer identifier (no trailing slash), from configuration only.
+
+        Never a request's Host header: a forged Host would otherwise be echoed as the issuer
+        and in every endpoint of discovery. Unset (development, tests): this app's own address.
+        """
+        base = self.public_base_url or self.passkey_origin or self.own_base_url
+        return base.rstrip("/")
+
+    @property
     def effective_database_url(self) -> str:
         """The SQLAlchemy async URL: the configured one, or SQLite under ``var_dir``."""
         if self.database_url:

@@ -285,7 +285,7 @@ class ProviderEngine:
         openid = _OpenIDCode(exchange, keys, issuer, protector)
         self._server.register_grant(_CodeGrant, [_S256Only(required=True), openid])
 
-    def validate(self, snapshot: HttpSnapshot, person: Person) -> Validated | OAuthResult:
+    def validate(self, snapshot: HttpSnapshot, person: Person | None) -> Validated | OAuthResult:
         """Check an authorization request: accepted, an error redirect, or (raised)
         ``InvalidAuthorizationRequest`` when there is nowhere safe to redirect to."""
         try:

@@ -11,7 +11,7 @@ from typing import Any
 import msgspec
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc6750 import InsufficientScopeError, InvalidTokenError
-from authlib.oidc.core.errors import ConsentRequiredError
+from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -72,7 +72,7 @@ class OidcService:
         )
 
     async def _prepare(
-        self, snapshot: HttpSnapshot, person: Person, auth_time: int
+        self, snapshot: HttpSnapshot, person: Person | None, auth_time: int
     ) -> tuple[Exchange, ProviderEngine, Validated | OAuthResult]:
         client_id = snapshot.param("client_id")
         exchange = Exchange(
@@ -83,6 +83,23 @@ class OidcService:
         )
         engine = self._engine(exchange)
         return exchange, engine, engine.validate(snapshot, person)
+
+    async def begin_signed_out(self, snapshot: HttpSnapshot) -> OAuthResult | None:
+        """GET /oidc/authorize with nobody signed in: the client's answer for a silent
+        request (``prompt=none``), or None when the person should be sent to sign in.
+
+        OIDC Core 3.1.2.6: with ``prompt=none`` no page may be shown, so instead of the
+        sign-in page the client hears ``login_required`` (``invalid_request`` when "none"
+        comes with other values) at its registered redirect_uri, with its state; an unknown
+        client or redirect_uri still gets the error page (``InvalidAuthorizationRequest``).
+        """
+        if "none" not in (snapshot.param("prompt") or "").split():
+            return None
+        _, engine, validated = await self._prepare(snapshot, None, 0)
+        if isinstance(validated, OAuthResult):
+            return validated
+        # authlib answers login_required itself; this keeps the rule should it ever not.
+        return engine.error(validated, LoginRequiredError())
 
     async def begin(
         self, snapshot: HttpSnapshot, person: Person, *, auth_time: int
@@ -152,7 +169,8 @@ class OidcService:
 
         The code is taken from Redis before authlib checks the request, so a failed attempt
         (wrong verifier, wrong redirect_uri, wrong client) also uses it up: a code that has
-        leaked is not worth protecting.
+        leaked is not worth protecting. A code presented again is refused and revokes the
+        access tokens issued on it (RFC 6749 4.1.2); no refresh tokens are ever issued.
         """
         named = [snapshot.param("client_id"), _basic_client_id(snapshot.headers)]
         exchange = Exchange(clients=await self._clients.active(named))
@@ -163,8 +181,8 @@ class OidcService:
                 exchange.taken_code = (code, taken)
                 exchange.person = await self._db.get(Person, taken.person_id)
         result = self._engine(exchange).token(snapshot)
-        if exchange.issued_token is not None:
-            await self._store.save_token(*exchange.issued_token)
+        if exchange.issued_token is not None and exchange.taken_code is not None:
+            await self._store.save_token(*exchange.issued_token, code=exchange.taken_code[0])
         return result
 
     async def userinfo(self, authorization: str | None) -> OAuthResult:

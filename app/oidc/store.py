@@ -1,7 +1,9 @@
 """Authorization codes and access tokens in Redis, keyed by their SHA-256 only.
 
-A leaked Redis dump gives no usable code or token. Codes are taken with ``GETDEL``, so two
-racing token requests cannot both redeem one code.
+A leaked Redis dump gives no usable code or token. A code is taken and marked redeemed in
+one step (a script), so two racing token requests cannot both redeem it; a code presented
+again turns the mark into "replayed", and every access token issued on it stops working
+(RFC 6749 4.1.2: one of the two presenters stole it, and we cannot tell which).
 """
 
 from __future__ import annotations
@@ -17,10 +19,28 @@ ACCESS_TOKEN_TTL_SECONDS = 600
 ID_TOKEN_TTL_SECONDS = 600
 # A nonce is refused again while an ID token carrying it could still be accepted.
 NONCE_MEMORY_SECONDS = CODE_TTL_SECONDS + ID_TOKEN_TTL_SECONDS
+# A redeemed code is remembered while an access token issued on it could still be live.
+REDEEMED_MEMORY_SECONDS = CODE_TTL_SECONDS + ACCESS_TOKEN_TTL_SECONDS
 
 _CODE = "onething:oidc:code:"
+_REDEEMED = "onething:oidc:redeemed:"
 _TOKEN = "onething:oidc:token:"  # noqa: S105 (a key prefix, not a secret)
 _NONCE = "onething:oidc:nonce:"
+_REPLAYED = b"replayed"
+
+# KEYS: the code, its redeemed mark; ARGV: how long to keep the mark. The code's data, or
+# nil — after turning an existing mark into "replayed" (the code came back).
+_TAKE_CODE = """
+local data = redis.call('GETDEL', KEYS[1])
+if data then
+  redis.call('SET', KEYS[2], 'redeemed', 'EX', ARGV[1])
+  return data
+end
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  redis.call('SET', KEYS[2], 'replayed', 'KEEPTTL')
+end
+return false
+"""
 
 
 class StoredCode(msgspec.Struct, frozen=True, kw_only=True):
@@ -61,11 +81,16 @@ class StoredCode(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class StoredToken(msgspec.Struct, frozen=True, kw_only=True):
-    """An issued access token: whose, for which client, what scope."""
+    """An issued access token: whose, for which client, what scope, on which code.
+
+    ``grant`` is the SHA-256 of the code it was issued on (set by ``GrantStore``), so a
+    replay of that code revokes it.
+    """
 
     client_id: str
     person_id: UUID
     scope: str
+    grant: str = ""
 
 
 def _digest(value: str) -> str:
@@ -85,20 +110,34 @@ class GrantStore:
         )
 
     async def take_code(self, code: str) -> StoredCode | None:
-        """The code's data, removed in the same step: a code works once."""
-        raw = await self._redis.getdel(_CODE + _digest(code))
+        """The code's data, removed in the same step: a code works once.
+
+        A code already redeemed revokes the tokens issued on it and gives None.
+        """
+        grant = _digest(code)
+        raw = await self._redis.eval(  # type: ignore[misc]
+            _TAKE_CODE, 2, _CODE + grant, _REDEEMED + grant, str(REDEEMED_MEMORY_SECONDS)
+        )
         return None if raw is None else msgspec.msgpack.decode(raw, type=StoredCode)
 
-    async def save_token(self, token: str, data: StoredToken) -> None:
-        """Keep an access token for ``ACCESS_TOKEN_TTL_SECONDS``."""
+    async def save_token(self, token: str, data: StoredToken, *, code: str) -> None:
+        """Keep an access token issued on ``code`` for ``ACCESS_TOKEN_TTL_SECONDS``."""
+        data = msgspec.structs.replace(data, grant=_digest(code))
         await self._redis.set(
             _TOKEN + _digest(token), msgspec.msgpack.encode(data), ex=ACCESS_TOKEN_TTL_SECONDS
         )
 
     async def find_token(self, token: str) -> StoredToken | None:
-        """The live access token's data, or None."""
+        """The live access token's data, or None (also when its code was replayed)."""
         raw = await self._redis.get(_TOKEN + _digest(token))
-        return None if raw is None else msgspec.msgpack.decode(raw, type=StoredToken)
+        if raw is None:
+            return None
+        data = msgspec.msgpack.decode(raw, type=StoredToken)
+        # Checked on every use, not deleted on replay: a token saved just after the replay
+        # (the two requests racing) is refused all the same.
+        if await self._redis.get(_REDEEMED + data.grant) == _REPLAYED:
+            return None
+        return data
 
     async def nonce_was_used(self, client_id: str, nonce: str | None) -> bool:
         """Whether a code was already issued to ``client_id`` with ``nonce``."""

@@ -50,15 +50,8 @@ class ConsentForm(msgspec.Struct, kw_only=True):
     share_id_card: str = ""
 
 
-def issuer_of(request: Request[Any, Any, Any]) -> str:
-    """The issuer identifier: this server's base URL, without a trailing slash."""
-    return str(request.base_url).rstrip("/")
-
-
 def provide_oidc(
-    request: Request[Any, Any, Any],
-    db_session: NamedDependency[AsyncSession],
-    runtime: NamedDependency[Runtime],
+    db_session: NamedDependency[AsyncSession], runtime: NamedDependency[Runtime]
 ) -> OidcService:
     """The provider service on the request's database session."""
     return OidcService(
@@ -66,11 +59,11 @@ def provide_oidc(
         redis=runtime.redis,
         keys=runtime.oidc_keys,
         protector=runtime.protector,
-        issuer=issuer_of(request),
+        issuer=runtime.settings.oidc_issuer,
     )
 
 
-async def _snapshot(request: Request[Any, Any, Any]) -> HttpSnapshot:
+async def _snapshot(request: Request[Any, Any, Any], runtime: Runtime) -> HttpSnapshot:
     form: dict[str, list[str]] = {}
     if request.method == "POST" and request.content_type[0] in _FORM_TYPES:
         data = await request.form()
@@ -78,7 +71,7 @@ async def _snapshot(request: Request[Any, Any, Any]) -> HttpSnapshot:
     query = request.query_params
     return HttpSnapshot(
         method=request.method,
-        uri=issuer_of(request) + request.url.path,
+        uri=runtime.settings.oidc_issuer + request.url.path,
         headers={name.lower(): value for name, value in request.headers.items()},
         query={name: query.getall(name) for name in query},
         form=form,
@@ -101,7 +94,7 @@ def _respond(request: Request[Any, Any, Any], result: OAuthResult) -> Response[A
 async def _person_and_auth_time(
     request: Request[Any, Any, Any], runtime: Runtime
 ) -> tuple[Person, int]:
-    # The guard has already required a signed-in person; auth_time is when they signed in.
+    # Someone is signed in (the guard, or the check before); auth_time is when they signed in.
     person = await signed_in_person(request)
     if person is None:
         raise errors.Unauthenticated
@@ -117,25 +110,35 @@ class OidcController(Controller):
     dependencies = {"oidc": Provide(provide_oidc, sync_to_thread=False)}  # noqa: RUF012
 
     @get("/.well-known/openid-configuration", opt=_PUBLIC)
-    async def discovery(self, request: Request[Any, Any, Any]) -> Response[Any]:
-        """Provider metadata."""
-        return Response(provider_metadata(issuer_of(request)), media_type=MediaType.JSON)
+    async def discovery(self, runtime: NamedDependency[Runtime]) -> Response[Any]:
+        """Provider metadata, under the configured issuer (never the request's Host)."""
+        issuer = runtime.settings.oidc_issuer
+        return Response(provider_metadata(issuer), media_type=MediaType.JSON)
 
     @get(JWKS_PATH, opt=_PUBLIC)
     async def jwks(self, runtime: NamedDependency[Runtime]) -> Response[Any]:
         """The public keys ID tokens are signed with (not the wallet's license keys)."""
         return Response(runtime.oidc_keys.public_jwks(), media_type=MediaType.JSON)
 
-    @get(AUTHORIZE_PATH, opt=_PERSON, name="oidc-authorize")
+    # Public, not _PERSON: a silent request (prompt=none) from someone signed out must be
+    # answered to the client, never with the sign-in page the guard would send them to.
+    @get(AUTHORIZE_PATH, opt=_PUBLIC, name="oidc-authorize")
     async def authorize(
         self,
         request: Request[Any, Any, Any],
         oidc: NamedDependency[OidcService],
         runtime: NamedDependency[Runtime],
     ) -> Response[Any]:
-        """Ask the signed-in person to consent, or answer the client at once."""
+        """Ask the signed-in person to consent, or answer the client at once; send someone
+        signed out to sign in (and back), unless the client asked for no page at all."""
+        snapshot = await _snapshot(request, runtime)
+        if await signed_in_person(request) is None:
+            answer = await oidc.begin_signed_out(snapshot)
+            if answer is None:
+                raise errors.Unauthenticated
+            return _respond(request, answer)
         person, auth_time = await _person_and_auth_time(request, runtime)
-        outcome = await oidc.begin(await _snapshot(request), person, auth_time=auth_time)
+        outcome = await oidc.begin(snapshot, person, auth_time=auth_time)
         if isinstance(outcome, ConsentPrompt):
             return Template(
                 template_name="oidc/consent.html", context={"tab": "me", "prompt": outcome}
@@ -153,7 +156,7 @@ class OidcController(Controller):
         """Record the decision on the consent page and send the person back to the app."""
         person, auth_time = await _person_and_auth_time(request, runtime)
         outcome = await oidc.decide(
-            await _snapshot(request),
+            await _snapshot(request, runtime),
             person,
             auth_time=auth_time,
             allow=data.decision == "allow",
@@ -163,10 +166,13 @@ class OidcController(Controller):
 
     @post(TOKEN_PATH, opt=_PUBLIC, status_code=200)
     async def token(
-        self, request: Request[Any, Any, Any], oidc: NamedDependency[OidcService]
+        self,
+        request: Request[Any, Any, Any],
+        oidc: NamedDependency[OidcService],
+        runtime: NamedDependency[Runtime],
     ) -> Response[Any]:
         """Redeem an authorization code (server to server)."""
-        return _respond(request, await oidc.token(await _snapshot(request)))
+        return _respond(request, await oidc.token(await _snapshot(request, runtime)))
 
     @route(USERINFO_PATH, http_method=["GET", "POST"], opt=_PUBLIC, status_code=200)
     async def userinfo(

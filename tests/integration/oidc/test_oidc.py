@@ -121,12 +121,12 @@ async def _consent(
 class Flow:
     """One authorization: the relying party, its PKCE verifier and nonce."""
 
-    def __init__(self, rp: AsyncOAuth2Client) -> None:
+    def __init__(self, rp: AsyncOAuth2Client, **params: str) -> None:
         self.rp = rp
         self.verifier = generate_token(48)
         self.nonce = generate_token(20)
         self.url, self.state = rp.create_authorization_url(
-            AUTHORIZE, code_verifier=self.verifier, nonce=self.nonce
+            AUTHORIZE, code_verifier=self.verifier, nonce=self.nonce, **params
         )
 
     async def token(self, callback: str, **kwargs: object) -> dict[str, object]:
@@ -494,3 +494,107 @@ async def test_a_boosted_request_leaves_for_the_app_by_a_client_side_redirect(
 
     assert boosted.status_code == 200
     assert boosted.headers["hx-redirect"].startswith(REDIRECT + "?code=")
+
+
+async def test_the_issuer_comes_from_configuration_whatever_host_the_request_names(
+    client: AsyncTestClient[Litestar], confidential: NewClient, person_phone: str
+) -> None:
+    forged = {"Host": "evil.example"}
+
+    metadata = (await client.get("/.well-known/openid-configuration", headers=forged)).json()
+
+    assert metadata["issuer"] == ISSUER
+    endpoints = [value for name, value in metadata.items() if name.endswith(("_endpoint", "_uri"))]
+    assert len(endpoints) == 4
+    assert all(url.startswith(ISSUER + "/") for url in endpoints)
+    flow = Flow(_relying_party(client, confidential, "openid"))
+    flow.rp.headers["Host"] = "evil.example"
+    token = await flow.token(await _consent(client, flow.url))
+    assert (await _verified_id_token(flow.rp, token, flow.nonce))["iss"] == ISSUER
+
+
+async def test_prompt_none_without_a_session_answers_login_required_to_the_client(
+    client: AsyncTestClient[Litestar], confidential: NewClient
+) -> None:
+    flow = Flow(_relying_party(client, confidential, "openid"), prompt="none")
+
+    silent = await client.get(_path(flow.url), follow_redirects=False)
+
+    # OIDC Core 3.1.2.6: no sign-in page; the client hears login_required, with its state.
+    assert silent.status_code == 302
+    assert silent.headers["location"].startswith(REDIRECT + "?")
+    answer = _query(silent.headers["location"])
+    assert answer["error"] == "login_required"
+    assert answer["state"] == flow.state
+    assert "code" not in answer
+
+
+async def test_prompt_none_without_a_session_never_redirects_to_an_unregistered_uri(
+    client: AsyncTestClient[Litestar], confidential: NewClient
+) -> None:
+    rp = _relying_party(client, confidential, "openid")
+    rp.redirect_uri = "https://evil.example/callback"
+    url, _ = rp.create_authorization_url(
+        AUTHORIZE, code_verifier=generate_token(48), prompt="none"
+    )
+
+    refused = await client.get(_path(url), follow_redirects=False)
+
+    assert refused.status_code == 422
+    assert "location" not in refused.headers
+
+
+async def test_prompt_none_with_another_prompt_value_is_an_invalid_request(
+    client: AsyncTestClient[Litestar], confidential: NewClient
+) -> None:
+    flow = Flow(_relying_party(client, confidential, "openid"), prompt="none consent")
+
+    refused = await client.get(_path(flow.url), follow_redirects=False)
+
+    answer = _query(refused.headers["location"])
+    assert answer["error"] == "invalid_request"
+    assert answer["state"] == flow.state
+
+
+async def test_prompt_none_without_consent_answers_consent_required_and_shows_no_page(
+    client: AsyncTestClient[Litestar], confidential: NewClient, person_phone: str
+) -> None:
+    narrow = Flow(_relying_party(client, confidential, "openid"))
+    await narrow.token(await _consent(client, narrow.url))
+    wider = Flow(_relying_party(client, confidential, "openid phone"), prompt="none")
+
+    silent = await client.get(_path(wider.url), follow_redirects=False)
+
+    assert silent.status_code == 302
+    answer = _query(silent.headers["location"])
+    assert answer["error"] == "consent_required"
+    assert answer["state"] == wider.state
+    assert "code" not in answer
+    same = Flow(_relying_party(client, confidential, "openid"), prompt="none")
+    granted = await client.get(_path(same.url), follow_redirects=False)
+    assert "code" in _query(granted.headers["location"])
+
+
+async def test_a_code_redeemed_twice_revokes_the_tokens_its_first_redemption_gave(
+    client: AsyncTestClient[Litestar], confidential: NewClient, person_phone: str
+) -> None:
+    flow = Flow(_relying_party(client, confidential, "openid"))
+    callback = await _consent(client, flow.url)
+    first = await flow.token(callback)
+    other = Flow(_relying_party(client, confidential, "openid"))
+    remembered = await client.get(_path(other.url), follow_redirects=False)
+    untouched = await other.token(remembered.headers["location"])
+    bearer = {"Authorization": f"Bearer {first['access_token']}"}
+    assert (await client.get(USERINFO, headers=bearer)).status_code == 200
+
+    # RFC 6749 4.1.2: a code used twice was stolen by one of the two; revoke what it gave.
+    with pytest.raises(OAuthError) as replayed:
+        await flow.token(callback)
+
+    assert replayed.value.error == "invalid_grant"
+    assert "refresh_token" not in first  # none is ever issued: nothing else to revoke
+    refused = await client.get(USERINFO, headers=bearer)
+    assert refused.status_code == 401
+    assert refused.json()["error"] == "invalid_token"
+    kept = {"Authorization": f"Bearer {untouched['access_token']}"}
+    assert (await client.get(USERINFO, headers=kept)).status_code == 200

@@ -198,3 +198,12 @@ def test_production_has_no_stand_ins_and_refuses_to_turn_them_on(tmp_path: Path)
     assert not load_settings(environ).uses_platform_standins
     with pytest.raises(SettingsError, match="ONETHING_PLATFORM_STANDINS"):
         load_settings({**environ, "ONETHING_PLATFORM_STANDINS": "true"})
+
+
+def test_the_oidc_issuer_is_the_configured_public_address_never_a_request_host() -> None:
+    public = "https://onething.gov.cn/"
+    origin = "https://id.onething.gov.cn"
+
+    assert Settings(public_base_url=public, passkey_origin=origin).oidc_issuer == public[:-1]
+    assert Settings(passkey_origin=origin).oidc_issuer == origin
+    assert Settings(port=8123).oidc_issuer == "http://127.0.0.1:8123"
