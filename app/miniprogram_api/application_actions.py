@@ -40,7 +40,6 @@ from app.miniprogram_api.draft_materials import (
 )
 from app.web.access import Access
 from app.web.providers.applications import provide_applicant_cases, provide_case_context
-from app.web.requests import read_multipart_first
 
 
 class SupplementCreate(msgspec.Struct, kw_only=True, rename="camel"):
@@ -172,7 +171,7 @@ class ApplicationActionApi(Controller):
             uploads=[upload_body(u) for u in await mine.uploads(application)],
         )
 
-    @post("/materials/{code:str}", status_code=201, before_request=read_multipart_first)
+    @post("/materials/{code:str}", status_code=201)
     async def upload(
         self, request: Request[Any, Any, Any], application_id: FromPath[UUID],
         code: FromPath[str],

@@ -31,7 +31,6 @@ from app.miniprogram_api.contract import ACTING_FOR
 from app.miniprogram_api.drafts import DraftBody, FormBody, _body, _draft, _form
 from app.web.access import Access
 from app.web.providers.applications import provide_draft_materials, provide_drafts
-from app.web.requests import read_multipart_first
 
 FILE_MEDIA_TYPE = "application/octet-stream"
 
@@ -138,7 +137,7 @@ class DraftMaterialApi(Controller):
         drafts.require_stage(draft, DraftStage.MATERIALS)
         return MaterialList(materials=_needs(await materials.needs(draft), draft.proofs))
 
-    @post("/materials/{code:str}", status_code=201, before_request=read_multipart_first)
+    @post("/materials/{code:str}", status_code=201)
     async def upload(
         self, request: Request[Any, Any, Any], draft_id: FromPath[UUID], code: FromPath[str],
         data: Annotated[MaterialFile, Body(media_type=RequestEncodingType.MULTI_PART)],

@@ -1,5 +1,5 @@
 """Request ids, one access-log line per request (path only: query strings may hold data),
-and the declared body size limit."""
+the declared body size limit, and bodies read strictly: JSON only as JSON, text only as UTF-8."""
 
 from __future__ import annotations
 
@@ -7,15 +7,30 @@ import re
 import time
 import uuid
 from typing import Any
+from urllib.parse import parse_qsl
 
 import structlog
 from litestar import Request
-from litestar.datastructures import MutableScopeHeaders
-from litestar.enums import ScopeType
+from litestar.datastructures import FormMultiDict, MutableScopeHeaders
+from litestar.enums import RequestEncodingType, ScopeType
 from litestar.exceptions import ClientException, HTTPException
 from litestar.middleware import ASGIMiddleware
-from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.status_codes import (
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+)
+from litestar.types import (
+    ASGIApp,
+    Empty,
+    HTTPRequestEvent,
+    Message,
+    Receive,
+    ReceiveMessage,
+    Scope,
+    Send,
+)
+
+from app.web.problems import NotUtf8
 
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 log = structlog.get_logger("app.request")
@@ -73,19 +88,86 @@ class DeclaredBodyLimitMiddleware(ASGIMiddleware):
         await next_app(scope, receive, send)
 
 
-class BoundedRequest(Request[Any, Any, Any]):
-    """A request whose JSON body nested past the decoder's recursion limit is a 400.
+_FORMS = {RequestEncodingType.URL_ENCODED.value, RequestEncodingType.MULTI_PART.value}
 
-    msgspec raises ``RecursionError`` (not a ``DecodeError``) for a body like ``[[[[…]]]]``
-    a hundred thousand levels deep; Litestar passes it on and it would answer 500.
+
+class BoundedRequest(Request[Any, Any, Any]):
+    """A request whose body is read strictly: what cannot be read is the client's 4xx, never a 500.
+
+    - JSON is read only when the body says it is JSON (``application/json`` or ``…+json``):
+      anything else is a 415, so a ``text/plain`` body cannot pass for JSON (a cross-site form
+      can send ``text/plain`` without a preflight).
+    - Text that is not UTF-8 — in a JSON string, a URL-encoded field or a multipart text part —
+      is a 400 (``NotUtf8``). msgspec and Litestar's multipart reader raise
+      ``UnicodeDecodeError``, which would answer 500; Litestar's URL-encoded reader replaces
+      such bytes with U+FFFD, which would be stored.
+    - JSON nested past the decoder's recursion limit is a 400: msgspec raises
+      ``RecursionError`` (not a ``DecodeError``) for ``[[[[…]]]]`` a hundred thousand deep.
     """
 
     async def json(self) -> Any:
-        """The decoded body; a body nested too deeply is the caller's error."""
+        """The decoded body; a body that is not JSON, or not UTF-8, is the caller's error."""
+        kind = self.content_type[0]
+        if kind != "application/json" and not kind.endswith("+json"):
+            raise HTTPException(status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE)
         try:
             return await super().json()
         except RecursionError as exc:
             raise ClientException(detail="JSON nested too deeply") from exc
+        except UnicodeDecodeError:
+            raise NotUtf8() from None
+
+    async def form(self) -> FormMultiDict:
+        """The form's fields; a field that is not UTF-8 text is the caller's error."""
+        kind = self.content_type[0]
+        if kind == RequestEncodingType.URL_ENCODED and self._connection_state.form is Empty:
+            self._connection_state.form = _strict_url_encoded(await self.body())
+        try:
+            return await super().form()
+        except (UnicodeDecodeError, LookupError):  # LookupError: a part names an unknown charset
+            raise NotUtf8() from None
+
+
+def _strict_url_encoded(body: bytes) -> dict[str, Any]:
+    """Litestar's URL-encoded reader, but refusing bytes that are not UTF-8 instead of
+    replacing them, and reading unescaped UTF-8 as UTF-8 (Litestar reads it as Latin-1)."""
+    try:
+        pairs = parse_qsl(body.decode(), keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        raise NotUtf8() from None
+    fields: dict[str, list[str]] = {}
+    for key, value in pairs:
+        fields.setdefault(key, []).append(value)
+    return {key: values if len(values) > 1 else values[0] for key, values in fields.items()}
+
+
+class StrictFormMiddleware(ASGIMiddleware):
+    """Read every form body through ``BoundedRequest.form`` before anything else reads it.
+
+    Litestar's form extractors parse the body themselves (bypassing the request class) unless
+    the form was read already; reading it here, once, for every route, makes the strict reading
+    the only one. A multipart body is then gone: a handler that reads the raw body of one gets
+    an empty body, not a wait for bytes that will never come.
+    """
+
+    scopes = (ScopeType.HTTP,)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        kind = dict(scope["headers"]).get(b"content-type", b"").split(b";")[0].strip().lower()
+        if kind.decode("latin-1") not in _FORMS:
+            await next_app(scope, receive, send)
+            return
+        await scope["litestar_app"].request_class(scope=scope, receive=receive).form()
+        drained = False
+
+        async def after_the_body() -> ReceiveMessage:
+            nonlocal drained
+            if drained:
+                return await receive()
+            drained = True
+            return HTTPRequestEvent(type="http.request", body=b"", more_body=False)
+
+        await next_app(scope, after_the_body, send)
 
 
 def client_ip(request: Request[Any, Any, Any]) -> str:
@@ -95,17 +177,3 @@ def client_ip(request: Request[Any, Any, Any]) -> str:
     headers are configured (uvicorn's --forwarded-allow-ips), which production must do.
     """
     return request.client.host if request.client else "unknown"
-
-
-async def read_multipart_first(request: Request[Any, Any, Any]) -> None:
-    """A ``before_request`` hook for multipart operations: a text part that is not UTF-8 is
-    the client's mistake (400), not a server error.
-
-    Litestar decodes every part without a filename as text while it reads the body for the
-    handler, and lets ``UnicodeDecodeError`` escape; read here, the form is kept for the
-    handler and the error becomes a client error.
-    """
-    try:
-        await request.form()
-    except UnicodeDecodeError:
-        raise ClientException("A form field is not UTF-8 text.") from None
