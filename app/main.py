@@ -31,7 +31,6 @@ from app.web.requests import (
     BoundedRequest,
     DeclaredBodyLimitMiddleware,
     RequestIdMiddleware,
-    StrictFormMiddleware,
 )
 from app.web.shedding import LoadSheddingMiddleware
 from app.web.templating import LocaleMiddleware, configure_jinja
@@ -150,7 +149,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_class=BoundedRequest,
         middleware=[
             DeclaredBodyLimitMiddleware(settings.max_request_body_bytes),
-            StrictFormMiddleware(),
         ],
         openapi_config=_openapi(),
         debug=False,

@@ -11,10 +11,13 @@ from urllib.parse import parse_qsl
 
 import structlog
 from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.datastructures import FormMultiDict, MutableScopeHeaders
 from litestar.enums import RequestEncodingType, ScopeType
 from litestar.exceptions import ClientException, HTTPException
+from litestar.handlers import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
+from litestar.params import BodyKwarg
 from litestar.status_codes import (
     HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     HTTP_415_UNSUPPORTED_MEDIA_TYPE,
@@ -22,10 +25,8 @@ from litestar.status_codes import (
 from litestar.types import (
     ASGIApp,
     Empty,
-    HTTPRequestEvent,
     Message,
     Receive,
-    ReceiveMessage,
     Scope,
     Send,
 )
@@ -88,7 +89,7 @@ class DeclaredBodyLimitMiddleware(ASGIMiddleware):
         await next_app(scope, receive, send)
 
 
-_FORMS = {RequestEncodingType.URL_ENCODED.value, RequestEncodingType.MULTI_PART.value}
+_FORMS = {RequestEncodingType.URL_ENCODED, RequestEncodingType.MULTI_PART}
 
 
 class BoundedRequest(Request[Any, Any, Any]):
@@ -141,33 +142,26 @@ def _strict_url_encoded(body: bytes) -> dict[str, Any]:
     return {key: values if len(values) > 1 else values[0] for key, values in fields.items()}
 
 
-class StrictFormMiddleware(ASGIMiddleware):
-    """Read every form body through ``BoundedRequest.form`` before anything else reads it.
+async def read_forms_strictly(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
+    """A guard, after each channel's access guard: a route that takes a form reads it through
+    ``BoundedRequest.form`` first.
 
     Litestar's form extractors parse the body themselves (bypassing the request class) unless
-    the form was read already; reading it here, once, for every route, makes the strict reading
-    the only one. A multipart body is then gone: a handler that reads the raw body of one gets
-    an empty body, not a wait for bytes that will never come.
+    the form was read already. Here, after the access guard, an unauthenticated caller is
+    still a 401 whatever it sent; routes that read their body raw (signed receipts) declare
+    no form and are left alone; the CSRF middleware and ``request.form()`` already read
+    through the request class.
     """
-
-    scopes = (ScopeType.HTTP,)
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        kind = dict(scope["headers"]).get(b"content-type", b"").split(b";")[0].strip().lower()
-        if kind.decode("latin-1") not in _FORMS:
-            await next_app(scope, receive, send)
-            return
-        await scope["litestar_app"].request_class(scope=scope, receive=receive).form()
-        drained = False
-
-        async def after_the_body() -> ReceiveMessage:
-            nonlocal drained
-            if drained:
-                return await receive()
-            drained = True
-            return HTTPRequestEvent(type="http.request", body=b"", more_body=False)
-
-        await next_app(scope, after_the_body, send)
+    data = handler.parsed_fn_signature.parameters.get("data")
+    kwarg = data.kwarg_definition if data is not None else None
+    if (
+        isinstance(kwarg, BodyKwarg)
+        and kwarg.media_type in _FORMS
+        and isinstance(connection, Request)
+    ):
+        await connection.form()
 
 
 def client_ip(request: Request[Any, Any, Any]) -> str:
