@@ -27,7 +27,11 @@ from app.miniprogram_api import contract as mp_contract
 from app.routes import field, ops, public, resident, staff
 from app.web.access import enforce_access
 from app.web.problems import handle_exception
-from app.web.requests import BoundedRequest, DeclaredBodyLimitMiddleware, RequestIdMiddleware
+from app.web.requests import (
+    BoundedRequest,
+    DeclaredBodyLimitMiddleware,
+    RequestIdMiddleware,
+)
 from app.web.shedding import LoadSheddingMiddleware
 from app.web.templating import LocaleMiddleware, configure_jinja
 from app.worker import in_process_worker
@@ -143,7 +147,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers={Exception: handle_exception},
         request_max_body_size=settings.max_request_body_bytes,
         request_class=BoundedRequest,
-        middleware=[DeclaredBodyLimitMiddleware(settings.max_request_body_bytes)],
+        middleware=[
+            DeclaredBodyLimitMiddleware(settings.max_request_body_bytes),
+        ],
         openapi_config=_openapi(),
         debug=False,
         state=State({"settings": settings, "runtime": runtime}),

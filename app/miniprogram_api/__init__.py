@@ -38,6 +38,7 @@ from app.miniprogram_api.wallet import LicenseApi
 from app.web.access import enforce_access
 from app.web.navigation import Tab, tab_bar
 from app.web.problems import handle_api_exception
+from app.web.requests import read_forms_strictly
 
 
 class Platform(StrEnum):
@@ -72,7 +73,7 @@ def create_router() -> Router:
     """The ``/mp/v1`` router: the access guard, problem details for every error."""
     router = Router(
         path="/mp/v1",
-        guards=[enforce_access],
+        guards=[enforce_access, read_forms_strictly],
         exception_handlers={Exception: handle_api_exception},
         route_handlers=[
             app_config,

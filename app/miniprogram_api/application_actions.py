@@ -39,8 +39,8 @@ from app.miniprogram_api.draft_materials import (
     upload_body,
 )
 from app.web.access import Access
+from app.web.files import stored_file
 from app.web.providers.applications import provide_applicant_cases, provide_case_context
-from app.web.requests import read_multipart_first
 
 
 class SupplementCreate(msgspec.Struct, kw_only=True, rename="camel"):
@@ -172,7 +172,7 @@ class ApplicationActionApi(Controller):
             uploads=[upload_body(u) for u in await mine.uploads(application)],
         )
 
-    @post("/materials/{code:str}", status_code=201, before_request=read_multipart_first)
+    @post("/materials/{code:str}", status_code=201)
     async def upload(
         self, request: Request[Any, Any, Any], application_id: FromPath[UUID],
         code: FromPath[str],
@@ -195,11 +195,7 @@ class ApplicationActionApi(Controller):
         """One of the application's files; its type and name are in ``…/materials``."""
         application, _ = await _mine(request, mine, application_id)
         upload = await mine.upload_of(application, upload_id)
-        return Response(
-            await mine.content(upload), media_type=FILE_MEDIA_TYPE,
-            headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff",
-                     "Content-Disposition": "attachment"},
-        )  # fmt: skip
+        return stored_file(await mine.content(upload), FILE_MEDIA_TYPE)
 
     @post("/sub-cases/{sub_case_id:uuid}/supplement", status_code=200)
     async def supplement(

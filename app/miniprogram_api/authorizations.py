@@ -61,7 +61,7 @@ from app.web.providers.assist import (
     provide_qr_confirmations,
     provide_relatives,
 )
-from app.web.requests import client_ip, read_multipart_first
+from app.web.requests import client_ip
 from app.web.subjects import required_bearer
 
 DEPENDENCIES = {
@@ -414,7 +414,7 @@ class ActingForApi(Controller):
         await guardianships.from_household(person, data.phone, data.name)
         return Accepted(message=_(_GUARDIAN))
 
-    @post("/guardianships/court", status_code=202, before_request=read_multipart_first)
+    @post("/guardianships/court", status_code=202)
     async def court(
         self, request: Request[Any, Any, Any], data: Annotated[CourtForm, MultipartBody],
         guardianships: NamedDependency[Guardianships], runtime: NamedDependency[Runtime],

@@ -30,8 +30,8 @@ from app.miniprogram_api.catalog import text
 from app.miniprogram_api.contract import ACTING_FOR
 from app.miniprogram_api.drafts import DraftBody, FormBody, _body, _draft, _form
 from app.web.access import Access
+from app.web.files import stored_file
 from app.web.providers.applications import provide_draft_materials, provide_drafts
-from app.web.requests import read_multipart_first
 
 FILE_MEDIA_TYPE = "application/octet-stream"
 
@@ -138,7 +138,7 @@ class DraftMaterialApi(Controller):
         drafts.require_stage(draft, DraftStage.MATERIALS)
         return MaterialList(materials=_needs(await materials.needs(draft), draft.proofs))
 
-    @post("/materials/{code:str}", status_code=201, before_request=read_multipart_first)
+    @post("/materials/{code:str}", status_code=201)
     async def upload(
         self, request: Request[Any, Any, Any], draft_id: FromPath[UUID], code: FromPath[str],
         data: Annotated[MaterialFile, Body(media_type=RequestEncodingType.MULTI_PART)],
@@ -161,11 +161,7 @@ class DraftMaterialApi(Controller):
         """The stored (cleaned) file; its type and name are in the materials' list."""
         draft = await _draft(request, drafts, draft_id)
         upload = await materials.get_upload(draft, upload_id)
-        return Response(
-            await materials.content(upload), media_type=FILE_MEDIA_TYPE,
-            headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff",
-                     "Content-Disposition": "attachment"},
-        )  # fmt: skip
+        return stored_file(await materials.content(upload), FILE_MEDIA_TYPE)
 
     @delete("/uploads/{upload_id:uuid}", status_code=204)
     async def remove_upload(

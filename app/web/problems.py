@@ -64,6 +64,15 @@ class Problem(msgspec.Struct, kw_only=True, rename="camel"):
 API_PROBLEMS = (400, 401, 403, 404, 409, 413, 422, 429, 503)
 
 
+class NotUtf8(ValidationException):
+    """A body, or a field of a form, whose text is not UTF-8: the client's mistake (400,
+    ``validation_failed``), said in the request's language on the page and in the problem."""
+
+    def __init__(self) -> None:
+        message = _("What you sent contains text that is not valid UTF-8.")
+        super().__init__(detail=message, extra=[{"key": "body", "message": message}])
+
+
 # What each status means, with the codes it carries (the document's response descriptions).
 _MEANINGS = {
     400: "The request does not match this document: a parameter, header or body member is "
@@ -77,6 +86,7 @@ _MEANINGS = {
     409: "It clashes with the object's current state (`conflict`, `already_submitted`, "
     "`idempotency_in_progress`).",
     413: "The body is larger than the service takes (`payload_too_large`).",
+    415: "The body is not sent as `application/json` (`unsupported_media_type`).",
     422: "Well-formed, but a rule of the service refuses it and nothing was changed: "
     "`rule_violation` (`errors` names the fields and why), `draft_step_missing` (`step` names "
     "the step of the draft to finish first), `idempotency_key_reused`, `materials_missing`.",
@@ -120,6 +130,7 @@ _STATUS_CODES = {
     405: "method_not_allowed",
     409: "conflict",
     413: "payload_too_large",
+    415: "unsupported_media_type",
     422: "rule_violation",
     429: "rate_limited",
     503: "unavailable",
@@ -149,6 +160,7 @@ def _titles() -> dict[int, str]:
         405: _("This action is not available here."),
         409: _("This conflicts with the current state."),
         413: _("What you sent is too large."),
+        415: _("What you sent is not in a format this service reads."),
         422: _("Please correct the highlighted fields."),
         429: _("Too many requests. Please wait a moment and try again."),
         503: _("The service is temporarily unavailable. Please try again shortly."),
@@ -278,5 +290,7 @@ def _describe(
     titles = _titles()
     title = titles.get(status, titles[500] if status >= 500 else titles[400])
     detail = _(exc.message) if isinstance(exc, errors.DomainError) else title
+    if isinstance(exc, NotUtf8):
+        detail = exc.detail  # already in the request's language
     request_id = structlog.contextvars.get_contextvars().get("request_id", "")
     return exc, status, title, detail, request_id, _extra_headers(exc, status)

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from uuid import uuid4
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from app.applications.calendar import CHINA, default_calendar
@@ -205,3 +206,11 @@ def next_day(day: date, days: int = 1) -> date:
 
 def engine_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:  # type: ignore[type-arg]
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def assert_downloaded(answer: httpx.Response) -> None:
+    """A stored file is served as a download, never sniffed, never cached (issue 18)."""
+    assert answer.status_code == 200, answer.text[:300]
+    assert answer.headers["content-disposition"].startswith("attachment")
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert answer.headers["cache-control"] == "private, no-store"

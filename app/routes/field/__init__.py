@@ -12,6 +12,7 @@ from app.routes.field.drafts import FieldDraftController
 from app.routes.field.visits import FieldVisitController, tablet_service_worker
 from app.web.access import enforce_access
 from app.web.problems import handle_page_exception
+from app.web.requests import read_forms_strictly
 from app.web.subjects import current_staff
 
 
@@ -25,7 +26,7 @@ def create_router() -> Router:
             FieldDraftController,
             FieldConfirmationController,
         ],
-        guards=[enforce_access],
+        guards=[enforce_access, read_forms_strictly],
         exception_handlers={Exception: handle_page_exception},
         dependencies={"staff": Provide(current_staff)},
     )

@@ -11,6 +11,7 @@ from app.routes.ops.dev import sms_outbox
 from app.routes.ops.health import healthz, readyz
 from app.web.access import enforce_access
 from app.web.problems import handle_exception
+from app.web.requests import read_forms_strictly
 
 
 def create_router() -> Router:
@@ -23,6 +24,6 @@ def create_router() -> Router:
             sms_outbox,
             *standins.route_handlers,
         ],
-        guards=[enforce_access],
+        guards=[enforce_access, read_forms_strictly],
         exception_handlers={Exception: handle_exception},
     )

@@ -16,6 +16,7 @@ from app.routes.public.verify import license_jwks, verify_json, verify_page
 from app.routes.shared.badge import count_unread
 from app.web.access import enforce_access
 from app.web.problems import handle_exception
+from app.web.requests import read_forms_strictly
 
 
 def create_router() -> Router:
@@ -31,7 +32,7 @@ def create_router() -> Router:
             sms_receipt,
             not_found_page,
         ],
-        guards=[enforce_access],
+        guards=[enforce_access, read_forms_strictly],
         exception_handlers={Exception: handle_exception},
         before_request=count_unread,
     )

@@ -32,6 +32,7 @@ from app.routes.resident.wallet import WalletController
 from app.routes.shared.badge import count_unread
 from app.web.access import enforce_access
 from app.web.problems import handle_page_exception
+from app.web.requests import read_forms_strictly
 from app.web.subjects import current_person
 
 
@@ -61,7 +62,7 @@ def create_router() -> Router:
             ApplicationController,
             NoticeController,
         ],
-        guards=[enforce_access],
+        guards=[enforce_access, read_forms_strictly],
         exception_handlers={Exception: handle_page_exception},
         dependencies={"person": Provide(current_person)},
         before_request=count_unread,

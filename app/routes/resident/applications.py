@@ -29,10 +29,11 @@ from app.assist.models import Scope
 from app.identity.models import Person
 from app.routes.resident.draft_form import FileForm, review_page
 from app.routes.resident.drafts import DRAFT_DEPENDENCIES, applicant
-from app.routes.shared.pages import FormBody, Repeated, UploadBody, file_response, repeated
+from app.routes.shared.pages import FormBody, Repeated, UploadBody, repeated
 from app.routes.shared.timeline import detail_context
 from app.web.access import Access
 from app.web.agency import act, agency_so_far, allowed_bundles, require_submit
+from app.web.files import stored_file
 from app.web.providers.applications import (
     provide_applicant_cases,
     provide_case_context,
@@ -176,7 +177,7 @@ class ApplicationController(Controller):
         """One of the application's files, for the applicant only."""
         application = await _find(request, person, mine, application_id)
         upload = await mine.upload_of(application, upload_id)
-        return file_response(await mine.content(upload), upload.content_type)
+        return stored_file(await mine.content(upload), upload.content_type)
 
     @post(f"{MINE}/{{application_id:uuid}}/resubmit", status_code=303)
     async def resubmit(

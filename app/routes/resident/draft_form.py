@@ -24,6 +24,7 @@ from app.routes.resident.drafts import DRAFT_DEPENDENCIES, find_draft, page, ste
 from app.routes.shared.drafts import answers_from
 from app.routes.shared.pages import FormBody, UploadBody
 from app.web.access import Access
+from app.web.files import stored_file
 
 
 class CorrectionForm(msgspec.Struct, kw_only=True):
@@ -217,12 +218,7 @@ class DraftFormController(Controller):
         """The stored (cleaned) file, for its owner only."""
         _, draft = await find_draft(request, person, drafts, draft_id)
         upload = await materials.get_upload(draft, upload_id)
-        return Response(
-            await materials.content(upload),
-            media_type=upload.content_type,
-            headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff",
-                     "Content-Disposition": "inline"},
-        )  # fmt: skip
+        return stored_file(await materials.content(upload), upload.content_type)
 
     @post("/me/drafts/{draft_id:uuid}/uploads/{upload_id:uuid}/delete", status_code=303)
     async def remove_upload(

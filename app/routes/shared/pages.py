@@ -12,7 +12,7 @@ from litestar import Request
 from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
-from litestar.response import Response, Template
+from litestar.response import Template
 
 from app.composition.runtime import Runtime
 from app.config import Environment
@@ -68,16 +68,6 @@ async def start_session(
         person.id, epoch=person.session_epoch, device=request.headers.get("user-agent", "")
     )
     return session_cookie(token, runtime)
-
-
-def file_response(content: bytes, content_type: str) -> Response[bytes]:
-    """A stored material shown inline, never cached, never sniffed."""
-    return Response(
-        content,
-        media_type=content_type,
-        headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff",
-                 "Content-Disposition": "inline"},
-    )  # fmt: skip
 
 
 # Steps of a sign-in and pages showing a TOTP secret or an initial password stay out of

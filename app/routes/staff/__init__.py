@@ -20,6 +20,7 @@ from app.routes.staff.visit_requests import StaffVisitRequestController
 from app.routes.staff.visit_schedule import VisitScheduleController
 from app.web.access import enforce_access
 from app.web.problems import handle_page_exception
+from app.web.requests import read_forms_strictly
 from app.web.subjects import current_staff
 
 
@@ -40,7 +41,7 @@ def create_router() -> Router:
             BenefitDisputeController,
             VisitScheduleController,
         ],
-        guards=[enforce_access],
+        guards=[enforce_access, read_forms_strictly],
         exception_handlers={Exception: handle_page_exception},
         dependencies={"staff": Provide(current_staff)},
     )

@@ -22,10 +22,11 @@ from app.applications.ratings import Ratings
 from app.applications.review import ReviewDesk
 from app.applications.states import Actor
 from app.applications.supervision import board
-from app.routes.shared.pages import NO_STORE, FormBody, file_response
+from app.routes.shared.pages import NO_STORE, FormBody
 from app.routes.shared.timeline import card_label, detail_context, state_label
 from app.staff.models import Staff
 from app.web.access import Access
+from app.web.files import stored_file
 from app.web.providers.applications import provide_applicant_cases, provide_case_context
 
 WINDOW = "/staff/window"
@@ -101,7 +102,7 @@ class WindowController(Controller):
         """A file of the application."""
         application = await WindowDesk(cases).get(application_id)
         upload = await files.upload_of(application, upload_id)
-        return file_response(await files.content(upload), upload.content_type)
+        return stored_file(await files.content(upload), upload.content_type)
 
     @post(f"{WINDOW}/{{application_id:uuid}}/{{decision:str}}", status_code=303)
     async def decide(
@@ -161,7 +162,7 @@ class ReviewController(Controller):
         """A file of the sub-case's application (other departments' answer 404)."""
         _, application = await ReviewDesk(cases).get(staff, sub_case_id)
         upload = await files.upload_of(application, upload_id)
-        return file_response(await files.content(upload), upload.content_type)
+        return stored_file(await files.content(upload), upload.content_type)
 
     @post(f"{REVIEW}/{{sub_case_id:uuid}}/{{decision:str}}", status_code=303)
     async def decide(

@@ -18,6 +18,7 @@ from app.routes.shared.pages import FormBody
 from app.routes.shared.relatives import DEPENDENCIES, STAFF
 from app.staff.models import Staff
 from app.web.access import Access
+from app.web.files import stored_file
 
 
 class EndForm(msgspec.Struct, kw_only=True):
@@ -59,9 +60,7 @@ class StaffGuardianshipController(Controller):
         kind = "application/pdf" if content.startswith(b"%PDF") else "image/jpeg"
         if content.startswith(b"\x89PNG"):
             kind = "image/png"
-        return Response(content, media_type=kind, headers={
-            "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff",
-            "Content-Disposition": "inline"})  # fmt: skip
+        return stored_file(content, kind)
 
     @post(f"{STAFF}/{{authorization_id:uuid}}/confirm", status_code=303)
     async def confirm(

@@ -23,6 +23,7 @@ from app.assist.in_person import Evidence, InPersonChecks
 from app.routes.shared.pages import NO_STORE, FormBody
 from app.staff.models import Staff
 from app.web.access import Access
+from app.web.files import stored_file
 from app.web.providers.applications import provide_case_context
 from app.web.providers.assist import provide_in_person_checks
 
@@ -84,8 +85,7 @@ class InPersonCheckController(Controller):
             raise errors.NotFound
         chosen: Evidence = "signature" if which == "signature" else "id_photo"
         data, content_type = await checks.evidence(staff, confirmation_id, chosen)
-        return Response(data, media_type=content_type,
-                        headers={**NO_STORE, "X-Content-Type-Options": "nosniff"})  # fmt: skip
+        return stored_file(data, content_type)
 
     @post(f"{CHECKS}/{{confirmation_id:uuid}}", status_code=303)
     async def decide(

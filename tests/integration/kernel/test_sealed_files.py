@@ -25,7 +25,7 @@ from app.composition.runtime import Runtime
 from app.sealed_files import SealedFiles, reseal_files, seal_clear_files
 from app.storage import LocalFileStorage
 from tests.conftest import in_app, make_settings, sign_in_as
-from tests.integration.application_support import BUNDLE, Desk
+from tests.integration.application_support import BUNDLE, Desk, assert_downloaded
 from tests.integration.records_support import new_phone
 
 Client = AsyncTestClient[Litestar]
@@ -107,7 +107,7 @@ async def test_an_upload_is_sealed_on_disk_and_served_back_as_cleaned_to_its_own
         assert base64.b64encode(marker.encode()) not in on_disk
 
     served = await client.get(f"/me/drafts/{draft.id}/uploads/{uploads['birth-proof'].id}")
-    assert served.status_code == 200
+    assert_downloaded(served)
     assert served.content == pdf  # a PDF is kept as sent
     image = await client.get(f"/me/drafts/{draft.id}/uploads/{uploads['photo'].id}")
     assert image.headers["content-type"] == "image/jpeg"

@@ -16,7 +16,7 @@ from app.applications.review import ReviewDesk
 from app.applications.states import Actor
 from app.composition.runtime import Runtime
 from tests.conftest import in_app
-from tests.integration.application_support import PDF, Desk, new_phone
+from tests.integration.application_support import PDF, Desk, assert_downloaded, new_phone
 from tests.integration.miniprogram_api.test_mp_drafts import bearer
 from tests.integration.wallet_support import enterprise_of
 
@@ -111,7 +111,7 @@ async def test_a_returned_application_gets_its_file_and_is_sent_again(apps: Clie
                             files={"file": ("photo.pdf", PDF, "application/pdf")})  # fmt: skip
     assert added.status_code == 201, added.text
     file = await apps.get(f"{base}/uploads/{added.json()['id']}", headers=auth)
-    assert file.status_code == 200
+    assert_downloaded(file)
     assert file.content == PDF
     sent = await apps.post(f"{base}/resubmit", headers=auth)
     assert sent.status_code == 200, sent.text

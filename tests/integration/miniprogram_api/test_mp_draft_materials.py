@@ -11,7 +11,7 @@ from PIL import Image
 
 from app.composition.runtime import Runtime
 from tests.conftest import in_app
-from tests.integration.application_support import BUNDLE, PDF, new_phone
+from tests.integration.application_support import BUNDLE, PDF, assert_downloaded, new_phone
 from tests.integration.miniprogram_api.test_mp_drafts import bearer
 
 Client = AsyncTestClient[Litestar]
@@ -76,8 +76,7 @@ async def test_a_resident_uploads_materials_and_reaches_the_review_through_the_a
     assert photo.status_code == 201, photo.text
     assert photo.json()["contentType"] == "image/jpeg"
     stored = await apps.get(f"{base}/uploads/{photo.json()['id']}", headers=auth)
-    assert stored.status_code == 200
-    assert stored.headers["cache-control"] == "private, no-store"
+    assert_downloaded(stored)
     assert Image.open(io.BytesIO(stored.content)).getexif() == {}  # cleaned: no metadata
     await _sealed_at_rest(apps, photo.json()["id"])
     removed = await apps.delete(f"{base}/uploads/{photo.json()['id']}", headers=auth)

@@ -16,7 +16,7 @@ from app.applications.models import Draft
 from app.applications.supervision import sweep
 from app.composition.runtime import Runtime
 from tests.conftest import csrf_token, forget_code_cooldown, in_app, latest_code, sign_in_as
-from tests.integration.application_support import Desk, new_phone
+from tests.integration.application_support import Desk, assert_downloaded, new_phone
 from tests.integration.staff_support import create_staff, sign_in_staff
 
 _KEY = re.compile(r'name="idempotency_key" value="([0-9a-f]+)"')
@@ -122,12 +122,22 @@ async def test_the_window_accepts_on_commitment_and_the_department_reviews_with_
     _, draft = await _resident_with_draft(apps, uploads=("birth-proof",))
     done, _ = await _submit(apps, draft, commitment="yes")
     application_id = UUID(done.headers["location"].rsplit("/", 1)[1])
+    mine = await apps.get(f"/me/applications/{application_id}")
+    own_file = re.search(rf'href="(/me/applications/{application_id}/uploads/[0-9a-f-]{{36}})"',
+                         mine.text)  # fmt: skip
+    assert own_file, mine.text
+    assert_downloaded(await apps.get(own_file.group(1)))
 
     clerk = await create_staff(apps, role="window_clerk")
     await sign_in_staff(apps, clerk.username)
     queue = await apps.get("/staff/window")
     assert f"/staff/window/{application_id}" in queue.text
-    assert (await apps.get(f"/staff/window/{application_id}")).status_code == 200
+    window = await apps.get(f"/staff/window/{application_id}")
+    assert window.status_code == 200
+    window_file = re.search(r'href="(/staff/window/[0-9a-f-]{36}/uploads/[0-9a-f-]{36})"',
+                            window.text)  # fmt: skip
+    assert window_file, window.text
+    assert_downloaded(await apps.get(window_file.group(1)))
     token = await csrf_token(apps)
     empty = await apps.post(f"/staff/window/{application_id}/return",
                             data={"reasons": " ", "_csrf_token": token})  # fmt: skip
@@ -151,7 +161,7 @@ async def test_the_window_accepts_on_commitment_and_the_department_reviews_with_
     upload = re.search(r'href="(/staff/review/[0-9a-f-]{36}/uploads/[0-9a-f-]{36})"', case.text)
     assert upload, case.text
     file = await apps.get(upload.group(1))
-    assert file.status_code == 200
+    assert_downloaded(file)
     assert file.content.startswith(b"%PDF")
     approved = await apps.post(f"/staff/review/{found.group(1)}/approve",
                                data={"_csrf_token": await csrf_token(apps)},

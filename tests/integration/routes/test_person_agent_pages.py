@@ -18,7 +18,7 @@ from app.assist.models import Authorization
 from app.composition.runtime import Runtime
 from app.identity.models import Person
 from tests.conftest import csrf_token, in_app, sign_in_as
-from tests.integration.application_support import BUNDLE, PDF, Desk, new_phone
+from tests.integration.application_support import BUNDLE, PDF, Desk, assert_downloaded, new_phone
 from tests.integration.staff_support import create_staff, sign_in_staff
 
 Client = AsyncTestClient[Litestar]
@@ -206,7 +206,7 @@ async def test_court_documents_wait_for_a_clerk_and_other_roles_get_404(apps: Cl
     found = re.search(r"/staff/guardianships/([0-9a-f-]{36})/document", waiting.text)
     assert found, waiting.text
     document = await apps.get(found.group(0))
-    assert document.status_code == 200
+    assert_downloaded(document)
     assert document.content.startswith(b"%PDF")
     confirmed = await _post(apps, f"/staff/guardianships/{found.group(1)}/confirm")
     assert confirmed.status_code == 303

@@ -24,7 +24,7 @@ from app.composition.runtime import Runtime
 from app.errors import RuleViolation
 from app.text_input import INVISIBLE
 from tests.conftest import csrf_token, in_app
-from tests.integration.application_support import PDF
+from tests.integration.application_support import PDF, assert_downloaded
 from tests.integration.miniprogram_api.test_mp_drafts import bearer
 from tests.integration.routes.test_application_pages import _resident_with_draft
 from tests.integration.staff_support import create_staff, new_username, sign_in_staff
@@ -147,6 +147,35 @@ async def test_a_file_that_is_not_what_it_claims_is_refused_and_not_stored(
     assert 'role="alert"' in answer.text or "field-error" in answer.text
     assert peak < 64 * 1024 * 1024, f"{peak} bytes: the image was decoded"
     assert await _uploads(apps, draft.id) == 1  # the birth proof sent before
+
+
+# A PDF whose opening action runs JavaScript: a PDF is kept as sent, so it must never be shown.
+SCRIPTED_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/OpenAction 2 0 R>>endobj\n"
+                b"2 0 obj<</S/JavaScript/JS(app.alert(document.cookie))>>endobj\n"
+                b"trailer<</Root 1 0 R>>\n%%EOF\n")  # fmt: skip
+
+
+async def test_a_pdf_with_javascript_is_only_ever_served_as_a_download(apps: Client) -> None:
+    _, draft = await _resident_with_draft(apps, uploads=("birth-proof",))
+    sent = await apps.post(
+        f"/me/drafts/{draft.id}/materials/photo",
+        files={"file": ("scan.pdf", SCRIPTED_PDF, "application/pdf")},
+        data={"_csrf_token": await csrf_token(apps)}, follow_redirects=False,
+    )  # fmt: skip
+    assert sent.status_code == 303, sent.text[:300]
+    runtime: Runtime = apps.app.state.runtime
+
+    async def newest() -> Any:
+        async with runtime.sessionmaker() as db:
+            return await db.scalar(
+                select(DraftUpload.id).where(DraftUpload.draft_id == draft.id)
+                .order_by(DraftUpload.created_at.desc()).limit(1)
+            )  # fmt: skip
+
+    served = await apps.get(f"/me/drafts/{draft.id}/uploads/{await in_app(apps, newest)}")
+    assert served.content == SCRIPTED_PDF
+    assert_downloaded(served)
+    assert served.headers["content-disposition"] == 'attachment; filename="material.pdf"'
 
 
 async def test_path_tricks_in_a_file_name_stay_inside_storage(apps: Client) -> None:
