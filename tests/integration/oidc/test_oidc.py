@@ -534,9 +534,7 @@ async def test_prompt_none_without_a_session_never_redirects_to_an_unregistered_
 ) -> None:
     rp = _relying_party(client, confidential, "openid")
     rp.redirect_uri = "https://evil.example/callback"
-    url, _ = rp.create_authorization_url(
-        AUTHORIZE, code_verifier=generate_token(48), prompt="none"
-    )
+    url, _ = rp.create_authorization_url(AUTHORIZE, code_verifier=generate_token(48), prompt="none")
 
     refused = await client.get(_path(url), follow_redirects=False)
 
