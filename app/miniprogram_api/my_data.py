@@ -10,6 +10,7 @@ export is recorded in the audit chain, as on the web.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
@@ -147,10 +148,22 @@ class MyDataApi(Controller):
         """Who read which records about me, for what and when, newest first (a page at a
         time: pass ``older`` as ``before`` for the next; a moment without an offset is UTC)."""
         _refuse_other_parameters(request, "before")
+        _refuse_a_number_for_a_moment(request.query_params.get("before"))
         entries = await records.data_use(await required_bearer(request), before=before)
         locale = current_locale()
         older = entries[-1].accessed_at if len(entries) == PAGE_SIZE else None
         return DataUse(entries=[_entry(e, locale) for e in entries], older=older)
+
+
+# An ISO 8601 moment: a date, then optionally a time. Litestar would also read a bare number
+# as seconds since 1970, which the document (``format: date-time``) does not allow.
+_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}([Tt ].*)?")
+
+
+def _refuse_a_number_for_a_moment(raw: str | None) -> None:
+    if raw is not None and not _MOMENT.fullmatch(raw):
+        message = _("This is not a date and time (for example 2026-12-07T10:00:00+08:00).")
+        raise ValidationException(extra=[{"key": "before", "message": message}])
 
 
 def _refuse_other_parameters(request: Request[Any, Any, Any], *taken: str) -> None:

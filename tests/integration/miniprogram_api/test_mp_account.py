@@ -175,6 +175,11 @@ async def test_the_data_use_record_refuses_a_cursor_that_is_not_a_moment(client:
     bad = await client.get("/mp/v1/me/data-use", headers=auth, params={"before": "yesterday"})
     assert bad.status_code == 400
     assert _problem(bad)["code"] == "validation_failed"
+    # A bare number would be read as seconds since 1970: the document says date-time.
+    for number in ("425700", "0.0"):
+        seconds = await client.get("/mp/v1/me/data-use", headers=auth, params={"before": number})
+        assert seconds.status_code == 400, number
+        assert _problem(seconds)["code"] == "validation_failed"
     misspelt = await client.get("/mp/v1/me/data-use", headers=auth,
                                 params={"befor": "2026-11-01T08:00:00Z"})  # fmt: skip
     assert misspelt.status_code == 400
