@@ -19,24 +19,21 @@ service refuses it while acting for an enterprise. That refusal is checked here 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import httpx
-import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from app.composition.runtime import Runtime
-from app.config import Settings
 from app.records.exchange import DemoRecordExchange
 from app.records.sources import SOURCES, SubjectKind
-from tests.conftest import make_settings
 from tests.fakes.population_server import FakePopulationRecords
 from tests.integration.application_support import PDF, new_phone
+from tests.integration.miniprogram_api import journey_support
 from tests.integration.miniprogram_api.journey_support import (
     applications_of,
     approve_everything,
@@ -49,27 +46,12 @@ from tests.integration.records_support import write_records
 from tests.integration.wallet_support import enterprise_of
 
 Client = AsyncTestClient[Litestar]
+# The fixtures: local population records and WeChat, and the app pointed at them.
+population, settings = journey_support.population, journey_support.settings
+wechat = journey_support.wechat
 BUNDLE = "enterprise-deregistration"  # 企业注销一件事: the modelled bundle of enterprises
 ANSWERS = {"procedure": ["simplified"], "social_insurance": ["no"], "housing_fund": ["no"],
            "customs": ["no"]}  # fmt: skip
-
-
-@pytest.fixture
-def population() -> Iterator[FakePopulationRecords]:
-    """A local population record source for this test (real-name checks)."""
-    with FakePopulationRecords() as fake:
-        yield fake
-    assert not fake.refused, fake.refused
-
-
-@pytest.fixture
-def settings(
-    tmp_path: Path, migrated_database_url: str, population: FakePopulationRecords
-) -> Settings:
-    """The app's settings, pointed at the local population record source."""
-    return make_settings(
-        tmp_path / "var", migrated_database_url, population_records_url=population.base_url
-    )
 
 
 def _registry_records(directory: Path, credit_code: str, name: str) -> DemoRecordExchange:
