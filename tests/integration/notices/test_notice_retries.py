@@ -1,0 +1,218 @@
+"""A retry is never swallowed by arq's job-id de-duplication (issue 18, item 4).
+
+The delivery jobs run in a real arq worker (burst mode, in this process) on a Redis of each
+test's own, against a database of this module's own (its sweeps must not take other tests'
+deliveries); messages are counted at the local SMS gateway. The deliverer's clock is the
+test's, so "the backoff is over" needs no waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import httpx
+import pytest
+from arq.connections import ArqRedis
+from arq.worker import Worker
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.applications.context import Clock
+from app.composition.build import create_engine
+from app.composition.queue import create_job_pool
+from app.embedded_redis import EmbeddedRedis
+from app.notices.delivery import Deliverer, sweep
+from app.notices.models import Delivery, DeliveryStatus
+from app.notices.outbox import DELIVER_JOB, job_id
+from app.notices.sending import Senders
+from app.platforms.sms import HttpSmsGateway
+from app.protection import DataProtector, load_protection_keys
+from app.worker import WorkerSettings, worker_options
+from tests.conftest import make_settings, migrate
+from tests.fakes.sms_gateway import FakeSmsGateway
+from tests.integration.application_support import Desk, engine_sessionmaker
+from tests.integration.notice_support import notices_of, push_of
+
+
+@pytest.fixture(scope="module")
+def retries_database_url(
+    fresh_database_url: object, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    """A database of this module's own: its sweeps queue only its own deliveries."""
+    from app.demo import load_demo_data
+
+    url: str = fresh_database_url("retries")  # type: ignore[operator]
+    settings = make_settings(tmp_path_factory.mktemp("retries-migrate"), url)
+    migrate(settings)
+    asyncio.run(load_demo_data(settings))
+    return url
+
+
+@pytest.fixture
+async def engine(tmp_path: Path, retries_database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(make_settings(tmp_path / "var", retries_database_url))
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def jobs(tmp_path: Path) -> AsyncIterator[ArqRedis]:
+    """The job pool of a Redis of this test's own."""
+    server = EmbeddedRedis(tmp_path / "redis")
+    pool = await create_job_pool(server.start())
+    yield pool
+    await pool.aclose()
+    server.stop()
+
+
+@pytest.fixture
+def sms() -> Iterator[FakeSmsGateway]:
+    with FakeSmsGateway() as gateway:
+        yield gateway
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient() as client:
+        yield client
+
+
+class TestClock:
+    """The deliverer's clock: real time, moved ahead when the test says so."""
+
+    __test__ = False
+
+    def __init__(self) -> None:
+        self.ahead = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.ahead
+
+
+class Scene:
+    """One accepted application's push delivery, a deliverer on the fake gateway, a worker."""
+
+    def __init__(
+        self, engine: AsyncEngine, tmp_path: Path, jobs: ArqRedis, deliverer: Deliverer
+    ) -> None:
+        self.sessionmaker = engine_sessionmaker(engine)
+        protector = DataProtector(load_protection_keys(None, tmp_path / "var", production=False))
+        self.desk = Desk(self.sessionmaker, protector, tmp_path / "files", Clock())
+        self.settings = make_settings(tmp_path / "var")
+        self.engine, self.jobs, self.deliverer = engine, jobs, deliverer
+
+    async def pending_push(self) -> UUID:
+        """A new application accepted at once: its push delivery, not sent yet."""
+        person = await self.desk.person()
+        application = await self.desk.submit(person, await self.desk.draft(person))
+        [notice] = await notices_of(self.sessionmaker, application.id)
+        return (await push_of(self.sessionmaker, notice.id)).id
+
+    async def row(self, delivery_id: UUID) -> Delivery:
+        async with self.sessionmaker() as db:
+            found = await db.get(Delivery, delivery_id)
+        assert found is not None
+        return found
+
+    async def run_worker(self) -> None:
+        """Run every job queued now in a real arq worker (its options as in production)."""
+        options: dict[str, Any] = worker_options(
+            self.settings, self.engine, {"notice_deliverer": self.deliverer}
+        )
+        options.pop("cron_jobs")  # jobs only: no sweep or heartbeat of its own
+        options["poll_delay"] = 0.01
+        worker = Worker(**options, redis_pool=self.jobs, burst=True, handle_signals=False)
+        await worker.async_run()
+
+
+@pytest.fixture
+def clock() -> TestClock:
+    return TestClock()
+
+
+@pytest.fixture
+def scene(
+    engine: AsyncEngine,
+    tmp_path: Path,
+    jobs: ArqRedis,
+    sms: FakeSmsGateway,
+    http: httpx.AsyncClient,
+    clock: TestClock,
+) -> Scene:
+    protector = DataProtector(load_protection_keys(None, tmp_path / "var", production=False))
+    senders = Senders(sms=HttpSmsGateway(sms.base_url, http))
+    deliverer = Deliverer(engine_sessionmaker(engine), senders, protector, now=clock)
+    return Scene(engine, tmp_path, jobs, deliverer)
+
+
+async def test_a_retry_that_found_its_row_not_yet_due_is_queued_again_by_the_sweep(
+    scene: Scene, sms: FakeSmsGateway, clock: TestClock
+) -> None:
+    """The incident: the job ends without sending; the sweep's retry must not be dropped.
+
+    Before the fix arq kept that job's result for ``keep_result`` (300 s) under the id the
+    sweep queues the same attempt with, and dropped the sweep's job: 5 min 33 s late.
+    """
+    delivery_id = await scene.pending_push()
+    sms.fail_next = [503]
+    first = await scene.deliverer.deliver(delivery_id)  # busy: the next try in 30 s
+    assert (first.status, first.attempts) == (DeliveryStatus.PENDING, 1)
+    # The retry's job runs before the row is due (a worker whose clock is behind, say):
+    # it cannot claim the row and ends without sending.
+    retry = job_id(delivery_id, first.attempts)
+    assert await scene.jobs.enqueue_job(DELIVER_JOB, delivery_id=str(delivery_id), _job_id=retry)
+    await scene.run_worker()
+    assert sms.requests == 1
+    assert (await scene.row(delivery_id)).attempts == 1  # not claimed: the same attempt
+    # Nothing is left that would refuse that attempt's job (arq refuses an id it keeps a
+    # result under).
+    assert not await scene.jobs.exists(f"arq:result:{retry}")
+
+    clock.ahead += timedelta(seconds=31)  # the backoff is over: the sweep finds it due
+    assert await sweep(scene.sessionmaker, scene.jobs, now=clock(), grace=timedelta(0)) >= 1
+    await scene.run_worker()
+
+    row = await scene.row(delivery_id)
+    assert (row.status, row.attempts) == (DeliveryStatus.SENT, 2)
+    assert len(sms.sent) == 1
+
+
+async def test_a_job_arq_gave_up_on_does_not_block_the_sweeps_retry(
+    scene: Scene, sms: FakeSmsGateway, clock: TestClock
+) -> None:
+    """arq keeps a result of its own when it refuses to run a job again (past ``max_tries``:
+    a job interrupted on every try) whatever the function's ``keep_result`` says; the sweep
+    replaces that stale result, since the row it finds still due says the job sent nothing.
+    """
+    delivery_id = await scene.pending_push()
+    spent = job_id(delivery_id, 0)
+    assert await scene.jobs.enqueue_job(
+        DELIVER_JOB, delivery_id=str(delivery_id), _job_id=spent, _job_try=99
+    )
+    await scene.run_worker()  # "max 5 retries exceeded": not run, a failure result kept
+    assert await scene.jobs.exists(f"arq:result:{spent}")
+    assert sms.requests == 0
+
+    assert await sweep(scene.sessionmaker, scene.jobs, now=clock(), grace=timedelta(0)) >= 1
+    await scene.run_worker()
+
+    assert (await scene.row(delivery_id)).status == DeliveryStatus.SENT
+    assert len(sms.sent) == 1
+
+
+async def test_the_job_id_still_keeps_one_job_per_queued_attempt(
+    scene: Scene, sms: FakeSmsGateway, clock: TestClock
+) -> None:
+    delivery_id = await scene.pending_push()
+    for _ in range(3):  # three sweeps before any worker runs
+        await sweep(scene.sessionmaker, scene.jobs, now=clock(), grace=timedelta(0))
+    queued = [j.decode() for j in await scene.jobs.zrange(WorkerSettings.queue_name, 0, -1)]
+    assert queued.count(job_id(delivery_id, 0)) == 1
+
+    await scene.run_worker()
+    assert (await scene.row(delivery_id)).status == DeliveryStatus.SENT
+    assert sms.requests == 1
