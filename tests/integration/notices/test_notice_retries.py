@@ -1,4 +1,5 @@
-"""A retry is never swallowed by arq's job-id de-duplication (issue 18, item 4).
+"""A retry is never swallowed by arq's job-id de-duplication (issue 18, item 4), and a send
+retried after a crash reaches the person once (item 5).
 
 The delivery jobs run in a real arq worker (burst mode, in this process) on a Redis of each
 test's own, against a database of this module's own (its sweeps must not take other tests'
@@ -25,11 +26,11 @@ from app.applications.context import Clock
 from app.composition.build import create_engine
 from app.composition.queue import create_job_pool
 from app.embedded_redis import EmbeddedRedis
-from app.notices.delivery import Deliverer, sweep
+from app.notices.delivery import LEASE, Deliverer, sweep
 from app.notices.models import Delivery, DeliveryStatus
 from app.notices.outbox import DELIVER_JOB, job_id
 from app.notices.sending import Senders
-from app.platforms.sms import HttpSmsGateway
+from app.platforms.sms import DevOutbox, HttpSmsGateway, SmsGateway
 from app.protection import DataProtector, load_protection_keys
 from app.worker import WorkerSettings, worker_options
 from tests.conftest import make_settings, migrate
@@ -118,10 +119,10 @@ class Scene:
         assert found is not None
         return found
 
-    async def run_worker(self) -> None:
+    async def run_worker(self, deliverer: Deliverer | None = None) -> None:
         """Run every job queued now in a real arq worker (its options as in production)."""
         options: dict[str, Any] = worker_options(
-            self.settings, self.engine, {"notice_deliverer": self.deliverer}
+            self.settings, self.engine, {"notice_deliverer": deliverer or self.deliverer}
         )
         options.pop("cron_jobs")  # jobs only: no sweep or heartbeat of its own
         options["poll_delay"] = 0.01
@@ -216,3 +217,69 @@ async def test_the_job_id_still_keeps_one_job_per_queued_attempt(
     await scene.run_worker()
     assert (await scene.row(delivery_id)).status == DeliveryStatus.SENT
     assert sms.requests == 1
+
+
+class KilledAfterAccept(BaseException):
+    """The worker dies here: the gateway has taken the message, the row does not say so."""
+
+
+class DiesAfterTheFirstNotice:
+    """An SMS gateway adapter whose first notice kills its sender once the gateway took it."""
+
+    def __init__(self, gateway: SmsGateway) -> None:
+        self._gateway = gateway
+        self._killed = False
+
+    async def send_code(self, phone: str, code: str, *, locale: str) -> None:
+        await self._gateway.send_code(phone, code, locale=locale)
+
+    async def send_notice(
+        self, phone: str, text: str, *, locale: str, idempotency_key: str
+    ) -> None:
+        await self._gateway.send_notice(phone, text, locale=locale, idempotency_key=idempotency_key)
+        if not self._killed:
+            self._killed = True
+            raise KilledAfterAccept
+
+
+@pytest.mark.parametrize("stand_in", ["developer outbox", "http gateway"])
+async def test_a_send_interrupted_after_the_gateway_took_it_reaches_the_person_once(
+    stand_in: str,
+    scene: Scene,
+    jobs: ArqRedis,
+    sms: FakeSmsGateway,
+    http: httpx.AsyncClient,
+    clock: TestClock,
+    tmp_path: Path,
+) -> None:
+    """At-least-once to the gateway, once to the phone: the retry carries the same key.
+
+    Both local SMS stand-ins honour ``Idempotency-Key``: the developer outbox that
+    ``make run`` and ``make worker`` use without a gateway URL, and the HTTP gateway.
+    """
+    outbox = DevOutbox(jobs)
+    gateway: SmsGateway = (
+        outbox if stand_in == "developer outbox" else HttpSmsGateway(sms.base_url, http)
+    )
+
+    async def received() -> int:
+        return len(await outbox.recent_notices()) if gateway is outbox else len(sms.sent)
+
+    protector = DataProtector(load_protection_keys(None, tmp_path / "var", production=False))
+    dying = Deliverer(
+        scene.sessionmaker, Senders(sms=DiesAfterTheFirstNotice(gateway)), protector, now=clock
+    )
+    delivery_id = await scene.pending_push()
+    with pytest.raises(KilledAfterAccept):
+        await dying.deliver(delivery_id)
+    assert await received() == 1
+    killed = await scene.row(delivery_id)
+    assert (killed.status, killed.attempts) == (DeliveryStatus.PENDING, 1)  # still claimed
+
+    clock.ahead += LEASE + timedelta(seconds=1)  # the dead job's claim lapses
+    assert await sweep(scene.sessionmaker, jobs, now=clock(), grace=timedelta(0)) >= 1
+    await scene.run_worker(dying)  # the retry: the same delivery row, so the same key
+
+    row = await scene.row(delivery_id)
+    assert (row.status, row.attempts) == (DeliveryStatus.SENT, 2)
+    assert await received() == 1  # acknowledged the second time, not delivered again
