@@ -70,7 +70,6 @@ class SupervisedWorker:
         self._workers: list[Worker] = []  # each one started, until its tasks are done
         self._task: asyncio.Task[None] | None = None
         self._lost_at: float | None = None
-        self.reconnects = 0
 
     @property
     def task(self) -> asyncio.Task[None]:
@@ -130,7 +129,6 @@ class SupervisedWorker:
         async def on_startup(ctx: dict[str, Any]) -> None:
             # arq calls this once it has talked to Redis: the outage, if any, is over.
             if self._lost_at is not None:
-                self.reconnects += 1
                 log.info("worker reconnected to redis",
                          after_seconds=round(time.monotonic() - self._lost_at, 1))  # fmt: skip
                 self._lost_at = None
