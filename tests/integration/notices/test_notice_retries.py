@@ -95,16 +95,22 @@ class TestClock:
 
 
 class Scene:
-    """One accepted application's push delivery, a deliverer on the fake gateway, a worker."""
+    """Accepted applications' push deliveries, deliverers on a local gateway, a worker."""
 
     def __init__(
-        self, engine: AsyncEngine, tmp_path: Path, jobs: ArqRedis, deliverer: Deliverer
+        self, engine: AsyncEngine, tmp_path: Path, jobs: ArqRedis, clock: TestClock
     ) -> None:
         self.sessionmaker = engine_sessionmaker(engine)
-        protector = DataProtector(load_protection_keys(None, tmp_path / "var", production=False))
-        self.desk = Desk(self.sessionmaker, protector, tmp_path / "files", Clock())
+        self.protector = DataProtector(
+            load_protection_keys(None, tmp_path / "var", production=False)
+        )
+        self.desk = Desk(self.sessionmaker, self.protector, tmp_path / "files", Clock())
         self.settings = make_settings(tmp_path / "var")
-        self.engine, self.jobs, self.deliverer = engine, jobs, deliverer
+        self.engine, self.jobs, self.clock = engine, jobs, clock
+
+    def deliverer(self, gateway: SmsGateway) -> Deliverer:
+        """A deliverer sending SMS through ``gateway``, on the test's clock."""
+        return Deliverer(self.sessionmaker, Senders(sms=gateway), self.protector, now=self.clock)
 
     async def pending_push(self) -> UUID:
         """A new application accepted at once: its push delivery, not sent yet."""
@@ -119,10 +125,10 @@ class Scene:
         assert found is not None
         return found
 
-    async def run_worker(self, deliverer: Deliverer | None = None) -> None:
+    async def run_worker(self, deliverer: Deliverer) -> None:
         """Run every job queued now in a real arq worker (its options as in production)."""
         options: dict[str, Any] = worker_options(
-            self.settings, self.engine, {"notice_deliverer": deliverer or self.deliverer}
+            self.settings, self.engine, {"notice_deliverer": deliverer}
         )
         options.pop("cron_jobs")  # jobs only: no sweep or heartbeat of its own
         options["poll_delay"] = 0.01
@@ -136,22 +142,18 @@ def clock() -> TestClock:
 
 
 @pytest.fixture
-def scene(
-    engine: AsyncEngine,
-    tmp_path: Path,
-    jobs: ArqRedis,
-    sms: FakeSmsGateway,
-    http: httpx.AsyncClient,
-    clock: TestClock,
-) -> Scene:
-    protector = DataProtector(load_protection_keys(None, tmp_path / "var", production=False))
-    senders = Senders(sms=HttpSmsGateway(sms.base_url, http))
-    deliverer = Deliverer(engine_sessionmaker(engine), senders, protector, now=clock)
-    return Scene(engine, tmp_path, jobs, deliverer)
+def scene(engine: AsyncEngine, tmp_path: Path, jobs: ArqRedis, clock: TestClock) -> Scene:
+    return Scene(engine, tmp_path, jobs, clock)
+
+
+@pytest.fixture
+def deliverer(scene: Scene, sms: FakeSmsGateway, http: httpx.AsyncClient) -> Deliverer:
+    """The worker's deliverer, sending SMS to the local HTTP gateway."""
+    return scene.deliverer(HttpSmsGateway(sms.base_url, http))
 
 
 async def test_a_retry_that_found_its_row_not_yet_due_is_queued_again_by_the_sweep(
-    scene: Scene, sms: FakeSmsGateway, clock: TestClock
+    scene: Scene, deliverer: Deliverer, sms: FakeSmsGateway, clock: TestClock
 ) -> None:
     """The incident: the job ends without sending; the sweep's retry must not be dropped.
 
@@ -160,13 +162,13 @@ async def test_a_retry_that_found_its_row_not_yet_due_is_queued_again_by_the_swe
     """
     delivery_id = await scene.pending_push()
     sms.fail_next = [503]
-    first = await scene.deliverer.deliver(delivery_id)  # busy: the next try in 30 s
+    first = await deliverer.deliver(delivery_id)  # busy: the next try in 30 s
     assert (first.status, first.attempts) == (DeliveryStatus.PENDING, 1)
     # The retry's job runs before the row is due (a worker whose clock is behind, say):
     # it cannot claim the row and ends without sending.
     retry = job_id(delivery_id, first.attempts)
     assert await scene.jobs.enqueue_job(DELIVER_JOB, delivery_id=str(delivery_id), _job_id=retry)
-    await scene.run_worker()
+    await scene.run_worker(deliverer)
     assert sms.requests == 1
     assert (await scene.row(delivery_id)).attempts == 1  # not claimed: the same attempt
     # Nothing is left that would refuse that attempt's job (arq refuses an id it keeps a
@@ -175,7 +177,7 @@ async def test_a_retry_that_found_its_row_not_yet_due_is_queued_again_by_the_swe
 
     clock.ahead += timedelta(seconds=31)  # the backoff is over: the sweep finds it due
     assert await sweep(scene.sessionmaker, scene.jobs, now=clock(), grace=timedelta(0)) >= 1
-    await scene.run_worker()
+    await scene.run_worker(deliverer)
 
     row = await scene.row(delivery_id)
     assert (row.status, row.attempts) == (DeliveryStatus.SENT, 2)
@@ -183,7 +185,7 @@ async def test_a_retry_that_found_its_row_not_yet_due_is_queued_again_by_the_swe
 
 
 async def test_a_job_arq_gave_up_on_does_not_block_the_sweeps_retry(
-    scene: Scene, sms: FakeSmsGateway, clock: TestClock
+    scene: Scene, deliverer: Deliverer, sms: FakeSmsGateway, clock: TestClock
 ) -> None:
     """arq keeps a result of its own when it refuses to run a job again (past ``max_tries``:
     a job interrupted on every try) whatever the function's ``keep_result`` says; the sweep
@@ -194,19 +196,19 @@ async def test_a_job_arq_gave_up_on_does_not_block_the_sweeps_retry(
     assert await scene.jobs.enqueue_job(
         DELIVER_JOB, delivery_id=str(delivery_id), _job_id=spent, _job_try=99
     )
-    await scene.run_worker()  # "max 5 retries exceeded": not run, a failure result kept
+    await scene.run_worker(deliverer)  # "max 5 retries exceeded": not run, a failure result kept
     assert await scene.jobs.exists(f"arq:result:{spent}")
     assert sms.requests == 0
 
     assert await sweep(scene.sessionmaker, scene.jobs, now=clock(), grace=timedelta(0)) >= 1
-    await scene.run_worker()
+    await scene.run_worker(deliverer)
 
     assert (await scene.row(delivery_id)).status == DeliveryStatus.SENT
     assert len(sms.sent) == 1
 
 
 async def test_the_job_id_still_keeps_one_job_per_queued_attempt(
-    scene: Scene, sms: FakeSmsGateway, clock: TestClock
+    scene: Scene, deliverer: Deliverer, sms: FakeSmsGateway, clock: TestClock
 ) -> None:
     delivery_id = await scene.pending_push()
     for _ in range(3):  # three sweeps before any worker runs
@@ -214,7 +216,7 @@ async def test_the_job_id_still_keeps_one_job_per_queued_attempt(
     queued = [j.decode() for j in await scene.jobs.zrange(WorkerSettings.queue_name, 0, -1)]
     assert queued.count(job_id(delivery_id, 0)) == 1
 
-    await scene.run_worker()
+    await scene.run_worker(deliverer)
     assert (await scene.row(delivery_id)).status == DeliveryStatus.SENT
     assert sms.requests == 1
 
@@ -250,7 +252,6 @@ async def test_a_send_interrupted_after_the_gateway_took_it_reaches_the_person_o
     sms: FakeSmsGateway,
     http: httpx.AsyncClient,
     clock: TestClock,
-    tmp_path: Path,
 ) -> None:
     """At-least-once to the gateway, once to the phone: the retry carries the same key.
 
@@ -265,10 +266,7 @@ async def test_a_send_interrupted_after_the_gateway_took_it_reaches_the_person_o
     async def received() -> int:
         return len(await outbox.recent_notices()) if gateway is outbox else len(sms.sent)
 
-    protector = DataProtector(load_protection_keys(None, tmp_path / "var", production=False))
-    dying = Deliverer(
-        scene.sessionmaker, Senders(sms=DiesAfterTheFirstNotice(gateway)), protector, now=clock
-    )
+    dying = scene.deliverer(DiesAfterTheFirstNotice(gateway))
     delivery_id = await scene.pending_push()
     with pytest.raises(KilledAfterAccept):
         await dying.deliver(delivery_id)
