@@ -37,7 +37,7 @@ from app.sealed_files import FilesReport, SealedFiles, reseal_files, seal_clear_
 from app.staff.models import StaffRole
 from app.staff.service import StaffCreate
 from app.storage import LocalFileStorage
-from app.worker import run_worker
+from app.worker.running import run_worker
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> None:

@@ -34,7 +34,7 @@ from app.web.requests import (
 )
 from app.web.shedding import LoadSheddingMiddleware
 from app.web.templating import LocaleMiddleware, configure_jinja
-from app.worker import in_process_worker
+from app.worker.running import in_process_worker
 
 TEMPLATES_DIR = PROJECT_ROOT / "app" / "templates"
 ASSETS_DIR = PROJECT_ROOT / "assets"

@@ -19,6 +19,8 @@ from uuid import UUID
 import msgspec
 import structlog
 from arq.connections import ArqRedis
+from arq.constants import result_key_prefix
+from arq.jobs import Job, JobStatus
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
@@ -324,12 +326,36 @@ async def sweep(
     now: datetime | None = None,
     grace: timedelta = SWEEP_GRACE,
 ) -> int:
-    """Queue every due pending delivery again; arq's job id keeps one job per attempt."""
+    """Queue every due pending delivery again; how many got a job (arq's job id keeps one
+    job per attempt: a delivery whose job is still queued or running is not counted)."""
     moment = now or _utc_now()
+    queued = 0
     async with sessionmaker() as db, db.begin():
-        due = await due_deliveries(db, moment, grace)
-        for delivery_id, attempts in due:
-            await jobs.enqueue_job(
-                DELIVER_JOB, delivery_id=str(delivery_id), _job_id=job_id(delivery_id, attempts)
-            )
-    return len(due)
+        for delivery_id, attempts in await due_deliveries(db, moment, grace):
+            queued += await _requeue(jobs, delivery_id, attempts)
+    return queued
+
+
+async def _requeue(jobs: ArqRedis, delivery_id: UUID, attempts: int) -> bool:
+    """Queue the job of a delivery found due; False when a job of that attempt is still live.
+
+    arq refuses a job id that has a job (queued, deferred, running) or a kept result. Delivery
+    jobs keep no result (``app.worker``), but arq keeps one of its own for a job it gives up
+    on (past ``max_tries``, expired). The row is still pending and due, so that finished job
+    sent nothing: its result is stale, and is dropped so that the retry is not swallowed.
+    """
+    key = job_id(delivery_id, attempts)
+
+    async def enqueue() -> bool:
+        return (
+            await jobs.enqueue_job(DELIVER_JOB, delivery_id=str(delivery_id), _job_id=key)
+            is not None
+        )
+
+    if await enqueue():
+        return True
+    if await Job(key, jobs).status() is not JobStatus.complete:
+        return False  # queued, deferred or running: that job claims the row (or a later one)
+    log.warning("stale delivery job result dropped", delivery_id=str(delivery_id), job_id=key)
+    await jobs.delete(result_key_prefix + key)
+    return await enqueue()

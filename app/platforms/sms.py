@@ -14,6 +14,7 @@ import httpx
 import msgspec
 import structlog
 from redis.asyncio import Redis
+from redis.exceptions import WatchError
 
 from app.errors import Unavailable
 from app.privacy import mask_phone
@@ -23,6 +24,10 @@ log = structlog.get_logger(__name__)
 _OUTBOX = "onething:dev:sms-outbox"
 _NOTICE_OUTBOX = "onething:dev:notice-outbox"
 _OUTBOX_SIZE = 50
+_NOTICE_KEYS = "onething:dev:notice-outbox:key:"
+# How long a gateway must remember an ``Idempotency-Key``: longer than a delivery is retried
+# (at most 20 attempts, backoff capped at an hour: about 14 hours; 5 attempts by default).
+IDEMPOTENCY_KEY_SECONDS = 24 * 3600
 
 
 class SmsRefused(Unavailable):
@@ -70,15 +75,29 @@ class DevOutbox:
     async def send_notice(
         self, phone: str, text: str, *, locale: str, idempotency_key: str
     ) -> None:
-        """Record the notice under the masked number (development only).
+        """Record the notice under the masked number, once per key (development only).
 
         Kept apart from the codes: a notice must never be taken for the newest sign-in code.
+        A key seen before is acknowledged and not recorded again, as the gateway contract
+        asks of a real gateway (docs/notices.md): a send retried after a crash shows once.
+        The key's mark and the message are written in one transaction, so a crash between
+        them cannot leave one without the other.
         """
         message = OutboxMessage(phone=mask_phone(phone), code=text, sent_at=time.time())
+        seen = _NOTICE_KEYS + idempotency_key
         async with self._redis.pipeline(transaction=True) as pipe:
+            await pipe.watch(seen)
+            if await pipe.exists(seen):
+                log.info("sms notice already in developer outbox", phone=message.phone)
+                return
+            pipe.multi()  # type: ignore[no-untyped-call]  # redis-py leaves multi() untyped
+            pipe.set(seen, b"1", ex=IDEMPOTENCY_KEY_SECONDS)
             pipe.lpush(_NOTICE_OUTBOX, msgspec.msgpack.encode(message))
             pipe.ltrim(_NOTICE_OUTBOX, 0, _OUTBOX_SIZE - 1)
-            await pipe.execute()
+            try:
+                await pipe.execute()
+            except WatchError:  # the same key at the same moment: that send records it
+                return
         log.info("sms notice to developer outbox", phone=message.phone, locale=locale)
 
     async def recent_notices(self) -> list[OutboxMessage]:

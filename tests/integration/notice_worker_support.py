@@ -55,6 +55,10 @@ class WorkerProcess:
         }
         return cls(var_dir / f"worker-{label}.log", env)
 
+    def add_env(self, **values: str) -> None:
+        """Set more environment variables for the process (before ``start``)."""
+        self._env |= values
+
     def start(self) -> None:
         """Start the process (its output goes to a log file beside the var dir)."""
         self._log = self._log_path.open("wb")
@@ -84,6 +88,10 @@ class WorkerProcess:
                 self._process.kill()
                 self._process.wait(timeout=30)
         self._close_log()
+
+    def logged(self, text: str) -> bool:
+        """Whether the worker's log (all of it) contains ``text``."""
+        return self._log_path.exists() and text in self._log_path.read_text(errors="replace")
 
     def log_tail(self) -> str:
         """The end of the worker's log, for a failing assertion's message."""

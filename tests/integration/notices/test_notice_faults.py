@@ -215,15 +215,14 @@ async def test_deliveries_in_flight_when_redis_restarts_empty_are_sent_once(
 ) -> None:
     """Redis restarts without persistence mid-send: its queue, results and locks are gone.
 
-    The worker loses its connection; if it exits, it is started again (as its service
-    manager would). The database still knows every pending delivery: the sweep queues
-    them again once their claims lapse.
+    The worker loses its connection, stays up and reconnects by itself (issue 18: it used
+    to exit, and only a restart by its service manager brought it back). The database still
+    knows every pending delivery: the sweep queues them again once their claims lapse.
     """
     sms.delay = 3.0
     await scene.accept_applications(PEOPLE)
     worker = scene.worker(scene.var_dir, sms, "redis-restart")
     worker.start()
-    restarted: WorkerProcess | None = None
     try:
 
         async def in_flight() -> bool:
@@ -231,17 +230,18 @@ async def test_deliveries_in_flight_when_redis_restarts_empty_are_sent_once(
 
         await eventually(in_flight, timeout=WAIT, what="a send", log=worker.log_tail())
         await asyncio.to_thread(redis_server.stop)  # SHUTDOWN NOSAVE: nothing survives
+        await asyncio.sleep(2)  # down long enough for the worker's polls to fail
         await asyncio.to_thread(redis_server.start)
-        await asyncio.sleep(2)  # long enough for a worker that lost Redis to have exited
-        if not worker.running():
-            restarted = scene.worker(scene.var_dir, sms, "after-redis-restart")
-            restarted.start()
         await eventually(scene.all_sent, timeout=WAIT, what="every delivery sent",
                          log=worker.log_tail())  # fmt: skip
+
+        async def reconnected() -> bool:
+            return worker.logged("worker reconnected to redis")
+
+        await eventually(reconnected, timeout=30, what="a reconnect", log=worker.log_tail())
+        assert worker.running(), "the worker exited when Redis went away\n" + worker.log_tail()
     finally:
         worker.stop()
-        if restarted is not None:
-            restarted.stop()
 
     _assert_each_sent_once(scene, sms)
 
