@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.applications.drafts import DraftService
 from app.applications.models import Draft, DraftStage, DraftUpload
 from app.applications.uploads import clean_upload
-from app.catalog.engine import is_proven
+from app.catalog.engine import proof_of
 from app.catalog.schema import Material
 from app.errors import NotFound, RuleViolation
 from app.i18n import N_
@@ -41,6 +41,7 @@ class MaterialNeed(msgspec.Struct, kw_only=True):
     matters: list[str]
     proven: bool
     uploads: list[DraftUpload]
+    proof: str | None = None  # what proves it: ``record:x``, ``license:y`` or ``result:z``
 
     @property
     def missing(self) -> bool:
@@ -75,12 +76,16 @@ class DraftMaterials:
         """The materials of the selected matters, each once, in the order first asked."""
         catalog = self._drafts.catalog
         needs: dict[str, MaterialNeed] = {}
+        proofs = self._drafts.proofs(draft)
         for code in self._drafts.selection(draft).selected_codes:
             for material in catalog.matters[code].materials:
                 need = needs.get(material.code)
                 if need is None:
-                    proven = is_proven(material, draft.proofs)
-                    need = MaterialNeed(material=material, matters=[], proven=proven, uploads=[])
+                    proof = proof_of(material, proofs)
+                    need = MaterialNeed(
+                        material=material, matters=[], proven=proof is not None, uploads=[],
+                        proof=proof,
+                    )  # fmt: skip
                     needs[material.code] = need
                 need.matters.append(code)
         for upload in await self.uploads(draft):

@@ -26,6 +26,8 @@ from app.catalog.engine import (
     merged_field_keys,
     merged_form,
     notice,
+    record_proofs,
+    result_proofs,
     select_matters,
 )
 from app.catalog.schema import Bundle, Catalog, FieldDef
@@ -250,6 +252,11 @@ class DraftService:
         """The 一次告知 of the current selection, with the proofs found so far."""
         return notice(self.catalog, self.selection(draft), draft.proofs)
 
+    def proofs(self, draft: Draft) -> set[str]:
+        """What proves materials of this draft: records and licenses found, and the results
+        its selected matters will issue (``result:<matter>``) for the matters that wait."""
+        return set(draft.proofs) | result_proofs(self.selection(draft))
+
     async def acknowledge_notice(self, draft: Draft) -> None:
         """The notice was read: next the consent, or the form when no record would be read."""
         self.require_stage(draft, DraftStage.NOTICE)
@@ -273,8 +280,13 @@ class DraftService:
             for material in self.catalog.matters[code].materials:
                 for proof in material.proven_by:
                     kind, _, source = proof.partition(":")
-                    if kind == "record" and source not in read_sources:
-                        # Proof needs only to know a record exists: its first field is enough.
+                    if kind != "record":
+                        continue
+                    # What the record must show is read; else knowing it exists is enough,
+                    # and its first field tells that.
+                    for test in material.tests_of(proof):
+                        wanted[FieldRequest(source=test.source, field=test.field)] = None
+                    if source not in read_sources:
                         first = SOURCES[source].fields[0].name
                         wanted[FieldRequest(source=source, field=first)] = None
                         read_sources.add(source)
@@ -308,7 +320,9 @@ class DraftService:
                 values.prefilled[key] = Prefilled(
                     value=hit.value, source=hit.source, field=hit.field, as_of=hit.as_of
                 )
-        found_proofs = {f"record:{v.source}" for v in found.values() if v.value}
+        selected = self.selection(draft).selected_codes
+        values_read = {key: hit.value for key, hit in found.items()}
+        found_proofs = record_proofs(self.catalog, selected, values_read)
         draft.proofs = sorted(found_proofs | await self._wallet_proofs(draft))
         draft.consent = ConsentDecision.GRANTED
         self._store(draft, values)

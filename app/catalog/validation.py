@@ -84,12 +84,24 @@ def _check_matter(
     for index, material in enumerate(matter.materials):
         for position, proof in enumerate(material.proven_by):
             kind, _, name = proof.partition(":")
-            if (kind == "record" and name in SOURCES) or (
-                kind == "license" and name in license_types
+            if (
+                (kind == "record" and name in SOURCES)
+                or (kind == "license" and name in license_types)
+                or (kind == "result" and name in catalog.matters and name != matter.code)
             ):
                 continue
             path = f"materials[{index}].proven_by[{position}]"
             yield problem(path, f"material `{material.code}`: unknown proof `{proof}`")
+        for position, test in enumerate(material.record_shows):
+            path = f"materials[{index}].record_shows[{position}]"
+            source = SOURCES.get(test.source)
+            if f"record:{test.source}" not in material.proven_by:
+                message = f"`{test.source}` is not a record proof of material `{material.code}`"
+                yield problem(path, message)
+            elif source is None or source.field(test.field) is None:
+                yield problem(path, f"source `{test.source}` has no field `{test.field}`")
+            if not test.one_of:
+                yield problem(f"{path}.one_of", "name at least one value the record must show")
     license_type = matter.result.license_type
     if license_type is not None and license_type not in license_types:
         yield problem("result.license_type", f"unknown license type `{license_type}`")
@@ -130,7 +142,30 @@ def _check_bundle(bundle: Bundle, catalog: Catalog, departments: set[str]) -> It
                 yield problem(f"matters[{index}].depends_on[{position}]", message)
         for message in _check_audience(bundle, matter, catalog):
             yield problem(f"matters[{index}].matter", message)
+        for message in _check_result_proofs(bundle, item.matter, matter):
+            yield problem(f"matters[{index}].matter", message)
     yield from (problem(path, message) for path, message in _check_dependencies(bundle))
+
+
+def _check_result_proofs(bundle: Bundle, code: str, matter: Matter) -> Iterator[str]:
+    # A result proves a material only if it exists before the matter starts: the matter must
+    # wait for the one that issues it (directly or through others).
+    items = {m.matter: m for m in bundle.matters}
+    waits_for: set[str] = set()
+    pending = list(items[code].depends_on)
+    while pending:
+        dependency = pending.pop()
+        if dependency in items and dependency not in waits_for:
+            waits_for.add(dependency)
+            pending.extend(items[dependency].depends_on)
+    for material in matter.materials:
+        for proof in material.proven_by:
+            kind, _, issuer = proof.partition(":")
+            if kind == "result" and issuer in items and issuer not in waits_for:
+                yield (
+                    f"`{code}`: material `{material.code}` is proven by the result of "
+                    f"`{issuer}`, which it does not wait for (depends_on)"
+                )
 
 
 def _check_dependencies(bundle: Bundle) -> Iterator[tuple[str, str]]:

@@ -103,12 +103,12 @@ def _to_follow(need: MaterialNeed) -> bool:
     return material.required and material.may_defer and not need.proven and not need.uploads
 
 
-def _needs(needs: list[MaterialNeed], proofs: list[str]) -> list[MaterialNeedBody]:
+def _needs(needs: list[MaterialNeed]) -> list[MaterialNeedBody]:
     return [
         MaterialNeedBody(
             code=n.material.code, name=text(n.material.name), matters=list(n.matters),
             required=n.material.required, may_defer=n.material.may_defer, proven=n.proven,
-            proven_by=[p for p in n.material.proven_by if p in proofs], missing=n.missing,
+            proven_by=[n.proof] if n.proof else [], missing=n.missing,
             to_follow=_to_follow(n), uploads=[upload_body(u) for u in n.uploads],
         )
         for n in needs
@@ -136,7 +136,7 @@ class DraftMaterialApi(Controller):
         """What is needed, what records or wallet licenses already prove, what is uploaded."""
         draft = await _draft(request, drafts, draft_id)
         drafts.require_stage(draft, DraftStage.MATERIALS)
-        return MaterialList(materials=_needs(await materials.needs(draft), draft.proofs))
+        return MaterialList(materials=_needs(await materials.needs(draft)))
 
     @post("/materials/{code:str}", status_code=201)
     async def upload(
@@ -191,7 +191,7 @@ class DraftMaterialApi(Controller):
         """Everything at a glance before submitting (``POST /applications``)."""
         draft = await _draft(request, drafts, draft_id)
         drafts.require_stage(draft, DraftStage.REVIEW)
-        needs = _needs(await materials.needs(draft), draft.proofs)
+        needs = _needs(await materials.needs(draft))
         notice = drafts.notice(draft)
         to_follow = [n.code for n in needs if n.to_follow]
         return ReviewBody(

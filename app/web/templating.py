@@ -95,6 +95,7 @@ def configure_jinja(env: Environment, catalog: LoadedCatalog) -> None:
         is_sensitive=is_sensitive,
         department_name=lambda code: department_name(catalog, code),
         license_name=lambda code: license_name(catalog, code),
+        proof_label=lambda token: proof_label(catalog, token),
         matter_kind_label=matter_kind_label,
         assist_labels=assist_labels,
         offer_status_label=offer_status_label,
@@ -126,6 +127,19 @@ def license_name(catalog: LoadedCatalog, code: str) -> str:
     """An e-license type's name, by its code, in the reader's language."""
     license_type = catalog.licenses.get(code)
     return localized(license_type.name) if license_type else code
+
+
+def proof_label(catalog: LoadedCatalog, token: str) -> str:
+    """What proves a material, in words: a record source, an e-license type, or the matter
+    whose result provides it (``record:tax/tax-clearance`` reads as the tax record)."""
+    kind, _, name = token.partition(":")
+    name = name.split("/", 1)[0]
+    if kind == "record" and name in SOURCES:
+        return localized(SOURCES[name].label)
+    if kind == "license":
+        return license_name(catalog, name)
+    matter = catalog.catalog.matters.get(name) if kind == "result" else None
+    return localized(matter.name) if matter is not None else token
 
 
 def localized(text: Text | None) -> str:
