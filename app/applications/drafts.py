@@ -30,13 +30,15 @@ from app.catalog.engine import (
     result_proofs,
     select_matters,
 )
-from app.catalog.schema import Bundle, Catalog, FieldDef
+from app.catalog.schema import Bundle, Catalog, FieldDef, RecordRef
 from app.catalog.values import check_values, is_sensitive, missing_fields
 from app.enterprises.models import Enterprise
 from app.errors import NotFound, RuleViolation
 from app.i18n import N_
 from app.identity.models import Person
+from app.numbers import normalize_id_number
 from app.protection import DataProtector
+from app.records.exchange import RecordValue
 from app.records.service import FieldRequest, Purpose, RecordRead
 from app.records.sources import SOURCES, SubjectKind
 from app.wallet.models import License, LicenseStatus
@@ -67,6 +69,21 @@ STEP_MISSING_CODE = "draft_step_missing"
 def step_missing(draft: Draft) -> RuleViolation:
     """The refusal of a step that comes after the one ``draft`` is on: it names that step."""
     return RuleViolation(STEP_MISSING[draft.stage], code=STEP_MISSING_CODE, step=str(draft.stage))
+
+
+OWN_ID_NUMBER = FieldRequest(source="population", field="id_number")
+
+
+def _is_applicant(whose: RecordRef | None, found: Mapping[tuple[str, str], RecordValue]) -> bool:
+    """Whether the person ``whose`` names (None: the applicant) is the applicant, by the ID
+    numbers the records hold; unknown counts as someone else."""
+    if whose is None:
+        return True
+    own = found.get((OWN_ID_NUMBER.source, OWN_ID_NUMBER.field))
+    named = found.get((whose.source, whose.field))
+    if own is None or named is None or not own.value or not named.value:
+        return False
+    return normalize_id_number(own.value) == normalize_id_number(named.value)
 
 
 def _keeps_when_empty(field: FieldDef | None) -> bool:
@@ -272,9 +289,12 @@ class DraftService:
         selected = self.selection(draft).selected_codes
         wanted: dict[FieldRequest, None] = {}
         for key in merged_field_keys(self.catalog, selected):
-            ref = self.catalog.fields[key].prefill
-            if ref is not None:
-                wanted[FieldRequest(source=ref.source, field=ref.field)] = None
+            field = self.catalog.fields[key]
+            for ref in (field.prefill, field.prefill_if_applicant_is):
+                if ref is not None:
+                    wanted[FieldRequest(source=ref.source, field=ref.field)] = None
+            if field.prefill_if_applicant_is is not None:
+                wanted[OWN_ID_NUMBER] = None  # to tell whether the applicant is that person
         read_sources = {r.source for r in wanted}
         for code in selected:
             for material in self.catalog.matters[code].materials:
@@ -314,8 +334,11 @@ class DraftService:
         values = self.values(draft)
         values.prefilled = {}
         for key in merged_field_keys(self.catalog, self.selection(draft).selected_codes):
-            ref = self.catalog.fields[key].prefill
+            field = self.catalog.fields[key]
+            ref = field.prefill
             hit = found.get((ref.source, ref.field)) if ref else None
+            if not _is_applicant(field.prefill_if_applicant_is, found):
+                continue  # another person's fact: the applicant's record says nothing of it
             if hit is not None and hit.value:
                 values.prefilled[key] = Prefilled(
                     value=hit.value, source=hit.source, field=hit.field, as_of=hit.as_of

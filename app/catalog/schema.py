@@ -145,6 +145,10 @@ class FieldDef(_Strict, kw_only=True, frozen=True):
     min_value: float | None = None
     max_value: float | None = None
     prefill: RecordRef | None = None  # where a shared record holds the value
+    # A fact about someone else (the mother's employer) that the applicant's own record holds
+    # only when the applicant is that person: prefilled only when the applicant's ID number
+    # is the one this record field names (``birth-medical.mother_id_number``).
+    prefill_if_applicant_is: RecordRef | None = None
     # False for a field only some applicants fill (a guardian, a postal address when results
     # are collected): the form shows it but does not insist. A required boolean is a
     # declaration the applicant must tick.

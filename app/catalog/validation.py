@@ -52,15 +52,21 @@ def _check_fields(catalog: Catalog) -> Iterator[Problem]:
             yield Problem("fields", field.key, "options", "a select field needs options")
         if field.prefill is not None:
             yield from _check_record_ref(field.key, field.prefill)
+        whose = field.prefill_if_applicant_is
+        if whose is not None:
+            yield from _check_record_ref(field.key, whose, "prefill_if_applicant_is")
+            if field.prefill is None:
+                message = "only a prefilled field can say whose record fills it"
+                yield Problem("fields", field.key, "prefill_if_applicant_is", message)
 
 
-def _check_record_ref(key: str, ref: RecordRef) -> Iterator[Problem]:
+def _check_record_ref(key: str, ref: RecordRef, where: str = "prefill") -> Iterator[Problem]:
     source = SOURCES.get(ref.source)
     if source is None:
-        yield Problem("fields", key, "prefill.source", f"unknown record source `{ref.source}`")
+        yield Problem("fields", key, f"{where}.source", f"unknown record source `{ref.source}`")
     elif source.field(ref.field) is None:
         message = f"source `{source.code}` has no field `{ref.field}`"
-        yield Problem("fields", key, "prefill.field", message)
+        yield Problem("fields", key, f"{where}.field", message)
 
 
 def _check_matter(
