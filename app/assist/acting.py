@@ -98,7 +98,7 @@ class AgentDesk:
         )  # fmt: skip
         self.materials = DraftMaterials(
             ctx.db, drafts=self.drafts, storage=ctx.storage, max_bytes=max_bytes,
-            max_pixels=max_pixels,
+            max_pixels=max_pixels, commitment_days=ctx.rules.deferred_material_days,
         )  # fmt: skip
 
     async def commit(self) -> None:

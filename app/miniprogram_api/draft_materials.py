@@ -22,10 +22,11 @@ from litestar.params import Body, FromPath
 from litestar.response import Response
 
 from app import errors
-from app.applications.draft_materials import DraftMaterials, MaterialNeed
+from app.applications.draft_materials import COMMITMENT, DraftMaterials, MaterialNeed
 from app.applications.drafts import DraftService
 from app.applications.models import DraftStage, DraftUpload
 from app.applications.uploads import EMPTY
+from app.i18n import gettext
 from app.miniprogram_api.catalog import text
 from app.miniprogram_api.contract import ACTING_FOR
 from app.miniprogram_api.drafts import DraftBody, FormBody, _body, _draft, _form
@@ -77,7 +78,9 @@ class MaterialList(msgspec.Struct, kw_only=True, rename="camel"):
 class ReviewBody(msgspec.Struct, kw_only=True, rename="camel"):
     """Everything at a glance before submitting: the form, the materials, how results come.
 
-    ``toFollow`` are the materials left for later: submitting then needs ``commitment``.
+    ``toFollow`` are the materials left for later: submitting then needs ``commitment``, the
+    applicant's agreement to ``commitmentText`` (in the request's language; empty when
+    nothing follows), which says what the service does meanwhile.
     """
 
     draft: DraftBody
@@ -88,6 +91,7 @@ class ReviewBody(msgspec.Struct, kw_only=True, rename="camel"):
     commitment_needed: bool
     total_fees_yuan: float
     promised_days: int
+    commitment_text: str = ""
 
 
 def upload_body(upload: DraftUpload) -> UploadBody:
@@ -98,18 +102,13 @@ def upload_body(upload: DraftUpload) -> UploadBody:
     )  # fmt: skip
 
 
-def _to_follow(need: MaterialNeed) -> bool:
-    material = need.material
-    return material.required and material.may_defer and not need.proven and not need.uploads
-
-
 def _needs(needs: list[MaterialNeed]) -> list[MaterialNeedBody]:
     return [
         MaterialNeedBody(
             code=n.material.code, name=text(n.material.name), matters=list(n.matters),
             required=n.material.required, may_defer=n.material.may_defer, proven=n.proven,
             proven_by=[n.proof] if n.proof else [], missing=n.missing,
-            to_follow=_to_follow(n), uploads=[upload_body(u) for u in n.uploads],
+            to_follow=n.to_follow, uploads=[upload_body(u) for u in n.uploads],
         )
         for n in needs
     ]  # fmt: skip
@@ -198,5 +197,7 @@ class DraftMaterialApi(Controller):
             draft=_body(drafts, draft), form=_form(drafts, draft, drafts.values(draft)),
             materials=needs, deliveries=[str(d) for d in notice.deliveries],
             to_follow=to_follow, commitment_needed=bool(to_follow),
+            commitment_text=gettext(COMMITMENT, days=materials.commitment_days)
+            if to_follow else "",
             total_fees_yuan=notice.total_fees_yuan, promised_days=notice.promised_days,
         )  # fmt: skip

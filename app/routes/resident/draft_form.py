@@ -14,7 +14,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
 from app import errors
-from app.applications.draft_materials import DraftMaterials
+from app.applications.draft_materials import COMMITMENT, DraftMaterials
 from app.applications.drafts import DraftService, DraftValues
 from app.applications.models import Draft, DraftStage
 from app.applications.uploads import EMPTY
@@ -77,13 +77,10 @@ async def review_page(
     notice = drafts.notice(draft)
     context.setdefault("chosen", {"delivery": str(notice.deliveries[0]) if notice.deliveries
                                   else "", "address": "", "commitment": False})  # fmt: skip
-    to_follow = [
-        n for n in needs
-        if n.material.required and n.material.may_defer and not n.proven and not n.uploads
-    ]  # fmt: skip
     return _form_page(drafts, draft, drafts.values(draft), status, name="review", needs=needs,
-                      notice=notice, to_follow=to_follow, idempotency_key=uuid4().hex,
-                      **context)  # fmt: skip
+                      notice=notice, to_follow=[n for n in needs if n.to_follow],
+                      commitment_days=materials.commitment_days, commitment=COMMITMENT,
+                      idempotency_key=uuid4().hex, **context)  # fmt: skip
 
 
 class DraftFormController(Controller):
