@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -47,6 +48,15 @@ class Card(StrEnum):
     RED = "red"  # overdue
 
 
+# The states in which an application is open (not finished, not withdrawn).
+OPEN_STATES = (ApplicationState.SUBMITTED, ApplicationState.RETURNED, ApplicationState.ACCEPTED)
+OPEN_SUBJECT = text(
+    "subject_key IS NOT NULL AND state IN ("
+    + ", ".join(f"'{state.value}'" for state in OPEN_STATES)
+    + ")"
+)
+
+
 class ApplicationSerial(BigIntBase):
     """One row per application: its id is the serial part of the readable number."""
 
@@ -61,6 +71,16 @@ class Application(UUIDv7AuditBase):
         # A retried submit (same actor, same key) can never make a second application.
         UniqueConstraint("acted_by_id", "idempotency_key", name="uq_application_idempotency"),
         Index("ix_application_owner", "person_id", "enterprise_id"),
+        # A bundle that happens once per subject has at most one open application for it,
+        # however many requests race (app.applications.submission).
+        Index(
+            "uq_application_open_subject",
+            "bundle_code",
+            "subject_key",
+            unique=True,
+            sqlite_where=OPEN_SUBJECT,
+            postgresql_where=OPEN_SUBJECT,
+        ),
     )
 
     number: Mapped[str] = mapped_column(String(32), unique=True)  # YJS-20261123-000123
@@ -72,6 +92,9 @@ class Application(UUIDv7AuditBase):
     acted_by_id: Mapped[UUID] = mapped_column()
     acting: Mapped[str] = mapped_column(String(16), default="self")  # self | agent | delegate
     bundle_code: Mapped[str] = mapped_column(String(64))
+    # For a bundle that happens once per subject: a keyed pseudonym of whom it is for (the
+    # baby, the person, the enterprise), never the names or numbers themselves.
+    subject_key: Mapped[str | None] = mapped_column(String(64), default=None)
     matter_codes: Mapped[list[str]] = mapped_column(JSON)
     draft_id: Mapped[UUID] = mapped_column(ForeignKey("draft.id"), unique=True)
     sealed_form: Mapped[str] = mapped_column(Text)

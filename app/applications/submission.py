@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from uuid import UUID
 
 import msgspec
@@ -20,7 +21,7 @@ from uuid_utils.compat import uuid7
 
 from app.applications.acceptance import accept_if_complete
 from app.applications.calendar import CHINA
-from app.applications.case_models import Application, ApplicationSerial, Channel
+from app.applications.case_models import OPEN_STATES, Application, ApplicationSerial, Channel
 from app.applications.context import CaseContext
 from app.applications.draft_materials import DraftMaterials
 from app.applications.drafts import DraftService, step_missing
@@ -44,6 +45,12 @@ COMMIT_NEEDED = N_(
 CHOOSE_DELIVERY = N_("Choose how you want to receive the results.")
 ADDRESS_NEEDED = N_("Enter the address to send the results to (up to 200 characters).")
 MATERIALS_MISSING = N_("Some required materials are missing. Go back to the materials step.")
+SUBJECT_OPEN = N_(
+    "An application of this life event for the same person, baby or enterprise is already in "
+    "progress, and it is handled once at a time. Follow that application in My applications; "
+    "a new one can be made once it has ended."
+)
+SUBJECT_OPEN_CODE = "already_in_progress"
 
 
 class Submission(msgspec.Struct, kw_only=True, frozen=True):
@@ -64,6 +71,11 @@ class Submission(msgspec.Struct, kw_only=True, frozen=True):
 def application_number(serial: int, ctx: CaseContext) -> str:
     """``YJS-<date in China>-<serial>``: readable aloud at a window, unique by its serial."""
     return f"YJS-{ctx.clock.now().astimezone(CHINA):%Y%m%d}-{serial:06d}"
+
+
+def _comparable(value: str) -> str:
+    """A form value as two applications for one subject would both give it."""
+    return " ".join(unicodedata.normalize("NFKC", value).split()).casefold()
 
 
 def _acting(draft: Draft, agent_id: UUID | None) -> str:
@@ -101,6 +113,8 @@ class Submissions:
             return earlier
         draft = await self._draft(person_id, submission.draft_id, enterprise_id)
         deferred = await self._check(draft, submission)
+        subject = self.subject_key(draft, person_id)
+        await self._refuse_if_open(draft, subject, person_id)
         try:
             async with self._ctx.db.begin_nested():
                 application = await self._write(
@@ -113,12 +127,15 @@ class Submissions:
                     agent_staff_id,
                     agent_person_id,
                 )
+                application.subject_key = subject
                 await self._ctx.db.flush()
         except IntegrityError:
-            # A concurrent twin won the race (same key) or the draft went with another key:
-            # the savepoint is rolled back, and the winner is what this submit made.
+            # A concurrent twin won the race (same key) or the draft went with another key,
+            # or another application for the same subject opened meanwhile: the savepoint is
+            # rolled back, and the winner is what this submit made.
             winner = await self._by_key(actor_id, key, fingerprint)
             if winner is None:
+                await self._refuse_if_open(draft, subject, person_id)
                 raise Conflict(ALREADY_SUBMITTED, code="already_submitted") from None
             return winner
         if agent_staff_id is not None:
@@ -130,6 +147,47 @@ class Submissions:
         record(self._ctx.db, application, Action.SUBMIT, actor, to_state=application.state)
         await accept_if_complete(self._ctx, application)
         return application
+
+    def subject_key(self, draft: Draft, person_id: UUID) -> str | None:
+        """Whom the draft's application is for, as a keyed pseudonym, when its bundle happens
+        once per subject (None otherwise, or while a field naming the subject is empty)."""
+        once = self._drafts.bundle(draft).once_per
+        if once is None:
+            return None
+        if once.fields:
+            form = self._drafts.values(draft)
+            parts = [_comparable(form.get(key)) for key in once.fields]
+            if not all(parts):
+                return None
+        else:
+            parts = [f"enterprise:{draft.enterprise_id}" if draft.enterprise_id
+                     else f"person:{person_id}"]  # fmt: skip
+        return self._ctx.protector.pseudonym(
+            "\x1f".join(parts), audience=f"once:{draft.bundle_code}"
+        )
+
+    async def open_for_subject(self, draft: Draft, subject: str | None) -> Application | None:
+        """The open application of the draft's bundle for the same subject, if any."""
+        if subject is None:
+            return None
+        found: Application | None = await self._ctx.db.scalar(
+            select(Application).where(
+                Application.bundle_code == draft.bundle_code,
+                Application.subject_key == subject,
+                Application.state.in_(OPEN_STATES),
+            )
+        )
+        return found
+
+    async def _refuse_if_open(self, draft: Draft, subject: str | None, person_id: UUID) -> None:
+        # Said to whoever applies (the other parent too); which application it is, only to
+        # the one whose application it is.
+        found = await self.open_for_subject(draft, subject)
+        if found is None:
+            return
+        own = found.person_id == person_id and found.enterprise_id == draft.enterprise_id
+        details = {"application": str(found.id)} if own else {}
+        raise Conflict(SUBJECT_OPEN, code=SUBJECT_OPEN_CODE, **details)
 
     async def _by_key(self, actor_id: UUID, key: str, fingerprint: str) -> Application | None:
         found = await self._ctx.db.scalar(

@@ -30,6 +30,7 @@ __all__ = [
     "Material",
     "Matter",
     "MatterKind",
+    "OncePer",
     "Outline",
     "Question",
     "QuestionKind",
@@ -268,6 +269,19 @@ class Outline(_Strict, kw_only=True, frozen=True):
     department: str
 
 
+class OncePer(_Strict, kw_only=True, frozen=True):
+    """A bundle that happens once per subject (a baby is born once, a person retires once):
+    while an application for a subject is open, another for the same subject is refused.
+
+    ``fields`` are the merged form's fields that name the subject together (the baby: its
+    name, date of birth and mother); none means the applicant (the person, or the enterprise
+    acted for). ``subject`` names it in the notice ("the same baby").
+    """
+
+    subject: Text
+    fields: tuple[str, ...] = ()
+
+
 class Bundle(_Strict, kw_only=True, frozen=True):
     """A bundle (一件事): matters that belong together for one life or business event."""
 
@@ -282,6 +296,7 @@ class Bundle(_Strict, kw_only=True, frozen=True):
     matters: tuple[BundleMatter, ...] = ()
     outline: tuple[Outline, ...] = ()  # for bundles not yet modelled: names only
     reviewed_on: date | None = None
+    once_per: OncePer | None = None  # None: as many open applications as one likes
 
     @property
     def modelled(self) -> bool:

@@ -151,6 +151,25 @@ def _check_bundle(bundle: Bundle, catalog: Catalog, departments: set[str]) -> It
         for message in _check_result_proofs(bundle, item.matter, matter):
             yield problem(f"matters[{index}].matter", message)
     yield from (problem(path, message) for path, message in _check_dependencies(bundle))
+    yield from (problem(path, message) for path, message in _check_once_per(bundle, catalog))
+
+
+def _check_once_per(bundle: Bundle, catalog: Catalog) -> Iterator[tuple[str, str]]:
+    # The fields that name the subject must be on every application's form: a matter that
+    # always applies and cannot be left out asks for each.
+    if bundle.once_per is None:
+        return
+    always = [
+        catalog.matters[m.matter]
+        for m in bundle.matters
+        if not m.optional and not m.applies_when and m.matter in catalog.matters
+    ]
+    for index, key in enumerate(bundle.once_per.fields):
+        path = f"once_per.fields[{index}]"
+        if key not in catalog.fields:
+            yield path, f"unknown field `{key}`"
+        elif not any(key in matter.fields for matter in always):
+            yield path, f"`{key}` is not asked by a matter every application has"
 
 
 def _check_result_proofs(bundle: Bundle, code: str, matter: Matter) -> Iterator[str]:

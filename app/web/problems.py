@@ -44,7 +44,8 @@ class Problem(msgspec.Struct, kw_only=True, rename="camel"):
     ``title`` and ``detail`` are for people, in the request's language; ``code`` is for
     programs: a stable snake_case name of what went wrong (``not_found``,
     ``validation_failed``, ``draft_step_missing`` …, listed in docs/miniprogram.md). For
-    ``draft_step_missing``, ``step`` names the step of the draft to finish first.
+    ``draft_step_missing``, ``step`` names the step of the draft to finish first; for
+    ``already_in_progress``, ``application`` is the open application, when it is the caller's.
     """
 
     type: str
@@ -55,6 +56,7 @@ class Problem(msgspec.Struct, kw_only=True, rename="camel"):
     request_id: str
     code: str
     step: str | None = None
+    application: str | None = None
     errors: list[FieldProblem] | None = None
 
 
@@ -84,7 +86,9 @@ _MEANINGS = {
     404: "No such object, or not the caller's to see (`not_found`).",
     405: "The path does not take this method (`method_not_allowed`); `Allow` lists those it takes.",
     409: "It clashes with the object's current state (`conflict`, `already_submitted`, "
-    "`idempotency_in_progress`).",
+    "`idempotency_in_progress`, `already_in_progress`: the life event happens once per baby, "
+    "person or enterprise and an application for the same one is open; `application` names "
+    "it when it is the caller's).",
     413: "The body is larger than the service takes (`payload_too_large`).",
     415: "The body is not sent as `application/json` (`unsupported_media_type`).",
     422: "Well-formed, but a rule of the service refuses it and nothing was changed: "
@@ -247,9 +251,10 @@ def handle_api_exception(request: Request[Any, Any, Any], exc: Exception) -> Res
         "requestId": request_id,
         "code": problem_code(exc, status),
     }
-    step = exc.details.get("step") if isinstance(exc, errors.DomainError) else None
-    if isinstance(step, str):
-        body["step"] = step
+    details = exc.details if isinstance(exc, errors.DomainError) else {}
+    for name in ("step", "application"):
+        if isinstance(details.get(name), str):
+            body[name] = details[name]
     _, fields = _status_and_fields(exc)
     if fields:
         body["errors"] = fields

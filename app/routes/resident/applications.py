@@ -23,7 +23,7 @@ from app.applications.drafts import DraftService
 from app.applications.models import Draft
 from app.applications.ratings import TAGS, Ratings
 from app.applications.states import Actor
-from app.applications.submission import Submission, Submissions
+from app.applications.submission import SUBJECT_OPEN_CODE, Submission, Submissions
 from app.applications.uploads import EMPTY
 from app.assist.models import Scope
 from app.identity.models import Person
@@ -107,7 +107,9 @@ class ApplicationController(Controller):
                 key=data.idempotency_key,
                 agent_person_id=agency.agent.id if agency else None,
             )
-        except errors.RuleViolation as exc:
+        except (errors.RuleViolation, errors.Conflict) as exc:
+            if isinstance(exc, errors.Conflict) and exc.code != SUBJECT_OPEN_CODE:
+                raise
             try:
                 draft = await drafts.get(applying_as, data.draft_id, enterprise_id=enterprise_id)
             except errors.NotFound:  # submitted already: the message says what happened
@@ -257,11 +259,14 @@ async def _detail(
 
 async def _refused_review(
     drafts: DraftService, materials: DraftMaterials, draft: Draft,
-    exc: errors.RuleViolation, data: SubmitForm,
+    exc: errors.RuleViolation | errors.Conflict, data: SubmitForm,
 ) -> Template:  # fmt: skip
     chosen = {"delivery": data.delivery, "address": data.address,
               "commitment": data.commitment == "yes"}  # fmt: skip
-    message = None if exc.fields else exc.message
+    fields = exc.fields if isinstance(exc, errors.RuleViolation) else {}
+    status = 422 if isinstance(exc, errors.RuleViolation) else 409
+    open_one = exc.details.get("application")
     return await review_page(
-        drafts, materials, draft, 422, errors=exc.fields, message=message, chosen=chosen
-    )
+        drafts, materials, draft, status, errors=fields, message=None if fields else exc.message,
+        chosen=chosen, open_application=f"{MINE}/{open_one}" if open_one else None,
+    )  # fmt: skip

@@ -17,8 +17,15 @@ function childIdNumber(born) {
   return first17 + checkDigit(first17)
 }
 
+/** Each journey is a new baby: a baby is born once, and the server refuses a second open
+ * application for the same one (named by its name, its birthday and its mother's name). */
+function newMother() {
+  return '母亲' + Math.random().toString(36).slice(2, 6)
+}
+
 /** A plausible value for an editable field of the merged form, by its kind. */
 function valueFor(field, born) {
+  if (field.key === 'mother.name') return newMother()
   if (field.kind === 'date') return born
   if (field.kind === 'select') return field.options[0].value
   if (field.kind === 'boolean') return 'no'

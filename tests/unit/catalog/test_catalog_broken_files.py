@@ -171,6 +171,18 @@ def test_a_result_proves_a_material_only_of_a_matter_that_waits_for_it(tmp_path:
     ) in message
 
 
+def test_a_subject_named_by_a_field_some_applications_lack(tmp_path: Path) -> None:
+    data, _ = broken(
+        tmp_path,
+        "bundles/newborn.yaml",
+        "fields: [child.name, child.birth_date, mother.name]",
+        "fields: [child.name, father.id_number]",
+    )
+    message = error_of(data)
+    assert "bundles[0].once_per.fields[1]" in message
+    assert "`father.id_number` is not asked by a matter every application has" in message
+
+
 def test_a_condition_naming_an_answer_the_question_does_not_offer(tmp_path: Path) -> None:
     data, line = broken(tmp_path, "bundles/newborn.yaml", "any_of: [pending]", "any_of: [maybe]")
     message = error_of(data)
