@@ -102,6 +102,11 @@ class Application(UUIDv7AuditBase):
     # Materials left to follow on the applicant's written commitment (容缺).
     deferred_materials: Mapped[list[str]] = mapped_column(JSON, default=list)
     channel: Mapped[Channel] = mapped_column(String(16))
+    # How each matter's result comes (matter code -> electronic | window | mail), as chosen
+    # once at submission among the ways the matter offers. ``delivery`` is how paper results
+    # come, if any (mail, else window, else electronic), for older readers; applications made
+    # before per-matter choices have only it (``deliveries`` empty).
+    deliveries: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     delivery: Mapped[str] = mapped_column(String(16))
     sealed_address: Mapped[str | None] = mapped_column(Text, default=None)
     state: Mapped[ApplicationState] = mapped_column(String(16), index=True)

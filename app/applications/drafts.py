@@ -19,10 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.applications.models import STAGE_ORDER, ConsentDecision, Draft, DraftStage
 from app.catalog.engine import (
+    DeliveryChoice,
     MergedGroup,
     Notice,
     Selection,
     clean_answers,
+    delivery_choices,
     merged_field_keys,
     merged_form,
     notice,
@@ -268,6 +270,10 @@ class DraftService:
     def notice(self, draft: Draft) -> Notice:
         """The 一次告知 of the current selection, with the proofs found so far."""
         return notice(self.catalog, self.selection(draft), draft.proofs)
+
+    def delivery_choices(self, draft: Draft) -> list[DeliveryChoice]:
+        """How each selected matter's result can come: asked once, at submission."""
+        return delivery_choices(self.catalog, self.selection(draft))
 
     def proofs(self, draft: Draft) -> set[str]:
         """What proves materials of this draft: records and licenses found, and the results

@@ -65,6 +65,17 @@ DELIVERY_LABELS = {
     "mail": N_("Handed to express mail"),
 }
 
+# The ways a result can be chosen to come (出件方式), for a matter whose result is an e-license
+# (issued into the wallet whatever is chosen: the choice is about the paper copy) or not.
+_CHOICE_LABELS = {
+    (True, "electronic"): N_("electronic license in your wallet"),
+    (True, "window"): N_("e-license in your wallet, and the paper copy at the service window"),
+    (True, "mail"): N_("e-license in your wallet, and the paper copy by express mail"),
+    (False, "electronic"): N_("electronically, on this app"),
+    (False, "window"): N_("pick up at the service window"),
+    (False, "mail"): N_("express mail"),
+}
+
 CARD_LABELS = {"yellow": N_("Yellow card"), "red": N_("Red card")}
 
 
@@ -81,6 +92,12 @@ def action_label(action: str) -> str:
 def delivery_label(delivery: str) -> str:
     """How a result went to the applicant, in words."""
     return gettext(DELIVERY_LABELS.get(delivery, delivery))
+
+
+def delivery_choice_label(delivery: str, license_type: str | None = None) -> str:
+    """A way a matter's result can come, in words (its label, never its code)."""
+    label = _CHOICE_LABELS.get((license_type is not None, delivery))
+    return gettext(label) if label else delivery
 
 
 def card_label(card: str) -> str:

@@ -264,6 +264,34 @@ def notice(catalog: Catalog, selection: Selection, proofs: Iterable[str] = ()) -
     )
 
 
+class DeliveryChoice(msgspec.Struct, frozen=True, kw_only=True):
+    """How the result of one selected matter can reach the applicant (its catalog data)."""
+
+    matter: Matter
+    offered: tuple[Delivery, ...]
+
+    @property
+    def asked(self) -> bool:
+        """Whether the applicant chooses: only when the matter offers more than one way."""
+        return len(self.offered) > 1
+
+    @property
+    def default(self) -> Delivery:
+        """What a page chooses first: electronic where offered, else the first way."""
+        return Delivery.ELECTRONIC if Delivery.ELECTRONIC in self.offered else self.offered[0]
+
+
+def delivery_choices(catalog: Catalog, selection: Selection) -> list[DeliveryChoice]:
+    """Each selected matter's ways of delivering its result (出件方式), in catalog order."""
+    return [
+        DeliveryChoice(
+            matter=catalog.matters[item.matter],
+            offered=catalog.matters[item.matter].result.delivery or (Delivery.ELECTRONIC,),
+        )
+        for item in selection.selected
+    ]
+
+
 def _longest_chain(catalog: Catalog, selected: Sequence[BundleMatter], attr: str) -> int:
     # Independent matters run in parallel; a dependent one starts when its predecessors end.
     by_code = {m.matter: m for m in selected}

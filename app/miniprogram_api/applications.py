@@ -47,10 +47,19 @@ IDEMPOTENCY_KEY = HeaderParameter(
 
 
 class SubmitBody(msgspec.Struct, kw_only=True, rename="camel"):
-    """Submit a draft that has reached its review."""
+    """Submit a draft that has reached its review.
+
+    ``deliveries`` says how each matter's result should come (matter code -> one of the
+    ways in the review's ``resultDeliveries``); a matter offering one way needs none.
+    ``delivery`` (one way for every matter, as v1 first had it) still applies to each matter
+    that offers it; a matter offering several ways, none of them given, is refused by name
+    (422, ``errors`` field ``delivery.<matter>``), never given another way. ``address`` is
+    needed when a result goes by mail.
+    """
 
     draft_id: UUID
-    delivery: str
+    delivery: str = ""
+    deliveries: dict[str, str] = msgspec.field(default_factory=dict)
     address: str = ""
     commitment: bool = False
     channel: Literal["wechat", "alipay"] = "wechat"
@@ -79,11 +88,14 @@ class ApplicationBody(msgspec.Struct, kw_only=True, rename="camel"):
     bundle_code: str
     state: str
     submitted_at: datetime
-    delivery: str
+    delivery: str  # how paper results come, if any (mail, else window), else electronic
     deferred_materials: list[str]
     commitment_due_on: date | None
     return_reasons: str | None
     sub_cases: list[SubCaseBody] = msgspec.field(default_factory=list)
+    # How each matter's result comes, as chosen at submission (matter code -> way); empty
+    # for applications made before the choice was per matter.
+    deliveries: dict[str, str] = msgspec.field(default_factory=dict)
 
 
 class ApplicationList(msgspec.Struct, kw_only=True, rename="camel"):
@@ -117,7 +129,8 @@ async def _body(application: Application, mine: ApplicantCases | None = None) ->
     return ApplicationBody(
         id=application.id, number=application.number, bundle_code=application.bundle_code,
         state=application.state, submitted_at=application.submitted_at,
-        delivery=application.delivery, deferred_materials=list(application.deferred_materials),
+        delivery=application.delivery, deliveries=dict(application.deliveries or {}),
+        deferred_materials=list(application.deferred_materials),
         commitment_due_on=application.commitment_due_on,
         return_reasons=application.return_reasons,
         sub_cases=[
@@ -157,7 +170,8 @@ class ApplicationApi(Controller):
         applicant = await bearer_applicant(request)
         await require_submit(request, applicant.agency, drafts, data.draft_id)
         submission = Submission(draft_id=data.draft_id, delivery=data.delivery,
-                                address=data.address, commitment=data.commitment,
+                                deliveries=dict(data.deliveries), address=data.address,
+                                commitment=data.commitment,
                                 channel=Channel(data.channel))  # fmt: skip
         application = await submissions.submit(
             applicant.person.id, submission, enterprise_id=applicant.enterprise_id,

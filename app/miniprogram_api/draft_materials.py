@@ -25,7 +25,9 @@ from app import errors
 from app.applications.draft_materials import COMMITMENT, DraftMaterials, MaterialNeed
 from app.applications.drafts import DraftService
 from app.applications.models import DraftStage, DraftUpload
+from app.applications.timeline import delivery_choice_label
 from app.applications.uploads import EMPTY
+from app.catalog.engine import DeliveryChoice
 from app.i18n import gettext
 from app.miniprogram_api.catalog import text
 from app.miniprogram_api.contract import ACTING_FOR
@@ -75,6 +77,24 @@ class MaterialList(msgspec.Struct, kw_only=True, rename="camel"):
     materials: list[MaterialNeedBody]
 
 
+class DeliveryOptionBody(msgspec.Struct, kw_only=True, rename="camel"):
+    """A way a result can come, with its label in the request's language."""
+
+    value: str
+    label: str
+
+
+class ResultDeliveryBody(msgspec.Struct, kw_only=True, rename="camel"):
+    """How one matter's result can come: ask only when ``asked`` (several ways offered)."""
+
+    matter_code: str
+    matter_name: str
+    result_name: str
+    options: list[DeliveryOptionBody]
+    asked: bool
+    default: str
+
+
 class ReviewBody(msgspec.Struct, kw_only=True, rename="camel"):
     """Everything at a glance before submitting: the form, the materials, how results come.
 
@@ -92,6 +112,20 @@ class ReviewBody(msgspec.Struct, kw_only=True, rename="camel"):
     total_fees_yuan: float
     promised_days: int
     commitment_text: str = ""
+    # Per matter, the ways its result can come: submit ``deliveries`` with one per matter
+    # that is ``asked``. (``deliveries`` above is every way any matter offers.)
+    result_deliveries: list[ResultDeliveryBody] = msgspec.field(default_factory=list)
+
+
+def _result_delivery(choice: DeliveryChoice) -> ResultDeliveryBody:
+    matter, kind = choice.matter, choice.matter.result.license_type
+    return ResultDeliveryBody(
+        matter_code=matter.code, matter_name=text(matter.name),
+        result_name=text(matter.result.name),
+        options=[DeliveryOptionBody(value=str(d), label=delivery_choice_label(d, kind))
+                 for d in choice.offered],
+        asked=choice.asked, default=str(choice.default),
+    )  # fmt: skip
 
 
 def upload_body(upload: DraftUpload) -> UploadBody:
@@ -199,5 +233,6 @@ class DraftMaterialApi(Controller):
             to_follow=to_follow, commitment_needed=bool(to_follow),
             commitment_text=gettext(COMMITMENT, days=materials.commitment_days)
             if to_follow else "",
+            result_deliveries=[_result_delivery(c) for c in drafts.delivery_choices(draft)],
             total_fees_yuan=notice.total_fees_yuan, promised_days=notice.promised_days,
         )  # fmt: skip

@@ -14,6 +14,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
+from app.applications.timeline import delivery_choice_label
 from app.assist import labels as assist_labels
 from app.benefits.views import offer_status_label
 from app.catalog.loader import LoadedCatalog
@@ -96,6 +97,7 @@ def configure_jinja(env: Environment, catalog: LoadedCatalog) -> None:
         department_name=lambda code: department_name(catalog, code),
         license_name=lambda code: license_name(catalog, code),
         proof_label=lambda token: proof_label(catalog, token),
+        delivery_choice_label=delivery_choice_label,
         matter_kind_label=matter_kind_label,
         assist_labels=assist_labels,
         offer_status_label=offer_status_label,

@@ -19,6 +19,7 @@ from app.applications.drafts import DraftService, DraftValues
 from app.applications.models import Draft, DraftStage
 from app.applications.uploads import EMPTY
 from app.catalog.engine import merged_field_keys
+from app.catalog.schema import Delivery
 from app.identity.models import Person
 from app.routes.resident.drafts import DRAFT_DEPENDENCIES, find_draft, page, step_url
 from app.routes.shared.drafts import answers_from
@@ -75,12 +76,20 @@ async def review_page(
     """The review with the submit form; a fresh idempotency key each time it is shown."""
     needs = await materials.needs(draft)
     notice = drafts.notice(draft)
-    context.setdefault("chosen", {"delivery": str(notice.deliveries[0]) if notice.deliveries
-                                  else "", "address": "", "commitment": False})  # fmt: skip
+    choices = drafts.delivery_choices(draft)
+    context.setdefault("chosen", {"address": "", "commitment": False, "deliveries": {}})
+    # A way not chosen yet (first showing) is the matter's default: electronic where offered.
+    context["chosen"]["deliveries"] = {
+        c.matter.code: context["chosen"]["deliveries"].get(c.matter.code) or str(c.default)
+        for c in choices
+    }
     return _form_page(drafts, draft, drafts.values(draft), status, name="review", needs=needs,
                       notice=notice, to_follow=[n for n in needs if n.to_follow],
                       commitment_days=materials.commitment_days, commitment=COMMITMENT,
-                      idempotency_key=uuid4().hex, **context)  # fmt: skip
+                      delivery_choices=choices,
+                      asks_address=any(Delivery.MAIL in c.offered for c in choices),
+                      idempotency_key=uuid4().hex,
+                      **context)  # fmt: skip
 
 
 class DraftFormController(Controller):

@@ -35,6 +35,15 @@ function valueFor(field, born) {
   return field.key.includes('child') ? '张小宝' : '测试填写'
 }
 
+/** Choose, for each result the review asks about, its first way (the page shows its label). */
+async function chooseDeliveries(page) {
+  for (const result of page.data.review.resultDeliveries.filter((r) => r.asked)) {
+    const first = result.options[0]
+    assert.notEqual(first.label, first.value, 'a way shows its label, not its code')
+    await fire(page, '#delivery-' + result.matterCode, 'change', { value: first.value })
+  }
+}
+
 /** Fill one editable field of the merged form the way a person does: type, pick or choose. */
 async function fill(page, field, value) {
   const typed = field.control === 'input' || field.control === 'textarea'
@@ -92,7 +101,7 @@ async function newbornThroughPages(world) {
   await fire(page, '#materials-done')
   assert.equal(page.data.stage, 'review')
   assert.ok(page.data.review.deliveries.includes('electronic'))
-  await fire(page, '#delivery', 'change', { value: 'electronic' })
+  await chooseDeliveries(page)
 
   await fire(page, '#submit')
   assert.equal(page.data.error, '')
@@ -109,4 +118,4 @@ async function verifyRealName(person) {
   if (!level.verified) await api.post('/mp/v1/me/real-name', { name: person.name, idNumber: person.idNumber })
 }
 
-module.exports = { newbornThroughPages, verifyRealName, valueFor, childIdNumber, fill }
+module.exports = { newbornThroughPages, verifyRealName, valueFor, childIdNumber, fill, chooseDeliveries }
