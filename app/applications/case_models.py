@@ -114,6 +114,7 @@ class Application(UUIDv7AuditBase):
     request_fingerprint: Mapped[str] = mapped_column(String(64))
     commitment_text: Mapped[str | None] = mapped_column(Text, default=None)
     commitment_due_on: Mapped[date | None] = mapped_column(Date, default=None)
+    commitment_due_provisional_from: Mapped[int | None] = mapped_column(default=None)
     commitment_reminded_at: Mapped[datetime | None] = mapped_column(
         DateTimeUTC(timezone=True), default=None
     )
@@ -151,6 +152,9 @@ class SubCase(UUIDv7AuditBase):
     limit_days: Mapped[int]  # promised working days (承诺时限)
     started_on: Mapped[date | None] = mapped_column(Date, default=None)
     due_on: Mapped[date | None] = mapped_column(Date, default=None)
+    # Set while ``due_on`` was counted across a year whose holidays are not loaded yet: the
+    # first such year. The deadline is shown as provisional and counted again once it is.
+    due_provisional_from: Mapped[int | None] = mapped_column(default=None)
     # While the applicant supplements, the clock stops with this many working days left.
     days_left_when_paused: Mapped[int | None] = mapped_column(default=None)
     card: Mapped[Card] = mapped_column(String(8), default=Card.NONE)
@@ -217,6 +221,7 @@ class Complaint(UUIDv7AuditBase):
     rating_id: Mapped[UUID] = mapped_column(ForeignKey("application_rating.id"), unique=True)
     state: Mapped[ComplaintState] = mapped_column(String(16), index=True)
     due_on: Mapped[date] = mapped_column(Date)
+    due_provisional_from: Mapped[int | None] = mapped_column(default=None)
     answer: Mapped[str | None] = mapped_column(Text, default=None)
     answered_by_id: Mapped[UUID | None] = mapped_column(ForeignKey("staff.id"), default=None)
     answered_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)

@@ -57,6 +57,7 @@ ACTION_LABELS = {
     "rated": N_("Rated"),
     "complaint_answered": N_("Complaint answered"),
     "complaint_overdue": N_("The answer to the complaint is overdue"),
+    "deadline_recounted": N_("Deadline counted again with the year's published holidays"),
 }
 
 DELIVERY_LABELS = {

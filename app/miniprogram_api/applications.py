@@ -78,6 +78,9 @@ class SubCaseBody(msgspec.Struct, kw_only=True, rename="camel"):
     id: UUID | None = None  # for ``…/sub-cases/{id}/supplement``
     matter_name: str = ""  # the matter in words, in the request's language
     department_name: str = ""  # the department in words, in the request's language
+    # ``dueOn`` was counted across a year whose public holidays are not published (loaded)
+    # yet: it may move once they are, and should be shown as provisional.
+    deadline_provisional: bool = False
 
 
 class ApplicationBody(msgspec.Struct, kw_only=True, rename="camel"):
@@ -96,6 +99,8 @@ class ApplicationBody(msgspec.Struct, kw_only=True, rename="camel"):
     # How each matter's result comes, as chosen at submission (matter code -> way); empty
     # for applications made before the choice was per matter.
     deliveries: dict[str, str] = msgspec.field(default_factory=dict)
+    # ``commitmentDueOn`` is provisional (counted before its year's holidays were known).
+    commitment_due_provisional: bool = False
 
 
 class ApplicationList(msgspec.Struct, kw_only=True, rename="camel"):
@@ -132,12 +137,14 @@ async def _body(application: Application, mine: ApplicantCases | None = None) ->
         delivery=application.delivery, deliveries=dict(application.deliveries or {}),
         deferred_materials=list(application.deferred_materials),
         commitment_due_on=application.commitment_due_on,
+        commitment_due_provisional=application.commitment_due_provisional_from is not None,
         return_reasons=application.return_reasons,
         sub_cases=[
             SubCaseBody(matter_code=c.matter_code, department=c.department_code, state=c.state,
                         card=c.card, started_on=c.started_on, due_on=c.due_on, reasons=c.reasons,
                         id=c.id, matter_name=_matter_name(mine, c.matter_code),
-                        department_name=department_name(c.department_code))
+                        department_name=department_name(c.department_code),
+                        deadline_provisional=c.due_provisional_from is not None)
             for c in cases
         ],
     )  # fmt: skip
