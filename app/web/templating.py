@@ -76,6 +76,7 @@ def configure_jinja(env: Environment, catalog: LoadedCatalog) -> None:
         newstyle=True,
     )
     env.filters["source_label"] = lambda code: localized(SOURCES[code].label)
+    env.filters["proof_label"] = lambda token: proof_label(catalog, token)
     env.globals.update(
         current_locale=i18n.current_locale,
         html_lang=lambda: i18n.HTML_LANG[i18n.current_locale()],
