@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.applications.draft_materials import DraftMaterials, MaterialNeed
 from app.applications.drafts import DraftService
-from app.catalog.engine import record_proofs
 from app.catalog.loader import default_catalog
 from app.composition.build import create_engine
 from app.config import Settings
@@ -135,19 +134,6 @@ async def test_a_tax_record_showing_nothing_owed_proves_the_tax_clearance_certif
 ) -> None:
     needs, _ = await _deregistration_needs(sessions, settings, tmp_path, CLEARED)
     assert needs["tax-clearance"].proof == "record:tax"
-
-
-def test_the_state_a_record_must_show_is_checked_value_by_value() -> None:
-    catalog = default_catalog().catalog
-    matters = ["simplified-deregistration"]
-    owed = {("tax", k): v for k, v in OWES_TAX.items()}
-    cleared = {("tax", k): v for k, v in CLEARED.items()}
-    invoices_open = {**cleared, ("tax", "unverified_invoices"): "2份"}
-    assert "record:tax/tax-clearance" not in record_proofs(catalog, matters, owed)
-    assert "record:tax/tax-clearance" not in record_proofs(catalog, matters, invoices_open)
-    assert "record:tax/tax-clearance" in record_proofs(catalog, matters, cleared)
-    # The record still proves what needs only its existence.
-    assert "record:tax" in record_proofs(catalog, matters, owed)
 
 
 async def test_the_babys_household_register_is_not_proven_by_the_parents_register(
