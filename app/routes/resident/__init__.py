@@ -6,7 +6,6 @@ resident on routes whose access level requires one.
 
 from __future__ import annotations
 
-from litestar import Router
 from litestar.di import Provide
 
 from app.routes.resident.account import AccountController
@@ -33,12 +32,13 @@ from app.routes.shared.badge import count_unread
 from app.web.access import enforce_access
 from app.web.problems import handle_page_exception
 from app.web.requests import read_forms_strictly
+from app.web.routers import ChannelRouter
 from app.web.subjects import current_person
 
 
-def create_router() -> Router:
+def create_router() -> ChannelRouter:
     """This channel's routes, with its guard, its error rendering and its current principal."""
-    return Router(
+    return ChannelRouter(
         path="/",
         route_handlers=[
             ShellController,
