@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 
 from app.applications.context import Clock
 from app.assist.models import HomeVisit
+from app.assist.request_models import VisitRequest
 from app.audit.models import AuditEvent
 from app.composition.runtime import Runtime
 from app.identity.models import Person
@@ -24,7 +25,7 @@ from app.protection import SensitiveKind
 from app.records.models import DataAccess
 from app.staff.models import Staff
 from tests.conftest import csrf_token, in_app, sign_in_as
-from tests.integration.application_support import new_phone
+from tests.integration.application_support import BUNDLE, new_phone
 from tests.integration.staff_support import create_staff, sign_in_staff
 
 Client = AsyncTestClient[Litestar]
@@ -290,3 +291,31 @@ async def test_a_badly_typed_number_or_day_is_refused_before_anyone_is_looked_up
         assert refused.status_code == 422, bad
         assert 'class="field-error"' in refused.text
     assert await _lookups_by(apps, supervisor) == []
+
+
+async def test_a_window_clerks_request_by_phone_answers_alike_and_is_on_the_data_use_record(
+    apps: Client,
+) -> None:
+    jars = Jars(apps)
+    phone, person_id = await _resident(apps, jars)
+    clerk = await _staff(apps, jars, "window_clerk")
+    form = {"kind": "home_visit", "address": "岳麓区橘子洲街道8栋3楼", "area": "yuelu-juzizhou",
+            "bundle": BUNDLE, "day1": TOMORROW, "slot1": "am"}  # fmt: skip
+    nobodys = new_phone()
+    known = await _post(apps, "/staff/visit-requests/new", resident_phone=phone, **form)
+    unknown = await _post(apps, "/staff/visit-requests/new", resident_phone=nobodys, **form)
+    assert known.status_code == unknown.status_code == 303
+    assert known.headers["location"] == unknown.headers["location"]
+    pages = [await apps.get(answer.headers["location"]) for answer in (known, unknown)]
+    assert _NOISE.sub("", pages[0].text) == _NOISE.sub("", pages[1].text)
+    assert phone not in pages[0].text
+    assert nobodys not in pages[1].text
+
+    found, nobody = await _lookups_by(apps, clerk)
+    assert (found.subject, found.detail["purpose"]) == (f"person:{person_id}", "visit_request")
+    assert nobody.subject == "nobody"
+    requests = await _count(apps, select(func.count()).select_from(VisitRequest)
+                            .where(VisitRequest.requester_staff_id == clerk.id))  # fmt: skip
+    assert requests == 1  # nothing is kept for the number without an account
+    jars.be("resident")
+    assert "工作人员按手机号登记上门服务申请" in (await apps.get("/me/data-use")).text
