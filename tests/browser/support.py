@@ -11,8 +11,10 @@ import os
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
+from zoneinfo import ZoneInfo
 
 import pyotp
 import pytest
@@ -349,3 +351,25 @@ def new_staff_page(
     page.locator("form[action='/staff/sign-in'] button[type=submit]").click()
     expect(page).not_to_have_url(re.compile(r"/staff/sign-in"))
     return page, username
+
+
+def schedule_visit_today(supervisor: Page, phone: str, worker: str, reason: str = "老年人") -> None:
+    """The supervisor schedules a visit today by ``worker`` (a username) for ``phone``.
+
+    The worker is picked from the form's list, by the option whose label shows the username;
+    the form then ends on its confirmation page, which says the same for any number. Both
+    pages are checked with axe on the way.
+    """
+    supervisor.goto("/staff/visits/new")
+    violations = run_axe(supervisor)
+    assert not violations, describe_violations(violations)
+    supervisor.get_by_label("居民手机号").fill(phone)
+    option = supervisor.locator("#worker_id option", has_text=f"({worker})")
+    supervisor.get_by_label("上门服务人员").select_option(option.get_attribute("value"))
+    supervisor.get_by_label("日期").fill(datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat())
+    supervisor.get_by_label(reason).check()
+    supervisor.get_by_role("button", name="预约", exact=True).click()
+    expect(supervisor).to_have_url(re.compile(r"/staff/visits/scheduled\?"))
+    expect(supervisor.get_by_role("heading", name="上门服务已登记")).to_be_visible()
+    violations = run_axe(supervisor)
+    assert not violations, describe_violations(violations)

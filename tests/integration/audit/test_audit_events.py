@@ -138,7 +138,10 @@ async def test_an_agents_authorization_and_actions_for_a_resident_are_audit_even
         ).all()
         verdict = await audit.verify(ctx.db)
     kinds = [event.kind for event in events]
-    assert kinds[:2] == ["authorization_proposed", "authorization_confirmed"]
+    # The supervisor who scheduled the visit found the resident by phone: that comes first.
+    assert kinds[:3] == ["person_looked_up", "authorization_proposed", "authorization_confirmed"]
+    assert events[0].actor != f"staff:{worker.id}"
+    assert events[0].detail["purpose"] == "home_visit"
     acted = [event for event in events if event.kind == "on_behalf"]
     assert acted, kinds
     assert {event.actor for event in acted} == {f"staff:{worker.id}"}
