@@ -10,7 +10,6 @@ from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -33,6 +32,7 @@ from app.web.requests import (
     RequestIdMiddleware,
 )
 from app.web.shedding import LoadSheddingMiddleware
+from app.web.swagger import SwaggerPage
 from app.web.templating import LocaleMiddleware, configure_jinja
 from app.worker.running import in_process_worker
 
@@ -49,7 +49,7 @@ def _openapi() -> OpenAPIConfig:
         path="/schema",
         components=mp_contract.components(),
         render_plugins=[
-            SwaggerRenderPlugin(
+            SwaggerPage(
                 path="/",
                 js_url=f"{_SWAGGER}/swagger-ui-bundle.js",
                 css_url=f"{_SWAGGER}/swagger-ui.css",
