@@ -131,7 +131,8 @@ class PageProblems:
         # Whatever the Content-Security-Policy refused: the page lost a script, a style or a
         # form's way out (Chromium reports each on the console, whatever its level).
         if is_csp_violation(message.text):
-            self.entries.append(f"CSP violation: {message.text}")
+            where = message.page.url if message.page is not None else "?"
+            self.entries.append(f"CSP violation on {where}: {message.text}")
         # The 404 document itself is reported as a failed resource; the response hook checks
         # sub-resources precisely, so these generic lines add nothing.
         elif message.type == "error" and not message.text.startswith("Failed to load resource"):
