@@ -35,6 +35,7 @@ from app.errors import NotFound, RuleViolation
 from app.i18n import N_
 from app.identity.models import Person
 from app.protection import DataProtector
+from app.records.models import RecordConsent
 from app.records.service import FieldRequest, Purpose, RecordRead
 from app.records.sources import SOURCES, SubjectKind
 from app.wallet.models import License, LicenseStatus
@@ -124,6 +125,8 @@ class RecordsPort(Protocol):
         *,
         enterprise: Enterprise | None = None,
     ) -> object: ...
+
+    async def consent_for(self, person: Person, purpose: Purpose) -> RecordConsent | None: ...
 
 
 class DraftService:
@@ -220,7 +223,7 @@ class DraftService:
             raise RuleViolation(fields=problems)
         if not selection.selected:
             raise RuleViolation(N_("Keep at least one service item to apply for."))
-        self._apply_selection(draft, {k: list(v) for k, v in kept.items()}, selection)
+        await self._apply_selection(draft, {k: list(v) for k, v in kept.items()}, selection)
         draft.proofs = sorted(set(draft.proofs) | await self._wallet_proofs(draft))
         self.reach(draft, DraftStage.NOTICE)
         await self._db.flush()
@@ -232,19 +235,30 @@ class DraftService:
             raise step_missing(draft)
         return await self.answer(draft, draft.answers, deselect)
 
-    def _apply_selection(
+    async def _apply_selection(
         self, draft: Draft, answers: dict[str, list[str]], selection: Selection
     ) -> None:
-        before = set(self.record_requests(draft))
         draft.answers = answers
         draft.deselected = list(selection.deselected)
         # New fields may need records not consented to: ask again rather than read silently.
-        if (
-            draft.consent == ConsentDecision.GRANTED
-            and not set(self.record_requests(draft)) <= before
-        ):
+        # What the consent names counts, not what the last selection needed: a matter left
+        # out and taken back reads nothing new, so it must not undo the consent.
+        if draft.consent == ConsentDecision.GRANTED and not set(
+            self.record_requests(draft)
+        ) <= await self._consented(draft):
             draft.consent = None
             draft.stage = min(draft.stage, DraftStage.CONSENT, key=STAGE_ORDER.index)
+
+    async def _consented(self, draft: Draft) -> set[FieldRequest]:
+        """The record fields the applicant's active consent for this draft names."""
+        person = await self._db.get(Person, draft.person_id)
+        consent = await self._records.consent_for(person, self.purpose(draft)) if person else None
+        if consent is None:
+            return set()
+        return {
+            FieldRequest(source=source, field=field)
+            for source, _, field in (name.partition(".") for name in consent.fields)
+        }
 
     def notice(self, draft: Draft) -> Notice:
         """The 一次告知 of the current selection, with the proofs found so far."""
