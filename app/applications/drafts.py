@@ -17,6 +17,7 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.applications.case_models import Application
 from app.applications.models import STAGE_ORDER, ConsentDecision, Draft, DraftStage
 from app.catalog.engine import (
     MergedGroup,
@@ -186,16 +187,24 @@ class DraftService:
         return list((await self._db.scalars(query)).all())
 
     async def get(self, person: Person, draft_id: UUID, *, enterprise_id: UUID | None) -> Draft:
-        """The draft if it is this applicant's and unsubmitted; ``NotFound`` otherwise."""
+        """The draft if it is this applicant's and unsubmitted; ``NotFound`` otherwise.
+
+        A draft of theirs that was submitted is gone as a draft, but the refusal names the
+        application it became (``application_id``), so that a channel can lead there.
+        """
         draft = await self._db.get(Draft, draft_id)
-        if (
-            draft is None
-            or draft.person_id != person.id
-            or draft.enterprise_id != enterprise_id
-            or draft.submitted_at is not None
-        ):
+        if draft is None or draft.person_id != person.id or draft.enterprise_id != enterprise_id:
             raise NotFound
+        if draft.submitted_at is not None:
+            raise NotFound(application_id=await self.application_of(draft))
         return draft
+
+    async def application_of(self, draft: Draft) -> UUID | None:
+        """The application ``draft`` became (None while it is a draft)."""
+        found: UUID | None = await self._db.scalar(
+            select(Application.id).where(Application.draft_id == draft.id)
+        )
+        return found
 
     def bundle(self, draft: Draft) -> Bundle:
         """The draft's bundle."""
