@@ -157,9 +157,9 @@ class DraftService:
             raise RuleViolation(ACT_FOR_ENTERPRISE)
         if bundle.audience is SubjectKind.PERSON and enterprise_id is not None:
             raise RuleViolation(ACT_AS_YOURSELF)
-        for draft in await self.mine(person, enterprise_id=enterprise_id):
-            if draft.bundle_code == bundle_code:
-                return draft
+        found = await self.open_draft(person, bundle_code, enterprise_id=enterprise_id)
+        if found is not None:
+            return found
         draft = Draft(
             person_id=person.id,
             enterprise_id=enterprise_id,
@@ -174,6 +174,17 @@ class DraftService:
         self._db.add(draft)
         await self._db.flush()
         return draft
+
+    async def open_draft(
+        self, person: Person, bundle_code: str, *, enterprise_id: UUID | None
+    ) -> Draft | None:
+        """The applicant's unsubmitted draft of this bundle, if any (``NotFound``: no bundle)."""
+        if bundle_code not in self.catalog.bundles:
+            raise NotFound
+        for draft in await self.mine(person, enterprise_id=enterprise_id):
+            if draft.bundle_code == bundle_code:
+                return draft
+        return None
 
     async def mine(self, person: Person, *, enterprise_id: UUID | None) -> list[Draft]:
         """Unsubmitted drafts of this applicant, most recently changed first."""

@@ -13,7 +13,7 @@ from uuid import UUID
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from app import errors
@@ -143,6 +143,23 @@ class DraftController(Controller):
                 status_code=422,
             )
         return Redirect(step_url(draft), status_code=303)
+
+    @get("/me/drafts/new")
+    async def new(
+        self, request: Request[Any, Any, Any], person: NamedDependency[Person],
+        drafts: NamedDependency[DraftService], bundle: FromQuery[str] = "",
+    ) -> Template | Redirect:  # fmt: skip
+        """Where "apply online" leads someone who had to sign in first (the guide's link, kept
+        through the sign-in as ``next``): their open draft of the bundle, or one button that
+        starts it. Starting stays a POST with its CSRF token: a link must not make a draft."""
+        applying_as, enterprise_id = await applicant(request, person)
+        found = await drafts.open_draft(applying_as, bundle, enterprise_id=enterprise_id)
+        if found is not None:
+            return Redirect(step_url(found), status_code=303)
+        return Template(
+            template_name="drafts/start.html",
+            context={"tab": "services", "bundle": drafts.catalog.bundles[bundle]},
+        )
 
     @get("/me/drafts")
     async def mine(
