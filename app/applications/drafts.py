@@ -27,6 +27,7 @@ from app.catalog.engine import (
     merged_field_keys,
     merged_form,
     notice,
+    record_sources,
     select_matters,
 )
 from app.catalog.schema import Bundle, Catalog, FieldDef
@@ -37,7 +38,13 @@ from app.i18n import N_
 from app.identity.models import Person
 from app.protection import DataProtector
 from app.records.models import RecordConsent
-from app.records.service import FieldRequest, Purpose, RecordRead
+from app.records.service import (
+    FieldRequest,
+    Purpose,
+    RecordRead,
+    reads_person_records,
+    real_name_missing,
+)
 from app.records.sources import SOURCES, SubjectKind
 from app.wallet.models import License, LicenseStatus
 
@@ -67,6 +74,17 @@ STEP_MISSING_CODE = "draft_step_missing"
 def step_missing(draft: Draft) -> RuleViolation:
     """The refusal of a step that comes after the one ``draft`` is on: it names that step."""
     return RuleViolation(STEP_MISSING[draft.stage], code=STEP_MISSING_CODE, step=str(draft.stage))
+
+
+def real_name_first(catalog: Catalog, bundle: Bundle, person: Person) -> bool:
+    """Whether ``person`` should verify their real name before starting ``bundle``.
+
+    Its matters read the applicant's own records (prefills, proofs), which are found by a
+    verified ID number: at level L1 the consent step would refuse to read them, so the
+    guide says so before they start. (They may still apply, typing and uploading all.)
+    """
+    sources = record_sources(catalog, [item.matter for item in bundle.matters])
+    return bundle.modelled and real_name_missing(person) and reads_person_records(sources)
 
 
 def _keeps_when_empty(field: FieldDef | None) -> bool:

@@ -17,7 +17,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from app import errors
-from app.applications.drafts import DraftService
+from app.applications.drafts import DraftService, real_name_first
 from app.applications.models import Draft, DraftStage
 from app.assist.models import Scope
 from app.identity.models import Person
@@ -156,10 +156,12 @@ class DraftController(Controller):
         found = await drafts.open_draft(applying_as, bundle, enterprise_id=enterprise_id)
         if found is not None:
             return Redirect(step_url(found), status_code=303)
+        chosen = drafts.catalog.bundles[bundle]
         return Template(
             template_name="drafts/start.html",
-            context={"tab": "services", "bundle": drafts.catalog.bundles[bundle]},
-        )
+            context={"tab": "services", "bundle": chosen,
+                     "real_name_first": real_name_first(drafts.catalog, chosen, applying_as)},
+        )  # fmt: skip
 
     @get("/me/drafts")
     async def mine(
