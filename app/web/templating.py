@@ -21,7 +21,9 @@ from app.catalog.answers import answer_text
 from app.catalog.loader import LoadedCatalog
 from app.catalog.schema import FieldDef
 from app.catalog.values import is_sensitive
+from app.enterprises.labels import member_role_label
 from app.i18n import N_
+from app.identity.labels import real_name_level_label
 from app.records.sources import SOURCES, Text
 from app.staff.models import StaffRole
 from app.staff.service import ROLE_LABELS
@@ -157,26 +159,6 @@ def format_time(epoch_seconds: float) -> str:
     return format_datetime(
         moment, format="medium", locale="zh_Hans_CN" if locale == "zh_Hans" else locale
     )
-
-
-def real_name_level_label(level: str) -> str:
-    """The real-name level in words."""
-    labels = {
-        "L1": N_("L1 · phone verified"),
-        "L2": N_("L2 · matched with population records"),
-        "L3": N_("L3 · verified in person"),
-    }
-    return i18n.gettext(labels.get(level, level))
-
-
-def member_role_label(role: str) -> str:
-    """An enterprise member's role in words."""
-    labels = {
-        "legal_representative": N_("Legal representative"),
-        "administrator": N_("Administrator"),
-        "agent": N_("Agent"),
-    }
-    return i18n.gettext(labels.get(role, role))
 
 
 def staff_role_label(role: str) -> str:
