@@ -30,15 +30,21 @@ def masked_value(field: FieldDef, value: str) -> str:
     return mask_id_number(value) if is_sensitive(field) else value
 
 
-def answer_text(field: FieldDef, value: str, locale: str) -> str:
-    """The value as a person reads it in ``locale``: the option's label for a choice, yes or
-    no, numbers masked. A code the catalog no longer offers is shown as it is stored."""
+def choice_label(field: FieldDef, value: str, locale: str) -> str | None:
+    """The words for a choice's stored code in ``locale`` (an option's label, yes or no);
+    None when ``value`` is not a choice the field offers."""
     if field.kind is FieldKind.BOOLEAN and value in _BOOLEAN:
         return translations(locale).ugettext(_BOOLEAN[value])
     for option in field.options:
         if option.value == value:
             return option.label(locale)
-    return masked_value(field, value)
+    return None
+
+
+def answer_text(field: FieldDef, value: str, locale: str) -> str:
+    """The value as a person reads it in ``locale``: the option's label for a choice, yes or
+    no, numbers masked. A code the catalog no longer offers is shown as it is stored."""
+    return choice_label(field, value, locale) or masked_value(field, value)
 
 
 def question_answer_text(question: Question, values: Sequence[str], locale: str) -> str:
