@@ -164,8 +164,8 @@ class DraftService:
         self._protector = protector
         self._records = records
 
-    async def start(self, person: Person, bundle_code: str, *, enterprise_id: UUID | None) -> Draft:
-        """The open draft of this bundle for this applicant, or a new one."""
+    def startable(self, bundle_code: str, *, enterprise_id: UUID | None) -> Bundle:
+        """The bundle, if this applicant may start it online; ``RuleViolation`` says why not."""
         bundle = self.catalog.bundles.get(bundle_code)
         if bundle is None:
             raise NotFound
@@ -175,6 +175,11 @@ class DraftService:
             raise RuleViolation(ACT_FOR_ENTERPRISE)
         if bundle.audience is SubjectKind.PERSON and enterprise_id is not None:
             raise RuleViolation(ACT_AS_YOURSELF)
+        return bundle
+
+    async def start(self, person: Person, bundle_code: str, *, enterprise_id: UUID | None) -> Draft:
+        """The open draft of this bundle for this applicant, or a new one."""
+        bundle = self.startable(bundle_code, enterprise_id=enterprise_id)
         found = await self.open_draft(person, bundle_code, enterprise_id=enterprise_id)
         if found is not None:
             return found

@@ -118,6 +118,14 @@ def page(
     )
 
 
+def _cannot_start(exc: errors.RuleViolation, code: str) -> Template:
+    return Template(
+        template_name="drafts/cannot_start.html",
+        context={"tab": "services", "message": exc.message, "code": code},
+        status_code=422,
+    )
+
+
 class DraftController(Controller):
     """``/me/drafts``: start, list, questions, notice and consent."""
 
@@ -137,11 +145,7 @@ class DraftController(Controller):
         try:
             draft = await drafts.start(applying_as, code, enterprise_id=enterprise_id)
         except errors.RuleViolation as exc:
-            return Template(
-                template_name="drafts/cannot_start.html",
-                context={"tab": "services", "message": exc.message, "code": code},
-                status_code=422,
-            )
+            return _cannot_start(exc, code)
         return Redirect(step_url(draft), status_code=303)
 
     @get("/me/drafts/new")
@@ -156,7 +160,10 @@ class DraftController(Controller):
         found = await drafts.open_draft(applying_as, bundle, enterprise_id=enterprise_id)
         if found is not None:
             return Redirect(step_url(found), status_code=303)
-        chosen = drafts.catalog.bundles[bundle]
+        try:
+            chosen = drafts.startable(bundle, enterprise_id=enterprise_id)
+        except errors.RuleViolation as exc:  # an outline, or for the other kind of applicant
+            return _cannot_start(exc, bundle)
         return Template(
             template_name="drafts/start.html",
             context={"tab": "services", "bundle": chosen,

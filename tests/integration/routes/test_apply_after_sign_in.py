@@ -74,7 +74,7 @@ async def test_a_signed_out_resident_who_taps_apply_online_lands_on_that_bundle_
     assert again.headers["location"] == started.headers["location"]
 
 
-async def test_an_unknown_bundle_to_start_answers_404(client: Client) -> None:
+async def test_a_bundle_that_cannot_be_started_says_so_before_any_start(client: Client) -> None:
     token = await csrf_token(client)
     phone = new_phone()
     await client.post("/sign-in/code", data={"phone": phone, "_csrf_token": token})
@@ -82,3 +82,7 @@ async def test_an_unknown_bundle_to_start_answers_404(client: Client) -> None:
                                                "_csrf_token": token})  # fmt: skip
     missing = await client.get("/me/drafts/new?bundle=no-such-thing")
     assert missing.status_code == 404
+    # An outline (not online yet) says so at once, not after "start".
+    outline = await client.get("/me/drafts/new?bundle=marriage")
+    assert outline.status_code == 422
+    assert "开始申办" not in outline.text
