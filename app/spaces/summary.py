@@ -209,8 +209,15 @@ def _scope(scope: str) -> str:
 def records(document: dict[str, Any], words: Words) -> Area:
     """政务数据: consents, every read of my records, corrections asked, benefits offered."""
     tables = document["tables"]
+    drafts = {d["id"]: d["bundle_code"] for d in tables["draft"]}
+
+    def purpose(row: dict[str, Any]) -> str:
+        # A draft's purpose is stored with the bundle's Chinese name: said in this language.
+        code = drafts.get(row["purpose_ref"]) if row["purpose_kind"] == "draft" else None
+        return words.bundle(code) if code else row["purpose_label"]
+
     consents = [
-        Entry(title=c["purpose_label"], facts=[
+        Entry(title=purpose(c), facts=[
             Fact(gettext("Records that may be read"), words.joined(
                 words.record_field(*name.split(".", 1)) for name in c["fields"])),
             Fact(gettext("Agreed on"), when(c["granted_at"])),
@@ -220,13 +227,13 @@ def records(document: dict[str, Any], words: Words) -> Area:
     reads = [
         f"{when(a['accessed_at'])} · {words.source(a['source'])} · "
         f"{words.joined(words.record_field(a['source'], f).split(' · ')[-1] for f in a['fields'])}"
-        f" · {a['purpose_label']} · {_reader(a)} · {_said(_OUTCOMES, a['outcome'])}"
+        f" · {purpose(a)} · {_reader(a)} · {_said(_OUTCOMES, a['outcome'])}"
         for a in tables["data_access"]
     ]
     corrections = [
         Entry(title=words.record_field(c["source"], c["field"]), facts=[
             Fact(gettext("What is wrong"), c["note"]),
-            Fact(gettext("For"), c["purpose_label"]),
+            Fact(gettext("For"), purpose(c)),
             Fact(gettext("Status"), _said(_CORRECTIONS, c["status"])),
             Fact(gettext("Asked on"), when(c["created_at"]))])
         for c in tables["record_correction"]

@@ -107,6 +107,9 @@ async def test_the_download_is_an_archive_of_pages_in_words_and_data_for_program
     for name in (*pages, "index.html"):
         assert "<script" not in files[name].decode()  # pages to read, nothing that runs
 
+    # What the records were read for is the bundle, in the reader's language.
+    bundle = "Every choice (test)" if locale == "en" else "每个选项(测试)"
+    assert f"<h3>{bundle}</h3>" in files["records.html"].decode()
     # The application's answers in words: every choice is its option's label, not its code.
     applications = files["applications.html"].decode()
     assert_labels(applications, 0, locale, "export")
