@@ -119,7 +119,9 @@ class Submissions:
             # the savepoint is rolled back, and the winner is what this submit made.
             winner = await self._by_key(actor_id, key, fingerprint)
             if winner is None:
-                raise Conflict(ALREADY_SUBMITTED, code="already_submitted") from None
+                made = await self._drafts.application_of(draft)
+                raise Conflict(ALREADY_SUBMITTED, code="already_submitted",
+                               application_id=made) from None  # fmt: skip
             return winner
         if agent_staff_id is not None:
             actor = Actor.staff_for_person(agent_staff_id, person_id)
@@ -146,7 +148,9 @@ class Submissions:
         if draft is None or draft.person_id != person_id or draft.enterprise_id != enterprise_id:
             raise NotFound
         if draft.submitted_at is not None:
-            raise Conflict(ALREADY_SUBMITTED, code="already_submitted")
+            # Submitted under another key (a second tab, another device): name what it became.
+            made = await self._drafts.application_of(draft)
+            raise Conflict(ALREADY_SUBMITTED, code="already_submitted", application_id=made)
         if not self._drafts.reached(draft, DraftStage.REVIEW):
             raise step_missing(draft)
         return draft

@@ -65,6 +65,21 @@ DELIVERY_LABELS = {
     "mail": N_("Handed to express mail"),
 }
 
+# How the applicant chose to receive the results (the submit form's choice).
+DELIVERY_CHOICES = {
+    "electronic": N_("electronic license in your wallet"),
+    "window": N_("pick up at the service window"),
+    "mail": N_("express mail"),
+}
+
+CHANNEL_LABELS = {
+    "web": N_("Web"),
+    "wechat": N_("WeChat mini-program"),
+    "alipay": N_("Alipay mini-program"),
+    "window": N_("Service window"),
+    "field": N_("Home visit (field worker)"),
+}
+
 CARD_LABELS = {"yellow": N_("Yellow card"), "red": N_("Red card")}
 
 
@@ -81,6 +96,16 @@ def action_label(action: str) -> str:
 def delivery_label(delivery: str) -> str:
     """How a result went to the applicant, in words."""
     return gettext(DELIVERY_LABELS.get(delivery, delivery))
+
+
+def delivery_choice_label(delivery: str) -> str:
+    """How the applicant chose to receive the results, in words."""
+    return gettext(DELIVERY_CHOICES.get(delivery, delivery))
+
+
+def channel_label(channel: str) -> str:
+    """Where an application came in, in words."""
+    return gettext(CHANNEL_LABELS.get(channel, channel))
 
 
 def card_label(card: str) -> str:

@@ -159,6 +159,21 @@ def merged_field_keys(catalog: Catalog, matter_codes: Sequence[str]) -> list[str
     return [f.definition.key for g in merged_form(catalog, matter_codes) for f in g.fields]
 
 
+def record_sources(catalog: Catalog, matter_codes: Sequence[str]) -> set[str]:
+    """The shared-record sources these matters may read: their fields' prefills and the
+    ``record:`` proofs of their materials."""
+    sources: set[str] = set()
+    for code in matter_codes:
+        matter = catalog.matters[code]
+        for key in matter.fields:
+            prefill = catalog.fields[key].prefill
+            if prefill is not None:
+                sources.add(prefill.source)
+        for material in matter.materials:
+            sources |= {p.partition(":")[2] for p in material.proven_by if p.startswith("record:")}
+    return sources
+
+
 def is_proven(material: Material, proofs: Iterable[str]) -> bool:
     """True when one of the applicant's proofs (``record:x``, ``license:y``) covers it."""
     return bool(set(material.proven_by) & set(proofs))

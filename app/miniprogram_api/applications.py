@@ -20,6 +20,7 @@ from app.applications.applicant import ApplicantCases
 from app.applications.case_models import Application, Channel
 from app.applications.drafts import DraftService
 from app.applications.submission import Submission, Submissions
+from app.applications.timeline import delivery_choice_label
 from app.assist.models import Scope
 from app.miniprogram_api.catalog import department_name, text
 from app.miniprogram_api.contract import ACTING_FOR
@@ -84,6 +85,7 @@ class ApplicationBody(msgspec.Struct, kw_only=True, rename="camel"):
     commitment_due_on: date | None
     return_reasons: str | None
     sub_cases: list[SubCaseBody] = msgspec.field(default_factory=list)
+    delivery_label: str = ""  # ``delivery`` in words, in the request's language
 
 
 class ApplicationList(msgspec.Struct, kw_only=True, rename="camel"):
@@ -117,7 +119,8 @@ async def _body(application: Application, mine: ApplicantCases | None = None) ->
     return ApplicationBody(
         id=application.id, number=application.number, bundle_code=application.bundle_code,
         state=application.state, submitted_at=application.submitted_at,
-        delivery=application.delivery, deferred_materials=list(application.deferred_materials),
+        delivery=application.delivery, delivery_label=delivery_choice_label(application.delivery),
+        deferred_materials=list(application.deferred_materials),
         commitment_due_on=application.commitment_due_on,
         return_reasons=application.return_reasons,
         sub_cases=[

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 from urllib.parse import quote
+from uuid import UUID
 
 import msgspec
 import structlog
@@ -44,7 +45,9 @@ class Problem(msgspec.Struct, kw_only=True, rename="camel"):
     ``title`` and ``detail`` are for people, in the request's language; ``code`` is for
     programs: a stable snake_case name of what went wrong (``not_found``,
     ``validation_failed``, ``draft_step_missing`` …, listed in docs/miniprogram.md). For
-    ``draft_step_missing``, ``step`` names the step of the draft to finish first.
+    ``draft_step_missing``, ``step`` names the step of the draft to finish first; for a draft
+    that was submitted already (``already_submitted``, or ``not_found`` when the draft itself
+    is asked for), ``applicationId`` names the application it became.
     """
 
     type: str
@@ -56,6 +59,7 @@ class Problem(msgspec.Struct, kw_only=True, rename="camel"):
     code: str
     step: str | None = None
     errors: list[FieldProblem] | None = None
+    application_id: UUID | None = None
 
 
 # What any operation of a JSON API may answer besides its success: a malformed request, no
@@ -250,6 +254,9 @@ def handle_api_exception(request: Request[Any, Any, Any], exc: Exception) -> Res
     step = exc.details.get("step") if isinstance(exc, errors.DomainError) else None
     if isinstance(step, str):
         body["step"] = step
+    made = exc.details.get("application_id") if isinstance(exc, errors.DomainError) else None
+    if isinstance(made, UUID):
+        body["applicationId"] = str(made)
     _, fields = _status_and_fields(exc)
     if fields:
         body["errors"] = fields
