@@ -173,14 +173,27 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
         return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
 
     @property
+    def public_origin(self) -> str:
+        """The site's address as browsers see it (no trailing slash), from configuration only:
+        ``public_base_url``, else ``passkey_origin``, else this app's own address."""
+        base = self.public_base_url or self.passkey_origin or self.own_base_url
+        return base.rstrip("/")
+
+    @property
+    def sends_hsts(self) -> bool:
+        """Whether responses carry ``Strict-Transport-Security``: in production, when the
+        configured public address is https. Never from a request: behind a TLS-terminating
+        proxy every request arrives as plain http."""
+        return self.env is Environment.PRODUCTION and self.public_origin.startswith("https://")
+
+    @property
     def oidc_issuer(self) -> str:
         """The OpenID provider's issuer identifier (no trailing slash), from configuration only.
 
         Never a request's Host header: a forged Host would otherwise be echoed as the issuer
         and in every endpoint of discovery. Unset (development, tests): this app's own address.
         """
-        base = self.public_base_url or self.passkey_origin or self.own_base_url
-        return base.rstrip("/")
+        return self.public_origin
 
     @property
     def effective_database_url(self) -> str:

@@ -10,7 +10,6 @@ from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -32,13 +31,16 @@ from app.web.requests import (
     DeclaredBodyLimitMiddleware,
     RequestIdMiddleware,
 )
+from app.web.security_headers import SecurityHeadersMiddleware
 from app.web.shedding import LoadSheddingMiddleware
+from app.web.swagger import SwaggerPage
 from app.web.templating import LocaleMiddleware, configure_jinja
 from app.worker.running import in_process_worker
 
 TEMPLATES_DIR = PROJECT_ROOT / "app" / "templates"
 ASSETS_DIR = PROJECT_ROOT / "assets"
 _SWAGGER = "/static/vendor/swagger-ui-dist"
+OPENAPI_PATH = "/schema"
 
 
 def _openapi() -> OpenAPIConfig:
@@ -46,10 +48,10 @@ def _openapi() -> OpenAPIConfig:
     return OpenAPIConfig(
         title="OneThing API",
         version="1",
-        path="/schema",
+        path=OPENAPI_PATH,
         components=mp_contract.components(),
         render_plugins=[
-            SwaggerRenderPlugin(
+            SwaggerPage(
                 path="/",
                 js_url=f"{_SWAGGER}/swagger-ui-bundle.js",
                 css_url=f"{_SWAGGER}/swagger-ui.css",
@@ -61,23 +63,35 @@ def _openapi() -> OpenAPIConfig:
 
 
 class OneThing(Litestar):
-    """Litestar with request ids, language negotiation and load shedding outside routing.
+    """Litestar with request ids, language negotiation, security headers and load shedding
+    outside routing.
 
     Litestar runs route middleware only for matched routes, so a 404 or 405 would
-    otherwise get no request id and an error page in the default language.
+    otherwise get no request id, no security headers and an error page in the default
+    language.
     """
 
     def __init__(
-        self, *args: Any, default_locale: str, max_in_flight: int = 0, **kwargs: Any
+        self,
+        *args: Any,
+        default_locale: str,
+        max_in_flight: int = 0,
+        hsts: bool = False,
+        **kwargs: Any,
     ) -> None:
         self._default_locale = default_locale
         self.shedding = LoadSheddingMiddleware(max_in_flight)
+        # Swagger UI's stylesheet draws its icons as data: images; no page of ours needs them.
+        self.security_headers = SecurityHeadersMiddleware(
+            hsts=hsts, data_images_under=(OPENAPI_PATH,)
+        )
         super().__init__(*args, **kwargs)
 
     def _create_asgi_handler(self) -> ASGIApp:
         # Shedding sits inside the request id and language, so a 503 has both, and outside
         # routing, so an overloaded process refuses before any session or database work.
-        inner = self.shedding(super()._create_asgi_handler())
+        # The security headers wrap shedding, so its 503 page carries them too.
+        inner = self.security_headers(self.shedding(super()._create_asgi_handler()))
         return RequestIdMiddleware()(LocaleMiddleware(self._default_locale)(inner))
 
 
@@ -90,6 +104,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return OneThing(
         default_locale=settings.default_locale,
         max_in_flight=settings.max_in_flight_requests,
+        hsts=settings.sends_hsts,
         # One router per channel, each with its guard, error rendering and current principal.
         route_handlers=[
             resident.create_router(),

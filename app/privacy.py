@@ -8,6 +8,7 @@ four characters and always hides the birth date (``4301**********123X``).
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 # 18-character resident ID (GB 11643) or the old 15-digit form; phones are mainland mobiles.
 # Look-arounds keep longer digit runs (order numbers, timestamps) from matching partially.
@@ -33,8 +34,19 @@ def mask_id_number(id_number: str) -> str:
     return f"{value[:4]}{'*' * (len(value) - 8)}{value[-4:]}"
 
 
-def redact(text: str) -> str:
-    """Mask every ID number and phone number found anywhere in free text."""
-    text = _ID_NUMBER.sub(lambda m: mask_id_number(m.group(0)), text)
-    text = _OLD_ID_NUMBER.sub(lambda m: mask_id_number(m.group(0)), text)
-    return _PHONE.sub(lambda m: mask_phone(m.group(1) + m.group(2) + m.group(3)), text)
+def redact(text: str, keep: Collection[str] = ()) -> str:
+    """Mask every ID number and phone number found anywhere in free text, except those in
+    ``keep`` (a person's own numbers, in an export they re-authenticated for)."""
+    kept = {number.upper() for number in keep}
+
+    def id_number(match: re.Match[str]) -> str:
+        found = match.group(0)
+        return found if found.upper() in kept else mask_id_number(found)
+
+    def phone(match: re.Match[str]) -> str:
+        digits = match.group(1) + match.group(2) + match.group(3)
+        return match.group(0) if digits in kept else mask_phone(digits)
+
+    text = _ID_NUMBER.sub(id_number, text)
+    text = _OLD_ID_NUMBER.sub(id_number, text)
+    return _PHONE.sub(phone, text)

@@ -17,6 +17,7 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.applications.case_models import Application
 from app.applications.models import STAGE_ORDER, ConsentDecision, Draft, DraftStage
 from app.catalog.engine import (
     DeliveryChoice,
@@ -29,6 +30,7 @@ from app.catalog.engine import (
     merged_form,
     notice,
     record_proofs,
+    record_sources,
     result_proofs,
     select_matters,
 )
@@ -41,7 +43,14 @@ from app.identity.models import Person
 from app.numbers import normalize_id_number
 from app.protection import DataProtector
 from app.records.exchange import RecordValue
-from app.records.service import FieldRequest, Purpose, RecordRead
+from app.records.models import RecordConsent
+from app.records.service import (
+    FieldRequest,
+    Purpose,
+    RecordRead,
+    reads_person_records,
+    real_name_missing,
+)
 from app.records.sources import SOURCES, SubjectKind
 from app.wallet.models import License, LicenseStatus
 
@@ -86,6 +95,17 @@ def _is_applicant(whose: RecordRef | None, found: Mapping[tuple[str, str], Recor
     if own is None or named is None or not own.value or not named.value:
         return False
     return normalize_id_number(own.value) == normalize_id_number(named.value)
+
+
+def real_name_first(catalog: Catalog, bundle: Bundle, person: Person) -> bool:
+    """Whether ``person`` should verify their real name before starting ``bundle``.
+
+    Its matters read the applicant's own records (prefills, proofs), which are found by a
+    verified ID number: at level L1 the consent step would refuse to read them, so the
+    guide says so before they start. (They may still apply, typing and uploading all.)
+    """
+    sources = record_sources(catalog, [item.matter for item in bundle.matters])
+    return bundle.modelled and real_name_missing(person) and reads_person_records(sources)
 
 
 def _keeps_when_empty(field: FieldDef | None) -> bool:
@@ -146,6 +166,8 @@ class RecordsPort(Protocol):
         enterprise: Enterprise | None = None,
     ) -> object: ...
 
+    async def consent_for(self, person: Person, purpose: Purpose) -> RecordConsent | None: ...
+
 
 class DraftService:
     """A person's drafts (or their enterprise's, while they act for it)."""
@@ -163,8 +185,8 @@ class DraftService:
         self._protector = protector
         self._records = records
 
-    async def start(self, person: Person, bundle_code: str, *, enterprise_id: UUID | None) -> Draft:
-        """The open draft of this bundle for this applicant, or a new one."""
+    def startable(self, bundle_code: str, *, enterprise_id: UUID | None) -> Bundle:
+        """The bundle, if this applicant may start it online; ``RuleViolation`` says why not."""
         bundle = self.catalog.bundles.get(bundle_code)
         if bundle is None:
             raise NotFound
@@ -174,9 +196,14 @@ class DraftService:
             raise RuleViolation(ACT_FOR_ENTERPRISE)
         if bundle.audience is SubjectKind.PERSON and enterprise_id is not None:
             raise RuleViolation(ACT_AS_YOURSELF)
-        for draft in await self.mine(person, enterprise_id=enterprise_id):
-            if draft.bundle_code == bundle_code:
-                return draft
+        return bundle
+
+    async def start(self, person: Person, bundle_code: str, *, enterprise_id: UUID | None) -> Draft:
+        """The open draft of this bundle for this applicant, or a new one."""
+        bundle = self.startable(bundle_code, enterprise_id=enterprise_id)
+        found = await self.open_draft(person, bundle_code, enterprise_id=enterprise_id)
+        if found is not None:
+            return found
         draft = Draft(
             person_id=person.id,
             enterprise_id=enterprise_id,
@@ -192,6 +219,17 @@ class DraftService:
         await self._db.flush()
         return draft
 
+    async def open_draft(
+        self, person: Person, bundle_code: str, *, enterprise_id: UUID | None
+    ) -> Draft | None:
+        """The applicant's unsubmitted draft of this bundle, if any (``NotFound``: no bundle)."""
+        if bundle_code not in self.catalog.bundles:
+            raise NotFound
+        for draft in await self.mine(person, enterprise_id=enterprise_id):
+            if draft.bundle_code == bundle_code:
+                return draft
+        return None
+
     async def mine(self, person: Person, *, enterprise_id: UUID | None) -> list[Draft]:
         """Unsubmitted drafts of this applicant, most recently changed first."""
         query = (
@@ -204,16 +242,24 @@ class DraftService:
         return list((await self._db.scalars(query)).all())
 
     async def get(self, person: Person, draft_id: UUID, *, enterprise_id: UUID | None) -> Draft:
-        """The draft if it is this applicant's and unsubmitted; ``NotFound`` otherwise."""
+        """The draft if it is this applicant's and unsubmitted; ``NotFound`` otherwise.
+
+        A draft of theirs that was submitted is gone as a draft, but the refusal names the
+        application it became (``application_id``), so that a channel can lead there.
+        """
         draft = await self._db.get(Draft, draft_id)
-        if (
-            draft is None
-            or draft.person_id != person.id
-            or draft.enterprise_id != enterprise_id
-            or draft.submitted_at is not None
-        ):
+        if draft is None or draft.person_id != person.id or draft.enterprise_id != enterprise_id:
             raise NotFound
+        if draft.submitted_at is not None:
+            raise NotFound(application_id=await self.application_of(draft))
         return draft
+
+    async def application_of(self, draft: Draft) -> UUID | None:
+        """The application ``draft`` became (None while it is a draft)."""
+        found: UUID | None = await self._db.scalar(
+            select(Application.id).where(Application.draft_id == draft.id)
+        )
+        return found
 
     def bundle(self, draft: Draft) -> Bundle:
         """The draft's bundle."""
@@ -241,7 +287,7 @@ class DraftService:
             raise RuleViolation(fields=problems)
         if not selection.selected:
             raise RuleViolation(N_("Keep at least one service item to apply for."))
-        self._apply_selection(draft, {k: list(v) for k, v in kept.items()}, selection)
+        await self._apply_selection(draft, {k: list(v) for k, v in kept.items()}, selection)
         draft.proofs = sorted(set(draft.proofs) | await self._wallet_proofs(draft))
         self.reach(draft, DraftStage.NOTICE)
         await self._db.flush()
@@ -253,19 +299,30 @@ class DraftService:
             raise step_missing(draft)
         return await self.answer(draft, draft.answers, deselect)
 
-    def _apply_selection(
+    async def _apply_selection(
         self, draft: Draft, answers: dict[str, list[str]], selection: Selection
     ) -> None:
-        before = set(self.record_requests(draft))
         draft.answers = answers
         draft.deselected = list(selection.deselected)
         # New fields may need records not consented to: ask again rather than read silently.
-        if (
-            draft.consent == ConsentDecision.GRANTED
-            and not set(self.record_requests(draft)) <= before
-        ):
+        # What the consent names counts, not what the last selection needed: a matter left
+        # out and taken back reads nothing new, so it must not undo the consent.
+        if draft.consent == ConsentDecision.GRANTED and not set(
+            self.record_requests(draft)
+        ) <= await self._consented(draft):
             draft.consent = None
             draft.stage = min(draft.stage, DraftStage.CONSENT, key=STAGE_ORDER.index)
+
+    async def _consented(self, draft: Draft) -> set[FieldRequest]:
+        """The record fields the applicant's active consent for this draft names."""
+        person = await self._db.get(Person, draft.person_id)
+        consent = await self._records.consent_for(person, self.purpose(draft)) if person else None
+        if consent is None:
+            return set()
+        return {
+            FieldRequest(source=source, field=field)
+            for source, _, field in (name.partition(".") for name in consent.fields)
+        }
 
     def notice(self, draft: Draft) -> Notice:
         """The 一次告知 of the current selection, with the proofs found so far."""

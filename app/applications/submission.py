@@ -175,7 +175,9 @@ class Submissions:
             winner = await self._by_key(actor_id, key, fingerprint)
             if winner is None:
                 await self._refuse_if_open(draft, subject, person_id)
-                raise Conflict(ALREADY_SUBMITTED, code="already_submitted") from None
+                made = await self._drafts.application_of(draft)
+                raise Conflict(ALREADY_SUBMITTED, code="already_submitted",
+                               application_id=made) from None  # fmt: skip
             return winner
         if agent_staff_id is not None:
             actor = Actor.staff_for_person(agent_staff_id, person_id)
@@ -225,7 +227,7 @@ class Submissions:
         if found is None:
             return
         own = found.person_id == person_id and found.enterprise_id == draft.enterprise_id
-        details = {"application": str(found.id)} if own else {}
+        details = {"application_id": found.id} if own else {}
         raise Conflict(SUBJECT_OPEN, code=SUBJECT_OPEN_CODE, **details)
 
     async def _by_key(self, actor_id: UUID, key: str, fingerprint: str) -> Application | None:
@@ -243,7 +245,9 @@ class Submissions:
         if draft is None or draft.person_id != person_id or draft.enterprise_id != enterprise_id:
             raise NotFound
         if draft.submitted_at is not None:
-            raise Conflict(ALREADY_SUBMITTED, code="already_submitted")
+            # Submitted under another key (a second tab, another device): name what it became.
+            made = await self._drafts.application_of(draft)
+            raise Conflict(ALREADY_SUBMITTED, code="already_submitted", application_id=made)
         if not self._drafts.reached(draft, DraftStage.REVIEW):
             raise step_missing(draft)
         return draft

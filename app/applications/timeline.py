@@ -77,6 +77,22 @@ _CHOICE_LABELS = {
     (False, "mail"): N_("express mail"),
 }
 
+# How paper results come, if any (``Application.delivery``: mail, else window), or that every
+# result is electronic; each matter's own way is ``result_delivery_label``.
+DELIVERY_CHOICES = {
+    "electronic": N_("electronic license in your wallet"),
+    "window": N_("pick up at the service window"),
+    "mail": N_("express mail"),
+}
+
+CHANNEL_LABELS = {
+    "web": N_("Web"),
+    "wechat": N_("WeChat mini-program"),
+    "alipay": N_("Alipay mini-program"),
+    "window": N_("Service window"),
+    "field": N_("Home visit (field worker)"),
+}
+
 CARD_LABELS = {"yellow": N_("Yellow card"), "red": N_("Red card")}
 
 
@@ -95,7 +111,17 @@ def delivery_label(delivery: str) -> str:
     return gettext(DELIVERY_LABELS.get(delivery, delivery))
 
 
-def delivery_choice_label(delivery: str, license_type: str | None = None) -> str:
+def delivery_choice_label(delivery: str) -> str:
+    """How the application's paper results come (``Application.delivery``), in words."""
+    return gettext(DELIVERY_CHOICES.get(delivery, delivery))
+
+
+def channel_label(channel: str) -> str:
+    """Where an application came in, in words."""
+    return gettext(CHANNEL_LABELS.get(channel, channel))
+
+
+def result_delivery_label(delivery: str, license_type: str | None = None) -> str:
     """A way a matter's result can come, in words (its label, never its code)."""
     label = _CHOICE_LABELS.get((license_type is not None, delivery))
     return gettext(label) if label else delivery

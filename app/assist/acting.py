@@ -30,6 +30,7 @@ from app.assist.visits import VisitService
 from app.enterprises.models import Enterprise
 from app.errors import NotFound
 from app.identity.models import Person
+from app.records.models import RecordConsent
 from app.records.service import FieldRequest, Purpose, RecordRead, RecordsService
 from app.staff.models import Staff
 
@@ -72,6 +73,10 @@ class OnBehalfRecords:
         return await self._records.report_error(
             person, source, field, note, purpose, enterprise=enterprise
         )
+
+    async def consent_for(self, person: Person, purpose: Purpose) -> RecordConsent | None:
+        """The resident's active consent for ``purpose`` (reading it reads no record)."""
+        return await self._records.consent_for(person, purpose)
 
 
 class AgentDesk:

@@ -55,9 +55,12 @@ class ConfirmationCodes:
         self._sms = sms
 
     async def send(self, phone_index: str, phone: str, *, client_ip: str, locale: str) -> None:
-        """Issue a code for the confirmation purpose and text it (rate limits apply)."""
-        code = await self._codes.issue(phone_index, client_ip=client_ip, purpose=CODE_PURPOSE)
-        await self._sms.send_code(phone, code, locale=locale or "zh_Hans")
+        """Issue a code for the confirmation purpose and text it (rate limits apply; a text
+        the gateway did not take lifts the resend wait)."""
+        async with self._codes.issuing(
+            phone_index, client_ip=client_ip, purpose=CODE_PURPOSE
+        ) as code:
+            await self._sms.send_code(phone, code, locale=locale or "zh_Hans")
 
     async def verify(self, phone_index: str, code: str) -> bool:
         """True once for the right code."""

@@ -16,6 +16,7 @@ from uuid import UUID
 import msgspec
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from uuid_utils.compat import uuid7
 
 from app.applications.context import Clock
 from app.assist import request_notices
@@ -34,8 +35,11 @@ from app.catalog.schema import Catalog
 from app.errors import Forbidden, NotFound, RuleViolation
 from app.i18n import N_
 from app.identity.models import PERSON_PHONE, Person
+from app.phones import validate_phone
 from app.privacy import mask_phone
 from app.protection import DataProtector, SensitiveKind
+from app.records.lookups import StaffLookups
+from app.records.schemas import Purpose
 from app.records.sources import SubjectKind
 from app.staff.models import Staff, StaffRole
 
@@ -49,7 +53,12 @@ BAD_NAME = N_("Write the resident's name as on their ID card.")
 BAD_PHONE = N_("Write the resident's mobile number (11 digits).")
 OWN_PHONE = N_("This is your own number: ask for yourself on the form for you.")
 TOO_MANY = N_("You have too many requests waiting for an answer. Wait for them or cancel one.")
-NO_RESIDENT = N_("No resident has an account with this phone number.")
+
+# What the resident reads on 数据使用记录 when staff found them by phone (stored as written).
+STAFF_PURPOSE_KIND = "visit_request"
+STAFF_PURPOSE_LABEL = (
+    "工作人员按手机号登记上门服务申请 (staff recording a home-visit request by your phone)"
+)
 
 RELATIVE_WAIT_DAYS = 14  # how long a relative sees "waiting" before "closed without a visit"
 RELATIVE_MAX_WAITING = 3  # requests a relative may have waiting at once (against spamming)
@@ -191,19 +200,32 @@ class VisitRequestService:
             await request_notices.ask_resident(self._db, request)
         return request
 
-    async def ask_as_staff(self, clerk: Staff, form: RequestForm) -> VisitRequest:
-        """A window clerk (or a community worker, who signs in as one) asks for a resident."""
+    async def ask_as_staff(self, clerk: Staff, form: RequestForm) -> VisitRequest | None:
+        """A window clerk (or a community worker, who signs in as one) asks for a resident.
+
+        Bad input raises ``RuleViolation`` before anyone is looked up. The resident is found
+        by phone through ``StaffLookups`` (on their data-use record, audited); a number
+        without an active account records nothing and gives None. The caller answers both
+        alike, so the form is no oracle of who has an account.
+        """
         if clerk.role not in (StaffRole.WINDOW_CLERK, StaffRole.SUPERVISOR):
             raise Forbidden
         problems = validate(form, self.catalog, self.clock.today())
-        index = self._protector.blind_index(form.resident_phone, SensitiveKind.PHONE)
-        person = await self._db.scalar(select(Person).where(Person.phone_index == index))
-        if person is None or not person.is_active:
-            problems["resident_phone"] = NO_RESIDENT
-        if problems or person is None:
+        phone = ""
+        try:
+            phone = validate_phone(form.resident_phone, field="resident_phone")
+        except RuleViolation as exc:
+            problems.update(exc.fields)
+        if problems:
             raise RuleViolation(fields=problems)
+        request_id = uuid7()
+        person = await StaffLookups(self._db, self._protector).find(
+            clerk, phone, Purpose(STAFF_PURPOSE_KIND, str(request_id), STAFF_PURPOSE_LABEL)
+        )
+        if person is None:
+            return None
         request = await self._add(form, person.id, RequesterKind.STAFF, RequestStatus.REQUESTED,
-                                  requester_staff_id=clerk.id)  # fmt: skip
+                                  requester_staff_id=clerk.id, request_id=request_id)  # fmt: skip
         await request_notices.recorded_for_resident(self._db, request)
         return request
 
@@ -222,11 +244,12 @@ class VisitRequestService:
     async def _add(
         self, form: RequestForm, person_id: UUID | None, requester: RequesterKind,
         status: RequestStatus, *, requester_person_id: UUID | None = None,
-        requester_staff_id: UUID | None = None,
+        requester_staff_id: UUID | None = None, request_id: UUID | None = None,
     ) -> VisitRequest:  # fmt: skip
         request = VisitRequest(
-            person_id=person_id, requester_kind=requester, requester_person_id=requester_person_id,
-            requester_staff_id=requester_staff_id, kind=form.kind, area=form.area,
+            id=request_id or uuid7(), person_id=person_id, requester_kind=requester,
+            requester_person_id=requester_person_id, requester_staff_id=requester_staff_id,
+            kind=form.kind, area=form.area,
             bundle=form.bundle, preferred=_preferred(form.preferred, self.clock.today()),
             needs=sorted(set(form.needs)), needs_other=form.needs_other.strip(), status=status,
             address_ciphertext="",

@@ -33,6 +33,9 @@ class AuditKind(StrEnum):
     AUTHORIZATION_REJECTED = "authorization_rejected"  # … or rejected it (and so revoked it)
     EVIDENCE_VIEWED = "evidence_viewed"  # a supervisor opened a signature or an ID-card photo
     ON_BEHALF = "on_behalf"  # an agent (staff or enterprise member) acted for a principal
+    # A member of staff looked a person up by phone number (subject ``nobody`` when no active
+    # account has it): ``app.records.lookups``.
+    PERSON_LOOKED_UP = "person_looked_up"
     # The platform's own operations.
     KEY_ROTATED = "key_rotated"  # a department's license-signing key
     KEYS_REENCRYPTED = "keys_reencrypted"  # personal numbers moved to the newest data key

@@ -176,6 +176,21 @@ def proof_of(material: Material, proofs: Iterable[str]) -> str | None:
     return next((p for p in material.proven_by if proof_token(material, p) in held), None)
 
 
+def record_sources(catalog: Catalog, matter_codes: Sequence[str]) -> set[str]:
+    """The shared-record sources these matters may read: their fields' prefills and the
+    ``record:`` proofs of their materials."""
+    sources: set[str] = set()
+    for code in matter_codes:
+        matter = catalog.matters[code]
+        for key in matter.fields:
+            prefill = catalog.fields[key].prefill
+            if prefill is not None:
+                sources.add(prefill.source)
+        for material in matter.materials:
+            sources |= {p.partition(":")[2] for p in material.proven_by if p.startswith("record:")}
+    return sources
+
+
 def is_proven(material: Material, proofs: Iterable[str]) -> bool:
     """True when one of the applicant's proofs covers it."""
     return proof_of(material, proofs) is not None

@@ -2,9 +2,10 @@
 
 The security log (``SecurityEvent``), an authorization's history (``AuthorizationEvent``),
 an application event done for someone else and a record read by staff for a person
-(``DataAccess``) are written in many places; a mapper hook on each makes every one of
-them a link of the chain in the same transaction, whatever code path wrote it. The hooks
-emit SQL on the flush's own connection, which SQLAlchemy allows in ``after_insert``.
+(``DataAccess``; also staff finding a person by phone) are written in many places; a mapper
+hook on each makes every one of them a link of the chain in the same transaction, whatever
+code path wrote it. The hooks emit SQL on the flush's own connection, which SQLAlchemy
+allows in ``after_insert``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from app.audit.models import AuditKind
 from app.audit.service import append_on
 from app.identity.models import SecurityEvent
 from app.records.models import DataAccess
+from app.records.sources import ACCOUNT
 from app.staff.models import Staff
 
 _AUTHORIZATION_KINDS = {
@@ -120,9 +122,11 @@ def _application_event(
 def _data_access(_mapper: Mapper[Any], connection: Connection, target: DataAccess) -> None:
     if target.staff_id is None and target.agent_person_id is None:
         return  # the person read their own records: not an action for someone else
+    # Staff finding the person by phone is a look-up, not an act for them.
+    looked_up = target.source == ACCOUNT.code
     append_on(
         connection,
-        AuditKind.ON_BEHALF,
+        AuditKind.PERSON_LOOKED_UP if looked_up else AuditKind.ON_BEHALF,
         actor=f"staff:{target.staff_id}"
         if target.staff_id is not None
         else f"person:{target.agent_person_id}",

@@ -85,8 +85,10 @@ class AccountService:
     async def send_reveal_code(self, person: Person, *, client_ip: str, locale: str) -> None:
         """Send a fresh code to the person's own phone (rate-limited like sign-in codes)."""
         phone = self._protector.reveal(person.phone_ciphertext, PERSON_PHONE)
-        code = await self._codes.issue(person.phone_index, client_ip=client_ip, purpose=_PURPOSE)
-        await self._sms.send_code(phone, code, locale=locale)
+        async with self._codes.issuing(
+            person.phone_index, client_ip=client_ip, purpose=_PURPOSE
+        ) as code:
+            await self._sms.send_code(phone, code, locale=locale)
 
     async def confirm_reveal(
         self, person: Person, session_key: str, code: str, *, client_ip: str

@@ -4,6 +4,11 @@ Redis keys carry the phone's blind index, never the number. A code is stored as 
 so reading Redis does not reveal a code that is still valid. After ``MAX_TRIES`` wrong
 guesses the code is void and a new one must be asked for (with its own cooldown), which
 bounds guessing to 5 in 10**6 per code.
+
+A code is texted last: ``issuing`` stores it and hands it to a block that first stores what
+else must be stored (the security log) and only then texts it. Whatever fails inside that
+block — the database, the gateway — lifts the resend wait again, so the person's retry is
+answered instead of refused with 429 for a code they never received.
 """
 
 from __future__ import annotations
@@ -11,8 +16,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+import structlog
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from app.errors import RateLimited
 from app.i18n import N_
@@ -25,6 +34,7 @@ PER_IP_PER_HOUR = 30
 
 _CODE = "onething:otp:code:"
 _COOLDOWN = "onething:otp:cooldown:"
+log = structlog.get_logger(__name__)
 
 # Atomically: compare, and on success delete (single use); on failure count the try and
 # void the code at MAX_TRIES. 1 = right, 0 = no code, -1 = wrong.
@@ -56,17 +66,35 @@ class CodeService:
         self.ttl_seconds = ttl_seconds
         self.resend_seconds = resend_seconds
 
-    async def issue(self, phone_index: str, *, client_ip: str, purpose: str = "sign-in") -> str:
-        """A new six-digit code replacing any earlier one; RateLimited when asked too often."""
+    @asynccontextmanager
+    async def issuing(
+        self, phone_index: str, *, client_ip: str, purpose: str = "sign-in"
+    ) -> AsyncIterator[str]:
+        """A new six-digit code (replacing any earlier one) for the block to record, then text.
+
+        ``RateLimited`` when asked too often. The block stores what it must and texts the
+        code last; if it raises, the resend wait starts over as if nothing was asked (the
+        daily and per-address counts keep the attempt: they bound abuse, not retries).
+        """
         await self._check_limits(phone_index, client_ip)
-        code = f"{secrets.randbelow(10**6):06d}"
-        key = f"{_CODE}{purpose}:{phone_index}"
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.delete(key)
-            pipe.hset(key, mapping={"h": self._digest(code), "t": 0})
-            pipe.expire(key, self.ttl_seconds)
-            await pipe.execute()
-        return code
+        try:
+            code = f"{secrets.randbelow(10**6):06d}"
+            key = f"{_CODE}{purpose}:{phone_index}"
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.delete(key)
+                pipe.hset(key, mapping={"h": self._digest(code), "t": 0})
+                pipe.expire(key, self.ttl_seconds)
+                await pipe.execute()
+            yield code
+        except Exception:
+            await self._lift_cooldown(phone_index)
+            raise
+
+    async def _lift_cooldown(self, phone_index: str) -> None:
+        try:
+            await self._redis.delete(f"{_COOLDOWN}{phone_index}")
+        except RedisError as exc:  # Redis itself failed: the wait lapses on its own
+            log.warning("code cooldown not lifted", error=type(exc).__name__)
 
     async def verify(self, phone_index: str, code: str, *, purpose: str = "sign-in") -> bool:
         """True once for the right code; every wrong try counts against the code."""

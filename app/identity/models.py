@@ -70,7 +70,8 @@ class Person(UUIDv7AuditBase):
 class SecurityEventKind(StrEnum):
     """What happened, for the security log (等保: every sign-in attempt is recorded)."""
 
-    CODE_SENT = "code_sent"
+    CODE_SENT = "code_sent"  # recorded just before the text is handed to the gateway
+    CODE_NOT_SENT = "code_not_sent"  # … which then did not take it
     CODE_REFUSED = "code_refused"  # rate limit or invalid number
     SIGN_IN = "sign_in"
     SIGN_IN_FAILED = "sign_in_failed"

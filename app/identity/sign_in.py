@@ -12,7 +12,7 @@ from uuid import UUID
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.errors import RateLimited, RuleViolation
+from app.errors import RateLimited, RuleViolation, Unavailable
 from app.i18n import N_
 from app.identity.codes import CodeService
 from app.identity.models import Person, SecurityEvent, SecurityEventKind
@@ -49,16 +49,24 @@ class SignInService:
         self._log = security_log
 
     async def request_code(self, raw_phone: str, *, client_ip: str, locale: str) -> CodeSent:
-        """Send a code to the number (rate-limited per number and per address)."""
+        """Send a code to the number (rate-limited per number and per address).
+
+        Stored, then texted: the code and its security record are written before the gateway
+        is asked, so with the database down the answer is 503 and nothing was texted. A
+        failure before the text went out lifts the resend wait (``CodeService.issuing``).
+        """
         phone = validate_phone(raw_phone)
         index = self._protector.blind_index(phone, SensitiveKind.PHONE)
         try:
-            code = await self._codes.issue(index, client_ip=client_ip)
+            async with self._codes.issuing(index, client_ip=client_ip) as code:
+                await self._record(SecurityEventKind.CODE_SENT, index, client_ip)
+                await self._sms.send_code(phone, code, locale=locale)
         except RateLimited:
             await self._record(SecurityEventKind.CODE_REFUSED, index, client_ip, "rate limited")
             raise
-        await self._sms.send_code(phone, code, locale=locale)
-        await self._record(SecurityEventKind.CODE_SENT, index, client_ip)
+        except Unavailable:  # the gateway did not take the text: code_sent said too much
+            await self._record(SecurityEventKind.CODE_NOT_SENT, index, client_ip, "gateway")
+            raise
         return CodeSent(masked_phone=mask_phone(phone), expires_in_seconds=self._codes.ttl_seconds)
 
     async def sign_in(self, raw_phone: str, code: str, *, client_ip: str) -> Person:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 import msgspec
-from litestar import Router, get
+from litestar import get
 from litestar.params import FromQuery
 
 from app import i18n
@@ -39,6 +39,7 @@ from app.web.access import enforce_access
 from app.web.navigation import Tab, tab_bar
 from app.web.problems import handle_api_exception
 from app.web.requests import read_forms_strictly
+from app.web.routers import ChannelRouter
 
 
 class Platform(StrEnum):
@@ -69,9 +70,9 @@ async def app_config(platform: FromQuery[Platform]) -> AppConfig:
     )
 
 
-def create_router() -> Router:
+def create_router() -> ChannelRouter:
     """The ``/mp/v1`` router: the access guard, problem details for every error."""
-    router = Router(
+    router = ChannelRouter(
         path="/mp/v1",
         guards=[enforce_access, read_forms_strictly],
         exception_handlers={Exception: handle_api_exception},

@@ -18,16 +18,13 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 
-from app.i18n import N_
-from app.i18n import gettext as _
 from app.identity.account import AccountService
-from app.identity.models import ExternalAccount, Person, Provider
+from app.identity.labels import provider_label
+from app.identity.models import ExternalAccount, Person
 from app.web.access import Access
 from app.web.providers.identity import provide_account
 from app.web.requests import client_ip
 from app.web.subjects import required_bearer
-
-_PROVIDERS = {Provider.WECHAT: N_("WeChat"), Provider.ALIPAY: N_("Alipay")}
 
 
 class BoundAccount(msgspec.Struct, kw_only=True, rename="camel"):
@@ -46,10 +43,9 @@ class BoundAccounts(msgspec.Struct, kw_only=True, rename="camel"):
 
 
 def _account(account: ExternalAccount) -> BoundAccount:
-    label = _PROVIDERS.get(Provider(account.provider))
     return BoundAccount(
         id=account.id, provider=str(account.provider),
-        provider_label=_(label) if label else str(account.provider),
+        provider_label=provider_label(account.provider),
         bound_at=account.created_at,
     )  # fmt: skip
 

@@ -20,6 +20,7 @@ from app.applications.applicant import ApplicantCases
 from app.applications.case_models import Application, Channel
 from app.applications.drafts import DraftService
 from app.applications.submission import Submission, Submissions
+from app.applications.timeline import delivery_choice_label
 from app.assist.models import Scope
 from app.miniprogram_api.catalog import department_name, text
 from app.miniprogram_api.contract import ACTING_FOR
@@ -96,6 +97,7 @@ class ApplicationBody(msgspec.Struct, kw_only=True, rename="camel"):
     commitment_due_on: date | None
     return_reasons: str | None
     sub_cases: list[SubCaseBody] = msgspec.field(default_factory=list)
+    delivery_label: str = ""  # ``delivery`` in words, in the request's language
     # How each matter's result comes, as chosen at submission (matter code -> way); empty
     # for applications made before the choice was per matter.
     deliveries: dict[str, str] = msgspec.field(default_factory=dict)
@@ -134,7 +136,8 @@ async def _body(application: Application, mine: ApplicantCases | None = None) ->
     return ApplicationBody(
         id=application.id, number=application.number, bundle_code=application.bundle_code,
         state=application.state, submitted_at=application.submitted_at,
-        delivery=application.delivery, deliveries=dict(application.deliveries or {}),
+        delivery=application.delivery, delivery_label=delivery_choice_label(application.delivery),
+        deliveries=dict(application.deliveries or {}),
         deferred_materials=list(application.deferred_materials),
         commitment_due_on=application.commitment_due_on,
         commitment_due_provisional=application.commitment_due_provisional_from is not None,

@@ -17,6 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Router
+from litestar.enums import RequestEncodingType
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.params import HeaderParameter
@@ -102,7 +103,19 @@ def document(handler: HTTPRouteHandler) -> None:
         handler.description = "\n\n".join(part for part in (doc, note) if part) or None
     if access is Access.BEARER_PERSON and not handler.security:
         handler.security = [{BEARER: []}]
-    handler.responses = {**problem_responses(*API_PROBLEMS), **(handler.responses or {})}
+    statuses = (*API_PROBLEMS, 415) if _reads_json(handler) else API_PROBLEMS
+    handler.responses = {**problem_responses(*statuses), **(handler.responses or {})}
+
+
+def _reads_json(handler: HTTPRouteHandler) -> bool:
+    """Whether the operation takes a JSON body, which any other content type gets 415 for
+    (app/web/requests.BoundedRequest)."""
+    data = handler.parsed_data_field
+    if data is None:
+        return False
+    body = data.kwarg_definition
+    media_type = getattr(body, "media_type", RequestEncodingType.JSON)
+    return bool(media_type == RequestEncodingType.JSON)
 
 
 def document_router(router: Router) -> None:

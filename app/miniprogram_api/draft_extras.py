@@ -19,6 +19,7 @@ from litestar.params import Body, FromPath, QueryParameter
 from app import errors
 from app.applications.draft_materials import DraftMaterials
 from app.applications.drafts import DraftService, DraftValues
+from app.catalog.answers import masked_value
 from app.miniprogram_api.catalog import department_name, text
 from app.miniprogram_api.contract import ACTING_FOR
 from app.miniprogram_api.drafts import (
@@ -50,6 +51,7 @@ class CorrectionTarget(msgspec.Struct, kw_only=True, rename="camel"):
     label: str
     value: str  # ID and phone numbers masked
     source: SourceBody
+    value_label: str = ""  # ``value`` as a person reads it: an option's label, yes or no
 
 
 class CorrectionCreate(msgspec.Struct, kw_only=True, rename="camel"):
@@ -72,7 +74,8 @@ def _target(drafts: DraftService, values: DraftValues, key: str) -> CorrectionTa
         raise errors.NotFound
     spec, definition = SOURCES[prefilled.source], drafts.catalog.fields[key]
     return CorrectionTarget(
-        field=key, label=text(definition.label), value=shown_field(definition, prefilled.value),
+        field=key, label=text(definition.label), value=masked_value(definition, prefilled.value),
+        value_label=shown_field(definition, prefilled.value),
         source=SourceBody(source=prefilled.source, label=text(spec.label),
                           department=spec.department, as_of=prefilled.as_of,
                           department_name=department_name(spec.department)),

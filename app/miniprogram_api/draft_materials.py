@@ -25,7 +25,7 @@ from app import errors
 from app.applications.draft_materials import COMMITMENT, DraftMaterials, MaterialNeed
 from app.applications.drafts import DraftService
 from app.applications.models import DraftStage, DraftUpload
-from app.applications.timeline import delivery_choice_label
+from app.applications.timeline import result_delivery_label
 from app.applications.uploads import EMPTY
 from app.catalog.engine import DeliveryChoice
 from app.i18n import gettext
@@ -122,7 +122,7 @@ def _result_delivery(choice: DeliveryChoice) -> ResultDeliveryBody:
     return ResultDeliveryBody(
         matter_code=matter.code, matter_name=text(matter.name),
         result_name=text(matter.result.name),
-        options=[DeliveryOptionBody(value=str(d), label=delivery_choice_label(d, kind))
+        options=[DeliveryOptionBody(value=str(d), label=result_delivery_label(d, kind))
                  for d in choice.offered],
         asked=choice.asked, default=str(choice.default),
     )  # fmt: skip

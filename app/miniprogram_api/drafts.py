@@ -21,6 +21,7 @@ from litestar.params import Body, FromPath
 from app.applications.drafts import DraftService, DraftValues
 from app.applications.models import Draft, DraftStage
 from app.assist.models import Scope
+from app.catalog.answers import masked_value
 from app.miniprogram_api.catalog import OptionBody, department_name, text
 from app.miniprogram_api.contract import ACTING_FOR
 from app.records.sources import SOURCES
@@ -139,7 +140,8 @@ class SourceBody(msgspec.Struct, kw_only=True, rename="camel"):
 
 
 class FieldBody(msgspec.Struct, kw_only=True, rename="camel"):
-    """A field of the merged form with its value (ID and phone numbers masked)."""
+    """A field of the merged form with its value (ID and phone numbers masked): ``value`` is
+    what is stored (an option's code), ``valueLabel`` what to show."""
 
     key: str
     label: str
@@ -152,6 +154,7 @@ class FieldBody(msgspec.Struct, kw_only=True, rename="camel"):
     needed_by: list[str]
     hint: str | None = None
     required: bool = False  # must be filled before ``PATCH …/values {complete: true}`` passes
+    value_label: str = ""  # ``value`` as a person reads it: an option's label, yes or no
 
 
 class GroupBody(msgspec.Struct, kw_only=True, rename="camel"):
@@ -222,9 +225,9 @@ def _form(drafts: DraftService, draft: Draft, values: DraftValues) -> FormBody:
             fields.append(FieldBody(
                 key=f.key, label=text(f.label), kind=f.kind.value, max_length=f.max_length,
                 options=[OptionBody(value=o.value, label=text(o.label)) for o in f.options],
-                value=shown_field(f, values.get(f.key)), read_only=pre is not None,
+                value=masked_value(f, values.get(f.key)), read_only=pre is not None,
                 source=source, needed_by=list(item.matters), hint=text(f.hint) or None,
-                required=f.required,
+                required=f.required, value_label=shown_field(f, values.get(f.key)),
             ))  # fmt: skip
         groups.append(
             GroupBody(code=group.group.code, label=text(group.group.label), fields=fields)

@@ -1,11 +1,12 @@
 """``/mp/v1/me/export`` and ``/mp/v1/me/data-use``: what is held about me, and who read it.
 
 The same services as the pages ``/me/export`` (下载我的数据, PIPL art. 45) and
-``/me/data-use`` (数据使用记录). The export is the web export's document, answered as JSON:
-every table that holds my data, by table name, rows by column name, ID and phone numbers
-always masked (the pages' "show full numbers" re-authentication is not offered here), and
-without the uploaded files themselves (their rows are listed in ``draft_upload``). Each
-export is recorded in the audit chain, as on the web.
+``/me/data-use`` (数据使用记录). The export is the document of the web download (its
+``data/onething.json``), from the same ``ExportService``, answered as JSON: every table that
+holds my data, by table name, rows by column name, ID and phone numbers always masked (the
+pages' "show full numbers" re-authentication is not offered here), anyone else's id written
+``other``, and without the uploaded files themselves (their rows are listed in
+``draft_upload``). Each export is recorded in the audit chain, as on the web.
 """
 
 from __future__ import annotations

@@ -125,6 +125,7 @@ class NoticeKind(StrEnum):
     VISIT_ASSIGNED = "visit_assigned"
     VISIT_CHANGED = "visit_changed"
     VISIT_CANCELLED = "visit_cancelled"
+    VISIT_SCHEDULED = "visit_scheduled"  # a supervisor scheduled a visit by phone number
     AUTHORIZATION_GIVEN = "authorization_given"  # a resident named this person their agent
     AUTHORIZATION_ASKED = "authorization_asked"  # a relative asks to act for this person
 
@@ -188,6 +189,14 @@ SUBJECT_TEXTS: Final[dict[NoticeKind, NoticeText]] = {
         N_("Home visit cancelled"),
         N_("Request %(number)s was cancelled by staff. Open Me, then Home visits, for details."),
         N_("Cancelled"),
+    ),
+    NoticeKind.VISIT_SCHEDULED: NoticeText(
+        N_("A home visit was scheduled for you"),
+        N_(
+            "Field worker %(worker)s will visit you on %(day)s (visit %(number)s). Staff found "
+            "your account by your phone number to arrange it: Me, then Data use record, lists it."
+        ),
+        N_("Booked"),
     ),
     NoticeKind.AUTHORIZATION_GIVEN: NoticeText(
         N_("You may act for someone"),

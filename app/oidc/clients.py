@@ -156,3 +156,18 @@ class ClientRegistry:
             )
         )
         return {row.client_id: to_registered(row) for row in rows}
+
+    async def registered_redirect(
+        self, client_id: str | None, redirect_uri: str | None
+    ) -> str | None:
+        """``redirect_uri`` if the active client ``client_id`` registered exactly it, else None.
+
+        What an authorization request would send the person back to, checked as authlib
+        checks it: the sign-in page of such a request lets its forms end there.
+        """
+        if not client_id or not redirect_uri:
+            return None
+        client = (await self.active([client_id])).get(client_id)
+        if client is None or not client.check_redirect_uri(redirect_uri):
+            return None
+        return redirect_uri

@@ -44,6 +44,9 @@ class ConsentPrompt(msgspec.Struct, frozen=True, kw_only=True):
     asks_id_card: bool
     has_id_card: bool
     fields: list[tuple[str, str]]
+    # Where the decision sends the person: the request's redirect_uri, which authlib found
+    # registered for the client (the page's forms must be allowed to end there).
+    redirect_uri: str
 
 
 class OidcService:
@@ -130,6 +133,7 @@ class OidcService:
                 if name not in _FORM_FIELDS
                 for value in values
             ],
+            redirect_uri=snapshot.param("redirect_uri") or "",
         )
 
     async def decide(

@@ -1,7 +1,8 @@
 """The person's data-use record (数据使用记录): the access log as the person reads it.
 
 A member of staff who read on the person's behalf is shown by role and department only
-("工作人员 (市民政局)"), never by their personal name.
+("工作人员 (市民政局)"), never by their personal name. Staff finding the person by phone
+number (``app.records.lookups``) are listed the same way, as a read of source ``account``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy.orm import aliased
 from app.enterprises.models import Enterprise
 from app.identity.models import Department, Person
 from app.records.models import AccessOutcome, DataAccess
-from app.records.sources import SOURCES
+from app.records.sources import source_named
 from app.staff.models import Staff
 
 PAGE_SIZE = 50  # entries a channel shows at a time; a full page means there may be older ones
@@ -38,12 +39,12 @@ class DataUseEntry(msgspec.Struct, frozen=True, kw_only=True):
 
     def source_label(self, locale: str) -> str:
         """The source's name (its code if the vocabulary no longer knows it)."""
-        source = SOURCES.get(self.source)
+        source = source_named(self.source)
         return source.label(locale) if source else self.source
 
     def field_labels(self, locale: str) -> list[str]:
         """The names of the fields read."""
-        source = SOURCES.get(self.source)
+        source = source_named(self.source)
         labels = []
         for name in self.fields:
             field = source.field(name) if source else None

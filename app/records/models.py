@@ -80,8 +80,11 @@ class DataAccess(BigIntAuditBase):
     staff_id: Mapped[UUID | None] = mapped_column(ForeignKey("staff.id"), default=None, index=True)
     # ... or a relative or guardian acting for them under an authorization (issue 8).
     agent_person_id: Mapped[UUID | None] = mapped_column(ForeignKey("person.id"), default=None)
-    consent_id: Mapped[UUID] = mapped_column(ForeignKey("record_consent.id"))
-    source: Mapped[str] = mapped_column(String(64))
+    # The consent the read was made under; empty only for a member of staff finding the
+    # person by phone number (source ``account``), which is done in the course of a duty
+    # (scheduling a visit, recording a request), not on consent (``app.records.lookups``).
+    consent_id: Mapped[UUID | None] = mapped_column(ForeignKey("record_consent.id"), default=None)
+    source: Mapped[str] = mapped_column(String(64))  # a code of SOURCES, or ``account``
     fields: Mapped[list[str]] = mapped_column(JSON)  # field names of ``source``
     purpose_kind: Mapped[str] = mapped_column(String(32))
     purpose_ref: Mapped[str] = mapped_column(String(64))

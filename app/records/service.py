@@ -17,7 +17,7 @@ The rules (PIPL: a stated purpose, the minimum necessary, a record the person ca
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -63,12 +63,23 @@ NOTE_TOO_LONG = N_("The note can have at most 500 characters.")
 CONSENT_CHANGED = N_("Your consent was changed at the same moment. Please try again.")
 
 
+def real_name_missing(person: Person) -> bool:
+    """Whether ``person``'s own records cannot be read yet: they are found by a verified ID
+    number, which real-name verification (level L2 and above) gives."""
+    return person.real_name_level == RealNameLevel.PHONE or not person.id_number_ciphertext
+
+
+def reads_person_records(sources: Iterable[str]) -> bool:
+    """Whether any of these sources holds records about a person (not an enterprise)."""
+    return any(SOURCES[code].subject is SubjectKind.PERSON for code in sources)
+
+
 def _reads_enterprise(grouped: dict[str, list[str]]) -> bool:
     return any(SOURCES[code].subject is SubjectKind.ENTERPRISE for code in grouped)
 
 
 def _reads_person(grouped: dict[str, list[str]]) -> bool:
-    return any(SOURCES[code].subject is SubjectKind.PERSON for code in grouped)
+    return reads_person_records(grouped)
 
 
 class RecordsService:
@@ -286,7 +297,7 @@ class RecordsService:
 
     def _person_subject(self, person: Person) -> RecordSubject:
         """The person as a record subject: their verified ID number (L2 and above)."""
-        if person.real_name_level == RealNameLevel.PHONE or not person.id_number_ciphertext:
+        if real_name_missing(person) or person.id_number_ciphertext is None:
             raise RuleViolation(REAL_NAME_REQUIRED)
         number = self._protector.reveal(person.id_number_ciphertext, PERSON_ID_NUMBER)
         return RecordSubject(kind=SubjectKind.PERSON, number=number)

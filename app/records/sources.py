@@ -257,3 +257,23 @@ SOURCES: dict[str, Source] = {
         ),
     )
 }
+
+# Not a shared-record source: the platform's own account of the person, read when a member of
+# staff finds them by phone number (``app.records.lookups``). Kept out of ``SOURCES`` so that
+# no form pre-fills from it and no consent names it; the data-use record labels it as it
+# labels the sources.
+ACCOUNT = Source(
+    code="account",
+    label=Text(zh="本平台账户信息", en="Your account on this platform"),
+    department="platform",
+    subject=_P,
+    fields=(
+        _f("phone", "手机号码", "Mobile number", sensitive=True),
+        _f("name", "姓名", "Name"),
+    ),
+)
+
+
+def source_named(code: str) -> Source | None:
+    """The source, or the platform's account, with this code (None if neither)."""
+    return ACCOUNT if code == ACCOUNT.code else SOURCES.get(code)

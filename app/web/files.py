@@ -22,7 +22,7 @@ def stored_file(content: bytes, media_type: str) -> Response[bytes]:
         media_type=media_type,
         headers={
             "Content-Disposition": disposition,
-            "X-Content-Type-Options": "nosniff",
+            # X-Content-Type-Options: nosniff is on every response (app/web/security_headers.py).
             "Cache-Control": "private, no-store",
         },
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 from urllib.parse import quote
+from uuid import UUID
 
 import msgspec
 import structlog
@@ -44,8 +45,10 @@ class Problem(msgspec.Struct, kw_only=True, rename="camel"):
     ``title`` and ``detail`` are for people, in the request's language; ``code`` is for
     programs: a stable snake_case name of what went wrong (``not_found``,
     ``validation_failed``, ``draft_step_missing`` …, listed in docs/miniprogram.md). For
-    ``draft_step_missing``, ``step`` names the step of the draft to finish first; for
-    ``already_in_progress``, ``application`` is the open application, when it is the caller's.
+    ``draft_step_missing``, ``step`` names the step of the draft to finish first; for a draft
+    that was submitted already (``already_submitted``, or ``not_found`` when the draft itself
+    is asked for), ``applicationId`` names the application it became; for
+    ``already_in_progress``, the open application, when it is the caller's own.
     """
 
     type: str
@@ -56,8 +59,8 @@ class Problem(msgspec.Struct, kw_only=True, rename="camel"):
     request_id: str
     code: str
     step: str | None = None
-    application: str | None = None
     errors: list[FieldProblem] | None = None
+    application_id: UUID | None = None
 
 
 # What any operation of a JSON API may answer besides its success: a malformed request, no
@@ -87,8 +90,8 @@ _MEANINGS = {
     405: "The path does not take this method (`method_not_allowed`); `Allow` lists those it takes.",
     409: "It clashes with the object's current state (`conflict`, `already_submitted`, "
     "`idempotency_in_progress`, `already_in_progress`: the life event happens once per baby, "
-    "person or enterprise and an application for the same one is open; `application` names "
-    "it when it is the caller's).",
+    "person or enterprise and an application for the same one is open; `applicationId` "
+    "names it when it is the caller's).",
     413: "The body is larger than the service takes (`payload_too_large`).",
     415: "The body is not sent as `application/json` (`unsupported_media_type`).",
     422: "Well-formed, but a rule of the service refuses it and nothing was changed: "
@@ -251,10 +254,12 @@ def handle_api_exception(request: Request[Any, Any, Any], exc: Exception) -> Res
         "requestId": request_id,
         "code": problem_code(exc, status),
     }
-    details = exc.details if isinstance(exc, errors.DomainError) else {}
-    for name in ("step", "application"):
-        if isinstance(details.get(name), str):
-            body[name] = details[name]
+    step = exc.details.get("step") if isinstance(exc, errors.DomainError) else None
+    if isinstance(step, str):
+        body["step"] = step
+    made = exc.details.get("application_id") if isinstance(exc, errors.DomainError) else None
+    if isinstance(made, UUID):
+        body["applicationId"] = str(made)
     _, fields = _status_and_fields(exc)
     if fields:
         body["errors"] = fields

@@ -14,14 +14,16 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
-from app.applications.timeline import delivery_choice_label
+from app.applications.timeline import channel_label, delivery_choice_label, result_delivery_label
 from app.assist import labels as assist_labels
 from app.benefits.views import offer_status_label
+from app.catalog.answers import answer_text
 from app.catalog.loader import LoadedCatalog
-from app.catalog.schema import FieldDef, FieldKind
+from app.catalog.schema import FieldDef
 from app.catalog.values import is_sensitive
+from app.enterprises.labels import member_role_label
 from app.i18n import N_
-from app.privacy import mask_id_number, mask_phone
+from app.identity.labels import real_name_level_label
 from app.records.sources import SOURCES, Text
 from app.staff.models import StaffRole
 from app.staff.service import ROLE_LABELS
@@ -98,10 +100,12 @@ def configure_jinja(env: Environment, catalog: LoadedCatalog) -> None:
         department_name=lambda code: department_name(catalog, code),
         license_name=lambda code: license_name(catalog, code),
         proof_label=lambda token: proof_label(catalog, token),
-        delivery_choice_label=delivery_choice_label,
+        result_delivery_label=result_delivery_label,
         matter_kind_label=matter_kind_label,
         assist_labels=assist_labels,
         offer_status_label=offer_status_label,
+        delivery_choice_label=delivery_choice_label,
+        channel_label=channel_label,
     )
 
 
@@ -151,12 +155,9 @@ def localized(text: Text | None) -> str:
 
 
 def shown_field(field: FieldDef, value: str) -> str:
-    """A form field's value as a page shows it: personal numbers masked."""
-    if not value:
-        return ""
-    if field.kind is FieldKind.PHONE:
-        return mask_phone(value)
-    return mask_id_number(value) if is_sensitive(field) else value
+    """A form field's value as a page shows it: the option's label, yes or no, personal
+    numbers masked (``app.catalog.answers``), in the reader's language."""
+    return answer_text(field, value, i18n.current_locale())
 
 
 def large_text(request: Any) -> bool:
@@ -174,26 +175,6 @@ def format_time(epoch_seconds: float) -> str:
     return format_datetime(
         moment, format="medium", locale="zh_Hans_CN" if locale == "zh_Hans" else locale
     )
-
-
-def real_name_level_label(level: str) -> str:
-    """The real-name level in words."""
-    labels = {
-        "L1": N_("L1 · phone verified"),
-        "L2": N_("L2 · matched with population records"),
-        "L3": N_("L3 · verified in person"),
-    }
-    return i18n.gettext(labels.get(level, level))
-
-
-def member_role_label(role: str) -> str:
-    """An enterprise member's role in words."""
-    labels = {
-        "legal_representative": N_("Legal representative"),
-        "administrator": N_("Administrator"),
-        "agent": N_("Agent"),
-    }
-    return i18n.gettext(labels.get(role, role))
 
 
 def staff_role_label(role: str) -> str:

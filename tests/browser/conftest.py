@@ -38,6 +38,7 @@ from tests.browser.support import (
     DEFAULT_CHROMIUM,
     ZH,
     OpenPage,
+    is_csp_violation,
     require_chromium,
 )
 
@@ -114,7 +115,8 @@ def app_url(app_server: AppServer, browser: Browser) -> str:
 
 @dataclass
 class PageProblems:
-    """What went wrong inside a page that no assertion looked at: script errors, 4xx assets."""
+    """What went wrong inside a page that no assertion looked at: script errors, 4xx assets,
+    anything the Content-Security-Policy refused."""
 
     entries: list[str] = field(default_factory=list)
 
@@ -126,9 +128,14 @@ class PageProblems:
         context.on("requestfailed", self._request_failed)
 
     def _console(self, message: ConsoleMessage) -> None:
+        # Whatever the Content-Security-Policy refused: the page lost a script, a style or a
+        # form's way out (Chromium reports each on the console, whatever its level).
+        if is_csp_violation(message.text):
+            where = message.page.url if message.page is not None else "?"
+            self.entries.append(f"CSP violation on {where}: {message.text}")
         # The 404 document itself is reported as a failed resource; the response hook checks
         # sub-resources precisely, so these generic lines add nothing.
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+        elif message.type == "error" and not message.text.startswith("Failed to load resource"):
             self.entries.append(f"console error: {message.text}")
 
     def _request_failed(self, request: Request) -> None:

@@ -27,6 +27,7 @@ from tests.browser.support import (
     UNLABELLED_CONTROLS_JS,
     axe_script,
     describe_violations,
+    is_csp_violation,
     run_axe,
 )
 
@@ -48,6 +49,7 @@ class PageReport:
     fake_controls: list[str]
     small_text: list[str]
     narrow_screen: list[str]
+    csp_violations: list[str]
 
 
 Survey = dict[tuple[str, str, str], PageReport]
@@ -73,8 +75,11 @@ def _survey_one(browser: Browser, app_url: str, locale: str, mode: str) -> Itera
     smallest = SMALLEST_TEXT_LARGE if mode == "large" else SMALLEST_TEXT_STANDARD
     tap = TAP_LARGE if mode == "large" else TAP_STANDARD
     page = context.new_page()
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if is_csp_violation(m.text) else None)
     try:
         for path in PATHS:
+            refused.clear()
             response = page.goto(path)
             yield PageReport(
                 status=response.status if response else 0,
@@ -83,6 +88,7 @@ def _survey_one(browser: Browser, app_url: str, locale: str, mode: str) -> Itera
                 fake_controls=page.evaluate(FAKE_CONTROLS_JS),
                 small_text=page.evaluate(SMALL_TEXT_JS, smallest),
                 narrow_screen=_on_narrow_screen(page, tap),
+                csp_violations=list(refused),
             )
     finally:
         context.close()
@@ -121,6 +127,13 @@ def test_the_survey_reached_every_page(survey: Survey) -> None:
 def test_axe_finds_no_wcag_violations_on_any_page_language_or_text_size(survey: Survey) -> None:
     report = findings(survey, "violations")
     assert not report, f"axe-core found WCAG 2.2 A/AA violations:\n{report}"
+
+
+def test_no_page_breaks_its_content_security_policy(survey: Survey) -> None:
+    # No inline script or style, no eval (htmx's filters and indicator styles), nothing from
+    # another origin: Chromium reports each refusal on the console.
+    report = findings(survey, "csp_violations")
+    assert not report, f"the Content-Security-Policy refused:\n{report}"
 
 
 def test_no_form_control_goes_without_a_label_or_leans_on_a_placeholder(survey: Survey) -> None:

@@ -13,15 +13,18 @@ screenshots/tablet/s*.png.
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import CDPSession, Page, expect
 
 from tests.browser.server import AppServer
-from tests.browser.support import OpenPage, code_from_outbox, new_staff_page
+from tests.browser.support import (
+    OpenPage,
+    code_from_outbox,
+    new_staff_page,
+    schedule_visit_today,
+)
 from tests.browser.test_one_thing_journey import LIU_YANG, _sign_in
 from tests.browser.test_tablet_visit import (
     BUNDLE_NAME,
@@ -152,13 +155,7 @@ def test_background_sync_sends_the_queue_with_no_tablet_page_open(
     before = _applications(resident)
     supervisor, _ = new_staff_page(open_page, app_server, "supervisor")
     tablet, worker = new_staff_page(open_page, app_server, "field_worker")
-    supervisor.goto("/staff/visits/new")
-    supervisor.get_by_label("居民手机号").fill(RESIDENT.phone)
-    supervisor.get_by_label("上门服务人员(用户名)").fill(worker)
-    supervisor.get_by_label("日期").fill(datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat())
-    supervisor.get_by_label("残疾人").check()
-    supervisor.get_by_role("button", name="预约", exact=True).click()
-    expect(supervisor).not_to_have_url(re.compile(r"/new$"))
+    schedule_visit_today(supervisor, RESIDENT.phone, worker, "残疾人")
 
     tablet.goto("/staff/visits")
     tablet.evaluate("navigator.serviceWorker.ready.then(() => true)")

@@ -15,8 +15,6 @@ import io
 import random
 import re
 import secrets
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 import zxingcpp
@@ -29,6 +27,7 @@ from tests.browser.support import (
     code_from_outbox,
     id_card_photo,
     new_staff_page,
+    schedule_visit_today,
     sign_on_the_pad,
 )
 from tests.browser.test_tablet_visit import BUNDLE_NAME, _check
@@ -66,13 +65,7 @@ def test_a_visit_confirms_by_qr_on_the_residents_phone_and_in_person_with_a_supe
     supervisor, _ = new_staff_page(open_page, app_server, "supervisor")
     worker_name = f"确认员{secrets.token_hex(2)}"  # finds its own row among other tests'
     tablet, worker = new_staff_page(open_page, app_server, "field_worker", worker_name)
-    supervisor.goto("/staff/visits/new")
-    supervisor.get_by_label("居民手机号").fill(phone)
-    supervisor.get_by_label("上门服务人员(用户名)").fill(worker)
-    supervisor.get_by_label("日期").fill(datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat())
-    supervisor.get_by_label("老年人").check()
-    supervisor.get_by_role("button", name="预约", exact=True).click()
-    expect(supervisor).not_to_have_url(re.compile(r"/new$"))
+    schedule_visit_today(supervisor, phone, worker)
 
     tablet.goto("/staff/visits")
     tablet.locator("ul.visits a").first.click()

@@ -99,14 +99,16 @@ class AssistWorld:
             return created.staff
 
     async def visit(self, worker: Staff, person: Person, scheduler: Staff | None = None) -> UUID:
-        """A visit today, scheduled by ``scheduler`` (the worker themself by default)."""
+        """A visit today, scheduled by ``scheduler`` (a new supervisor by default)."""
         phone = self.protector.reveal(person.phone_ciphertext, PERSON_PHONE)
+        scheduler = scheduler or await self.staff("supervisor")
         async with self.context() as ctx:
             visit = await VisitService(ctx.db, protector=self.protector, clock=self.clock).schedule(
-                scheduler or worker,
-                VisitRequest(phone=phone, worker=worker.username, day=self.clock.today(),
-                             reason="elderly"),
+                scheduler,
+                VisitRequest(phone=phone, worker_id=str(worker.id),
+                             day=self.clock.today().isoformat(), reason="elderly"),
             )  # fmt: skip
+            assert visit is not None, "the resident has an account: the visit is made"
             return visit.id
 
     async def authorize(

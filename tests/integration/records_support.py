@@ -18,6 +18,8 @@ from app.identity.models import PERSON_ID_NUMBER, Person, RealNameLevel
 from app.identity.persons import find_or_create_by_phone
 from app.numbers import CREDIT_CODE_ALPHABET
 from app.protection import DataProtector
+from app.records.exchange import DemoRecordExchange
+from app.records.sources import SOURCES, SubjectKind
 
 
 def new_phone() -> str:
@@ -69,3 +71,19 @@ def write_records(directory: Path, *records: tuple[str, str, dict[str, str]]) ->
         lines += [f'{key} = "{value}"' for key, value in values.items()]
     (directory / f"records-{secrets.token_hex(4)}.toml").write_text("\n".join(lines), "utf-8")
     return directory
+
+
+def records_everywhere(directory: Path, id_number: str, credit_code: str) -> DemoRecordExchange:
+    """A record in every source for this resident (and enterprise): every prefill can hit."""
+    rows = []
+    for source in SOURCES.values():
+        subject = id_number if source.subject is SubjectKind.PERSON else credit_code
+        values = {f.name: f"{source.code}-{f.name}" for f in source.fields}
+        if source.code == "population":
+            values |= {"name": "测试居民", "id_number": id_number, "birth_date": "1966-05-18"}
+        if source.code == "birth-medical":
+            # The resident is the mother on the certificate: her own records fill the fields
+            # that are hers only (the maternity claim's, ``prefill_if_applicant_is``).
+            values |= {"mother_id_number": id_number}
+        rows.append((source.code, subject, values))
+    return DemoRecordExchange(directory=write_records(directory, *rows))

@@ -4,7 +4,6 @@ working offline with its service worker. Errors render as pages; ``staff`` is th
 
 from __future__ import annotations
 
-from litestar import Router
 from litestar.di import Provide
 
 from app.routes.field.confirm import FieldConfirmationController
@@ -13,12 +12,13 @@ from app.routes.field.visits import FieldVisitController, tablet_service_worker
 from app.web.access import enforce_access
 from app.web.problems import handle_page_exception
 from app.web.requests import read_forms_strictly
+from app.web.routers import ChannelRouter
 from app.web.subjects import current_staff
 
 
-def create_router() -> Router:
+def create_router() -> ChannelRouter:
     """This channel's routes, with its guard, its error rendering and its current principal."""
-    return Router(
+    return ChannelRouter(
         path="/",
         route_handlers=[
             FieldVisitController,

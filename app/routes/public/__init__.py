@@ -6,8 +6,6 @@ Its pages and its JSON endpoints share the router, so errors follow the path and
 
 from __future__ import annotations
 
-from litestar import Router
-
 from app.routes.public.guide import GuideController
 from app.routes.public.not_found import not_found_page
 from app.routes.public.oidc import OidcController
@@ -17,11 +15,12 @@ from app.routes.shared.badge import count_unread
 from app.web.access import enforce_access
 from app.web.problems import handle_exception
 from app.web.requests import read_forms_strictly
+from app.web.routers import ChannelRouter
 
 
-def create_router() -> Router:
+def create_router() -> ChannelRouter:
     """This channel's routes, with its guard, its error rendering and its current principal."""
-    return Router(
+    return ChannelRouter(
         path="/",
         route_handlers=[
             GuideController,

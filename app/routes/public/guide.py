@@ -12,6 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Template
 
+from app.applications.drafts import real_name_first
 from app.composition.runtime import Runtime
 from app.errors import NotFound
 from app.web.access import Access
@@ -36,6 +37,7 @@ class GuideController(Controller):
         bundle = catalog.bundles.get(code)
         if bundle is None:
             raise NotFound
+        person = await signed_in_person(request)
         return Template(
             template_name="guide/bundle.html",
             context={
@@ -44,6 +46,7 @@ class GuideController(Controller):
                 "catalog": catalog,
                 "licenses": runtime.catalog.licenses,
                 "departments": runtime.catalog.departments,
-                "signed_in": await signed_in_person(request) is not None,
+                "signed_in": person is not None,
+                "real_name_first": person is not None and real_name_first(catalog, bundle, person),
             },
         )

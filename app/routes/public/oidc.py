@@ -32,6 +32,7 @@ from app.oidc.server import HttpSnapshot, OAuthResult
 from app.oidc.service import ConsentPrompt, OidcService
 from app.routes.shared.pages import FormBody
 from app.web.access import Access
+from app.web.security_headers import policy_allowing_forms_to
 from app.web.subjects import signed_in_person
 
 _PUBLIC = {"access": Access.PUBLIC}
@@ -139,11 +140,19 @@ class OidcController(Controller):
             return _respond(request, answer)
         person, auth_time = await _person_and_auth_time(request, runtime)
         outcome = await oidc.begin(snapshot, person, auth_time=auth_time)
-        if isinstance(outcome, ConsentPrompt):
-            return Template(
-                template_name="oidc/consent.html", context={"tab": "me", "prompt": outcome}
-            )
-        return _respond(request, outcome)
+        if not isinstance(outcome, ConsentPrompt):
+            return _respond(request, outcome)
+        if request.headers.get("hx-request") == "true":
+            # A boosted sign-in followed its redirect here: swapped into that page, the consent
+            # form would run under the sign-in page's policy. Load it as a page of its own.
+            query = request.url.query
+            return ClientRedirect(request.url.path + (f"?{query}" if query else ""))
+        # The decision's redirect goes to the client: Chromium checks it against form-action.
+        return Template(
+            template_name="oidc/consent.html",
+            context={"tab": "me", "prompt": outcome},
+            headers=policy_allowing_forms_to(outcome.redirect_uri),
+        )
 
     @post(AUTHORIZE_PATH, opt=_PERSON, status_code=302)
     async def decide(

@@ -111,7 +111,7 @@ _VERIFY_BODY = {
 
 @post(
     "/verify", opt=_PUBLIC, dependencies=_DEPENDENCIES, status_code=200, name="verify",
-    responses=problem_responses(400, 413, 422, 429),
+    responses=problem_responses(400, 413, 415, 422, 429),
 )  # fmt: skip
 async def verify_json(
     request: Request[Any, Any, Any],

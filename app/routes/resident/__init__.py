@@ -1,12 +1,12 @@
 """The resident and enterprise channel: the mobile web app (the five tabs, 我的, applying, wallet).
 
-Pages render errors as pages (``handle_page_exception``); ``person`` is the signed-in
-resident on routes whose access level requires one.
+Pages render errors as pages (``handle_page_exception``; a submitted draft's pages lead to its
+application, ``app.routes.resident.errors``); ``person`` is the signed-in resident on routes
+whose access level requires one.
 """
 
 from __future__ import annotations
 
-from litestar import Router
 from litestar.di import Provide
 
 from app.routes.resident.account import AccountController
@@ -18,6 +18,7 @@ from app.routes.resident.data_use import DataUseController
 from app.routes.resident.draft_form import DraftFormController
 from app.routes.resident.drafts import DraftController
 from app.routes.resident.enterprises import EnterpriseController
+from app.routes.resident.errors import handle_resident_exception
 from app.routes.resident.license_import import LicenseImportController
 from app.routes.resident.notice_preferences import NoticePreferenceController
 from app.routes.resident.notices import NoticeController
@@ -31,14 +32,14 @@ from app.routes.resident.visit_requests import VisitRequestController
 from app.routes.resident.wallet import WalletController
 from app.routes.shared.badge import count_unread
 from app.web.access import enforce_access
-from app.web.problems import handle_page_exception
 from app.web.requests import read_forms_strictly
+from app.web.routers import ChannelRouter
 from app.web.subjects import current_person
 
 
-def create_router() -> Router:
+def create_router() -> ChannelRouter:
     """This channel's routes, with its guard, its error rendering and its current principal."""
-    return Router(
+    return ChannelRouter(
         path="/",
         route_handlers=[
             ShellController,
@@ -63,7 +64,7 @@ def create_router() -> Router:
             NoticeController,
         ],
         guards=[enforce_access, read_forms_strictly],
-        exception_handlers={Exception: handle_page_exception},
+        exception_handlers={Exception: handle_resident_exception},
         dependencies={"person": Provide(current_person)},
         before_request=count_unread,
     )

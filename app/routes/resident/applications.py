@@ -268,7 +268,7 @@ async def _refused_review(
               "commitment": data.commitment == "yes"}  # fmt: skip
     fields = exc.fields if isinstance(exc, errors.RuleViolation) else {}
     status = 422 if isinstance(exc, errors.RuleViolation) else 409
-    open_one = exc.details.get("application")
+    open_one = exc.details.get("application_id")
     return await review_page(
         drafts, materials, draft, status, errors=fields, message=None if fields else exc.message,
         chosen=chosen, open_application=f"{MINE}/{open_one}" if open_one else None,

@@ -11,11 +11,12 @@ from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
+from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Response, Template
 
 from app import errors
 from app.applications.draft_materials import COMMITMENT, DraftMaterials
-from app.applications.drafts import DraftService, DraftValues
+from app.applications.drafts import STEP_MISSING_CODE, DraftService, DraftValues
 from app.applications.models import Draft, DraftStage
 from app.applications.uploads import EMPTY
 from app.catalog.engine import merged_field_keys
@@ -130,13 +131,15 @@ class DraftFormController(Controller):
     async def autosave(
         self, request: Request[Any, Any, Any], person: NamedDependency[Person],
         draft_id: FromPath[UUID], drafts: NamedDependency[DraftService],
-    ) -> Template:  # fmt: skip
+    ) -> Template | ClientRedirect:  # fmt: skip
         """htmx: save what is typed so far (incomplete is fine, malformed is not)."""
         _, draft = await find_draft(request, person, drafts, draft_id)
         try:
             await drafts.save_values(draft, _typed(await request.form(), drafts, draft),
                                      complete=False)  # fmt: skip
         except errors.RuleViolation as exc:
+            if exc.code == STEP_MISSING_CODE:  # the form is not open (any more): go where it is
+                return ClientRedirect(step_url(draft))
             return page("_autosave", drafts, draft, 422, errors=exc.fields)
         return page("_autosave", drafts, draft, saved_at=datetime.now(UTC).timestamp())
 
@@ -144,7 +147,7 @@ class DraftFormController(Controller):
     async def choose_matters(
         self, request: Request[Any, Any, Any], person: NamedDependency[Person],
         draft_id: FromPath[UUID], drafts: NamedDependency[DraftService],
-    ) -> Template:  # fmt: skip
+    ) -> Template | Redirect | ClientRedirect:  # fmt: skip
         """Leave an optional matter out or bring it back: the form loses or regains its fields."""
         _, draft = await find_draft(request, person, drafts, draft_id)
         form = await request.form()  # the merged form's own fields: see _typed
@@ -160,7 +163,12 @@ class DraftFormController(Controller):
         if drafts.reached(draft, DraftStage.FORM):
             name = "_form" if request.headers.get("hx-request") else "form"
             return _form_page(drafts, draft, values, name=name, message=message)
-        return page("_redirect", drafts, draft, target=step_url(draft))
+        # A service taken back reads records the consent does not name: it is asked again,
+        # and the consent page says why (the whole page changes, not just the form's body).
+        target = f"{step_url(draft)}?more=1"
+        if request.headers.get("hx-request"):
+            return ClientRedirect(target)
+        return Redirect(target, status_code=303)
 
     @post("/me/drafts/{draft_id:uuid}/corrections", status_code=303)
     async def report_error(

@@ -13,11 +13,11 @@ from uuid import UUID
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from app import errors
-from app.applications.drafts import DraftService
+from app.applications.drafts import DraftService, real_name_first
 from app.applications.models import Draft, DraftStage
 from app.assist.models import Scope
 from app.identity.models import Person
@@ -118,6 +118,14 @@ def page(
     )
 
 
+def _cannot_start(exc: errors.RuleViolation, code: str) -> Template:
+    return Template(
+        template_name="drafts/cannot_start.html",
+        context={"tab": "services", "message": exc.message, "code": code},
+        status_code=422,
+    )
+
+
 class DraftController(Controller):
     """``/me/drafts``: start, list, questions, notice and consent."""
 
@@ -137,12 +145,30 @@ class DraftController(Controller):
         try:
             draft = await drafts.start(applying_as, code, enterprise_id=enterprise_id)
         except errors.RuleViolation as exc:
-            return Template(
-                template_name="drafts/cannot_start.html",
-                context={"tab": "services", "message": exc.message, "code": code},
-                status_code=422,
-            )
+            return _cannot_start(exc, code)
         return Redirect(step_url(draft), status_code=303)
+
+    @get("/me/drafts/new")
+    async def new(
+        self, request: Request[Any, Any, Any], person: NamedDependency[Person],
+        drafts: NamedDependency[DraftService], bundle: FromQuery[str] = "",
+    ) -> Template | Redirect:  # fmt: skip
+        """Where "apply online" leads someone who had to sign in first (the guide's link, kept
+        through the sign-in as ``next``): their open draft of the bundle, or one button that
+        starts it. Starting stays a POST with its CSRF token: a link must not make a draft."""
+        applying_as, enterprise_id = await applicant(request, person)
+        found = await drafts.open_draft(applying_as, bundle, enterprise_id=enterprise_id)
+        if found is not None:
+            return Redirect(step_url(found), status_code=303)
+        try:
+            chosen = drafts.startable(bundle, enterprise_id=enterprise_id)
+        except errors.RuleViolation as exc:  # an outline, or for the other kind of applicant
+            return _cannot_start(exc, bundle)
+        return Template(
+            template_name="drafts/start.html",
+            context={"tab": "services", "bundle": chosen,
+                     "real_name_first": real_name_first(drafts.catalog, chosen, applying_as)},
+        )  # fmt: skip
 
     @get("/me/drafts")
     async def mine(

@@ -7,12 +7,13 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from app import errors
 from app.identity.models import Person
 from app.identity.real_name import RealNameService
-from app.routes.shared.pages import FormBody
+from app.routes.shared.pages import FormBody, safe_next
 from app.web.access import Access
 from app.web.providers.identity import provide_real_name
 from app.web.requests import client_ip
@@ -23,6 +24,7 @@ class RealNameForm(msgspec.Struct, kw_only=True):
 
     name: str = ""
     id_number: str = ""
+    next: str = "/me"  # where to go once verified (a guide that asked for it, say)
 
 
 def _form(person: Person, status: int = 200, **context: Any) -> Template:
@@ -35,6 +37,7 @@ def _form(person: Person, status: int = 200, **context: Any) -> Template:
             "message": None,
             "name": "",
             "level": person.real_name_level,
+            "next": "/me",
             **context,
         },
         status_code=status,
@@ -49,22 +52,23 @@ class RealNameController(Controller):
     dependencies = {"real_name": Provide(provide_real_name, sync_to_thread=False)}  # noqa: RUF012
 
     @get("/me/real-name")
-    async def form(self, person: NamedDependency[Person]) -> Template:
-        """The form: name and ID number."""
-        return _form(person)
+    async def form(self, person: NamedDependency[Person], next: FromQuery[str] = "/me") -> Template:
+        """The form: name and ID number (``next``: where to go once verified)."""
+        return _form(person, next=safe_next(next))
 
     @post("/me/real-name", status_code=303)
     async def verify(
         self, request: Request[Any, Any, Any], person: NamedDependency[Person],
         data: Annotated[RealNameForm, FormBody], real_name: NamedDependency[RealNameService],
     ) -> Redirect | Template:  # fmt: skip
-        """Match with the population records; on success 我的 shows level L2."""
-        ip = client_ip(request)
+        """Match with the population records; on success 我的 (or ``next``) shows level L2."""
+        ip, back = client_ip(request), safe_next(data.next)
         try:
             await real_name.verify_real_name(person, data.name, data.id_number, client_ip=ip)
         except errors.RateLimited as exc:
-            return _form(person, 429, message=exc.message, name=data.name)
+            return _form(person, 429, message=exc.message, name=data.name, next=back)
         except errors.RuleViolation as exc:
             message = None if exc.fields else exc.message
-            return _form(person, 422, errors=exc.fields, message=message, name=data.name)
-        return Redirect("/me", status_code=303)
+            return _form(person, 422, errors=exc.fields, message=message, name=data.name,
+                         next=back)  # fmt: skip
+        return Redirect(back, status_code=303)

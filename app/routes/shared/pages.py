@@ -7,6 +7,7 @@ lives here or in the other modules of ``app.routes.shared``.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from litestar import Request
 from litestar.datastructures import Cookie
@@ -38,9 +39,23 @@ def repeated(value: Repeated) -> list[str]:
 
 
 def safe_next(target: str) -> str:
-    """Only same-site paths: an open redirect would let a phishing link borrow our name."""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
+    """Only same-site paths: an open redirect would let a phishing link borrow our name.
+
+    A path (with its query) on this site is kept; anything a browser could read as another
+    site is replaced by ``/me``: ``//host``, a scheme, a backslash, and any whitespace or
+    control character, which browsers drop from a URL (``/`` tab ``/host`` is ``//host`` to
+    them).
+    """
+    if (
+        target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and target.isprintable()
+        and not any(c.isspace() for c in target)
+    ):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
     return "/me"
 
 

@@ -14,8 +14,8 @@ from app.applications.results import delivery_for
 from app.applications.timeline import (
     action_label,
     card_label,
-    delivery_choice_label,
     delivery_label,
+    result_delivery_label,
     results_by_sub_case,
     state_label,
     timeline,
@@ -86,5 +86,5 @@ def _result_deliveries(ctx: CaseContext, application: Application) -> list[tuple
         matter = ctx.catalog.matters.get(code)
         if matter is not None:
             way = delivery_for(matter, application)
-            found.append((matter, delivery_choice_label(way, matter.result.license_type)))
+            found.append((matter, result_delivery_label(way, matter.result.license_type)))
     return found

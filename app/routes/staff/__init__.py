@@ -6,7 +6,6 @@ Errors render as pages; ``staff`` is the signed-in member of staff.
 
 from __future__ import annotations
 
-from litestar import Router
 from litestar.di import Provide
 
 from app.routes.staff.admin import StaffAdminController
@@ -21,12 +20,13 @@ from app.routes.staff.visit_schedule import VisitScheduleController
 from app.web.access import enforce_access
 from app.web.problems import handle_page_exception
 from app.web.requests import read_forms_strictly
+from app.web.routers import ChannelRouter
 from app.web.subjects import current_staff
 
 
-def create_router() -> Router:
+def create_router() -> ChannelRouter:
     """This channel's routes, with its guard, its error rendering and its current principal."""
-    return Router(
+    return ChannelRouter(
         path="/",
         route_handlers=[
             StaffSignInController,

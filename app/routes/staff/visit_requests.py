@@ -43,7 +43,8 @@ class StaffVisitRequestController(Controller):
         self, staff: NamedDependency[Staff], data: Annotated[VisitRequestFields, FormBody],
         requests: NamedDependency[VisitRequestService],
     ) -> Redirect | Template:  # fmt: skip
-        """Record the request; the resident is told."""
+        """Record the request; the resident is told. A number without an account gets the
+        same redirect: the page is no oracle of who has an account."""
         if staff.role not in ("window_clerk", "supervisor"):
             raise errors.NotFound
         parsed, raw = parse(data)

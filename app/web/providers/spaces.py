@@ -21,8 +21,9 @@ def provide_export(
 ) -> ExportService:
     """The export service on the request's database session."""
     return ExportService(
-        db_session, protector=runtime.protector, sessions=runtime.sessions, storage=runtime.storage
-    )
+        db_session, protector=runtime.protector, sessions=runtime.sessions,
+        storage=runtime.storage, catalog=runtime.catalog,
+    )  # fmt: skip
 
 
 def provide_imports(

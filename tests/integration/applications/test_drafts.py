@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -11,7 +12,15 @@ from PIL import Image
 
 from app.catalog.engine import merged_field_keys, select_matters
 from app.catalog.loader import default_catalog
-from tests.conftest import csrf_token, sign_in_as
+from app.composition.runtime import Runtime
+from tests.conftest import csrf_token, in_app, sign_in_as
+from tests.integration.records_support import (
+    new_credit_code,
+    new_id_number,
+    new_phone,
+    records_everywhere,
+    resident,
+)
 
 Client = AsyncTestClient[Litestar]
 NEWBORN_ANSWERS = {
@@ -216,3 +225,75 @@ async def test_materials_are_uploaded_once_for_every_service_that_needs_them(
                                 files={"file": ("a.exe", b"MZ" + b"0" * 100, "text/plain")},
                                 data={"_csrf_token": token})  # fmt: skip
     assert refused.status_code == 422
+
+
+async def _verified_resident(client: Client, tmp_path: Path) -> None:
+    """A resident signed in at real-name level L2, with a record in every source."""
+    runtime: Runtime = client.app.state.runtime
+    phone, number = new_phone(), new_id_number()
+
+    async def make() -> None:
+        async with runtime.sessionmaker() as db, db.begin():
+            await resident(db, runtime.protector, phone=phone, id_number=number)
+
+    await in_app(client, make)
+    runtime.records = records_everywhere(tmp_path / "records", number, new_credit_code())
+    await sign_in_as(client, phone)
+
+
+async def test_an_optional_service_left_out_and_taken_back_keeps_the_consent_and_the_form(
+    client: Client, tmp_path: Path
+) -> None:
+    await _verified_resident(client, tmp_path)
+    draft = await start(client)
+    token = await csrf_token(client)
+    answered = await client.post(f"{draft}/questions", data=answer_form(token, NEWBORN_ANSWERS))
+    assert answered.status_code == 200, answered.text
+    await client.post(f"{draft}/notice", data={"_csrf_token": token})
+    agreed = await client.post(f"{draft}/consent", data={"decision": "agree", "_csrf_token": token})
+    assert agreed.status_code == 200, agreed.text
+    form = await client.get(f"{draft}/form")
+    offered = re.findall(r'name="offered" value="([^"]+)"', form.text)
+    assert "maternity-benefits" in offered
+    choose = [("_csrf_token", token)] + [("offered", c) for c in offered]
+    kept = [c for c in offered if c != "maternity-benefits"]
+    without = await client.post(f"{draft}/matters", headers={"HX-Request": "true"},
+                                data=multi(choose + [("keep", c) for c in kept]))  # fmt: skip
+    assert 'name="mother.employer"' not in without.text
+    back = await client.post(f"{draft}/matters", headers={"HX-Request": "true"},
+                             data=multi(choose + [("keep", c) for c in offered]))  # fmt: skip
+    assert back.status_code == 200, back.text
+    # The records it reads were agreed to already: the form comes back, filled, not a link.
+    assert 'id="f-mother-employer"' in back.text
+    assert "social-insurance-employer_name" in back.text
+    saved = await client.post(f"{draft}/autosave", data={"_csrf_token": token})
+    assert saved.status_code == 200, saved.text
+    still = await client.get(f"{draft}/form", follow_redirects=False)
+    assert still.status_code == 200
+
+
+async def test_a_service_taken_back_that_reads_more_records_asks_the_consent_again_and_says_why(
+    client: Client, tmp_path: Path
+) -> None:
+    await _verified_resident(client, tmp_path)
+    draft = await start(client)
+    token = await csrf_token(client)
+    # Maternity benefits left out on the questions page, before the consent is given.
+    questions = answer_form(token, NEWBORN_ANSWERS)
+    questions["offered"] = ["maternity-benefits"]
+    answered = await client.post(f"{draft}/questions", data=questions)
+    assert answered.status_code == 200, answered.text
+    await client.post(f"{draft}/notice", data={"_csrf_token": token})
+    await client.post(f"{draft}/consent", data={"decision": "agree", "_csrf_token": token})
+    form = await client.get(f"{draft}/form")
+    offered = re.findall(r'name="offered" value="([^"]+)"', form.text)
+    every = [(name, code) for code in offered for name in ("offered", "keep")]
+    taken_back = await client.post(f"{draft}/matters", headers={"HX-Request": "true"},
+                                   data=multi([("_csrf_token", token), *every]))  # fmt: skip
+    assert taken_back.headers.get("hx-redirect") == f"{draft}/consent?more=1", taken_back.text
+    consent = await client.get(taken_back.headers["hx-redirect"])
+    assert "需要读取更多" in consent.text
+    # An autosave still under way from the form page follows the applicant there too.
+    autosave = await client.post(f"{draft}/autosave", headers={"HX-Request": "true"},
+                                 data={"_csrf_token": token})  # fmt: skip
+    assert autosave.headers.get("hx-redirect") == f"{draft}/consent"

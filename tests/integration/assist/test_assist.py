@@ -86,9 +86,15 @@ async def test_a_worker_prepares_and_submits_for_the_resident_all_marked_on_beha
         assert (submitted.actor_kind, submitted.actor_id, submitted.on_behalf_of_kind,
                 submitted.on_behalf_of_id) == ("staff", worker.id, "person", person.id)  # fmt: skip
         reads = list(await ctx.db.scalars(select(DataAccess).where(
-            DataAccess.person_id == person.id)))  # fmt: skip
+            DataAccess.person_id == person.id, DataAccess.source != "account")))  # fmt: skip
         assert reads
         assert all(r.staff_id == worker.id for r in reads)
+        # Besides the records: the supervisor finding the resident by phone for the visit.
+        looked_up = list(await ctx.db.scalars(select(DataAccess).where(
+            DataAccess.person_id == person.id, DataAccess.source == "account")))  # fmt: skip
+        assert [(r.purpose_kind, r.purpose_ref) for r in looked_up] == [
+            ("home_visit", str(visit_id))
+        ]
         # The name came from the population record, read under the worker's id.
         values = ctx.protector.unseal(stored.sealed_form, context=f"application:{stored.id}")
         assert "王奶奶" in values
@@ -264,17 +270,16 @@ async def test_the_worker_raises_the_resident_to_l3_after_checking_the_id_card(
         assert stored.real_name_level == RealNameLevel.IN_PERSON
 
 
-async def test_visits_are_scheduled_by_supervisors_or_the_worker_for_themself(
-    world: AssistWorld,
-) -> None:
+async def test_visits_are_scheduled_by_supervisors_only(world: AssistWorld) -> None:
     person, _ = await world.resident()
     worker, other = await world.staff(), await world.staff()
     supervisor, clerk = await world.staff("supervisor"), await world.staff("window_clerk")
     await world.visit(worker, person, scheduler=supervisor)
-    with pytest.raises(RuleViolation):
-        await world.visit(worker, person, scheduler=other)
-    with pytest.raises(Forbidden):
-        await world.visit(worker, person, scheduler=clerk)
+    for scheduler in (worker, other, clerk):  # a field worker not even for themself
+        with pytest.raises(Forbidden):
+            await world.visit(worker, person, scheduler=scheduler)
+    with pytest.raises(RuleViolation):  # a supervisor is no field worker
+        await world.visit(supervisor, person, scheduler=supervisor)
     async with world.desk(worker) as desk:
         cards = await desk.visits.today(worker)
     assert [c.resident_name for c in cards] == ["王奶奶"]

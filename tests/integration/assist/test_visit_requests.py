@@ -263,8 +263,9 @@ async def test_window_clerk_records_a_request_and_the_resident_is_told(apps: Cli
     await sign_in_staff(apps, clerk.username)
     assert (await apps.get("/staff/visit-requests/new")).status_code == 200
     unknown = await _post(apps, "/staff/visit-requests/new", **_form(resident_phone=new_phone()))
-    assert unknown.status_code == 422
+    assert unknown.status_code == 303  # the same answer as for an account: see below
     sent = await _post(apps, "/staff/visit-requests/new", **_form(resident_phone=phone))
+    assert sent.headers["location"] == unknown.headers["location"]
     assert sent.status_code == 303, sent.text
     [request] = await _requests_about(apps, person.id)
     assert (request.requester_kind, request.requester_staff_id) == ("staff", clerk.id)

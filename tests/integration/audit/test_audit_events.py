@@ -6,7 +6,9 @@ These run on the suite's shared database: they read its chain, they never alter 
 from __future__ import annotations
 
 import asyncio
+import io
 import json
+import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -78,7 +80,9 @@ async def test_a_sign_in_and_an_export_are_audit_events_in_my_export(client: Cli
 
     exported = await client.get("/me/export")
     assert exported.status_code == 200
-    kinds = [row["kind"] for row in exported.json()["tables"]["audit_event"]]
+    with zipfile.ZipFile(io.BytesIO(exported.content)) as archive:
+        [data] = [name for name in archive.namelist() if name.endswith("/data/onething.json")]
+        kinds = [row["kind"] for row in json.loads(archive.read(data))["tables"]["audit_event"]]
     assert "sign_in" in kinds
     # The download itself is recorded, in the request's transaction, after the document.
     assert [event.kind for event in await _events(client, me)][-1] == "data_exported"
@@ -138,7 +142,10 @@ async def test_an_agents_authorization_and_actions_for_a_resident_are_audit_even
         ).all()
         verdict = await audit.verify(ctx.db)
     kinds = [event.kind for event in events]
-    assert kinds[:2] == ["authorization_proposed", "authorization_confirmed"]
+    # The supervisor who scheduled the visit found the resident by phone: that comes first.
+    assert kinds[:3] == ["person_looked_up", "authorization_proposed", "authorization_confirmed"]
+    assert events[0].actor != f"staff:{worker.id}"
+    assert events[0].detail["purpose"] == "home_visit"
     acted = [event for event in events if event.kind == "on_behalf"]
     assert acted, kinds
     assert {event.actor for event in acted} == {f"staff:{worker.id}"}

@@ -223,3 +223,35 @@ async def test_the_form_needs_a_signed_in_person_and_the_csrf_token(
     )
     assert forged.status_code == 403
     assert population.asked == []
+
+
+async def test_an_l1_resident_hears_of_real_name_on_the_guide_and_returns_there_verified(
+    client: AsyncTestClient[Litestar], population: FakePopulationRecords
+) -> None:
+    signed_out = await client.get("/guide/newborn", headers=EN)
+    assert "Verify your real name first" not in signed_out.text
+    phone, id_number = _phone(), _id_number()
+    population.records[id_number] = "张伟"
+    await sign_in_as(client, phone)
+    # Before starting, not at the consent step: the guide says it, in the reader's language.
+    guide = await client.get("/guide/newborn", headers=EN)
+    assert "Verify your real name first" in guide.text
+    assert 'href="/me/real-name?next=/guide/newborn"' in guide.text
+    assert "先完成实名认证" in (await client.get("/guide/newborn")).text
+    # A bundle that reads no record of the person (only the guide of an outline) says nothing.
+    outline = await client.get("/guide/marriage", headers=EN)
+    assert "Verify your real name first" not in outline.text
+    form = await client.get("/me/real-name?next=/guide/newborn", headers=EN)
+    assert 'name="next" value="/guide/newborn"' in form.text
+    token = await csrf_token(client)
+    typed = {"name": "张伟", "id_number": id_number, "next": "/guide/newborn"}
+    done = await client.post(
+        "/me/real-name", data={**typed, "_csrf_token": token}, follow_redirects=False
+    )
+    assert done.status_code == 303, done.text
+    assert done.headers["location"] == "/guide/newborn"
+    after = await client.get("/guide/newborn", headers=EN)
+    assert "Verify your real name first" not in after.text
+    # Where it leads is a path on this site only.
+    elsewhere = await client.get("/me/real-name?next=//evil.example/", headers=EN)
+    assert 'name="next" value="/me"' in elsewhere.text

@@ -11,6 +11,7 @@ from sqlalchemy import select, text, update
 
 from app.composition.runtime import Runtime
 from app.identity.models import Person, SecurityEvent, SecurityEventKind
+from app.platforms.sms import HttpSmsGateway
 from tests.conftest import (
     csrf_token,
     forget_code_cooldown,
@@ -18,6 +19,7 @@ from tests.conftest import (
     latest_code,
     sign_in_as,
 )
+from tests.fakes.sms_gateway import FakeSmsGateway
 
 
 def _phone() -> str:
@@ -313,3 +315,36 @@ async def test_one_address_asking_codes_for_many_numbers_is_stopped_at_30_an_hou
     ]
     assert answers[:30] == [200] * 30
     assert answers[30] == 429
+
+
+async def test_a_code_the_gateway_did_not_take_does_not_hold_up_the_retry(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    phone = _phone()
+    runtime: Runtime = client.app.state.runtime
+    with FakeSmsGateway() as gateway:
+        runtime.sms = HttpSmsGateway(gateway.base_url, runtime.http)
+        gateway.fail_next = [503]
+
+        failed = await client.post("/mp/v1/auth/sms-codes", json={"phone": phone})
+        retried = await client.post("/mp/v1/auth/sms-codes", json={"phone": phone})
+
+        assert failed.status_code == 503
+        assert retried.status_code == 202, retried.text  # not 429: nothing had reached the phone
+        assert [message["to"] for message in gateway.sent] == [phone]
+    index = runtime.protector.blind_index(phone, _phone_kind())
+
+    async def kinds() -> list[str]:
+        async with runtime.sessionmaker() as db:
+            events = await db.scalars(
+                select(SecurityEvent.kind)
+                .where(SecurityEvent.phone_index == index)
+                .order_by(SecurityEvent.id)
+            )
+            return list(events)
+
+    assert await in_app(client, kinds) == [
+        SecurityEventKind.CODE_SENT,
+        SecurityEventKind.CODE_NOT_SENT,
+        SecurityEventKind.CODE_SENT,
+    ]

@@ -29,6 +29,8 @@ from app.composition.runtime import Runtime
 from app.config import Settings
 from app.embedded_redis import EmbeddedRedis
 from app.main import create_app
+from app.platforms.sms import DevOutbox
+from app.privacy import mask_phone
 from tests.conftest import _postgres, in_app, make_settings, migrate, sign_in_as
 from tests.fakes.sms_gateway import FakeSmsGateway
 from tests.faultproxy import FaultProxy
@@ -153,6 +155,31 @@ async def test_a_cut_or_silent_database_answers_503_within_the_time_limit_then_r
     assert "temporarily unavailable" in page.text  # the localized error page, in English
     proxy.heal()
     await _eventually_ok(client, resident)
+
+
+async def test_no_sign_in_code_is_texted_while_the_database_is_down_and_the_retry_gets_one(
+    client: Client, proxy: FaultProxy
+) -> None:
+    """The code and its security record are stored before the text goes out (issue 18).
+
+    It used to be texted first: the record then failed, the answer was 503, and the resend
+    wait had started, so the person's retry got 429 for a code the page never asked for.
+    """
+    phone = new_phone()
+    outbox: DevOutbox = client.app.state.runtime.sms
+
+    async def texted() -> int:
+        return sum(message.phone == mask_phone(phone) for message in await outbox.recent())
+
+    proxy.cut()
+    refused, elapsed = await _timed(client.post("/mp/v1/auth/sms-codes", json={"phone": phone}))
+    _assert_unavailable(refused, elapsed)
+    assert await in_app(client, texted) == 0
+    proxy.heal()
+
+    retried = await client.post("/mp/v1/auth/sms-codes", json={"phone": phone})
+    assert retried.status_code == 202, retried.text  # not 429: the wait was lifted
+    assert await in_app(client, texted) == 1
 
 
 async def _eventually_ok(client: Client, resident: Resident) -> None:

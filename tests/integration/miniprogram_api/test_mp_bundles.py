@@ -18,8 +18,6 @@ from app.applications.models import Draft
 from app.catalog.loader import default_catalog
 from app.composition.runtime import Runtime
 from app.enterprises.service import EnterpriseService
-from app.records.exchange import DemoRecordExchange
-from app.records.sources import SOURCES, SubjectKind
 from app.wallet.service import Holder
 from tests.conftest import in_app
 from tests.integration.miniprogram_api.test_mp_drafts import bearer
@@ -27,8 +25,8 @@ from tests.integration.records_support import (
     new_credit_code,
     new_id_number,
     new_phone,
+    records_everywhere,
     resident,
-    write_records,
 )
 from tests.integration.wallet_support import issue
 
@@ -45,18 +43,6 @@ SAMPLES = {
 }
 
 
-def _records_for(directory: Path, id_number: str, credit_code: str) -> DemoRecordExchange:
-    # A record in every source for this resident (and enterprise): every prefill can hit.
-    rows = []
-    for source in SOURCES.values():
-        subject = id_number if source.subject is SubjectKind.PERSON else credit_code
-        values = {f.name: f"{source.code}-{f.name}" for f in source.fields}
-        if source.code == "population":
-            values |= {"name": "测试居民", "id_number": id_number, "birth_date": "1966-05-18"}
-        rows.append((source.code, subject, values))
-    return DemoRecordExchange(directory=write_records(directory, *rows))
-
-
 async def _applicant(client: Client, tmp_path: Path, audience: str) -> dict[str, str]:
     runtime: Runtime = client.app.state.runtime
     phone, id_number, credit_code = new_phone(), new_id_number(), new_credit_code()
@@ -71,7 +57,7 @@ async def _applicant(client: Client, tmp_path: Path, audience: str) -> dict[str,
             return str(found.id)
 
     enterprise_id = await in_app(client, make)
-    runtime.records = _records_for(tmp_path / "records", id_number, credit_code)
+    runtime.records = records_everywhere(tmp_path / "records", id_number, credit_code)
     headers = await bearer(client, phone)
     if enterprise_id:
         headers["X-Acting-For"] = enterprise_id

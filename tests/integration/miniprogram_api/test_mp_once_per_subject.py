@@ -62,7 +62,7 @@ async def test_the_same_baby_is_applied_for_once_at_a_time_whoever_applies(
         assert again.status_code == 409, again.text
         problem = again.json()
         assert problem["code"] == "already_in_progress"
-        assert problem["application"] == first.json()["id"]
+        assert problem["applicationId"] == first.json()["id"]
         assert "already in progress" in problem["detail"]
 
     # The other parent, for the same baby: refused too, without learning which application.
@@ -73,7 +73,7 @@ async def test_the_same_baby_is_applied_for_once_at_a_time_whoever_applies(
     refused = await _submit(client, other_auth, other_draft)
     assert refused.status_code == 409, refused.text
     assert refused.json()["code"] == "already_in_progress"
-    assert "application" not in refused.json()
+    assert "applicationId" not in refused.json()
 
     # On the pages: the review comes back with the message, localized, nothing submitted.
     await forget_code_cooldown(client, other_phone)  # a code was texted to bind the phone

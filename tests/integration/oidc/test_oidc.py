@@ -596,3 +596,65 @@ async def test_a_code_redeemed_twice_revokes_the_tokens_its_first_redemption_gav
     assert refused.json()["error"] == "invalid_token"
     kept = {"Authorization": f"Bearer {untouched['access_token']}"}
     assert (await client.get(USERINFO, headers=kept)).status_code == 200
+
+
+# The pages' Content-Security-Policy allows forms to post to us only; Chromium also checks
+# it on every redirect after a submission, and the OpenID pages' forms end at the client.
+OWN_FORMS = "form-action 'self'; "
+CLIENT_FORMS = "form-action 'self' https://rp.example.gov.cn; "
+
+
+async def test_the_consent_page_lets_its_form_end_at_the_clients_registered_origin_only(
+    client: AsyncTestClient[Litestar], confidential: NewClient, person_phone: str
+) -> None:
+    flow = Flow(_relying_party(client, confidential, "openid"))
+
+    page = await client.get(_path(flow.url), follow_redirects=False)
+
+    assert page.status_code == 200
+    policy = page.headers["content-security-policy"]
+    assert CLIENT_FORMS in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "script-src 'self';" in policy
+    assert page.headers["x-frame-options"] == "DENY"
+    assert page.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+    assert page.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_a_boosted_request_for_consent_loads_the_consent_page_as_a_page_of_its_own(
+    client: AsyncTestClient[Litestar], confidential: NewClient, person_phone: str
+) -> None:
+    # Swapped into the sign-in page, the consent form would run under that page's policy.
+    flow = Flow(_relying_party(client, confidential, "openid"))
+
+    boosted = await client.get(
+        _path(flow.url), headers={"HX-Request": "true"}, follow_redirects=False
+    )
+
+    assert boosted.status_code == 200
+    assert boosted.headers["hx-redirect"] == _path(flow.url)
+    assert "<form" not in boosted.text
+
+
+async def test_the_sign_in_of_an_authorization_lets_its_forms_end_at_the_registered_client(
+    client: AsyncTestClient[Litestar], confidential: NewClient
+) -> None:
+    # Signed in, a remembered consent redirects straight on to the client: the sign-in forms'
+    # submission ends there. Only a redirect_uri the client registered widens the policy.
+    flow = Flow(_relying_party(client, confidential, "openid"))
+    forged = flow.url.replace(quote(REDIRECT, safe=""), quote("https://evil.example/cb", safe=""))
+    assert forged != flow.url
+
+    step_one = await client.get("/sign-in", params={"next": _path(flow.url)})
+    step_two = await client.post(
+        "/sign-in/code",
+        data={"phone": _phone(), "next": _path(flow.url), "_csrf_token": await csrf_token(client)},
+    )
+    elsewhere = await client.get("/sign-in", params={"next": _path(forged)})
+    plain = await client.get("/sign-in", params={"next": "/me"})
+
+    assert CLIENT_FORMS in step_one.headers["content-security-policy"]
+    assert step_two.status_code == 200
+    assert CLIENT_FORMS in step_two.headers["content-security-policy"]
+    assert OWN_FORMS in elsewhere.headers["content-security-policy"]
+    assert OWN_FORMS in plain.headers["content-security-policy"]

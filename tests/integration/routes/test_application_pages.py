@@ -95,6 +95,36 @@ async def test_a_resident_submits_once_from_the_review_and_follows_each_item(
     assert location in listing.text
 
 
+async def test_a_submitted_drafts_pages_and_a_second_tab_lead_to_its_application(
+    apps: AsyncTestClient[Litestar],
+) -> None:
+    _, draft = await _resident_with_draft(apps)
+    second_tab = await apps.get(f"/me/drafts/{draft.id}/review")  # open beside the first
+    first, _ = await _submit(apps, draft)
+    application = first.headers["location"]
+    # The review left open, the browser's Back button, any step of the draft: the application.
+    for step in ("review", "form", "materials", ""):
+        found = await apps.get(f"/me/drafts/{draft.id}/{step}".rstrip("/"), follow_redirects=False)
+        assert found.status_code == 303, (step, found.status_code)
+        assert found.headers["location"] == f"{application}?submitted=1"
+    page = await apps.get(f"{application}?submitted=1")
+    assert "已经提交" in page.text
+    # An autosave still under way moves the whole page there.
+    token = await csrf_token(apps)
+    autosave = await apps.post(f"/me/drafts/{draft.id}/autosave", data={"_csrf_token": token},
+                               headers={"HX-Request": "true"})  # fmt: skip
+    assert autosave.headers.get("hx-redirect") == f"{application}?submitted=1"
+    # "Submit" in the second tab (its own key): the same application, not a bare 409.
+    key = _KEY.search(second_tab.text)
+    assert key
+    again = await apps.post("/me/applications", follow_redirects=False, data={
+        "draft_id": str(draft.id), "idempotency_key": key.group(1), "delivery": "electronic",
+        "_csrf_token": token})  # fmt: skip
+    assert again.status_code == 303, again.text
+    assert again.headers["location"] == f"{application}?submitted=1"
+    assert await _count(apps, draft) == 1
+
+
 async def test_a_bad_submission_shows_the_review_again_and_creates_nothing(
     apps: AsyncTestClient[Litestar],
 ) -> None:
@@ -238,6 +268,15 @@ async def test_the_api_submits_once_per_idempotency_key(apps: AsyncTestClient[Li
                             headers=headers)  # fmt: skip
     assert other.status_code == 422
     assert other.headers["content-type"].startswith("application/problem+json")
+    # Another key for the same draft (a second device): 409, naming the application made.
+    twice = await apps.post("/mp/v1/applications", json=body,
+                            headers={**bearer, "Idempotency-Key": "mp-key-000002"})  # fmt: skip
+    assert twice.status_code == 409
+    assert twice.json()["code"] == "already_submitted"
+    assert twice.json()["applicationId"] == first.json()["id"]
+    gone = await apps.get(f"/mp/v1/drafts/{draft.id}", headers=bearer)
+    assert gone.status_code == 404
+    assert gone.json()["applicationId"] == first.json()["id"]
     one = await apps.get(f"/mp/v1/applications/{first.json()['id']}", headers=bearer)
     assert {c["matterCode"] for c in one.json()["subCases"]} == {
         "certificate",

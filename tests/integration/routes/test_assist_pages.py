@@ -52,15 +52,18 @@ async def _visit_with_worker(apps: Client) -> tuple[Jars, str, str]:
     await sign_in_as(apps, phone)
     jars.keep("resident")
     apps.cookies.clear()
+    supervisor = await create_staff(apps, role="supervisor")
+    await sign_in_staff(apps, supervisor.username)
     worker = await create_staff(apps, role="field_worker")
-    await sign_in_staff(apps, worker.username)
-    jars.keep("worker")
     form = await apps.get("/staff/visits/new")
     assert form.status_code == 200
-    scheduled = await _post(apps, "/staff/visits/new", phone=phone, worker=worker.username,
+    scheduled = await _post(apps, "/staff/visits/new", phone=phone, worker_id=str(worker.id),
                             day=Clock().today().isoformat(), reason="elderly",
                             note="3楼, 听力不好")  # fmt: skip
     assert scheduled.status_code == 303, scheduled.text  # type: ignore[attr-defined]
+    apps.cookies.clear()
+    await sign_in_staff(apps, worker.username)
+    jars.keep("worker")
     today = await apps.get("/staff/visits")
     assert f"{phone[:3]}****{phone[-4:]}" in today.text
     assert phone not in today.text
@@ -72,8 +75,8 @@ async def _visit_with_worker(apps: Client) -> tuple[Jars, str, str]:
 async def test_an_empty_schedule_form_re_renders_with_its_messages_not_a_400(
     apps: Client,
 ) -> None:
-    worker = await create_staff(apps, role="field_worker")
-    await sign_in_staff(apps, worker.username)
+    supervisor = await create_staff(apps, role="supervisor")
+    await sign_in_staff(apps, supervisor.username)
     empty = await _post(apps, "/staff/visits/new")
     assert empty.status_code == 422  # type: ignore[attr-defined]
     assert 'class="field-error"' in empty.text  # type: ignore[attr-defined]

@@ -19,6 +19,7 @@ from app.applications.models import Draft, DraftUpload
 from app.composition.runtime import Runtime
 from app.db.base import UUIDv7AuditBase
 from app.identity.models import Person
+from app.privacy import mask_id_number
 from app.records.exchange import DemoRecordExchange
 from app.records.service import FieldRequest, Purpose, RecordsService
 from app.wallet.service import Holder
@@ -51,15 +52,22 @@ def _references(table: Table, names: set[str]) -> bool:
     )
 
 
-async def _export(client: Client) -> dict[str, Any]:
+async def _archive(client: Client) -> dict[str, bytes]:
+    """The downloaded ZIP's files by their path inside its one folder."""
     response = await client.get("/me/export")
     assert response.status_code == 200, response.text
     assert response.headers["cache-control"] == "no-store"
+    assert response.headers["content-type"].startswith("application/zip")
     assert "attachment" in response.headers["content-disposition"]
-    if response.headers["content-type"].startswith("application/zip"):
-        with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
-            return dict(json.loads(archive.read("onething.json")))
-    return dict(response.json())
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        names = archive.namelist()
+        folders = {name.split("/", 1)[0] for name in names}
+        assert len(folders) == 1, folders  # one folder: unzipping scatters nothing
+        return {name.split("/", 1)[1]: archive.read(name) for name in names}
+
+
+async def _export(client: Client) -> dict[str, Any]:
+    return dict(json.loads((await _archive(client))["data/onething.json"]))
 
 
 async def _verified_person(client: Client, phone: str, id_number: str) -> UUID:
@@ -142,11 +150,8 @@ async def test_the_export_holds_my_licenses_reads_drafts_and_files_and_nobody_el
     await _draft_with_upload(client, my_id, my_number)
     await sign_in_as(client, mine)
 
-    response = await client.get("/me/export")
-    assert response.headers["content-type"].startswith("application/zip")
-    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
-        names = archive.namelist()
-        assert any(name.endswith("-proof.pdf") for name in names)
+    files = await _archive(client)
+    assert any(name.startswith("files/") and name.endswith("-proof.pdf") for name in files)
     tables = (await _export(client))["tables"]
 
     assert [row["id"] for row in tables["person"]] == [str(my_id)]
@@ -167,7 +172,8 @@ async def test_numbers_are_in_full_only_after_re_authenticating_with_a_fresh_cod
 ) -> None:
     phone, number = new_phone(), new_id_number()
     person_id = await _verified_person(client, phone, number)
-    await issue(client, Holder.person(person_id), source_ref=f"test:{uuid.uuid4()}")
+    mine = {**HOUSEHOLD_FIELDS, "id_number": number}
+    await issue(client, Holder.person(person_id), fields=mine, source_ref=f"test:{uuid.uuid4()}")
     await sign_in_as(client, phone)
     masked = await _export(client)
     assert masked["numbers_in_full"] is False
@@ -182,7 +188,30 @@ async def test_numbers_are_in_full_only_after_re_authenticating_with_a_fresh_cod
     person = full["tables"]["person"][0]
     assert (person["phone"], person["id_number"]) == (phone, number)
     license_fields = full["tables"]["wallet_license"][0]["fields"]
-    assert license_fields["id_number"] == HOUSEHOLD_FIELDS["id_number"]
+    assert license_fields["id_number"] == number
+
+
+async def test_full_numbers_are_the_persons_own_only_never_someone_elses(client: Client) -> None:
+    phone, number = new_phone(), new_id_number()
+    person_id = await _verified_person(client, phone, number)
+    # A license that names someone else's number (a household member's), and a form that
+    # holds a spouse's: neither is the person's own number.
+    await issue(client, Holder.person(person_id), source_ref=f"test:{uuid.uuid4()}")
+    spouse = new_id_number()
+    await _draft_with_upload(client, person_id, spouse)
+    await sign_in_as(client, phone)
+    await forget_code_cooldown(client, phone)
+    token = await csrf_token(client)
+    await client.post("/me/reveal/code", data={"_csrf_token": token})
+    await client.post("/me/reveal", data={"code": await latest_code(client), "_csrf_token": token})
+    files = await _archive(client)
+    full = json.loads(files["data/onething.json"])
+    assert full["numbers_in_full"] is True
+    assert full["tables"]["person"][0]["id_number"] == number
+    everything = b"".join(files.values()).decode("utf-8", "replace")
+    assert HOUSEHOLD_FIELDS["id_number"] not in everything
+    assert spouse not in everything
+    assert mask_id_number(spouse) in everything
 
 
 async def test_the_export_needs_a_signed_in_person(client: Client) -> None:

@@ -59,3 +59,12 @@ def test_a_hex_request_id_is_not_mistaken_for_a_phone_number() -> None:
     request_id = "bc5e8c14868545728eaca235b83ca152"
     assert redact(request_id) == request_id
     assert redact("电话13800138000，") == "电话138****8000，"
+
+
+def test_redact_keeps_only_the_numbers_it_is_told_are_the_persons_own() -> None:
+    text = "本人13812345678、11010519491231002x；配偶13912345678、430104196605181835"
+    redacted = redact(text, keep=["13812345678", "11010519491231002X"])
+    assert "13812345678" in redacted
+    assert "11010519491231002x" in redacted
+    assert "13912345678" not in redacted
+    assert "430104196605181835" not in redacted

@@ -3,8 +3,8 @@
 A keyed pseudonym of whom the application is for (``subject_key``) and a partial unique
 index over the open states, so two racing submits for the same baby cannot both stand.
 
-Revision ID: 0025
-Revises: 0024
+Revision ID: 0026
+Revises: 0025
 Create Date: 2026-12-08 00:30:00
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0025"
-down_revision = "0024"
+revision = "0026"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 

@@ -4,8 +4,8 @@
 across a year not loaded yet remembers the first such year (``*_provisional_from``), so it is
 shown as provisional and counted again once the year is loaded.
 
-Revision ID: 0027
-Revises: 0026
+Revision ID: 0028
+Revises: 0027
 Create Date: 2026-12-08 02:30:00
 """
 
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from advanced_alchemy.types import DateTimeUTC
 from alembic import op
 
-revision = "0027"
-down_revision = "0026"
+revision = "0028"
+down_revision = "0027"
 branch_labels = None
 depends_on = None
 
