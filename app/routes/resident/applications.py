@@ -23,12 +23,13 @@ from app.applications.drafts import DraftService
 from app.applications.models import Draft
 from app.applications.ratings import TAGS, Ratings
 from app.applications.states import Actor
-from app.applications.submission import Submission, Submissions
+from app.applications.submission import SUBJECT_OPEN_CODE, Submission, Submissions
 from app.applications.uploads import EMPTY
 from app.assist.models import Scope
 from app.identity.models import Person
 from app.routes.resident.draft_form import FileForm, review_page
 from app.routes.resident.drafts import DRAFT_DEPENDENCIES, applicant
+from app.routes.shared.drafts import deliveries_from
 from app.routes.shared.pages import FormBody, Repeated, UploadBody, repeated
 from app.routes.shared.timeline import detail_context
 from app.web.access import Access
@@ -44,11 +45,12 @@ MINE = "/me/applications"
 
 
 class SubmitForm(msgspec.Struct, kw_only=True):
-    """The review page's submit form."""
+    """The review page's submit form; each matter's way of delivery comes as
+    ``delivery.<matter>`` (``deliveries_from``)."""
 
     draft_id: UUID
     idempotency_key: str = ""
-    delivery: str = ""
+    delivery: str = ""  # one way for every matter: a page shown before the per-matter choice
     address: str = ""
     commitment: str = ""
 
@@ -96,6 +98,7 @@ class ApplicationController(Controller):
         submission = Submission(
             draft_id=data.draft_id,
             delivery=data.delivery,
+            deliveries=deliveries_from(await request.form()),
             address=data.address,
             commitment=data.commitment == "yes",
         )
@@ -107,12 +110,14 @@ class ApplicationController(Controller):
                 key=data.idempotency_key,
                 agent_person_id=agency.agent.id if agency else None,
             )
-        except errors.RuleViolation as exc:
+        except (errors.RuleViolation, errors.Conflict) as exc:
+            if isinstance(exc, errors.Conflict) and exc.code != SUBJECT_OPEN_CODE:
+                raise
             try:
                 draft = await drafts.get(applying_as, data.draft_id, enterprise_id=enterprise_id)
             except errors.NotFound:  # submitted already: the message says what happened
                 raise exc from None
-            return await _refused_review(drafts, materials, draft, exc, data)
+            return await _refused_review(drafts, materials, draft, exc, data, submission)
         return Redirect(_url(application), status_code=303)
 
     @get(MINE)
@@ -257,11 +262,14 @@ async def _detail(
 
 async def _refused_review(
     drafts: DraftService, materials: DraftMaterials, draft: Draft,
-    exc: errors.RuleViolation, data: SubmitForm,
+    exc: errors.RuleViolation | errors.Conflict, data: SubmitForm, submission: Submission,
 ) -> Template:  # fmt: skip
-    chosen = {"delivery": data.delivery, "address": data.address,
+    chosen = {"deliveries": dict(submission.deliveries), "address": data.address,
               "commitment": data.commitment == "yes"}  # fmt: skip
-    message = None if exc.fields else exc.message
+    fields = exc.fields if isinstance(exc, errors.RuleViolation) else {}
+    status = 422 if isinstance(exc, errors.RuleViolation) else 409
+    open_one = exc.details.get("application_id")
     return await review_page(
-        drafts, materials, draft, 422, errors=exc.fields, message=message, chosen=chosen
-    )
+        drafts, materials, draft, status, errors=fields, message=None if fields else exc.message,
+        chosen=chosen, open_application=f"{MINE}/{open_one}" if open_one else None,
+    )  # fmt: skip
