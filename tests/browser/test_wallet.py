@@ -79,8 +79,7 @@ def test_a_resident_shows_a_qr_card_that_a_phone_camera_verifies(open_page: Open
     token = _token_in_card_image(page)
     verifier = open_page(f"/v/{token}")  # another phone: no cookies, no sign-in
     expect(verifier.get_by_role("status")).to_contain_text("真实有效")
-    # The demo household register is built from the demo household record (app/demo/records).
-    expect(verifier.get_by_role("status")).to_contain_text("望月湖街道桐梓坡路168号5栋2单元1102室")
+    expect(verifier.get_by_role("status")).to_contain_text("示例市鹭江区滨江路8号3栋501")
     expect(verifier.get_by_role("status")).not_to_contain_text("3101")
     _check_accessible(verifier)
     verifier.screenshot(path=latest / "wallet-verify-zh_Hans.png", full_page=True)
