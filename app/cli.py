@@ -18,7 +18,6 @@ import app.composition.models  # noqa: F401
 from app.benefits.rules import load_benefits
 from app.catalog.loader import CatalogError, load_catalog
 from app.commands.audit import add_audit_command, run_audit
-from app.commands.holidays import add_holidays_command, run_holidays
 from app.commands.key_rotation import reencrypt_person_numbers
 from app.commands.oidc import register_client
 from app.commands.persons import disable_person
@@ -308,7 +307,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     _add_keys_command(sub)
     _add_files_command(sub)
     add_audit_command(sub)
-    add_holidays_command(sub)
     enterprise = sub.add_parser("enterprise", help="enterprises (until the registry feed exists)")
     enterprise_sub = enterprise.add_subparsers(dest="action", required=True)
     create = enterprise_sub.add_parser("create", help="record an enterprise from the registry")
@@ -357,6 +355,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         "person": _person,
         "wallet": _wallet,
         "audit": run_audit,
-        "holidays": run_holidays,
     }
     return handlers[args.command](settings, args) or 0

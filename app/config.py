@@ -143,9 +143,6 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     deferred_material_days: int = 5
     complaint_answer_days: int = 5
     holidays_file: Path | None = None
-    # How often a running process takes the holiday years an administrator loaded
-    # (``python -m app holidays load``) from the database into its calendar.
-    holiday_refresh_seconds: int = 60
     # Licenses (证照): days before ``valid_until`` that a holder is reminded, comma-separated;
     # each license gets each reminder once (the daily job). Empty: no reminders.
     license_reminder_days: str = "30,7"
@@ -290,7 +287,6 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "ONETHING_DEFERRED_MATERIAL_DAYS": "deferred_material_days",
     "ONETHING_COMPLAINT_ANSWER_DAYS": "complaint_answer_days",
     "ONETHING_HOLIDAYS_FILE": "holidays_file",
-    "ONETHING_HOLIDAY_REFRESH_SECONDS": "holiday_refresh_seconds",
     "ONETHING_LICENSE_REMINDER_DAYS": "license_reminder_days",
     "ONETHING_AUDIT_RETENTION_DAYS": "audit_retention_days",
 }

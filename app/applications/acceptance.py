@@ -86,8 +86,8 @@ class WindowDesk:
         if not application.deferred_materials:
             raise RuleViolation(NO_COMMITMENT)
         ctx = self._ctx
-        application.commitment_due_on, application.commitment_due_provisional_from = (
-            ctx.calendar.deadline(ctx.clock.today(), ctx.rules.deferred_material_days)
+        application.commitment_due_on = ctx.calendar.add_working_days(
+            ctx.clock.today(), ctx.rules.deferred_material_days
         )
         await _accept(ctx, application, Action.ACCEPT_WITH_COMMITMENT, actor)
 

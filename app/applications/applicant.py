@@ -215,7 +215,7 @@ class ApplicantCases:
     ) -> None:
         ctx = self._ctx
         move_sub_case(ctx.db, application, sub_case, Action.SUPPLEMENT, actor, note)
-        sub_case.due_on, sub_case.due_provisional_from = ctx.calendar.deadline(
+        sub_case.due_on = ctx.calendar.add_working_days(
             ctx.clock.today(), sub_case.days_left_when_paused or 0
         )
         sub_case.days_left_when_paused = None

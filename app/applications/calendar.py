@@ -1,18 +1,13 @@
 """Working days (工作日) for time limits: Chinese public holidays and make-up workdays (调休).
 
-Four sources, in order, per year:
+Three sources, in order, per year:
 
-1. a year an administrator loaded from the State Council's notice (``python -m app holidays
-   load``, stored in ``holiday_year``; ``app.applications.holidays``), handed to the calendar
-   with ``use_loaded`` and refreshed while the app runs;
-2. the holiday data file (``app/applications/holidays.toml``, or ``ONETHING_HOLIDAYS_FILE``):
-   a year listed there replaces whatever the package knows about it (corrections, tests);
-3. the ``chinese-calendar`` package (it knows 2004–2026 and raises for later years);
-4. none of them: the year is **provisional**. Weekends and the public holidays whose dates
-   the law fixes (《全国年节及纪念日放假办法》第二条: 1 January, 1–2 May, 1–3 October) are
-   off; the lunar holidays and make-up workdays are not known yet. One warning per year and
-   process; a deadline must never fail to compute, and it is marked provisional
-   (``provisional_from``) until the year is loaded, then recounted (``settle``).
+1. the holiday data file (``app/applications/holidays.toml``, or ``ONETHING_HOLIDAYS_FILE``):
+   a year listed there replaces whatever the package knows about it, so a new year's
+   schedule (the State Council publishes it each winter) or a correction is a data change;
+2. the ``chinese-calendar`` package (it knows 2004–2026 and raises for later years);
+3. neither: weekends only, with one warning per year and process — a deadline must never
+   fail to compute, and a late schedule is better than a refused application.
 
 Days are calendar dates in China Standard Time (UTC+8 all year, no daylight saving).
 """
@@ -48,16 +43,9 @@ class HolidayFileError(Exception):
 class Source(StrEnum):
     """Where a year's schedule came from."""
 
-    LOADED = "loaded"  # from the State Council's notice, by an administrator
     FILE = "file"
     PACKAGE = "package"
-    PROVISIONAL = "provisional"  # weekends and the fixed-date holidays only
-
-
-# The public holidays whose dates the law fixes (《全国年节及纪念日放假办法》, as revised in
-# 2024, 第二条): 元旦 1 January, 劳动节 1–2 May, 国庆节 1–3 October. Off in every year,
-# whatever the State Council's notice later adds around them.
-FIXED_HOLIDAYS = ((1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3))
+    WEEKENDS = "weekends"
 
 
 class YearSchedule(msgspec.Struct, frozen=True, kw_only=True):
@@ -81,80 +69,32 @@ class _HolidayFile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 class WorkingCalendar:
     """Answers "is this a working day" and counts working days; never raises for a year."""
 
-    def __init__(
-        self,
-        overrides: Mapping[int, YearSchedule] | None = None,
-        loaded: Mapping[int, YearSchedule] | None = None,
-        *,
-        known_until: int | None = None,
-        warn: bool = True,
-    ) -> None:
+    def __init__(self, overrides: Mapping[int, YearSchedule] | None = None) -> None:
         self._overrides = dict(overrides or {})
-        self._loaded = dict(loaded or {})
-        # Years after this one count as provisional whatever the package knows (the past
-        # reckoning of ``with_provisional``); None: the package decides.
-        self._known_until = known_until
-        self._warn = warn
         self._warned: set[int] = set()
-
-    def use_loaded(self, years: Mapping[int, YearSchedule]) -> None:
-        """Take the years loaded from the State Council's notices (all of them, replacing)."""
-        self._loaded = dict(years)
-
-    def with_provisional(self, since: int) -> WorkingCalendar:
-        """This calendar as it counted when every year from ``since`` on was provisional."""
-        return WorkingCalendar(
-            {y: s for y, s in self._overrides.items() if y < since},
-            {y: s for y, s in self._loaded.items() if y < since},
-            known_until=since - 1,
-            warn=False,  # a reckoning of the past: nothing new to tell the operator
-        )
 
     def source_of(self, year: int) -> Source:
         """Which source decides the days of ``year``."""
-        if year in self._loaded:
-            return Source.LOADED
         if year in self._overrides:
             return Source.FILE
-        if self._known_until is not None and year > self._known_until:
-            return Source.PROVISIONAL
         try:
             chinese_calendar.is_workday(date(year, 6, 1))
         except NotImplementedError:
-            return Source.PROVISIONAL
+            return Source.WEEKENDS
         return Source.PACKAGE
-
-    def is_provisional(self, year: int) -> bool:
-        """Whether ``year``'s holidays are not known yet (no notice loaded, no other source)."""
-        return self.source_of(year) is Source.PROVISIONAL
-
-    def provisional_from(self, start: date, end: date) -> int | None:
-        """The first provisional year from ``start`` to ``end`` (a deadline counted across it
-        is provisional), or None when every year between is known."""
-        return next((y for y in range(start.year, end.year + 1) if self.is_provisional(y)), None)
-
-    def deadline(self, start: date, days: int) -> tuple[date, int | None]:
-        """``add_working_days`` and, when it counted across a provisional year, that year."""
-        due = self.add_working_days(start, days)
-        return due, self.provisional_from(start, due)
-
-    def settle(self, due: date, today: date, since: int) -> date:
-        """A deadline counted while the years from ``since`` were provisional, counted again
-        now: the working days it had left from ``today`` stay, and land where they now fall."""
-        left = self.with_provisional(since).working_days_between(today, due)
-        return self.add_working_days(today, left) if left >= 0 else due
 
     def is_working_day(self, day: date) -> bool:
         """True on weekdays that are no public holiday, and on make-up workdays."""
-        schedule = self._loaded.get(day.year) or self._overrides.get(day.year)
+        schedule = self._overrides.get(day.year)
         if schedule is not None:
             if day in schedule.workdays:
                 return True
             return day.weekday() < 5 and day not in schedule.holidays
-        if self.source_of(day.year) is Source.PROVISIONAL:
+        try:
+            return bool(chinese_calendar.is_workday(day))
+        except NotImplementedError:
             self._warn_once(day.year)
-            return day.weekday() < 5 and (day.month, day.day) not in FIXED_HOLIDAYS
-        return bool(chinese_calendar.is_workday(day))
+            return day.weekday() < 5
 
     def add_working_days(self, start: date, days: int) -> date:
         """The date ``days`` working days after ``start`` (``start`` itself is not counted).
@@ -186,12 +126,11 @@ class WorkingCalendar:
         return count
 
     def _warn_once(self, year: int) -> None:
-        if self._warn and year not in self._warned:
+        if year not in self._warned:
             self._warned.add(year)
             log.warning(
-                "no holiday schedule for this year: counting weekends and the fixed-date "
-                "holidays only, deadlines in it are provisional; load the State Council's "
-                "notice with `python -m app holidays load`",
+                "no holiday schedule for this year: counting weekends only; add the State "
+                "Council's schedule to the holiday data file",
                 year=year,
             )
 

@@ -21,7 +21,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -48,15 +47,6 @@ class Card(StrEnum):
     RED = "red"  # overdue
 
 
-# The states in which an application is open (not finished, not withdrawn).
-OPEN_STATES = (ApplicationState.SUBMITTED, ApplicationState.RETURNED, ApplicationState.ACCEPTED)
-OPEN_SUBJECT = text(
-    "subject_key IS NOT NULL AND state IN ("
-    + ", ".join(f"'{state.value}'" for state in OPEN_STATES)
-    + ")"
-)
-
-
 class ApplicationSerial(BigIntBase):
     """One row per application: its id is the serial part of the readable number."""
 
@@ -71,16 +61,6 @@ class Application(UUIDv7AuditBase):
         # A retried submit (same actor, same key) can never make a second application.
         UniqueConstraint("acted_by_id", "idempotency_key", name="uq_application_idempotency"),
         Index("ix_application_owner", "person_id", "enterprise_id"),
-        # A bundle that happens once per subject has at most one open application for it,
-        # however many requests race (app.applications.submission).
-        Index(
-            "uq_application_open_subject",
-            "bundle_code",
-            "subject_key",
-            unique=True,
-            sqlite_where=OPEN_SUBJECT,
-            postgresql_where=OPEN_SUBJECT,
-        ),
     )
 
     number: Mapped[str] = mapped_column(String(32), unique=True)  # YJS-20261123-000123
@@ -92,9 +72,6 @@ class Application(UUIDv7AuditBase):
     acted_by_id: Mapped[UUID] = mapped_column()
     acting: Mapped[str] = mapped_column(String(16), default="self")  # self | agent | delegate
     bundle_code: Mapped[str] = mapped_column(String(64))
-    # For a bundle that happens once per subject: a keyed pseudonym of whom it is for (the
-    # baby, the person, the enterprise), never the names or numbers themselves.
-    subject_key: Mapped[str | None] = mapped_column(String(64), default=None)
     matter_codes: Mapped[list[str]] = mapped_column(JSON)
     draft_id: Mapped[UUID] = mapped_column(ForeignKey("draft.id"), unique=True)
     sealed_form: Mapped[str] = mapped_column(Text)
@@ -102,11 +79,6 @@ class Application(UUIDv7AuditBase):
     # Materials left to follow on the applicant's written commitment (容缺).
     deferred_materials: Mapped[list[str]] = mapped_column(JSON, default=list)
     channel: Mapped[Channel] = mapped_column(String(16))
-    # How each matter's result comes (matter code -> electronic | window | mail), as chosen
-    # once at submission among the ways the matter offers. ``delivery`` is how paper results
-    # come, if any (mail, else window, else electronic), for older readers; applications made
-    # before per-matter choices have only it (``deliveries`` empty).
-    deliveries: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     delivery: Mapped[str] = mapped_column(String(16))
     sealed_address: Mapped[str | None] = mapped_column(Text, default=None)
     state: Mapped[ApplicationState] = mapped_column(String(16), index=True)
@@ -114,7 +86,6 @@ class Application(UUIDv7AuditBase):
     request_fingerprint: Mapped[str] = mapped_column(String(64))
     commitment_text: Mapped[str | None] = mapped_column(Text, default=None)
     commitment_due_on: Mapped[date | None] = mapped_column(Date, default=None)
-    commitment_due_provisional_from: Mapped[int | None] = mapped_column(default=None)
     commitment_reminded_at: Mapped[datetime | None] = mapped_column(
         DateTimeUTC(timezone=True), default=None
     )
@@ -152,9 +123,6 @@ class SubCase(UUIDv7AuditBase):
     limit_days: Mapped[int]  # promised working days (承诺时限)
     started_on: Mapped[date | None] = mapped_column(Date, default=None)
     due_on: Mapped[date | None] = mapped_column(Date, default=None)
-    # Set while ``due_on`` was counted across a year whose holidays are not loaded yet: the
-    # first such year. The deadline is shown as provisional and counted again once it is.
-    due_provisional_from: Mapped[int | None] = mapped_column(default=None)
     # While the applicant supplements, the clock stops with this many working days left.
     days_left_when_paused: Mapped[int | None] = mapped_column(default=None)
     card: Mapped[Card] = mapped_column(String(8), default=Card.NONE)
@@ -221,7 +189,6 @@ class Complaint(UUIDv7AuditBase):
     rating_id: Mapped[UUID] = mapped_column(ForeignKey("application_rating.id"), unique=True)
     state: Mapped[ComplaintState] = mapped_column(String(16), index=True)
     due_on: Mapped[date] = mapped_column(Date)
-    due_provisional_from: Mapped[int | None] = mapped_column(default=None)
     answer: Mapped[str | None] = mapped_column(Text, default=None)
     answered_by_id: Mapped[UUID | None] = mapped_column(ForeignKey("staff.id"), default=None)
     answered_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)

@@ -71,9 +71,7 @@ async def dispatch(ctx: CaseContext, application: Application, actor: Actor) -> 
 def _start_clock(ctx: CaseContext, sub_case: SubCase) -> None:
     today = ctx.clock.today()
     sub_case.started_on = today
-    sub_case.due_on, sub_case.due_provisional_from = ctx.calendar.deadline(
-        today, sub_case.limit_days
-    )
+    sub_case.due_on = ctx.calendar.add_working_days(today, sub_case.limit_days)
 
 
 def start(ctx: CaseContext, application: Application, sub_case: SubCase, actor: Actor) -> None:

@@ -22,21 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.applications.drafts import DraftService
 from app.applications.models import Draft, DraftStage, DraftUpload
 from app.applications.uploads import clean_upload
-from app.catalog.engine import proof_of
+from app.catalog.engine import is_proven
 from app.catalog.schema import Material
 from app.errors import NotFound, RuleViolation
 from app.i18n import N_
 from app.storage import FileStorage
 
-# What the applicant commits to, and what the system does meanwhile (容缺受理): the items that
-# need the materials wait for them (and are suspended once the deadline passes, see
-# app/applications/sweeps.py); every other item goes on and issues its result when decided.
-COMMITMENT = N_(
-    "I commit in writing to bring them within %(days)s working days of the application's "
-    "acceptance. I know that the items that need them are decided only once they arrive, and "
-    "are suspended if they are late; the other items go ahead, and their results are issued "
-    "as each is decided."
-)
 UPLOAD_MISSING = N_("Upload this material, or choose to provide it later where that is allowed.")
 UNKNOWN_MATERIAL = N_("This material is not needed for your application.")
 TOO_MANY_FILES = N_("At most 10 files per material.")
@@ -50,19 +41,6 @@ class MaterialNeed(msgspec.Struct, kw_only=True):
     matters: list[str]
     proven: bool
     uploads: list[DraftUpload]
-    proof: str | None = None  # what proves it: ``record:x``, ``license:y`` or ``result:z``
-
-    @property
-    def to_follow(self) -> bool:
-        """Left to follow on the written commitment (容缺): required, allowed to follow, not
-        proven and nothing uploaded. An optional material is never promised: not given, it
-        is simply not part of the application."""
-        return (
-            self.material.required
-            and self.material.may_defer
-            and not self.proven
-            and not self.uploads
-        )
 
     @property
     def missing(self) -> bool:
@@ -86,30 +64,23 @@ class DraftMaterials:
         storage: FileStorage,
         max_bytes: int,
         max_pixels: int,
-        commitment_days: int = 5,
     ) -> None:
         self._db = db
         self._drafts = drafts
         self._storage = storage
         self._max_bytes = max_bytes
         self._max_pixels = max_pixels
-        # Working days after acceptance to bring what follows (ONETHING_DEFERRED_MATERIAL_DAYS).
-        self.commitment_days = commitment_days
 
     async def needs(self, draft: Draft) -> list[MaterialNeed]:
         """The materials of the selected matters, each once, in the order first asked."""
         catalog = self._drafts.catalog
         needs: dict[str, MaterialNeed] = {}
-        proofs = self._drafts.proofs(draft)
         for code in self._drafts.selection(draft).selected_codes:
             for material in catalog.matters[code].materials:
                 need = needs.get(material.code)
                 if need is None:
-                    proof = proof_of(material, proofs)
-                    need = MaterialNeed(
-                        material=material, matters=[], proven=proof is not None, uploads=[],
-                        proof=proof,
-                    )  # fmt: skip
+                    proven = is_proven(material, draft.proofs)
+                    need = MaterialNeed(material=material, matters=[], proven=proven, uploads=[])
                     needs[material.code] = need
                 need.matters.append(code)
         for upload in await self.uploads(draft):

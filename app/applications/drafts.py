@@ -20,29 +20,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.applications.case_models import Application
 from app.applications.models import STAGE_ORDER, ConsentDecision, Draft, DraftStage
 from app.catalog.engine import (
-    DeliveryChoice,
     MergedGroup,
     Notice,
     Selection,
     clean_answers,
-    delivery_choices,
     merged_field_keys,
     merged_form,
     notice,
-    record_proofs,
     record_sources,
-    result_proofs,
     select_matters,
 )
-from app.catalog.schema import Bundle, Catalog, FieldDef, RecordRef
+from app.catalog.schema import Bundle, Catalog, FieldDef
 from app.catalog.values import check_values, is_sensitive, missing_fields
 from app.enterprises.models import Enterprise
 from app.errors import NotFound, RuleViolation
 from app.i18n import N_
 from app.identity.models import Person
-from app.numbers import normalize_id_number
 from app.protection import DataProtector
-from app.records.exchange import RecordValue
 from app.records.models import RecordConsent
 from app.records.service import (
     FieldRequest,
@@ -80,21 +74,6 @@ STEP_MISSING_CODE = "draft_step_missing"
 def step_missing(draft: Draft) -> RuleViolation:
     """The refusal of a step that comes after the one ``draft`` is on: it names that step."""
     return RuleViolation(STEP_MISSING[draft.stage], code=STEP_MISSING_CODE, step=str(draft.stage))
-
-
-OWN_ID_NUMBER = FieldRequest(source="population", field="id_number")
-
-
-def _is_applicant(whose: RecordRef | None, found: Mapping[tuple[str, str], RecordValue]) -> bool:
-    """Whether the person ``whose`` names (None: the applicant) is the applicant, by the ID
-    numbers the records hold; unknown counts as someone else."""
-    if whose is None:
-        return True
-    own = found.get((OWN_ID_NUMBER.source, OWN_ID_NUMBER.field))
-    named = found.get((whose.source, whose.field))
-    if own is None or named is None or not own.value or not named.value:
-        return False
-    return normalize_id_number(own.value) == normalize_id_number(named.value)
 
 
 def real_name_first(catalog: Catalog, bundle: Bundle, person: Person) -> bool:
@@ -328,15 +307,6 @@ class DraftService:
         """The 一次告知 of the current selection, with the proofs found so far."""
         return notice(self.catalog, self.selection(draft), draft.proofs)
 
-    def delivery_choices(self, draft: Draft) -> list[DeliveryChoice]:
-        """How each selected matter's result can come: asked once, at submission."""
-        return delivery_choices(self.catalog, self.selection(draft))
-
-    def proofs(self, draft: Draft) -> set[str]:
-        """What proves materials of this draft: records and licenses found, and the results
-        its selected matters will issue (``result:<matter>``) for the matters that wait."""
-        return set(draft.proofs) | result_proofs(self.selection(draft))
-
     async def acknowledge_notice(self, draft: Draft) -> None:
         """The notice was read: next the consent, or the form when no record would be read."""
         self.require_stage(draft, DraftStage.NOTICE)
@@ -352,24 +322,16 @@ class DraftService:
         selected = self.selection(draft).selected_codes
         wanted: dict[FieldRequest, None] = {}
         for key in merged_field_keys(self.catalog, selected):
-            field = self.catalog.fields[key]
-            for ref in (field.prefill, field.prefill_if_applicant_is):
-                if ref is not None:
-                    wanted[FieldRequest(source=ref.source, field=ref.field)] = None
-            if field.prefill_if_applicant_is is not None:
-                wanted[OWN_ID_NUMBER] = None  # to tell whether the applicant is that person
+            ref = self.catalog.fields[key].prefill
+            if ref is not None:
+                wanted[FieldRequest(source=ref.source, field=ref.field)] = None
         read_sources = {r.source for r in wanted}
         for code in selected:
             for material in self.catalog.matters[code].materials:
                 for proof in material.proven_by:
                     kind, _, source = proof.partition(":")
-                    if kind != "record":
-                        continue
-                    # What the record must show is read; else knowing it exists is enough,
-                    # and its first field tells that.
-                    for test in material.tests_of(proof):
-                        wanted[FieldRequest(source=test.source, field=test.field)] = None
-                    if source not in read_sources:
+                    if kind == "record" and source not in read_sources:
+                        # Proof needs only to know a record exists: its first field is enough.
                         first = SOURCES[source].fields[0].name
                         wanted[FieldRequest(source=source, field=first)] = None
                         read_sources.add(source)
@@ -397,18 +359,13 @@ class DraftService:
         values = self.values(draft)
         values.prefilled = {}
         for key in merged_field_keys(self.catalog, self.selection(draft).selected_codes):
-            field = self.catalog.fields[key]
-            ref = field.prefill
+            ref = self.catalog.fields[key].prefill
             hit = found.get((ref.source, ref.field)) if ref else None
-            if not _is_applicant(field.prefill_if_applicant_is, found):
-                continue  # another person's fact: the applicant's record says nothing of it
             if hit is not None and hit.value:
                 values.prefilled[key] = Prefilled(
                     value=hit.value, source=hit.source, field=hit.field, as_of=hit.as_of
                 )
-        selected = self.selection(draft).selected_codes
-        values_read = {key: hit.value for key, hit in found.items()}
-        found_proofs = record_proofs(self.catalog, selected, values_read)
+        found_proofs = {f"record:{v.source}" for v in found.values() if v.value}
         draft.proofs = sorted(found_proofs | await self._wallet_proofs(draft))
         draft.consent = ConsentDecision.GRANTED
         self._store(draft, values)

@@ -85,14 +85,14 @@ class Ratings:
             raise Conflict(ALREADY_RATED) from None
         record(ctx.db, application, Action.RATED, Actor.applicant(person_id), note=str(stars))
         if stars <= POOR:
-            due, provisional = ctx.calendar.deadline(ctx.clock.today(), ctx.rules.complaint_days)
             ctx.db.add(
                 Complaint(
                     application_id=application.id,
                     rating_id=rating.id,
                     state=ComplaintState.OPEN,
-                    due_on=due,
-                    due_provisional_from=provisional,
+                    due_on=ctx.calendar.add_working_days(
+                        ctx.clock.today(), ctx.rules.complaint_days
+                    ),
                 )
             )
         await ctx.db.flush()

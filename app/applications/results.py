@@ -6,9 +6,9 @@ license takes a small, fixed subset of the form (names, dates, places — never 
 numbers typed into the form: the minimum necessary). Issuing is idempotent on the sub-case id
 (the wallet's ``source_ref``), so a retried approval never makes a second license.
 
-Any other result is a document, recorded as delivered the way the applicant chose for this
-matter at submission (electronically at once, ready at the window, or handed to express
-mail), among the ways the matter offers.
+Any other result is a document, recorded as delivered the way the applicant chose
+(electronically at once, ready at the window, or handed to express mail), or the matter's
+first way when it does not offer the applicant's choice.
 """
 
 from __future__ import annotations
@@ -91,16 +91,10 @@ def _shown(catalog: Catalog, key: str, form: DraftValues) -> str:
     return value
 
 
-def delivery_for(matter: Matter, application: Application) -> str:
-    """How this matter's result goes: as chosen for it at submission. An application made
-    before the choice was per matter has one way for all: where the matter does not offer
-    it, its first way (what those applications were told)."""
-    chosen = (application.deliveries or {}).get(matter.code)
-    if chosen is not None:
-        return chosen
+def delivery_for(matter: Matter, chosen: str) -> str:
+    """How this matter's result goes: the applicant's choice where the matter offers it."""
     offered = [str(d) for d in matter.result.delivery]
-    legacy = application.delivery
-    return legacy if legacy in offered or not offered else offered[0]
+    return chosen if chosen in offered or not offered else offered[0]
 
 
 def form_of(ctx: CaseContext, application: Application) -> DraftValues:
@@ -122,7 +116,7 @@ async def produce(ctx: CaseContext, application: Application, sub_case: SubCase)
         application_id=application.id,
         matter_code=matter.code,
         kind=ResultKind.DOCUMENT,
-        delivery=delivery_for(matter, application),
+        delivery=delivery_for(matter, application.delivery),
         delivered_at=ctx.clock.now(),
     )
     license_type = matter.result.license_type

@@ -64,8 +64,6 @@ class Action(StrEnum):
     RATED = "rated"
     COMPLAINT_ANSWERED = "complaint_answered"
     COMPLAINT_OVERDUE = "complaint_overdue"  # its answer is late: supervisors are alerted
-    # The deadline was counted while a year's holidays were not known; now they are.
-    DEADLINE_RECOUNTED = "deadline_recounted"
 
 
 APPLICATION_TRANSITIONS: dict[tuple[ApplicationState | None, Action], ApplicationState] = {

@@ -18,12 +18,6 @@ from sqlalchemy import func, select
 from app.applications.case_models import Application, Card, Complaint, ComplaintState, SubCase
 from app.applications.context import CaseContext
 from app.applications.history import record
-from app.applications.holidays import (
-    ProvisionalYear,
-    provisional_years,
-    refresh_calendar,
-    settle_deadlines,
-)
 from app.applications.review import needs_deferred_material, pause_for_supplement
 from app.applications.states import (
     SUSPENDED_NOTE,
@@ -61,7 +55,6 @@ class SweepResult(msgspec.Struct, kw_only=True):
     lapsed: int = 0
     suspended: int = 0
     complaints_overdue: int = 0
-    deadlines_settled: int = 0  # counted again once their year's holidays were loaded
 
 
 async def sweep_time_limits(ctx: CaseContext, result: SweepResult | None = None) -> SweepResult:
@@ -188,14 +181,8 @@ async def sweep_complaints(ctx: CaseContext, result: SweepResult | None = None) 
 
 
 async def sweep(ctx: CaseContext) -> SweepResult:
-    """Every sweep, in the caller's transaction.
-
-    First the holiday years: a year loaded since this process last looked is taken, and the
-    deadlines counted before it (here or in another process) are counted again.
-    """
-    await refresh_calendar(ctx.db, ctx.calendar)
-    settled = await settle_deadlines(ctx.db, ctx.calendar, ctx.clock.today())
-    result = await sweep_time_limits(ctx, SweepResult(deadlines_settled=settled))
+    """Every sweep, in the caller's transaction."""
+    result = await sweep_time_limits(ctx)
     result = await sweep_commitments(ctx, result)
     result = await suspend_for_lapsed_commitments(ctx, result)
     return await sweep_complaints(ctx, result)
@@ -208,9 +195,6 @@ class Board(msgspec.Struct, kw_only=True):
     lapsed: list[Application]
     suspended: dict[UUID, int]  # lapsed application id -> items suspended for it
     complaints: list[tuple[Complaint, Application]]
-    # Years whose holidays are not loaded, where open deadlines fall (or the coming year,
-    # once its notice is due): the supervisor is told to have it loaded.
-    provisional: list[ProvisionalYear] = msgspec.field(default_factory=list)
 
     @property
     def overdue_complaints(self) -> int:
@@ -248,7 +232,6 @@ async def board(ctx: CaseContext) -> Board:
         (r[0], r[1]) for r in (await ctx.db.execute(cards_query)).all()
     ]
     return Board(
-        provisional=list(await provisional_years(ctx.db, ctx.calendar, ctx.clock.today())),
         cards=list(cards),
         lapsed=list((await ctx.db.scalars(lapsed_query)).all()),
         suspended={row[0]: int(row[1]) for row in await ctx.db.execute(suspended_query)},

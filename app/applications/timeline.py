@@ -57,7 +57,6 @@ ACTION_LABELS = {
     "rated": N_("Rated"),
     "complaint_answered": N_("Complaint answered"),
     "complaint_overdue": N_("The answer to the complaint is overdue"),
-    "deadline_recounted": N_("Deadline counted again with the year's published holidays"),
 }
 
 DELIVERY_LABELS = {
@@ -66,19 +65,7 @@ DELIVERY_LABELS = {
     "mail": N_("Handed to express mail"),
 }
 
-# The ways a result can be chosen to come (出件方式), for a matter whose result is an e-license
-# (issued into the wallet whatever is chosen: the choice is about the paper copy) or not.
-_CHOICE_LABELS = {
-    (True, "electronic"): N_("electronic license in your wallet"),
-    (True, "window"): N_("e-license in your wallet, and the paper copy at the service window"),
-    (True, "mail"): N_("e-license in your wallet, and the paper copy by express mail"),
-    (False, "electronic"): N_("electronically, on this app"),
-    (False, "window"): N_("pick up at the service window"),
-    (False, "mail"): N_("express mail"),
-}
-
-# How paper results come, if any (``Application.delivery``: mail, else window), or that every
-# result is electronic; each matter's own way is ``result_delivery_label``.
+# How the applicant chose to receive the results (the submit form's choice).
 DELIVERY_CHOICES = {
     "electronic": N_("electronic license in your wallet"),
     "window": N_("pick up at the service window"),
@@ -112,19 +99,13 @@ def delivery_label(delivery: str) -> str:
 
 
 def delivery_choice_label(delivery: str) -> str:
-    """How the application's paper results come (``Application.delivery``), in words."""
+    """How the applicant chose to receive the results, in words."""
     return gettext(DELIVERY_CHOICES.get(delivery, delivery))
 
 
 def channel_label(channel: str) -> str:
     """Where an application came in, in words."""
     return gettext(CHANNEL_LABELS.get(channel, channel))
-
-
-def result_delivery_label(delivery: str, license_type: str | None = None) -> str:
-    """A way a matter's result can come, in words (its label, never its code)."""
-    label = _CHOICE_LABELS.get((license_type is not None, delivery))
-    return gettext(label) if label else delivery
 
 
 def card_label(card: str) -> str:

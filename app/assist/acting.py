@@ -103,7 +103,7 @@ class AgentDesk:
         )  # fmt: skip
         self.materials = DraftMaterials(
             ctx.db, drafts=self.drafts, storage=ctx.storage, max_bytes=max_bytes,
-            max_pixels=max_pixels, commitment_days=ctx.rules.deferred_material_days,
+            max_pixels=max_pixels,
         )  # fmt: skip
 
     async def commit(self) -> None:
@@ -153,9 +153,8 @@ class AgentDesk:
         return found
 
     async def submit(
-        self, visit_id: UUID, draft_id: UUID, *, delivery: str = "",
-        deliveries: dict[str, str] | None = None, address: str = "", commitment: bool = False,
-        key: str,
+        self, visit_id: UUID, draft_id: UUID, *, delivery: str, address: str = "",
+        commitment: bool = False, key: str,
     ) -> Application:  # fmt: skip
         """Submit for the resident (scope: submit), on the "field" channel.
 
@@ -173,8 +172,7 @@ class AgentDesk:
             note=f"draft {draft.id} submit",
         )
         submission = Submission(
-            draft_id=draft.id, delivery=delivery, deliveries=dict(deliveries or {}),
-            address=address, commitment=commitment,
+            draft_id=draft.id, delivery=delivery, address=address, commitment=commitment,
             channel=Channel.FIELD if self.who.kind == "staff" else Channel.WEB,
         )  # fmt: skip
         submissions = Submissions(self._ctx, drafts=self.drafts, materials=self.materials)

@@ -41,7 +41,6 @@ class AuditKind(StrEnum):
     KEYS_REENCRYPTED = "keys_reencrypted"  # personal numbers moved to the newest data key
     DATA_EXPORTED = "data_exported"
     AUDIT_PURGED = "audit_purged"
-    HOLIDAYS_LOADED = "holidays_loaded"  # a year's holidays from the State Council's notice
 
 
 class AuditEvent(CommonTableAttributes, AdvancedDeclarativeBase):

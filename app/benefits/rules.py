@@ -2,15 +2,11 @@
 
 The file is optional (no file: no benefits). Every condition must name a field of a known
 source whose subject matches the benefit's, and carry exactly one test; the department must
-be known. A benefit that grants a catalog matter without application (``matter``) must name
-it as the catalog does and belong to its department, so the offer and the matter a person
-could apply for never disagree. A broken file stops start-up with the benefit and the
-reason, like the catalog.
+be known. A broken file stops start-up with the benefit and the reason, like the catalog.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -18,8 +14,8 @@ from pathlib import Path
 import msgspec
 import yaml
 
-from app.catalog.loader import DATA_DIR, CatalogError, default_catalog, department_names
-from app.catalog.schema import Catalog, Matter, Text
+from app.catalog.loader import DATA_DIR, CatalogError, department_names
+from app.catalog.schema import Text
 from app.records.exchange import RecordValue
 from app.records.service import FieldRequest
 from app.records.sources import SOURCES, SubjectKind
@@ -66,7 +62,6 @@ class Benefit(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
     department: str
     subject: SubjectKind
     conditions: list[Condition]
-    matter: str | None = None  # the catalog matter it grants without application, if any
 
     def requests(self) -> list[FieldRequest]:
         """The record fields the check reads."""
@@ -77,11 +72,8 @@ class _BenefitsFile(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     benefits: list[Benefit]
 
 
-def load_benefits(path: Path = BENEFITS_FILE, catalog: Catalog | None = None) -> dict[str, Benefit]:
-    """The benefits by code; ``CatalogError`` naming the benefit for any inconsistency.
-
-    ``catalog`` is what a benefit's ``matter`` is checked against (default: the repository's).
-    """
+def load_benefits(path: Path = BENEFITS_FILE) -> dict[str, Benefit]:
+    """The benefits by code; ``CatalogError`` naming the benefit for any inconsistency."""
     if not path.exists():
         return {}
     try:
@@ -91,10 +83,9 @@ def load_benefits(path: Path = BENEFITS_FILE, catalog: Catalog | None = None) ->
     except (yaml.YAMLError, msgspec.ValidationError) as exc:
         raise CatalogError(f"{path.name}: {exc}") from None
     departments = department_names()
-    matters = (catalog or default_catalog().catalog).matters
     found: dict[str, Benefit] = {}
     for benefit in decoded.benefits:
-        problems = list(_problems(benefit, departments)) + list(_matter_problems(benefit, matters))
+        problems = list(_problems(benefit, departments))
         if benefit.code in found:
             problems.append("is defined twice")
         if problems:
@@ -126,23 +117,6 @@ def _problems(benefit: Benefit, departments: dict[str, Text]) -> list[str]:
             problems.append(f"{where}: a sensitive field cannot decide a benefit")
         if (condition.age_at_least is None) == (condition.one_of is None):
             problems.append(f"{where}: give exactly one of age_at_least, one_of")
-    return problems
-
-
-def _matter_problems(benefit: Benefit, matters: Mapping[str, Matter]) -> list[str]:
-    if benefit.matter is None:
-        return []
-    matter = matters.get(benefit.matter)
-    if matter is None:
-        return [f"unknown matter `{benefit.matter}`"]
-    problems = []
-    if matter.department != benefit.department:
-        problems.append(
-            f"department `{benefit.department}` is not the department of matter "
-            f"`{matter.code}` (`{matter.department}`)"
-        )
-    if matter.name != benefit.name:
-        problems.append(f"name `{benefit.name.zh}` is not the name of matter `{matter.code}`")
     return problems
 
 

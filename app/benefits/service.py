@@ -58,14 +58,6 @@ class BenefitService:
         """Whether the person agreed to checks (for the enterprise, when one is given)."""
         return await self._records.consent_for(person, _purpose(enterprise)) is not None
 
-    async def checks_cover_rules(self, person: Person, *, enterprise: Enterprise | None) -> bool:
-        """Whether the agreement to checks names every field today's rules read (False after
-        a rule changed to need more): agreeing again brings the new rules into the checks."""
-        consent = await self._records.consent_for(person, _purpose(enterprise))
-        if consent is None:
-            return False
-        return all(consent.covers(r.source, r.field) for r in self._requests(_kind(enterprise)))
-
     async def enable_checks(self, person: Person, *, enterprise: Enterprise | None) -> None:
         """Agree that the fields the rules need are checked periodically."""
         await self._records.grant_consent(
@@ -155,20 +147,8 @@ class BenefitService:
                 )
             ).all()
         )
-        consent = await self._records.consent_for(person, _purpose(enterprise))
-        if consent is None:
-            return 0
-        # Only the benefits whose fields the person agreed to have checked: a rule that now
-        # needs more (a new benefit, a corrected one) waits for their agreement to it, while
-        # the others are still checked.
         kind = _kind(enterprise)
-        due = [
-            b
-            for b in self._benefits.values()
-            if b.subject is kind
-            and b.code not in offered
-            and all(consent.covers(r.source, r.field) for r in b.requests())
-        ]
+        due = [b for b in self._benefits.values() if b.subject is kind and b.code not in offered]
         if not due:
             return 0
         requests = list(dict.fromkeys(r for b in due for r in b.requests()))

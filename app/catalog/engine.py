@@ -159,23 +159,6 @@ def merged_field_keys(catalog: Catalog, matter_codes: Sequence[str]) -> list[str
     return [f.definition.key for g in merged_form(catalog, matter_codes) for f in g.fields]
 
 
-def proof_token(material: Material, proof: str) -> str:
-    """The token that stands for ``proof`` of ``material`` among an applicant's proofs.
-
-    A record that must show something (``record_shows``) proves only the materials whose
-    test it passed: its token names the material (``record:tax/tax-clearance``). Any other
-    proof is the same token for every material (``record:population``, ``license:…``).
-    """
-    return f"{proof}/{material.code}" if material.tests_of(proof) else proof
-
-
-def proof_of(material: Material, proofs: Iterable[str]) -> str | None:
-    """The first of the material's proofs the applicant has (``record:x``, ``license:y``,
-    ``result:z``), or None when the material is still needed."""
-    held = set(proofs)
-    return next((p for p in material.proven_by if proof_token(material, p) in held), None)
-
-
 def record_sources(catalog: Catalog, matter_codes: Sequence[str]) -> set[str]:
     """The shared-record sources these matters may read: their fields' prefills and the
     ``record:`` proofs of their materials."""
@@ -192,37 +175,8 @@ def record_sources(catalog: Catalog, matter_codes: Sequence[str]) -> set[str]:
 
 
 def is_proven(material: Material, proofs: Iterable[str]) -> bool:
-    """True when one of the applicant's proofs covers it."""
-    return proof_of(material, proofs) is not None
-
-
-def result_proofs(selection: Selection) -> set[str]:
-    """``result:<matter>`` for each selected matter: what it issues, later matters need not ask."""
-    return {f"result:{item.matter}" for item in selection.selected}
-
-
-def record_proofs(
-    catalog: Catalog, matter_codes: Iterable[str], found: Mapping[tuple[str, str], str]
-) -> set[str]:
-    """The proofs that the record values read (``(source, field) -> value``) establish.
-
-    A source with any value proves what needs only its existence (``record:<source>``); a
-    material whose record must show something is proven only when every test holds
-    (清税证明: the tax record shows nothing owed, not merely that a tax record exists).
-    """
-    exists = {f"record:{source}" for (source, _), value in found.items() if value}
-    proofs = set(exists)
-    for code in matter_codes:
-        for material in catalog.matters[code].materials:
-            for proof in material.proven_by:
-                tests = material.tests_of(proof)
-                if (
-                    tests
-                    and proof in exists
-                    and all(t.holds(found.get((t.source, t.field))) for t in tests)
-                ):
-                    proofs.add(proof_token(material, proof))
-    return proofs
+    """True when one of the applicant's proofs (``record:x``, ``license:y``) covers it."""
+    return bool(set(material.proven_by) & set(proofs))
 
 
 class NoticeMatter(msgspec.Struct, frozen=True, kw_only=True):
@@ -233,7 +187,6 @@ class NoticeMatter(msgspec.Struct, frozen=True, kw_only=True):
     depends_on: tuple[str, ...]
     to_provide: tuple[Material, ...]
     proven: tuple[Material, ...]
-    proof_by_material: Mapping[str, str] = msgspec.field(default_factory=dict)  # code -> proof
 
 
 class Notice(msgspec.Struct, frozen=True, kw_only=True):
@@ -248,23 +201,18 @@ class Notice(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def notice(catalog: Catalog, selection: Selection, proofs: Iterable[str] = ()) -> Notice:
-    """The 一次告知 of the selected matters, given the proofs the applicant already has.
-
-    A material that the result of another selected matter provides is proven too.
-    """
-    proofs = set(proofs) | result_proofs(selection)
+    """The 一次告知 of the selected matters, given the proofs the applicant already has."""
+    proofs = set(proofs)
     items = []
     for item in selection.selected:
         matter = catalog.matters[item.matter]
-        found = {m.code: p for m in matter.materials if (p := proof_of(m, proofs)) is not None}
         items.append(
             NoticeMatter(
                 matter=matter,
                 optional=item.optional,
                 depends_on=item.depends_on,
-                to_provide=tuple(m for m in matter.materials if m.code not in found),
-                proven=tuple(m for m in matter.materials if m.code in found),
-                proof_by_material=found,
+                to_provide=tuple(m for m in matter.materials if not is_proven(m, proofs)),
+                proven=tuple(m for m in matter.materials if is_proven(m, proofs)),
             )
         )
     matters = [i.matter for i in items]
@@ -277,34 +225,6 @@ def notice(catalog: Catalog, selection: Selection, proofs: Iterable[str] = ()) -
         statutory_days=_longest_chain(catalog, selection.selected, "time_limit_days"),
         deliveries=tuple(deliveries),
     )
-
-
-class DeliveryChoice(msgspec.Struct, frozen=True, kw_only=True):
-    """How the result of one selected matter can reach the applicant (its catalog data)."""
-
-    matter: Matter
-    offered: tuple[Delivery, ...]
-
-    @property
-    def asked(self) -> bool:
-        """Whether the applicant chooses: only when the matter offers more than one way."""
-        return len(self.offered) > 1
-
-    @property
-    def default(self) -> Delivery:
-        """What a page chooses first: electronic where offered, else the first way."""
-        return Delivery.ELECTRONIC if Delivery.ELECTRONIC in self.offered else self.offered[0]
-
-
-def delivery_choices(catalog: Catalog, selection: Selection) -> list[DeliveryChoice]:
-    """Each selected matter's ways of delivering its result (出件方式), in catalog order."""
-    return [
-        DeliveryChoice(
-            matter=catalog.matters[item.matter],
-            offered=catalog.matters[item.matter].result.delivery or (Delivery.ELECTRONIC,),
-        )
-        for item in selection.selected
-    ]
 
 
 def _longest_chain(catalog: Catalog, selected: Sequence[BundleMatter], attr: str) -> int:

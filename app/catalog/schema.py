@@ -30,12 +30,10 @@ __all__ = [
     "Material",
     "Matter",
     "MatterKind",
-    "OncePer",
     "Outline",
     "Question",
     "QuestionKind",
     "RecordRef",
-    "RecordTest",
     "Result",
     "Text",
 ]
@@ -106,18 +104,6 @@ class RecordRef(_Strict, kw_only=True, frozen=True):
     field: str
 
 
-class RecordTest(_Strict, kw_only=True, frozen=True):
-    """What a record must show for a material it proves, e.g. ``tax.outstanding_tax`` is 无."""
-
-    source: str
-    field: str
-    one_of: tuple[str, ...]
-
-    def holds(self, value: str | None) -> bool:
-        """Whether the record's value (None: the record holds none) is one of ``one_of``."""
-        return value is not None and value.strip() in self.one_of
-
-
 class FieldOption(_Strict, kw_only=True, frozen=True):
     """One choice of a select field or a question."""
 
@@ -146,10 +132,6 @@ class FieldDef(_Strict, kw_only=True, frozen=True):
     min_value: float | None = None
     max_value: float | None = None
     prefill: RecordRef | None = None  # where a shared record holds the value
-    # A fact about someone else (the mother's employer) that the applicant's own record holds
-    # only when the applicant is that person: prefilled only when the applicant's ID number
-    # is the one this record field names (``birth-medical.mother_id_number``).
-    prefill_if_applicant_is: RecordRef | None = None
     # False for a field only some applicants fill (a guardian, a postal address when results
     # are collected): the form shows it but does not insist. A required boolean is a
     # declaration the applicant must tick.
@@ -167,12 +149,9 @@ class Fee(_Strict, kw_only=True, frozen=True):
 class Material(_Strict, kw_only=True, frozen=True):
     """An application material (申请材料). ``proven_by`` lists what makes it unnecessary.
 
-    ``proven_by`` entries are record sources (``record:birth-medical``), e-license types in
-    the wallet (``license:household-register``), or the result of a matter this one waits for
-    in the same application (``result:household-birth-registration``: the baby's household
-    register is what that matter issues): when one holds, the material is not asked for
-    (一套材料, 免提交). A record proves a material by existing, unless ``record_shows`` names
-    what it must say: a tax record proves tax clearance only when it shows nothing owed.
+    ``proven_by`` entries are record sources (``record:birth-medical``) or e-license types in
+    the wallet (``license:household-register``): when the applicant has one, the material is
+    not asked for (一套材料, 免提交).
     """
 
     code: str
@@ -180,20 +159,7 @@ class Material(_Strict, kw_only=True, frozen=True):
     required: bool = True
     copies: Text | None = None
     proven_by: tuple[str, ...] = ()
-    record_shows: tuple[RecordTest, ...] = ()
     may_defer: bool = False  # 容缺: may follow after acceptance on a written commitment
-
-    @property
-    def provided_by(self) -> tuple[str, ...]:
-        """The matters whose result provides this material (its ``result:<matter>`` proofs)."""
-        return tuple(p.partition(":")[2] for p in self.proven_by if p.startswith("result:"))
-
-    def tests_of(self, proof: str) -> tuple[RecordTest, ...]:
-        """What the record of a ``record:<source>`` proof must show (none: that it exists)."""
-        kind, _, source = proof.partition(":")
-        if kind != "record":
-            return ()
-        return tuple(t for t in self.record_shows if t.source == source)
 
 
 class Result(_Strict, kw_only=True, frozen=True):
@@ -269,19 +235,6 @@ class Outline(_Strict, kw_only=True, frozen=True):
     department: str
 
 
-class OncePer(_Strict, kw_only=True, frozen=True):
-    """A bundle that happens once per subject (a baby is born once, a person retires once):
-    while an application for a subject is open, another for the same subject is refused.
-
-    ``fields`` are the merged form's fields that name the subject together (the baby: its
-    name, date of birth and mother); none means the applicant (the person, or the enterprise
-    acted for). ``subject`` names it in the notice ("the same baby").
-    """
-
-    subject: Text
-    fields: tuple[str, ...] = ()
-
-
 class Bundle(_Strict, kw_only=True, frozen=True):
     """A bundle (一件事): matters that belong together for one life or business event."""
 
@@ -296,7 +249,6 @@ class Bundle(_Strict, kw_only=True, frozen=True):
     matters: tuple[BundleMatter, ...] = ()
     outline: tuple[Outline, ...] = ()  # for bundles not yet modelled: names only
     reviewed_on: date | None = None
-    once_per: OncePer | None = None  # None: as many open applications as one likes
 
     @property
     def modelled(self) -> bool:

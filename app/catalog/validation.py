@@ -52,21 +52,15 @@ def _check_fields(catalog: Catalog) -> Iterator[Problem]:
             yield Problem("fields", field.key, "options", "a select field needs options")
         if field.prefill is not None:
             yield from _check_record_ref(field.key, field.prefill)
-        whose = field.prefill_if_applicant_is
-        if whose is not None:
-            yield from _check_record_ref(field.key, whose, "prefill_if_applicant_is")
-            if field.prefill is None:
-                message = "only a prefilled field can say whose record fills it"
-                yield Problem("fields", field.key, "prefill_if_applicant_is", message)
 
 
-def _check_record_ref(key: str, ref: RecordRef, where: str = "prefill") -> Iterator[Problem]:
+def _check_record_ref(key: str, ref: RecordRef) -> Iterator[Problem]:
     source = SOURCES.get(ref.source)
     if source is None:
-        yield Problem("fields", key, f"{where}.source", f"unknown record source `{ref.source}`")
+        yield Problem("fields", key, "prefill.source", f"unknown record source `{ref.source}`")
     elif source.field(ref.field) is None:
         message = f"source `{source.code}` has no field `{ref.field}`"
-        yield Problem("fields", key, f"{where}.field", message)
+        yield Problem("fields", key, "prefill.field", message)
 
 
 def _check_matter(
@@ -90,24 +84,12 @@ def _check_matter(
     for index, material in enumerate(matter.materials):
         for position, proof in enumerate(material.proven_by):
             kind, _, name = proof.partition(":")
-            if (
-                (kind == "record" and name in SOURCES)
-                or (kind == "license" and name in license_types)
-                or (kind == "result" and name in catalog.matters and name != matter.code)
+            if (kind == "record" and name in SOURCES) or (
+                kind == "license" and name in license_types
             ):
                 continue
             path = f"materials[{index}].proven_by[{position}]"
             yield problem(path, f"material `{material.code}`: unknown proof `{proof}`")
-        for position, test in enumerate(material.record_shows):
-            path = f"materials[{index}].record_shows[{position}]"
-            source = SOURCES.get(test.source)
-            if f"record:{test.source}" not in material.proven_by:
-                message = f"`{test.source}` is not a record proof of material `{material.code}`"
-                yield problem(path, message)
-            elif source is None or source.field(test.field) is None:
-                yield problem(path, f"source `{test.source}` has no field `{test.field}`")
-            if not test.one_of:
-                yield problem(f"{path}.one_of", "name at least one value the record must show")
     license_type = matter.result.license_type
     if license_type is not None and license_type not in license_types:
         yield problem("result.license_type", f"unknown license type `{license_type}`")
@@ -148,49 +130,7 @@ def _check_bundle(bundle: Bundle, catalog: Catalog, departments: set[str]) -> It
                 yield problem(f"matters[{index}].depends_on[{position}]", message)
         for message in _check_audience(bundle, matter, catalog):
             yield problem(f"matters[{index}].matter", message)
-        for message in _check_result_proofs(bundle, item.matter, matter):
-            yield problem(f"matters[{index}].matter", message)
     yield from (problem(path, message) for path, message in _check_dependencies(bundle))
-    yield from (problem(path, message) for path, message in _check_once_per(bundle, catalog))
-
-
-def _check_once_per(bundle: Bundle, catalog: Catalog) -> Iterator[tuple[str, str]]:
-    # The fields that name the subject must be on every application's form: a matter that
-    # always applies and cannot be left out asks for each.
-    if bundle.once_per is None:
-        return
-    always = [
-        catalog.matters[m.matter]
-        for m in bundle.matters
-        if not m.optional and not m.applies_when and m.matter in catalog.matters
-    ]
-    for index, key in enumerate(bundle.once_per.fields):
-        path = f"once_per.fields[{index}]"
-        if key not in catalog.fields:
-            yield path, f"unknown field `{key}`"
-        elif not any(key in matter.fields for matter in always):
-            yield path, f"`{key}` is not asked by a matter every application has"
-
-
-def _check_result_proofs(bundle: Bundle, code: str, matter: Matter) -> Iterator[str]:
-    # A result proves a material only if it exists before the matter starts: the matter must
-    # wait for the one that issues it (directly or through others).
-    items = {m.matter: m for m in bundle.matters}
-    waits_for: set[str] = set()
-    pending = list(items[code].depends_on)
-    while pending:
-        dependency = pending.pop()
-        if dependency in items and dependency not in waits_for:
-            waits_for.add(dependency)
-            pending.extend(items[dependency].depends_on)
-    for material in matter.materials:
-        for proof in material.proven_by:
-            kind, _, issuer = proof.partition(":")
-            if kind == "result" and issuer in items and issuer not in waits_for:
-                yield (
-                    f"`{code}`: material `{material.code}` is proven by the result of "
-                    f"`{issuer}`, which it does not wait for (depends_on)"
-                )
 
 
 def _check_dependencies(bundle: Bundle) -> Iterator[tuple[str, str]]:

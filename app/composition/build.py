@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app import db
-from app.applications.calendar import HOLIDAYS_FILE, WorkingCalendar, load_calendar
+from app.applications.calendar import WorkingCalendar, default_calendar, load_calendar
 from app.composition import audit_mirror
 from app.config import Environment, Settings
 from app.identity.population import (
@@ -75,12 +75,8 @@ def protector_for(settings: Settings) -> DataProtector:
 
 
 def calendar_for(settings: Settings) -> WorkingCalendar:
-    """Working days for time limits; a broken holiday file stops start-up with its message.
-
-    A calendar of its own per runtime (or command): the years loaded from the notices are
-    handed to it as they are found, and must not leak into another runtime of the process.
-    """
-    return load_calendar(settings.holidays_file or HOLIDAYS_FILE)
+    """Working days for time limits; a broken holiday file stops start-up with its message."""
+    return load_calendar(settings.holidays_file) if settings.holidays_file else default_calendar()
 
 
 def storage_for(settings: Settings, protector: DataProtector) -> SealedFiles:

@@ -9,7 +9,6 @@ from app.applications.case_models import (
     Rating,
     SubCase,
 )
-from app.applications.holiday_models import HolidayYear
 from app.applications.models import Draft, DraftUpload
 from app.assist.models import Authorization, AuthorizationEvent, HomeVisit
 from app.assist.request_models import VisitRequest, VisitRequestEvent, WorkerArea
@@ -45,7 +44,6 @@ __all__ = [
     "Enterprise",
     "EnterpriseMember",
     "ExternalAccount",
-    "HolidayYear",
     "HomeVisit",
     "License",
     "Notice",

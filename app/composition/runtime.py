@@ -11,18 +11,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager, suppress
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import httpx
-import structlog
 from arq.connections import ArqRedis
 from redis.asyncio import Redis
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from app.applications.context import Rules
-from app.applications.holidays import refresh_calendar
 from app.catalog.loader import catalog_at
 from app.composition import models as _models  # noqa: F401  (every model mapped)
 from app.composition import notices as notice_wiring
@@ -52,8 +49,6 @@ from app.notices.outbox import NoticeDispatcher
 from app.oidc.keys import load_signing_keys
 from app.platforms.sms import SmsGateway
 from app.records.exchange import RecordExchange
-
-log = structlog.get_logger(__name__)
 
 
 class Runtime:
@@ -157,38 +152,12 @@ class Runtime:
         """
         if self.embedded_redis is not None:
             await asyncio.to_thread(self.embedded_redis.start)
-        refresher: asyncio.Task[None] | None = None
         try:
             self._jobs = await create_job_pool(self.redis_url)
             self.notices.bind(self._jobs)
-            await self.refresh_calendar()
-            refresher = asyncio.create_task(self._refresh_calendar_forever())
             yield
         finally:
-            if refresher is not None:
-                refresher.cancel()
-                with suppress(asyncio.CancelledError):
-                    await refresher
             await self._shutdown()
-
-    async def refresh_calendar(self) -> None:
-        """Take the holiday years loaded from the State Council's notices into the calendar.
-
-        A database that cannot answer now (or is not migrated yet) leaves the calendar as it
-        was: its deadlines are marked provisional, never refused.
-        """
-        try:
-            async with self.sessionmaker() as db:
-                await refresh_calendar(db, self.calendar)
-        except (SQLAlchemyError, OSError) as exc:
-            log.warning("holiday years not refreshed", error=type(exc).__name__)
-
-    async def _refresh_calendar_forever(self) -> None:
-        # Another process (the administrator's command) loads a year: every process takes it
-        # within this interval; the worker's sweep settles what was counted meanwhile.
-        while True:
-            await asyncio.sleep(self.settings.holiday_refresh_seconds)
-            await self.refresh_calendar()
 
     async def _shutdown(self) -> None:
         """Stop everything in reverse order; a step that fails never skips the later ones.

@@ -72,7 +72,6 @@ class ComplaintBody(msgspec.Struct, kw_only=True, rename="camel"):
     overdue: bool
     answer: str | None
     answered_at: datetime | None
-    due_provisional: bool = False  # counted before the year's holidays were known
 
 
 class RatingBody(msgspec.Struct, kw_only=True, rename="camel"):
@@ -109,7 +108,6 @@ def _rating_state(rating: Rating | None, complaint: Complaint | None) -> RatingS
             state=complaint.state, due_on=complaint.due_on,
             overdue=complaint.overdue_at is not None, answer=complaint.answer,
             answered_at=complaint.answered_at,
-            due_provisional=complaint.due_provisional_from is not None,
         ),
         tags=[TagBody(code=code, label=_(label)) for code, label in TAGS.items()],
     )  # fmt: skip

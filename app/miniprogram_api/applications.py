@@ -48,19 +48,10 @@ IDEMPOTENCY_KEY = HeaderParameter(
 
 
 class SubmitBody(msgspec.Struct, kw_only=True, rename="camel"):
-    """Submit a draft that has reached its review.
-
-    ``deliveries`` says how each matter's result should come (matter code -> one of the
-    ways in the review's ``resultDeliveries``); a matter offering one way needs none.
-    ``delivery`` (one way for every matter, as v1 first had it) still applies to each matter
-    that offers it; a matter offering several ways, none of them given, is refused by name
-    (422, ``errors`` field ``delivery.<matter>``), never given another way. ``address`` is
-    needed when a result goes by mail.
-    """
+    """Submit a draft that has reached its review."""
 
     draft_id: UUID
-    delivery: str = ""
-    deliveries: dict[str, str] = msgspec.field(default_factory=dict)
+    delivery: str
     address: str = ""
     commitment: bool = False
     channel: Literal["wechat", "alipay"] = "wechat"
@@ -79,9 +70,6 @@ class SubCaseBody(msgspec.Struct, kw_only=True, rename="camel"):
     id: UUID | None = None  # for ``…/sub-cases/{id}/supplement``
     matter_name: str = ""  # the matter in words, in the request's language
     department_name: str = ""  # the department in words, in the request's language
-    # ``dueOn`` was counted across a year whose public holidays are not published (loaded)
-    # yet: it may move once they are, and should be shown as provisional.
-    deadline_provisional: bool = False
 
 
 class ApplicationBody(msgspec.Struct, kw_only=True, rename="camel"):
@@ -92,17 +80,12 @@ class ApplicationBody(msgspec.Struct, kw_only=True, rename="camel"):
     bundle_code: str
     state: str
     submitted_at: datetime
-    delivery: str  # how paper results come, if any (mail, else window), else electronic
+    delivery: str
     deferred_materials: list[str]
     commitment_due_on: date | None
     return_reasons: str | None
     sub_cases: list[SubCaseBody] = msgspec.field(default_factory=list)
     delivery_label: str = ""  # ``delivery`` in words, in the request's language
-    # How each matter's result comes, as chosen at submission (matter code -> way); empty
-    # for applications made before the choice was per matter.
-    deliveries: dict[str, str] = msgspec.field(default_factory=dict)
-    # ``commitmentDueOn`` is provisional (counted before its year's holidays were known).
-    commitment_due_provisional: bool = False
 
 
 class ApplicationList(msgspec.Struct, kw_only=True, rename="camel"):
@@ -137,17 +120,14 @@ async def _body(application: Application, mine: ApplicantCases | None = None) ->
         id=application.id, number=application.number, bundle_code=application.bundle_code,
         state=application.state, submitted_at=application.submitted_at,
         delivery=application.delivery, delivery_label=delivery_choice_label(application.delivery),
-        deliveries=dict(application.deliveries or {}),
         deferred_materials=list(application.deferred_materials),
         commitment_due_on=application.commitment_due_on,
-        commitment_due_provisional=application.commitment_due_provisional_from is not None,
         return_reasons=application.return_reasons,
         sub_cases=[
             SubCaseBody(matter_code=c.matter_code, department=c.department_code, state=c.state,
                         card=c.card, started_on=c.started_on, due_on=c.due_on, reasons=c.reasons,
                         id=c.id, matter_name=_matter_name(mine, c.matter_code),
-                        department_name=department_name(c.department_code),
-                        deadline_provisional=c.due_provisional_from is not None)
+                        department_name=department_name(c.department_code))
             for c in cases
         ],
     )  # fmt: skip
@@ -180,8 +160,7 @@ class ApplicationApi(Controller):
         applicant = await bearer_applicant(request)
         await require_submit(request, applicant.agency, drafts, data.draft_id)
         submission = Submission(draft_id=data.draft_id, delivery=data.delivery,
-                                deliveries=dict(data.deliveries), address=data.address,
-                                commitment=data.commitment,
+                                address=data.address, commitment=data.commitment,
                                 channel=Channel(data.channel))  # fmt: skip
         application = await submissions.submit(
             applicant.person.id, submission, enterprise_id=applicant.enterprise_id,

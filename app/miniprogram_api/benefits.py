@@ -65,9 +65,6 @@ class Benefits(msgspec.Struct, kw_only=True, rename="camel"):
 
     checks_enabled: bool
     offers: list[OfferBody]
-    # False when a rule changed to read more than the agreement names: agreeing again
-    # (``POST /benefits/checks``) brings every rule into the checks.
-    checks_cover_rules: bool = True
 
 
 class OfferAnswer(msgspec.Struct, kw_only=True, rename="camel"):
@@ -98,7 +95,6 @@ async def _benefits(request: Request[Any, Any, Any], benefits: BenefitService) -
     locale = current_locale()
     return Benefits(
         checks_enabled=await benefits.checks_enabled(person, enterprise=None),
-        checks_cover_rules=await benefits.checks_cover_rules(person, enterprise=None),
         offers=[_offer(o, locale) for o in await benefits.offers(person, enterprise=None)],
     )
 

@@ -83,9 +83,6 @@ class BundleBody(BundleSummary, kw_only=True, rename="camel"):
     questions: list[QuestionBody]
     matters: list[MatterSummary]
     outline: list[str]
-    # Set when the life event happens once per subject: whom ("the same baby"). While an
-    # application for that subject is open, another is refused (409 `already_in_progress`).
-    once_per: str | None = None
 
 
 class BundleList(msgspec.Struct, kw_only=True, rename="camel"):
@@ -158,5 +155,4 @@ class CatalogApi(Controller):
             questions=[_question(q) for q in bundle.questions],
             matters=matters,
             outline=[text(o.name) for o in bundle.outline],
-            once_per=text(bundle.once_per.subject) if bundle.once_per else None,
         )

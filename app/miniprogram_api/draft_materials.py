@@ -22,13 +22,10 @@ from litestar.params import Body, FromPath
 from litestar.response import Response
 
 from app import errors
-from app.applications.draft_materials import COMMITMENT, DraftMaterials, MaterialNeed
+from app.applications.draft_materials import DraftMaterials, MaterialNeed
 from app.applications.drafts import DraftService
 from app.applications.models import DraftStage, DraftUpload
-from app.applications.timeline import result_delivery_label
 from app.applications.uploads import EMPTY
-from app.catalog.engine import DeliveryChoice
-from app.i18n import gettext
 from app.miniprogram_api.catalog import text
 from app.miniprogram_api.contract import ACTING_FOR
 from app.miniprogram_api.drafts import DraftBody, FormBody, _body, _draft, _form
@@ -77,30 +74,10 @@ class MaterialList(msgspec.Struct, kw_only=True, rename="camel"):
     materials: list[MaterialNeedBody]
 
 
-class DeliveryOptionBody(msgspec.Struct, kw_only=True, rename="camel"):
-    """A way a result can come, with its label in the request's language."""
-
-    value: str
-    label: str
-
-
-class ResultDeliveryBody(msgspec.Struct, kw_only=True, rename="camel"):
-    """How one matter's result can come: ask only when ``asked`` (several ways offered)."""
-
-    matter_code: str
-    matter_name: str
-    result_name: str
-    options: list[DeliveryOptionBody]
-    asked: bool
-    default: str
-
-
 class ReviewBody(msgspec.Struct, kw_only=True, rename="camel"):
     """Everything at a glance before submitting: the form, the materials, how results come.
 
-    ``toFollow`` are the materials left for later: submitting then needs ``commitment``, the
-    applicant's agreement to ``commitmentText`` (in the request's language; empty when
-    nothing follows), which says what the service does meanwhile.
+    ``toFollow`` are the materials left for later: submitting then needs ``commitment``.
     """
 
     draft: DraftBody
@@ -111,21 +88,6 @@ class ReviewBody(msgspec.Struct, kw_only=True, rename="camel"):
     commitment_needed: bool
     total_fees_yuan: float
     promised_days: int
-    commitment_text: str = ""
-    # Per matter, the ways its result can come: submit ``deliveries`` with one per matter
-    # that is ``asked``. (``deliveries`` above is every way any matter offers.)
-    result_deliveries: list[ResultDeliveryBody] = msgspec.field(default_factory=list)
-
-
-def _result_delivery(choice: DeliveryChoice) -> ResultDeliveryBody:
-    matter, kind = choice.matter, choice.matter.result.license_type
-    return ResultDeliveryBody(
-        matter_code=matter.code, matter_name=text(matter.name),
-        result_name=text(matter.result.name),
-        options=[DeliveryOptionBody(value=str(d), label=result_delivery_label(d, kind))
-                 for d in choice.offered],
-        asked=choice.asked, default=str(choice.default),
-    )  # fmt: skip
 
 
 def upload_body(upload: DraftUpload) -> UploadBody:
@@ -136,13 +98,18 @@ def upload_body(upload: DraftUpload) -> UploadBody:
     )  # fmt: skip
 
 
-def _needs(needs: list[MaterialNeed]) -> list[MaterialNeedBody]:
+def _to_follow(need: MaterialNeed) -> bool:
+    material = need.material
+    return material.required and material.may_defer and not need.proven and not need.uploads
+
+
+def _needs(needs: list[MaterialNeed], proofs: list[str]) -> list[MaterialNeedBody]:
     return [
         MaterialNeedBody(
             code=n.material.code, name=text(n.material.name), matters=list(n.matters),
             required=n.material.required, may_defer=n.material.may_defer, proven=n.proven,
-            proven_by=[n.proof] if n.proof else [], missing=n.missing,
-            to_follow=n.to_follow, uploads=[upload_body(u) for u in n.uploads],
+            proven_by=[p for p in n.material.proven_by if p in proofs], missing=n.missing,
+            to_follow=_to_follow(n), uploads=[upload_body(u) for u in n.uploads],
         )
         for n in needs
     ]  # fmt: skip
@@ -169,7 +136,7 @@ class DraftMaterialApi(Controller):
         """What is needed, what records or wallet licenses already prove, what is uploaded."""
         draft = await _draft(request, drafts, draft_id)
         drafts.require_stage(draft, DraftStage.MATERIALS)
-        return MaterialList(materials=_needs(await materials.needs(draft)))
+        return MaterialList(materials=_needs(await materials.needs(draft), draft.proofs))
 
     @post("/materials/{code:str}", status_code=201)
     async def upload(
@@ -224,15 +191,12 @@ class DraftMaterialApi(Controller):
         """Everything at a glance before submitting (``POST /applications``)."""
         draft = await _draft(request, drafts, draft_id)
         drafts.require_stage(draft, DraftStage.REVIEW)
-        needs = _needs(await materials.needs(draft))
+        needs = _needs(await materials.needs(draft), draft.proofs)
         notice = drafts.notice(draft)
         to_follow = [n.code for n in needs if n.to_follow]
         return ReviewBody(
             draft=_body(drafts, draft), form=_form(drafts, draft, drafts.values(draft)),
             materials=needs, deliveries=[str(d) for d in notice.deliveries],
             to_follow=to_follow, commitment_needed=bool(to_follow),
-            commitment_text=gettext(COMMITMENT, days=materials.commitment_days)
-            if to_follow else "",
-            result_deliveries=[_result_delivery(c) for c in drafts.delivery_choices(draft)],
             total_fees_yuan=notice.total_fees_yuan, promised_days=notice.promised_days,
         )  # fmt: skip

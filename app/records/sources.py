@@ -230,18 +230,6 @@ SOURCES: dict[str, Source] = {
             ),
         ),
         Source(
-            code="social-assistance",
-            label=Text(zh="社会救助对象信息", en="Social assistance"),
-            department="civil-affairs",
-            subject=_P,
-            fields=(
-                # 最低生活保障家庭, 低收入家庭 (低保边缘等), 特困人员, or 无: as civil affairs
-                # certifies the household (《社会救助暂行办法》).
-                _f("assistance_type", "救助对象类别", "Kind of assistance"),
-                _f("certified_on", "认定日期", "Certified on"),
-            ),
-        ),
-        Source(
             code="disability",
             label=Text(zh="残疾人证信息", en="Disability certificates"),
             department="disabled-persons-federation",

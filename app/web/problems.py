@@ -47,8 +47,7 @@ class Problem(msgspec.Struct, kw_only=True, rename="camel"):
     ``validation_failed``, ``draft_step_missing`` …, listed in docs/miniprogram.md). For
     ``draft_step_missing``, ``step`` names the step of the draft to finish first; for a draft
     that was submitted already (``already_submitted``, or ``not_found`` when the draft itself
-    is asked for), ``applicationId`` names the application it became; for
-    ``already_in_progress``, the open application, when it is the caller's own.
+    is asked for), ``applicationId`` names the application it became.
     """
 
     type: str
@@ -89,9 +88,7 @@ _MEANINGS = {
     404: "No such object, or not the caller's to see (`not_found`).",
     405: "The path does not take this method (`method_not_allowed`); `Allow` lists those it takes.",
     409: "It clashes with the object's current state (`conflict`, `already_submitted`, "
-    "`idempotency_in_progress`, `already_in_progress`: the life event happens once per baby, "
-    "person or enterprise and an application for the same one is open; `applicationId` "
-    "names it when it is the caller's).",
+    "`idempotency_in_progress`).",
     413: "The body is larger than the service takes (`payload_too_large`).",
     415: "The body is not sent as `application/json` (`unsupported_media_type`).",
     422: "Well-formed, but a rule of the service refuses it and nothing was changed: "

@@ -14,7 +14,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
-from app.applications.timeline import channel_label, delivery_choice_label, result_delivery_label
+from app.applications.timeline import channel_label, delivery_choice_label
 from app.assist import labels as assist_labels
 from app.benefits.views import offer_status_label
 from app.catalog.answers import answer_text
@@ -78,7 +78,6 @@ def configure_jinja(env: Environment, catalog: LoadedCatalog) -> None:
         newstyle=True,
     )
     env.filters["source_label"] = lambda code: localized(SOURCES[code].label)
-    env.filters["proof_label"] = lambda token: proof_label(catalog, token)
     env.globals.update(
         current_locale=i18n.current_locale,
         html_lang=lambda: i18n.HTML_LANG[i18n.current_locale()],
@@ -99,8 +98,6 @@ def configure_jinja(env: Environment, catalog: LoadedCatalog) -> None:
         is_sensitive=is_sensitive,
         department_name=lambda code: department_name(catalog, code),
         license_name=lambda code: license_name(catalog, code),
-        proof_label=lambda token: proof_label(catalog, token),
-        result_delivery_label=result_delivery_label,
         matter_kind_label=matter_kind_label,
         assist_labels=assist_labels,
         offer_status_label=offer_status_label,
@@ -134,19 +131,6 @@ def license_name(catalog: LoadedCatalog, code: str) -> str:
     """An e-license type's name, by its code, in the reader's language."""
     license_type = catalog.licenses.get(code)
     return localized(license_type.name) if license_type else code
-
-
-def proof_label(catalog: LoadedCatalog, token: str) -> str:
-    """What proves a material, in words: a record source, an e-license type, or the matter
-    whose result provides it (``record:tax/tax-clearance`` reads as the tax record)."""
-    kind, _, name = token.partition(":")
-    name = name.split("/", 1)[0]
-    if kind == "record" and name in SOURCES:
-        return localized(SOURCES[name].label)
-    if kind == "license":
-        return license_name(catalog, name)
-    matter = catalog.catalog.matters.get(name) if kind == "result" else None
-    return localized(matter.name) if matter is not None else token
 
 
 def localized(text: Text | None) -> str:

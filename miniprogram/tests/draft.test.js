@@ -8,7 +8,7 @@ const assert = require('node:assert/strict')
 const path = require('node:path')
 const { ROOT, install, openPage, fire, settled } = require('./helpers/wx')
 const { signIn, newPhone, demoOpenid, department, NO_HOOKS, api } = require('./helpers/server')
-const { newbornThroughPages, verifyRealName, valueFor, fill, chooseDeliveries } = require('./helpers/journeys')
+const { newbornThroughPages, verifyRealName, valueFor, fill } = require('./helpers/journeys')
 
 const clock = require(path.join(ROOT, 'utils', 'clock'))
 
@@ -181,7 +181,7 @@ async function startupWithPromise(world) {
   }
   assert.equal(page.data.stage, 'review')
   assert.ok(page.data.review.commitmentNeeded, 'the staff list may follow on commitment')
-  await chooseDeliveries(page)
+  await fire(page, '#delivery', 'change', { value: page.data.review.deliveries[0] })
   await fire(page, '#commitment', 'change', { value: ['yes'] })
   await fire(page, '#submit')
   assert.equal(page.data.error, '')

@@ -96,7 +96,7 @@ async function deregistrationThroughPages(world, page) {
   await fill(page, reason, reason.choices[0].value)
   await fill(page, fields['deregistration.investors_commit'], 'yes')
   await fill(page, fields['deregistration.staff_settled'], 'yes')
-  assert.equal(fields['contact.delivery'], undefined, 'how results come is asked at the review, not here')
+  await fill(page, fields['contact.delivery'], 'window')
   await fill(page, fields['agent.phone'], '12345')
   await fire(page, '#save-form')
   assert.equal(page.data.stage, 'form')
@@ -122,9 +122,7 @@ async function deregistrationThroughPages(world, page) {
   // Review, then submit once.
   assert.equal(page.data.stage, 'review')
   assert.equal(page.querySelector('#acting').dom.textContent, BANNER)
-  // How each result comes is asked here, once, per matter: the notice at the window.
-  await fire(page, '#delivery-simplified-deregistration', 'change', { value: 'window' })
-  assert.equal(page.data.deliveries['simplified-deregistration'], 'window')
+  await fire(page, '#delivery', 'change', { value: 'electronic' })
   await fire(page, '#submit')
   assert.equal(page.data.error, '')
   assert.equal(page.data.stage, 'submitted')

@@ -101,9 +101,7 @@ def _prepare_and_submit(open_page: OpenPage) -> Page:
         expect(page).to_have_url(re.compile(r"/materials$"))
     page.get_by_role("button", name="下一步：核对申请").click()
     expect(page).to_have_url(re.compile(r"/review$"))
-    # How each result comes is asked once, per matter, among the ways it offers.
-    for choice in page.locator("input[name^='delivery.'][value=electronic]").all():
-        choice.check()
+    page.locator("input[name=delivery][value=electronic]").check()
     page.locator("input[name=commitment]").check()
     page.get_by_role("button", name="提交申请").click()
     expect(page).to_have_url(re.compile(r"/me/applications/[0-9a-f-]{36}$"))

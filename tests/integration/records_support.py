@@ -81,9 +81,5 @@ def records_everywhere(directory: Path, id_number: str, credit_code: str) -> Dem
         values = {f.name: f"{source.code}-{f.name}" for f in source.fields}
         if source.code == "population":
             values |= {"name": "测试居民", "id_number": id_number, "birth_date": "1966-05-18"}
-        if source.code == "birth-medical":
-            # The resident is the mother on the certificate: her own records fill the fields
-            # that are hers only (the maternity claim's, ``prefill_if_applicant_is``).
-            values |= {"mother_id_number": id_number}
         rows.append((source.code, subject, values))
     return DemoRecordExchange(directory=write_records(directory, *rows))

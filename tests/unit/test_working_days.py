@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,6 @@ from app.applications.calendar import (
     HolidayFileError,
     Source,
     WorkingCalendar,
-    YearSchedule,
     default_calendar,
     load_calendar,
 )
@@ -50,49 +49,16 @@ def test_counting_is_the_inverse_of_adding() -> None:
     assert calendar.working_days_between(date(2026, 10, 12), date(2026, 9, 30)) == -4
 
 
-def test_a_year_no_source_knows_is_provisional_and_warns_once() -> None:
+def test_a_year_no_source_knows_counts_weekends_only_and_warns_once() -> None:
     calendar = WorkingCalendar()
-    assert calendar.source_of(2027) is Source.PROVISIONAL
+    assert calendar.source_of(2027) is Source.WEEKENDS
     with capture_logs() as logs:
-        # Friday 1 January 2027 + 1 working day: Monday 4 January.
+        # Friday 1 January 2027 + 1 working day: Monday 4 January (weekends only).
         assert calendar.add_working_days(date(2027, 1, 1), 1) == date(2027, 1, 4)
         assert calendar.working_days_between(date(2027, 1, 1), date(2027, 1, 15)) == 10
     warnings = [entry for entry in logs if entry["log_level"] == "warning"]
     assert len(warnings) == 1
     assert warnings[0]["year"] == 2027
-
-
-def test_new_years_day_2027_is_no_working_day_though_no_notice_is_published() -> None:
-    # Issue 20, item 9: the law fixes 1 January, 1–2 May and 1–3 October in every year.
-    calendar = WorkingCalendar()
-    assert not calendar.is_working_day(date(2027, 1, 1))
-    for day in (date(2027, 5, 3), date(2027, 10, 4)):  # 4 October 2027 is a Monday
-        assert calendar.is_working_day(day) == (day.weekday() < 5)
-    for day in (date(2027, 5, 1), date(2027, 5, 2), date(2027, 10, 1), date(2028, 10, 2)):
-        assert not calendar.is_working_day(day)
-    # A deadline counted over it: Monday 28 December 2026 + 5 → Tuesday 5 January 2027.
-    assert calendar.deadline(date(2026, 12, 28), 5) == (date(2027, 1, 5), 2027)
-    assert calendar.deadline(date(2026, 12, 21), 5) == (date(2026, 12, 28), None)
-
-
-def test_a_provisional_deadline_is_counted_again_once_the_year_is_loaded() -> None:
-    calendar = WorkingCalendar()
-    today = date(2027, 2, 1)  # Monday, before the Spring Festival (made up for the test)
-    due, since = calendar.deadline(today, 5)
-    assert (due, since) == (date(2027, 2, 8), 2027)
-    spring = {date(2027, 2, 5) + timedelta(days=n) for n in range(8)}  # 5–12 February off
-    calendar.use_loaded(
-        {2027: YearSchedule(holidays=frozenset(spring), workdays=frozenset({date(2027, 2, 20)}))}
-    )
-    assert not calendar.is_provisional(2027)
-    assert calendar.source_of(2027) is Source.LOADED
-    # The five working days it had from today now land after the holiday week.
-    assert calendar.settle(due, today, since) == date(2027, 2, 16)
-    # An overdue one stays where it was.
-    assert calendar.settle(date(2027, 1, 29), today, since) == date(2027, 1, 29)
-    # What a loaded year says beats the data file and the package.
-    assert not calendar.is_working_day(date(2027, 2, 8))
-    assert calendar.is_working_day(date(2027, 2, 20))
 
 
 def test_a_year_in_the_data_file_replaces_the_package(tmp_path: Path) -> None:

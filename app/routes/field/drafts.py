@@ -28,7 +28,7 @@ from app.assist.models import Scope
 from app.catalog.engine import merged_field_keys
 from app.composition.runtime import Runtime
 from app.routes.field.visits import FIELD_DEPENDENCIES, visit_url
-from app.routes.shared.drafts import answers_from, deliveries_from
+from app.routes.shared.drafts import answers_from
 from app.routes.shared.pages import NO_STORE, VISITS, FormBody
 from app.web.access import Access
 
@@ -59,8 +59,6 @@ class SubmitForm(msgspec.Struct, kw_only=True):
     because the CSRF check has already parsed the form by its own content type."""
 
     idempotency_key: str = ""
-    # Each matter's way of delivery comes as ``delivery.<matter>`` (``deliveries_from``);
-    # ``delivery``, one way for all, is what a submission queued offline before read.
     delivery: str = ""
     address: str = ""
     commitment: str = ""
@@ -87,8 +85,6 @@ async def draft_page(
         step["values"] = drafts.values(draft)
     if drafts.reached(draft, DraftStage.MATERIALS):
         step["needs"] = await desk.materials.needs(draft)
-    if drafts.reached(draft, DraftStage.REVIEW):
-        step["delivery_choices"] = drafts.delivery_choices(draft)
     return Template(
         template_name="assist/draft.html",
         context={"visit_id": visit_id, "draft": draft, "bundle": drafts.bundle(draft),
@@ -282,9 +278,8 @@ class FieldDraftController(Controller):
             key = request.headers.get("idempotency-key") or data.idempotency_key
             try:
                 application = await desk.submit(
-                    visit_id, draft_id, delivery=data.delivery,
-                    deliveries=deliveries_from(await request.form()),
-                    address=data.address, commitment=data.commitment == "yes", key=key,
+                    visit_id, draft_id, delivery=data.delivery, address=data.address,
+                    commitment=data.commitment == "yes", key=key,
                 )  # fmt: skip
             except errors.RuleViolation as exc:
                 if not exc.fields:  # a bad or reused key: the error page says what to do

@@ -23,13 +23,12 @@ from app.applications.drafts import DraftService
 from app.applications.models import Draft
 from app.applications.ratings import TAGS, Ratings
 from app.applications.states import Actor
-from app.applications.submission import SUBJECT_OPEN_CODE, Submission, Submissions
+from app.applications.submission import Submission, Submissions
 from app.applications.uploads import EMPTY
 from app.assist.models import Scope
 from app.identity.models import Person
 from app.routes.resident.draft_form import FileForm, review_page
 from app.routes.resident.drafts import DRAFT_DEPENDENCIES, applicant
-from app.routes.shared.drafts import deliveries_from
 from app.routes.shared.pages import FormBody, Repeated, UploadBody, repeated
 from app.routes.shared.timeline import detail_context
 from app.web.access import Access
@@ -45,12 +44,11 @@ MINE = "/me/applications"
 
 
 class SubmitForm(msgspec.Struct, kw_only=True):
-    """The review page's submit form; each matter's way of delivery comes as
-    ``delivery.<matter>`` (``deliveries_from``)."""
+    """The review page's submit form."""
 
     draft_id: UUID
     idempotency_key: str = ""
-    delivery: str = ""  # one way for every matter: a page shown before the per-matter choice
+    delivery: str = ""
     address: str = ""
     commitment: str = ""
 
@@ -98,7 +96,6 @@ class ApplicationController(Controller):
         submission = Submission(
             draft_id=data.draft_id,
             delivery=data.delivery,
-            deliveries=deliveries_from(await request.form()),
             address=data.address,
             commitment=data.commitment == "yes",
         )
@@ -110,14 +107,12 @@ class ApplicationController(Controller):
                 key=data.idempotency_key,
                 agent_person_id=agency.agent.id if agency else None,
             )
-        except (errors.RuleViolation, errors.Conflict) as exc:
-            if isinstance(exc, errors.Conflict) and exc.code != SUBJECT_OPEN_CODE:
-                raise
+        except errors.RuleViolation as exc:
             try:
                 draft = await drafts.get(applying_as, data.draft_id, enterprise_id=enterprise_id)
             except errors.NotFound:  # submitted already: the message says what happened
                 raise exc from None
-            return await _refused_review(drafts, materials, draft, exc, data, submission)
+            return await _refused_review(drafts, materials, draft, exc, data)
         return Redirect(_url(application), status_code=303)
 
     @get(MINE)
@@ -262,14 +257,11 @@ async def _detail(
 
 async def _refused_review(
     drafts: DraftService, materials: DraftMaterials, draft: Draft,
-    exc: errors.RuleViolation | errors.Conflict, data: SubmitForm, submission: Submission,
+    exc: errors.RuleViolation, data: SubmitForm,
 ) -> Template:  # fmt: skip
-    chosen = {"deliveries": dict(submission.deliveries), "address": data.address,
+    chosen = {"delivery": data.delivery, "address": data.address,
               "commitment": data.commitment == "yes"}  # fmt: skip
-    fields = exc.fields if isinstance(exc, errors.RuleViolation) else {}
-    status = 422 if isinstance(exc, errors.RuleViolation) else 409
-    open_one = exc.details.get("application_id")
+    message = None if exc.fields else exc.message
     return await review_page(
-        drafts, materials, draft, status, errors=fields, message=None if fields else exc.message,
-        chosen=chosen, open_application=f"{MINE}/{open_one}" if open_one else None,
-    )  # fmt: skip
+        drafts, materials, draft, 422, errors=exc.fields, message=message, chosen=chosen
+    )

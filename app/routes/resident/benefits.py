@@ -122,7 +122,6 @@ async def _page(
         context={
             "tab": "me",
             "enabled": await benefits.checks_enabled(person, enterprise=enterprise),
-            "covers_rules": await benefits.checks_cover_rules(person, enterprise=enterprise),
             "offers": [OfferView(offer, locale) for offer in offers],
             "enterprise": enterprise,
             "message": None,

@@ -15,12 +15,11 @@ from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Response, Template
 
 from app import errors
-from app.applications.draft_materials import COMMITMENT, DraftMaterials
+from app.applications.draft_materials import DraftMaterials
 from app.applications.drafts import STEP_MISSING_CODE, DraftService, DraftValues
 from app.applications.models import Draft, DraftStage
 from app.applications.uploads import EMPTY
 from app.catalog.engine import merged_field_keys
-from app.catalog.schema import Delivery
 from app.identity.models import Person
 from app.routes.resident.drafts import DRAFT_DEPENDENCIES, find_draft, page, step_url
 from app.routes.shared.drafts import answers_from
@@ -77,19 +76,14 @@ async def review_page(
     """The review with the submit form; a fresh idempotency key each time it is shown."""
     needs = await materials.needs(draft)
     notice = drafts.notice(draft)
-    choices = drafts.delivery_choices(draft)
-    context.setdefault("chosen", {"address": "", "commitment": False, "deliveries": {}})
-    # A way not chosen yet (first showing) is the matter's default: electronic where offered.
-    context["chosen"]["deliveries"] = {
-        c.matter.code: context["chosen"]["deliveries"].get(c.matter.code) or str(c.default)
-        for c in choices
-    }
+    context.setdefault("chosen", {"delivery": str(notice.deliveries[0]) if notice.deliveries
+                                  else "", "address": "", "commitment": False})  # fmt: skip
+    to_follow = [
+        n for n in needs
+        if n.material.required and n.material.may_defer and not n.proven and not n.uploads
+    ]  # fmt: skip
     return _form_page(drafts, draft, drafts.values(draft), status, name="review", needs=needs,
-                      notice=notice, to_follow=[n for n in needs if n.to_follow],
-                      commitment_days=materials.commitment_days, commitment=COMMITMENT,
-                      delivery_choices=choices,
-                      asks_address=any(Delivery.MAIL in c.offered for c in choices),
-                      idempotency_key=uuid4().hex,
+                      notice=notice, to_follow=to_follow, idempotency_key=uuid4().hex,
                       **context)  # fmt: skip
 
 

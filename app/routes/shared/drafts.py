@@ -1,5 +1,4 @@
-"""Reading what a posted draft form names dynamically: questionnaire answers and each
-matter's way of delivery (resident and tablet pages)."""
+"""Reading a draft's questionnaire answers from a posted form (resident and tablet pages)."""
 
 from __future__ import annotations
 
@@ -15,11 +14,3 @@ def answers_from(form: FormMultiDict) -> tuple[dict[str, list[str]], list[str]]:
     keep = set(form.getall("keep", []))
     offered = form.getall("offered", [])
     return answers, [code for code in offered if code not in keep]
-
-
-def deliveries_from(form: FormMultiDict) -> dict[str, str]:
-    """Each matter's chosen way of delivery (``delivery.<matter>``: one radio group per matter,
-    so the names come from the selection, not from a Struct); checked by the submission."""
-    return {
-        k.removeprefix("delivery."): str(form.get(k)) for k in form if k.startswith("delivery.")
-    }

@@ -10,12 +10,10 @@ import msgspec
 from app.applications.applicant import ApplicantCases
 from app.applications.case_models import Application, ApplicationEvent, SubCase
 from app.applications.context import CaseContext
-from app.applications.results import delivery_for
 from app.applications.timeline import (
     action_label,
     card_label,
     delivery_label,
-    result_delivery_label,
     results_by_sub_case,
     state_label,
     timeline,
@@ -75,16 +73,4 @@ async def detail_context(
         "action_label": action_label,
         "card_label": card_label,
         "delivery_label": delivery_label,
-        # How each matter's result comes, as chosen for it (older applications: one way).
-        "result_deliveries": _result_deliveries(ctx, application),
     }
-
-
-def _result_deliveries(ctx: CaseContext, application: Application) -> list[tuple[Matter, str]]:
-    found = []
-    for code in application.matter_codes:
-        matter = ctx.catalog.matters.get(code)
-        if matter is not None:
-            way = delivery_for(matter, application)
-            found.append((matter, result_delivery_label(way, matter.result.license_type)))
-    return found

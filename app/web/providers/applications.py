@@ -53,7 +53,6 @@ def provide_draft_materials(
         storage=runtime.storage,
         max_bytes=runtime.settings.max_upload_bytes,
         max_pixels=runtime.settings.max_upload_pixels,
-        commitment_days=runtime.settings.deferred_material_days,
     )
 
 

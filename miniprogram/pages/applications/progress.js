@@ -27,8 +27,6 @@ function subCase(c, matters) {
     cardClass: c.card === 'red' ? 'late' : 'warn',
     startedOn: c.startedOn || '',
     dueOn: c.dueOn || '',
-    // Counted before its year's holidays were published: it may still move.
-    dueProvisional: Boolean(c.deadlineProvisional),
     reasons: c.reasons || '',
     supplement: c.state === 'supplement'
   }
@@ -48,7 +46,6 @@ function decorate(application, bundle) {
     delivery: labels.delivery(application.delivery),
     returnReasons: application.state === 'returned' ? application.returnReasons || '' : '',
     commitmentDueOn: application.commitmentDueOn || '',
-    commitmentDueProvisional: Boolean(application.commitmentDueProvisional),
     deferredCount: application.deferredMaterials.length,
     canWithdraw: application.state === 'submitted' || application.state === 'returned',
     canResubmit: application.state === 'returned',

@@ -12,8 +12,7 @@ Component({
   data: {
     id: '', stage: '', steps: steps.STEPS, bundle: null, questions: [], answers: {},
     notice: null, consent: null, form: null, values: {}, fieldErrors: {}, materials: [], review: null,
-    deliveries: {}, needsAddress: false, address: '', commitment: false, application: null,
-    acting: null, busy: false, error: ''
+    delivery: '', commitment: false, application: null, acting: null, busy: false, error: ''
   },
   methods: {
     onLoad(query) {
@@ -46,14 +45,7 @@ Component({
       if (stage === 'materials') this.setData({ materials: (await api.get(this.path('/materials'))).materials })
       if (stage === 'review') {
         const review = await api.get(this.path('/review'))
-        // How each result comes is chosen per matter, among the ways it offers (the server's
-        // default first); a matter with one way only shows it.
-        const deliveries = {}
-        for (const result of review.resultDeliveries) {
-          deliveries[result.matterCode] = this.data.deliveries[result.matterCode] || result.default
-        }
-        this.setData({ review })
-        this.setDeliveries(deliveries)
+        this.setData({ review, delivery: this.data.delivery || review.deliveries[0] || '' })
       }
     },
 
@@ -136,16 +128,7 @@ Component({
     },
 
     onDelivery(event) {
-      const matter = event.currentTarget.dataset.matter
-      this.setDeliveries({ ...this.data.deliveries, [matter]: event.detail.value })
-    },
-
-    setDeliveries(deliveries) {
-      this.setData({ deliveries, needsAddress: Object.values(deliveries).includes('mail') })
-    },
-
-    onAddress(event) {
-      this.setData({ address: event.detail.value })
+      this.setData({ delivery: event.detail.value })
     },
 
     onCommitment(event) {
@@ -155,10 +138,7 @@ Component({
     /** Submit once: the key is kept until the server answers, so a retry cannot submit twice. */
     async submit() {
       const key = steps.submissionKey(this.data.id)
-      const body = {
-        draftId: this.data.id, deliveries: this.data.deliveries, address: this.data.address,
-        commitment: this.data.commitment, channel: 'wechat'
-      }
+      const body = { draftId: this.data.id, delivery: this.data.delivery, commitment: this.data.commitment, channel: 'wechat' }
       await this.guard(async () => {
         const application = await api.post('/mp/v1/applications', body, { 'Idempotency-Key': key })
         steps.forgetSubmissionKey(this.data.id)

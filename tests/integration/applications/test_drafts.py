@@ -259,12 +259,12 @@ async def test_an_optional_service_left_out_and_taken_back_keeps_the_consent_and
     kept = [c for c in offered if c != "maternity-benefits"]
     without = await client.post(f"{draft}/matters", headers={"HX-Request": "true"},
                                 data=multi(choose + [("keep", c) for c in kept]))  # fmt: skip
-    assert 'name="mother.employer"' not in without.text
+    assert 'name="insurance.employer"' not in without.text
     back = await client.post(f"{draft}/matters", headers={"HX-Request": "true"},
                              data=multi(choose + [("keep", c) for c in offered]))  # fmt: skip
     assert back.status_code == 200, back.text
     # The records it reads were agreed to already: the form comes back, filled, not a link.
-    assert 'id="f-mother-employer"' in back.text
+    assert 'id="f-insurance-employer"' in back.text
     assert "social-insurance-employer_name" in back.text
     saved = await client.post(f"{draft}/autosave", data={"_csrf_token": token})
     assert saved.status_code == 200, saved.text

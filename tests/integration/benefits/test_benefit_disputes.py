@@ -28,7 +28,7 @@ _NOTICE_FORM = re.compile(r'action="/me/notices/([0-9a-f-]{36})/read"')
 
 
 async def _disputed_offer(client: Client, tmp_path: Path) -> tuple[str, UUID, BenefitOffer]:
-    """A resident offered the care allowance (grade 1), who disputes it: (phone, id, offer)."""
+    """A resident offered the disability living subsidy, who disputes it: (phone, id, offer)."""
     phone, number = new_phone(), new_id_number()
     person_id = await _verified(client, phone, number)
     records = write_records(tmp_path, ("disability", number, {"grade": "一级"}))
@@ -70,12 +70,14 @@ async def test_the_rules_department_rejects_an_objection_and_the_resident_hears_
 ) -> None:
     resident, person_id, offer = await _disputed_offer(client, tmp_path)
 
-    reviewer = await create_staff(client, role="reviewer", department_code="civil-affairs")
+    reviewer = await create_staff(
+        client, role="reviewer", department_code="disabled-persons-federation"
+    )
     await sign_in_staff(client, reviewer.username)
     queue = await client.get(QUEUE)
     assert queue.status_code == 200
     assert f'href="{QUEUE}/{offer.id}"' in queue.text
-    assert "重度残疾人护理补贴" in queue.text
+    assert "困难残疾人生活补贴" in queue.text
     page = await client.get(f"{QUEUE}/{offer.id}")
     assert page.status_code == 200
     assert OBJECTION in page.text
@@ -151,9 +153,7 @@ async def test_other_departments_and_other_roles_find_no_objection(
 ) -> None:
     _, person_id, offer = await _disputed_offer(client, tmp_path)
 
-    other = await create_staff(
-        client, role="reviewer", department_code="disabled-persons-federation"
-    )
+    other = await create_staff(client, role="reviewer", department_code="civil-affairs")
     await sign_in_staff(client, other.username)
     assert f"{QUEUE}/{offer.id}" not in (await client.get(QUEUE)).text
     assert (await client.get(f"{QUEUE}/{offer.id}")).status_code == 404

@@ -13,7 +13,6 @@ from app.benefits.jobs import run_benefit_checks
 from app.benefits.models import BenefitOffer
 from app.composition.runtime import Runtime
 from app.records.exchange import DemoRecordExchange
-from app.records.models import RecordConsent
 from app.worker import check_benefits, worker_options
 from tests.conftest import csrf_token, in_app, sign_in_as
 from tests.integration.records_support import new_id_number, new_phone, resident, write_records
@@ -88,7 +87,7 @@ async def test_an_elderly_disabled_resident_who_agreed_is_offered_both_benefits_
     assert await _run_checks(client, records) == 0  # the job is idempotent
     assert {o.benefit_code for o in await _offers_of(client, elder_id)} == {
         "old-age-allowance",
-        "disability-care-subsidy",  # grade 2, no subsistence allowance: care, not living
+        "disability-living-subsidy",
     }
     assert await _offers_of(client, silent_id) == []  # no consent, no check, no offer
 
@@ -99,76 +98,6 @@ async def test_an_elderly_disabled_resident_who_agreed_is_offered_both_benefits_
     assert "2026-11-01" in page.text  # and the record's date
     data_use = await client.get("/me/data-use", headers=EN)
     assert "Disability certificates" in data_use.text
-
-
-async def test_the_living_allowance_goes_to_poor_households_and_the_care_allowance_to_grade_1_2(
-    client: Client, tmp_path: Path
-) -> None:
-    # 困难残疾人生活补贴: disabled people of subsistence-allowance or low-income households,
-    # whatever their grade; 重度残疾人护理补贴: grade 1 or 2. Both from civil affairs.
-    severe, poor, extremely_poor = new_phone(), new_phone(), new_phone()
-    numbers = {phone: new_id_number() for phone in (severe, poor, extremely_poor)}
-    ids = {phone: await _verified(client, phone, numbers[phone]) for phone in numbers}
-    records = write_records(
-        tmp_path,
-        ("disability", numbers[severe], {"grade": "一级"}),
-        ("disability", numbers[poor], {"grade": "三级"}),
-        ("social-assistance", numbers[poor], {"assistance_type": "最低生活保障家庭"}),
-        ("disability", numbers[extremely_poor], {"grade": "四级"}),
-        ("social-assistance", numbers[extremely_poor], {"assistance_type": "特困人员"}),
-    )
-    for phone in numbers:
-        await sign_in_as(client, phone)
-        await client.post("/me/benefits/checks", data={"_csrf_token": await csrf_token(client)})
-    await _run_checks(client, records)
-
-    offered = {
-        phone: {(o.benefit_code, o.department_code) for o in await _offers_of(client, ids[phone])}
-        for phone in numbers
-    }
-    assert offered[severe] == {("disability-care-subsidy", "civil-affairs")}
-    assert offered[poor] == {("disability-living-subsidy", "civil-affairs")}
-    assert offered[extremely_poor] == set()  # supported as extremely poor: not this allowance
-
-
-async def test_a_rule_needing_more_than_the_agreement_waits_for_it_and_the_page_says_so(
-    client: Client, tmp_path: Path
-) -> None:
-    phone, number = new_phone(), new_id_number()
-    person_id = await _verified(client, phone, number)
-    runtime: Runtime = client.app.state.runtime
-
-    async def agree_to_old_rules() -> None:
-        # An agreement given before the living allowance read social assistance records.
-        async with runtime.sessionmaker() as db, db.begin():
-            consent = await db.scalar(select(RecordConsent).where(
-                RecordConsent.person_id == person_id, RecordConsent.withdrawn_at.is_(None),
-            ))  # fmt: skip
-            assert consent is not None
-            consent.fields = [f for f in consent.fields if not f.startswith("social-assistance.")]
-
-    await sign_in_as(client, phone)
-    await client.post("/me/benefits/checks", data={"_csrf_token": await csrf_token(client)})
-    await in_app(client, agree_to_old_rules)
-    records = write_records(
-        tmp_path,
-        ("population", number, {"birth_date": "1940-02-01"}),
-        ("disability", number, {"grade": "三级"}),
-        ("social-assistance", number, {"assistance_type": "低收入家庭"}),
-    )
-    assert await _run_checks(client, records) == 1  # the rules it covers are still checked
-    assert {o.benefit_code for o in await _offers_of(client, person_id)} == {"old-age-allowance"}
-    page = await client.get("/me/benefits", headers=EN)
-    assert "The benefit rules have changed" in page.text
-
-    await client.post("/me/benefits/checks", data={"_csrf_token": await csrf_token(client)})
-    assert await _run_checks(client, records) == 1
-    assert "disability-living-subsidy" in {
-        o.benefit_code for o in await _offers_of(client, person_id)
-    }
-    assert (
-        "The benefit rules have changed" not in (await client.get("/me/benefits", headers=EN)).text
-    )
 
 
 async def test_an_offer_is_answered_once_and_a_dispute_needs_a_note(

@@ -126,14 +126,10 @@ async def verify_real_name(
 
 
 async def prepare_newborn(
-    client: Client, headers: dict[str, str], parent_number: str, *, mother: str = ""
+    client: Client, headers: dict[str, str], parent_number: str
 ) -> tuple[str, list[str]]:
     """The newborn bundle from start to review with ``headers`` (a bearer, perhaps
-    ``X-Acting-For``): the draft's id and the matters selected.
-
-    A baby is born once (one open application per baby): each call is a new baby unless
-    ``mother`` names the mother typed, which with the baby's name and birthday names it.
-    """
+    ``X-Acting-For``): the draft's id and the matters selected."""
     started = await client.post("/mp/v1/drafts", json={"bundleCode": "newborn"}, headers=headers)
     assert started.status_code == 201, started.text
     draft_id = started.json()["id"]
@@ -157,8 +153,6 @@ async def prepare_newborn(
     form = (await client.get(f"{base}/form", headers=headers)).json()
     typed = {f["key"]: value(f, parent_number) for g in form["groups"] for f in g["fields"]
              if not f["readOnly"] and not f["value"]}  # fmt: skip
-    if "mother.name" in typed:
-        typed["mother.name"] = mother or f"母亲{secrets.token_hex(3)}"
     saved = await client.patch(f"{base}/values", json={"values": typed, "complete": True},
                                headers=headers)  # fmt: skip
     assert saved.status_code == 200, saved.text

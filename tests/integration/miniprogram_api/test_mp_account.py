@@ -209,16 +209,15 @@ async def test_checks_bring_an_offer_that_is_answered_once(client: Client, tmp_p
     records = write_records(tmp_path, ("disability", number, {"grade": "一级"}))
     before = await client.get("/mp/v1/benefits", headers=auth)
     assert before.status_code == 200, before.text
-    assert before.json() == {"checksEnabled": False, "checksCoverRules": False, "offers": []}
+    assert before.json() == {"checksEnabled": False, "offers": []}
     agreed = await client.post("/mp/v1/benefits/checks", headers=auth)
     assert agreed.status_code == 200, agreed.text
     assert agreed.json()["checksEnabled"] is True
-    assert agreed.json()["checksCoverRules"] is True
     assert await _run_checks(client, records) == 1
 
     (offer,) = (await client.get("/mp/v1/benefits", headers=auth)).json()["offers"]
     assert offer["status"] == "offered"
-    assert offer["benefitCode"] == "disability-care-subsidy"  # grade 1: 重度残疾人护理补贴
+    assert offer["benefitCode"] == "disability-living-subsidy"
     (reason,) = offer["reasons"]
     assert reason["record"] == "Disability certificates"
     assert reason["asOf"] == "2026-11-01"

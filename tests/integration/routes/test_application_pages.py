@@ -443,30 +443,3 @@ async def test_an_item_suspended_by_a_lapse_tells_the_applicant_it_resumes_with_
     assert review.status_code == 200
     assert f'action="/staff/review/{case_id}/reject"' in review.text  # it may be ended
     assert f"/staff/review/{case_id}/approve" not in review.text
-
-
-async def test_the_window_names_what_proved_the_materials_by_label_never_by_code(
-    apps: AsyncTestClient[Litestar],
-) -> None:
-    _, draft = await _resident_with_draft(apps, uploads=("birth-proof",))
-    done, _ = await _submit(apps, draft, commitment="yes")
-    application_id = UUID(done.headers["location"].rsplit("/", 1)[1])
-    runtime: Runtime = apps.app.state.runtime
-
-    async def proven() -> None:
-        async with runtime.sessionmaker() as db, db.begin():
-            application = await db.get(Application, application_id)
-            assert application is not None
-            application.proofs = [
-                "record:tax",
-                "record:tax/tax-clearance",
-                "license:business-licence",
-            ]
-
-    await in_app(apps, proven)
-    clerk = await create_staff(apps, role="window_clerk")
-    await sign_in_staff(apps, clerk.username)
-    window = await apps.get(f"/staff/window/{application_id}")
-    assert window.status_code == 200, window.text[:500]
-    assert "税务登记与清税信息、营业执照(电子营业执照)" in window.text  # each once, by its label
-    assert "record:" not in window.text

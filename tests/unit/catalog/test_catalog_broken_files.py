@@ -132,57 +132,6 @@ def test_a_material_proven_by_an_unknown_record_names_the_proof(tmp_path: Path) 
     assert "unknown proof `record:horoscope`" in message
 
 
-def test_a_record_test_on_a_record_that_is_no_proof_of_the_material(tmp_path: Path) -> None:
-    data, line = broken(
-        tmp_path,
-        "matters/market-regulation.yaml",
-        "{source: tax, field: outstanding_tax,",
-        "{source: marriage, field: marital_status,",
-    )
-    message = error_of(data)
-    assert f"matters/market-regulation.yaml:{line}:" in message
-    assert "materials[1].record_shows[0]" in message
-    assert "`marriage` is not a record proof of material `tax-clearance`" in message
-
-
-def test_a_record_test_on_a_field_the_record_does_not_hold(tmp_path: Path) -> None:
-    data, _ = broken(
-        tmp_path,
-        "matters/market-regulation.yaml",
-        "field: outstanding_tax,",
-        "field: lucky_number,",
-    )
-    assert "source `tax` has no field `lucky_number`" in error_of(data)
-
-
-def test_a_result_proves_a_material_only_of_a_matter_that_waits_for_it(tmp_path: Path) -> None:
-    data, _ = broken(
-        tmp_path,
-        "bundles/newborn.yaml",
-        "        depends_on: [household-birth-registration]\n",
-        "",
-    )
-    line = line_of(data, "bundles/newborn.yaml", "matter: newborn-social-security-card")
-    message = error_of(data)
-    assert f"bundles/newborn.yaml:{line}: bundles[0].matters[4].matter:" in message
-    assert (
-        "material `newborn-household-register` is proven by the result of "
-        "`household-birth-registration`, which it does not wait for"
-    ) in message
-
-
-def test_a_subject_named_by_a_field_some_applications_lack(tmp_path: Path) -> None:
-    data, _ = broken(
-        tmp_path,
-        "bundles/newborn.yaml",
-        "fields: [child.name, child.birth_date, mother.name]",
-        "fields: [child.name, father.id_number]",
-    )
-    message = error_of(data)
-    assert "bundles[0].once_per.fields[1]" in message
-    assert "`father.id_number` is not asked by a matter every application has" in message
-
-
 def test_a_condition_naming_an_answer_the_question_does_not_offer(tmp_path: Path) -> None:
     data, line = broken(tmp_path, "bundles/newborn.yaml", "any_of: [pending]", "any_of: [maybe]")
     message = error_of(data)

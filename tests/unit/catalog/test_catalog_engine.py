@@ -12,11 +12,9 @@ from app.catalog.engine import (
     merged_field_keys,
     merged_form,
     notice,
-    record_proofs,
     select_matters,
     visible_questions,
 )
-from app.catalog.loader import default_catalog
 from app.catalog.schema import (
     Bundle,
     BundleMatter,
@@ -200,20 +198,3 @@ def test_the_notice_skips_proven_materials_and_counts_days_along_dependencies() 
         CERTIFICATE
         in next(i for i in without_proof.matters if i.matter.code == "household").to_provide
     )
-
-
-OWES_TAX = {"outstanding_tax": "欠缴增值税3,260.00元", "unverified_invoices": "2份"}
-CLEARED = {"taxpayer_status": "正常", "outstanding_tax": "无", "unverified_invoices": "无"}
-
-
-def test_the_state_a_record_must_show_is_checked_value_by_value() -> None:
-    catalog = default_catalog().catalog
-    matters = ["simplified-deregistration"]
-    owed = {("tax", k): v for k, v in OWES_TAX.items()}
-    cleared = {("tax", k): v for k, v in CLEARED.items()}
-    invoices_open = {**cleared, ("tax", "unverified_invoices"): "2份"}
-    assert "record:tax/tax-clearance" not in record_proofs(catalog, matters, owed)
-    assert "record:tax/tax-clearance" not in record_proofs(catalog, matters, invoices_open)
-    assert "record:tax/tax-clearance" in record_proofs(catalog, matters, cleared)
-    # The record still proves what needs only its existence.
-    assert "record:tax" in record_proofs(catalog, matters, owed)

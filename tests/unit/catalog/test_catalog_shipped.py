@@ -180,12 +180,8 @@ def test_the_same_facts_are_one_field_across_bundles(catalog: Catalog) -> None:
             for key in catalog.matters[item.matter].fields:
                 bundles_using.setdefault(key, set()).add(bundle.code)
     assert bundles_using["applicant.name"] >= set(MODELLED) - {"enterprise-deregistration"}
-    # How results come (and the postal address) is asked once at submission, not on the form.
-    assert "contact.delivery" not in bundles_using
-    assert "contact.address" not in bundles_using
-    assert {"retirement", "disability-services"} <= bundles_using["payee.bank_account"]
-    # The maternity allowance is paid into the mother's account, whoever applies.
-    assert "newborn" in bundles_using["mother.bank_account"]
+    assert bundles_using["contact.address"] == set(MODELLED)
+    assert {"newborn", "retirement", "disability-services"} <= bundles_using["payee.bank_account"]
     assert bundles_using["agent.name"] == {"enterprise-deregistration"}
 
 
