@@ -23,34 +23,16 @@ from app.identity.models import Person
 from app.notices.models import Notice
 from app.protection import SensitiveKind
 from app.staff.models import Staff
-from tests.conftest import csrf_token, in_app, sign_in_as
+from tests.conftest import in_app, sign_in_as
 from tests.integration.application_support import BUNDLE, new_phone
+from tests.integration.cookie_jars import Jars
+from tests.integration.cookie_jars import post_form as _post
 from tests.integration.staff_support import create_staff, sign_in_staff
 
 Client = AsyncTestClient[Litestar]
 AREA = "yuelu-juzizhou"
 OTHER_AREA = "kaifu-qingshuitang"
 TODAY = Clock().today()
-
-
-class Jars:
-    """Separate cookie jars on one test client, switched as needed."""
-
-    def __init__(self, client: Client) -> None:
-        self.client = client
-        self.saved: dict[str, dict[str, str]] = {}
-
-    def keep(self, who: str) -> None:
-        self.saved[who] = dict(self.client.cookies)
-
-    def be(self, who: str) -> None:
-        self.client.cookies.clear()
-        self.client.cookies.update(self.saved.get(who, {}))
-
-
-async def _post(client: Client, url: str, **data: Any) -> Any:
-    return await client.post(url, data={"_csrf_token": await csrf_token(client), **data},
-                             follow_redirects=False)  # fmt: skip
 
 
 def _without_tokens(html: str) -> str:

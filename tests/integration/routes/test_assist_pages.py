@@ -19,30 +19,12 @@ from app.composition.runtime import Runtime
 from app.errors import BadRequest, Conflict, RuleViolation
 from tests.conftest import csrf_token, forget_code_cooldown, in_app, latest_code, sign_in_as
 from tests.integration.application_support import BUNDLE, PDF, new_phone
+from tests.integration.cookie_jars import Jars
+from tests.integration.cookie_jars import post_form as _post
 from tests.integration.staff_support import create_staff, sign_in_staff
 
 Client = AsyncTestClient[Litestar]
 _UUID = "[0-9a-f-]{36}"
-
-
-class Jars:
-    """Separate cookie jars (resident, worker) on one test client, switched as needed."""
-
-    def __init__(self, client: Client) -> None:
-        self.client = client
-        self.saved: dict[str, dict[str, str]] = {}
-
-    def keep(self, who: str) -> None:
-        self.saved[who] = dict(self.client.cookies)
-
-    def be(self, who: str) -> None:
-        self.client.cookies.clear()
-        self.client.cookies.update(self.saved.get(who, {}))
-
-
-async def _post(client: Client, url: str, **data: object) -> object:
-    return await client.post(url, data={"_csrf_token": await csrf_token(client), **data},
-                             follow_redirects=False)  # fmt: skip
 
 
 async def _visit_with_worker(apps: Client) -> tuple[Jars, str, str]:
